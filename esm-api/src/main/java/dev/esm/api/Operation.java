@@ -1,0 +1,13 @@
+package dev.esm.api;
+
+/** The operations that change a domain's snapshots. */
+public enum Operation {
+    /** {@link DomainSnapshots#setup(String)} */
+    SETUP,
+    /** {@link DomainSnapshots#snapshot(String)} */
+    CREATE,
+    /** {@link DomainSnapshots#revert(String)} */
+    REVERT,
+    /** {@link DomainSnapshots#refresh()} */
+    REFRESH
+}

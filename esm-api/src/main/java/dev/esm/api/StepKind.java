@@ -1,0 +1,25 @@
+package dev.esm.api;
+
+/** The kinds of step a {@link Plan} is made of. */
+public enum StepKind {
+    /** Power the domain off. */
+    STOP_DOMAIN,
+    /** Create a folder. */
+    MAKE_DIRECTORY,
+    /** Move an image to a new path (hard link, or an fsynced copy, before the old name is removed). */
+    MOVE_IMAGE,
+    /** Create an empty qcow2 overlay on top of a backing image. */
+    CREATE_OVERLAY,
+    /** Ask libvirt to take an external disk snapshot on prepared overlays, all disks at once. */
+    CREATE_SNAPSHOT,
+    /** Redefine the domain's persistent definition (disk sources, ESM's record). */
+    DEFINE_DOMAIN,
+    /** Rewrite libvirt's metadata of a snapshot (parent, images, current flag). */
+    REDEFINE_SNAPSHOT,
+    /** Make libvirt's metadata say that no snapshot is current (the base is). */
+    CLEAR_CURRENT,
+    /** Remove a file nothing references any more. */
+    REMOVE_FILE,
+    /** Start the domain. */
+    START_DOMAIN
+}

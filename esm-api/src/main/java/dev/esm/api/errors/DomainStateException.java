@@ -1,0 +1,16 @@
+package dev.esm.api.errors;
+
+/**
+ * The domain is in the wrong state for the operation, e.g. running where the operation needs it shut off. Nothing was changed; the message says which state is needed.
+ */
+public class DomainStateException extends EsmException {
+    private static final long serialVersionUID = 1L;
+
+    public DomainStateException(String message) {
+        super(message);
+    }
+
+    public DomainStateException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

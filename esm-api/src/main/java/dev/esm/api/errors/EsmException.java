@@ -1,0 +1,17 @@
+package dev.esm.api.errors;
+
+/**
+ * The root of ESM's exceptions. Unchecked: callers catch what they can act on, usually one of the
+ * subclasses. The message names what went wrong and what to do about it.
+ */
+public abstract class EsmException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    protected EsmException(String message) {
+        super(message);
+    }
+
+    protected EsmException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.esm.api.errors;
+
+import java.util.Objects;
+
+/**
+ * libvirt (or QEMU behind it) refused or failed a call. libvirt's own error code, its symbolic name and its
+ * message are kept, so callers and logs can tell e.g. {@code VIR_ERR_OPERATION_INVALID} apart from
+ * {@code VIR_ERR_SYSTEM_ERROR}.
+ */
+public class HypervisorException extends EsmException {
+    private static final long serialVersionUID = 1L;
+
+    private final int code;
+    private final String codeName;
+    private final String hypervisorMessage;
+
+    /**
+     * @param message what ESM was doing and what to do next
+     * @param code libvirt's numeric error code ({@code virErrorNumber}), or -1 when unknown
+     * @param codeName libvirt's symbolic name for the code, e.g. {@code VIR_ERR_OPERATION_INVALID}
+     * @param hypervisorMessage libvirt's message, verbatim
+     * @param cause the original exception, may be null
+     */
+    public HypervisorException(String message, int code, String codeName, String hypervisorMessage, Throwable cause) {
+        super(message + " (libvirt " + codeName + ": " + hypervisorMessage + ")", cause);
+        this.code = code;
+        this.codeName = Objects.requireNonNullElse(codeName, "UNKNOWN");
+        this.hypervisorMessage = Objects.requireNonNullElse(hypervisorMessage, "");
+    }
+
+    /** @return libvirt's numeric error code, or -1 when unknown */
+    public int code() {
+        return code;
+    }
+
+    /** @return libvirt's symbolic error name, e.g. {@code VIR_ERR_NO_DOMAIN} */
+    public String codeName() {
+        return codeName;
+    }
+
+    /** @return libvirt's message, verbatim */
+    public String hypervisorMessage() {
+        return hypervisorMessage;
+    }
+}

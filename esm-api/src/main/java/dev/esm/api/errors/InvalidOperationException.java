@@ -1,0 +1,16 @@
+package dev.esm.api.errors;
+
+/**
+ * The operation does not apply to the domain as it is, e.g. {@code setup} once snapshots exist, or {@code revert base} before anything froze the base images. Nothing was changed.
+ */
+public class InvalidOperationException extends EsmException {
+    private static final long serialVersionUID = 1L;
+
+    public InvalidOperationException(String message) {
+        super(message);
+    }
+
+    public InvalidOperationException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.esm.api.errors;
+
+/**
+ * A snapshot of that name exists already (names are unique per domain). Nothing was changed; pick another name or delete the old snapshot first.
+ */
+public class SnapshotExistsException extends EsmException {
+    private static final long serialVersionUID = 1L;
+
+    public SnapshotExistsException(String message) {
+        super(message);
+    }
+
+    public SnapshotExistsException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

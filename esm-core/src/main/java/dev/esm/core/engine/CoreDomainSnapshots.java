@@ -1,0 +1,264 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.CreateCommand;
+import dev.esm.api.Disk;
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageInfo;
+import dev.esm.api.Plan;
+import dev.esm.api.RevertCommand;
+import dev.esm.api.SetupCommand;
+import dev.esm.api.Snapshot;
+import dev.esm.api.SnapshotChain;
+import dev.esm.api.SnapshotInfo;
+import dev.esm.api.SnapshotName;
+import dev.esm.api.errors.DomainBusyException;
+import dev.esm.core.model.SnapshotDefinition;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.plan.OperationPlan;
+import dev.esm.core.plan.Planner;
+import dev.esm.core.port.Host;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.core.xml.SnapshotXml;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link DomainSnapshots} over the port. Thread-safe; see {@link CoreSnapshotManager}.
+ */
+final class CoreDomainSnapshots implements DomainSnapshots {
+    private static final Logger LOG = LoggerFactory.getLogger(CoreDomainSnapshots.class);
+    static final Duration LOCK_WAIT = Duration.ofSeconds(60);
+
+    private final Host host;
+    private final String name;
+    private final Clock clock;
+    private final Executor.StepListener listener;
+    private final ReentrantLock lock;
+
+    CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener listener, ReentrantLock lock) {
+        this.host = host;
+        this.name = name;
+        this.clock = clock;
+        this.listener = listener;
+        this.lock = lock;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public DomainState state() {
+        return host.state(name);
+    }
+
+    @Override
+    public List<Disk> disks() {
+        return DomainXml.parse(host.domainXml(name, true)).disks().stream().map(d -> d.toApi()).toList();
+    }
+
+    @Override
+    public SnapshotChain chain() {
+        return view().tree();
+    }
+
+    @Override
+    public SnapshotInfo info(String snapshot) {
+        Snapshot s = chain().get(snapshot);
+        List<ImageInfo> infos = s.images().stream()
+                .map(i -> host.storage().info(i.path(), i.format()))
+                .toList();
+        return new SnapshotInfo(s, infos);
+    }
+
+    /** Reads everything planning needs, in one round of calls. */
+    DomainView view() {
+        DomainState state = host.state(name);
+        var persistent = DomainXml.parse(host.domainXml(name, false));
+        var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true))) : Optional.<dev.esm.core.model.DomainDefinition>empty();
+        List<SnapshotDefinition> snaps = host.snapshotXmls(name).stream().map(SnapshotXml::parse).toList();
+        return new DomainView(state, persistent, live, snaps, host.currentSnapshot(name));
+    }
+
+    @Override
+    public SetupCommand setup(String directory) {
+        class Setup extends AbstractCommand<SnapshotChain> implements SetupCommand {
+            Setup() {
+                super(v -> Planner.setup(v, directory, host.storage()::exists, clock.instant()));
+            }
+
+            @Override
+            SnapshotChain result(OperationPlan plan, DomainView after) {
+                return after.tree();
+            }
+        }
+        return new Setup();
+    }
+
+    @Override
+    public CreateCommand snapshot(String snapshot) {
+        SnapshotName.of(snapshot);
+        final class Create extends AbstractCommand<Snapshot> implements CreateCommand {
+            private String description = "";
+            private boolean quiesce;
+
+            Create() {
+                super(null);
+            }
+
+            @Override
+            OperationPlan planFor(DomainView v) {
+                return Planner.create(v, snapshot, description, quiesce, host.storage()::exists, clock.instant());
+            }
+
+            @Override
+            public CreateCommand description(String text) {
+                checkOpen();
+                this.description = Objects.requireNonNull(text, "text");
+                return this;
+            }
+
+            @Override
+            public CreateCommand quiesce() {
+                checkOpen();
+                this.quiesce = true;
+                return this;
+            }
+
+            @Override
+            Snapshot result(OperationPlan plan, DomainView after) {
+                return after.tree().get(snapshot);
+            }
+        }
+        return new Create();
+    }
+
+    @Override
+    public RevertCommand revert(String snapshot) {
+        return new Revert(snapshot, false);
+    }
+
+    @Override
+    public RevertCommand refresh() {
+        return new Revert(null, true);
+    }
+
+    private final class Revert extends AbstractCommand<Snapshot> implements RevertCommand {
+        private final String target;
+        private final boolean refresh;
+        private boolean stopIfRunning;
+        private boolean start;
+
+        Revert(String target, boolean refresh) {
+            super(null);
+            this.target = target;
+            this.refresh = refresh;
+        }
+
+        @Override
+        OperationPlan planFor(DomainView v) {
+            String to = refresh
+                    ? v.tree().current().map(Snapshot::name).orElseThrow(() ->
+                            new dev.esm.api.errors.InvalidOperationException("domain '" + name
+                                    + "' has no current snapshot and no frozen base: nothing to refresh to; take a"
+                                    + " snapshot or run setup first"))
+                    : target;
+            return Planner.revert(v, to, refresh, new Planner.RevertOptions(stopIfRunning, start),
+                    host.storage()::exists);
+        }
+
+        @Override
+        public RevertCommand stopIfRunning() {
+            checkOpen();
+            stopIfRunning = true;
+            return this;
+        }
+
+        @Override
+        public RevertCommand start() {
+            checkOpen();
+            start = true;
+            return this;
+        }
+
+        @Override
+        Snapshot result(OperationPlan plan, DomainView after) {
+            return after.tree().get(plan.target());
+        }
+    }
+
+    /** The single-use mechanics shared by every command. */
+    private abstract class AbstractCommand<R> {
+        private final Function<DomainView, OperationPlan> planner;
+        private boolean used;
+
+        AbstractCommand(Function<DomainView, OperationPlan> planner) {
+            this.planner = planner;
+        }
+
+        OperationPlan planFor(DomainView v) {
+            return planner.apply(v);
+        }
+
+        abstract R result(OperationPlan plan, DomainView after);
+
+        final void checkOpen() {
+            if (used) {
+                throw new IllegalStateException("this command has run already; commands are single-use: make a new one");
+            }
+        }
+
+        public final Plan plan() {
+            checkOpen();
+            return planFor(view()).toApi();
+        }
+
+        public final R execute() {
+            checkOpen();
+            used = true;
+            boolean locked;
+            try {
+                locked = lock.tryLock(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new DomainBusyException("interrupted while waiting for another operation on domain '" + name + "'");
+            }
+            if (!locked) {
+                throw new DomainBusyException("another operation on domain '" + name + "' has been running for over "
+                        + LOCK_WAIT.toSeconds() + " s; retry when it has finished");
+            }
+            try {
+                OperationPlan plan = planFor(view());
+                new Executor(host, name, listener).run(plan);
+                DomainView after = view();
+                R result = result(plan, after);
+                LOG.info("{} on domain '{}' done: current is '{}'", plan.operation().name().toLowerCase(), name,
+                        after.tree().current().map(Snapshot::name).orElse("-"));
+                return result;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** @return the frozen images of every snapshot, for tests and verification */
+    List<DiskImage> frozenImages() {
+        return view().tree().frozenImages();
+    }
+
+    @Override
+    public String toString() {
+        return "DomainSnapshots[" + name + " @ " + host.uri() + "]";
+    }
+}

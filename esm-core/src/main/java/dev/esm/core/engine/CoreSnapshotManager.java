@@ -1,0 +1,54 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.port.Host;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@link SnapshotManager} over a {@link Host}. Thread-safe: changing operations on one domain are
+ * serialised by a per-domain lock; reads are not locked.
+ */
+public final class CoreSnapshotManager implements SnapshotManager {
+    private final Host host;
+    private final Clock clock;
+    private final Executor.StepListener listener;
+    private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+
+    /** @param host the port; closed with this manager */
+    public CoreSnapshotManager(Host host) {
+        this(host, Clock.systemUTC(), (p, i, s) -> { });
+    }
+
+    /**
+     * @param host the port; closed with this manager
+     * @param clock the time source for creation times
+     * @param listener observes every step (tests inject faults here)
+     */
+    public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener) {
+        this.host = Objects.requireNonNull(host, "host");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public String uri() {
+        return host.uri();
+    }
+
+    @Override
+    public DomainSnapshots domain(String name) {
+        Objects.requireNonNull(name, "name");
+        host.state(name); // fails fast with DomainNotFoundException
+        return new CoreDomainSnapshots(host, name, clock, listener, locks.computeIfAbsent(name, n -> new ReentrantLock()));
+    }
+
+    @Override
+    public void close() {
+        host.close();
+    }
+}

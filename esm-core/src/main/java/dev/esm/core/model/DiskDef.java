@@ -1,0 +1,80 @@
+package dev.esm.core.model;
+
+import dev.esm.api.Disk;
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.Ineligibility;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One {@code <disk>} of a domain definition.
+ *
+ * @param target the target device, e.g. {@code vda}
+ * @param device {@code disk}, {@code cdrom}, {@code floppy} or {@code lun}
+ * @param type the source type: {@code file}, {@code block}, {@code network}, {@code volume}, ...
+ * @param source the file path or block device, if any
+ * @param driverType the format in {@code <driver type=..>}, if given
+ * @param readonly whether {@code <readonly/>} is set
+ * @param shareable whether {@code <shareable/>} is set
+ * @param snapshotMode the {@code snapshot} attribute, if set
+ */
+public record DiskDef(String target, String device, String type, Optional<String> source,
+                      Optional<String> driverType, boolean readonly, boolean shareable,
+                      Optional<String> snapshotMode) {
+
+    /** @return why this disk is left out of snapshots; empty when it is eligible (SEMANTICS.md, "Words") */
+    public Set<Ineligibility> ineligibility() {
+        Set<Ineligibility> why = EnumSet.noneOf(Ineligibility.class);
+        switch (device) {
+            case "cdrom" -> why.add(Ineligibility.CDROM);
+            case "floppy" -> why.add(Ineligibility.FLOPPY);
+            case "lun" -> why.add(Ineligibility.LUN);
+            default -> { }
+        }
+        if (readonly) {
+            why.add(Ineligibility.READONLY);
+        }
+        if (shareable) {
+            why.add(Ineligibility.SHAREABLE);
+        }
+        if (snapshotMode.filter("no"::equals).isPresent()) {
+            why.add(Ineligibility.SNAPSHOT_NO);
+        }
+        if (!type.equals("file") && !type.equals("block")) {
+            why.add(Ineligibility.UNSUPPORTED_SOURCE);
+        } else if (source.isEmpty()) {
+            why.add(Ineligibility.NO_SOURCE);
+        }
+        return why;
+    }
+
+    /** @return whether the disk takes part in snapshots */
+    public boolean eligible() {
+        return ineligibility().isEmpty();
+    }
+
+    /** @return whether the source is a block device (overlays must then go elsewhere) */
+    public boolean isBlock() {
+        return type.equals("block");
+    }
+
+    /** @return the format, if given and one ESM handles */
+    public Optional<ImageFormat> format() {
+        return driverType.flatMap(ImageFormat::fromId);
+    }
+
+    /** @return the active image, for an eligible disk with a known format */
+    public Optional<DiskImage> image() {
+        if (source.isEmpty() || format().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new DiskImage(target, source.get(), format().get()));
+    }
+
+    /** @return the API's view of this disk */
+    public Disk toApi() {
+        return new Disk(target, device, source, format(), ineligibility());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.esm.core.model;
+
+import dev.esm.api.DiskImage;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A parsed libvirt domain definition, as far as ESM needs it.
+ *
+ * @param name the domain's name
+ * @param uuid the domain's UUID
+ * @param disks every {@code <disk>}, in document order
+ * @param record ESM's record, if the domain has one
+ * @param xml the document it was parsed from
+ */
+public record DomainDefinition(String name, String uuid, List<DiskDef> disks, Optional<EsmRecord> record,
+                               String xml) {
+    public DomainDefinition {
+        disks = List.copyOf(disks);
+    }
+
+    /** @return the disks that take part in snapshots */
+    public List<DiskDef> eligibleDisks() {
+        return disks.stream().filter(DiskDef::eligible).toList();
+    }
+
+    /** @return the disk with this target, if any */
+    public Optional<DiskDef> disk(String target) {
+        return disks.stream().filter(d -> d.target().equals(target)).findFirst();
+    }
+
+    /** @return the active image of each eligible disk whose format ESM knows */
+    public List<DiskImage> activeImages() {
+        return eligibleDisks().stream().flatMap(d -> d.image().stream()).toList();
+    }
+}

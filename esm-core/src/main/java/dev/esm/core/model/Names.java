@@ -1,0 +1,144 @@
+package dev.esm.core.model;
+
+import dev.esm.api.DiskImage;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * File-name rules. Paths are host paths handled as strings with {@code /} separators (the host may be remote),
+ * never split on white space, never cut at an arbitrary dot. Stateless; thread-safe.
+ *
+ * <ul>
+ *   <li>a disk's <em>stem</em> is its base image's file name without a known image extension
+ *       ({@code .qcow2 .qcow .img .raw .base}); two disks with one stem get {@code -<target>} appended;</li>
+ *   <li>a base image is {@code <stem>.base};</li>
+ *   <li>an overlay is {@code <stem>@<label>.qcow2}, {@code <label>} being the snapshot (or {@code base}) it
+ *       sits on; when that name is taken, {@code ~2}, {@code ~3}, ... is added. {@code @} never occurs in a
+ *       snapshot name, so overlay names cannot collide with each other across snapshots.</li>
+ * </ul>
+ */
+public final class Names {
+    /** The longest file name the common Linux file systems take, in bytes. */
+    public static final int MAX_FILE_NAME_BYTES = 255;
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".qcow2", ".qcow", ".img", ".raw", ".base");
+
+    private Names() {
+    }
+
+    /** @return the last path element */
+    public static String fileName(String path) {
+        String p = stripTrailingSlash(path);
+        int i = p.lastIndexOf('/');
+        return i < 0 ? p : p.substring(i + 1);
+    }
+
+    /** @return the folder part of a path ({@code /} for a file in the root) */
+    public static String directory(String path) {
+        String p = stripTrailingSlash(path);
+        int i = p.lastIndexOf('/');
+        return i <= 0 ? "/" : p.substring(0, i);
+    }
+
+    /** @return {@code dir/name} */
+    public static String join(String dir, String name) {
+        return dir.endsWith("/") ? dir + name : dir + "/" + name;
+    }
+
+    /** @return the path without trailing slashes (but {@code /} stays {@code /}) */
+    public static String stripTrailingSlash(String path) {
+        String p = path;
+        while (p.length() > 1 && p.endsWith("/")) {
+            p = p.substring(0, p.length() - 1);
+        }
+        return p;
+    }
+
+    /**
+     * @param fileName an image's file name
+     * @return the name without one known image extension (and a {@code .base} before it)
+     */
+    public static String stem(String fileName) {
+        String s = fileName;
+        for (int round = 0; round < 2; round++) {
+            String lower = s.toLowerCase(Locale.ROOT);
+            for (String ext : IMAGE_EXTENSIONS) {
+                if (lower.endsWith(ext) && lower.length() > ext.length()) {
+                    s = s.substring(0, s.length() - ext.length());
+                    break;
+                }
+            }
+        }
+        int at = s.indexOf('@');
+        if (at > 0) {
+            s = s.substring(0, at);
+        }
+        return s;
+    }
+
+    /**
+     * @param images one image per disk (the base, or the active image before any snapshot)
+     * @return a distinct stem per disk target, in the given order
+     */
+    public static Map<String, String> stems(List<DiskImage> images) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (DiskImage img : images) {
+            String stem = stem(fileName(img.path()));
+            if (stem.isEmpty() || stem.startsWith(".")) {
+                stem = img.target() + stem;
+            }
+            if (!used.add(stem)) {
+                stem = stem + "-" + img.target();
+                for (int n = 2; !used.add(stem); n++) {
+                    stem = stem + n;
+                }
+            }
+            out.put(img.target(), truncate(stem, 160));
+        }
+        return out;
+    }
+
+    /** @return {@code dir/<stem>.base} */
+    public static String basePath(String dir, String stem) {
+        return join(dir, stem + ".base");
+    }
+
+    /**
+     * @param dir the folder
+     * @param stem the disk's stem
+     * @param label what the overlay sits on (a snapshot name or {@code base})
+     * @param taken which paths are in use (existing files, or names planned already)
+     * @return a free overlay path
+     */
+    public static String overlayPath(String dir, String stem, String label, Predicate<String> taken) {
+        String first = join(dir, stem + "@" + label + ".qcow2");
+        if (!taken.test(first)) {
+            return first;
+        }
+        for (int n = 2; ; n++) {
+            String p = join(dir, stem + "@" + label + "~" + n + ".qcow2");
+            if (!taken.test(p)) {
+                return p;
+            }
+        }
+    }
+
+    /** @return whether a file name fits the file system's limit */
+    public static boolean fits(String fileName) {
+        return fileName.getBytes(StandardCharsets.UTF_8).length <= MAX_FILE_NAME_BYTES;
+    }
+
+    private static String truncate(String s, int maxBytes) {
+        String out = s;
+        while (out.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+            out = out.substring(0, out.offsetByCodePoints(0, out.codePointCount(0, out.length()) - 1));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.esm.core.model;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.Snapshot;
+import dev.esm.api.SnapshotChain;
+import dev.esm.api.SnapshotState;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The snapshot tree of one domain, built from its definition, libvirt's snapshots and libvirt's current
+ * snapshot. Immutable; thread-safe.
+ */
+public final class SnapshotTree implements SnapshotChain {
+    private final String domain;
+    private final Optional<Snapshot> base;
+    private final Map<String, Snapshot> byName;
+    private final Optional<String> current;
+
+    private SnapshotTree(String domain, Optional<Snapshot> base, Map<String, Snapshot> byName,
+                         Optional<String> current) {
+        this.domain = domain;
+        this.base = base;
+        this.byName = byName;
+        this.current = current;
+    }
+
+    /**
+     * @param def the domain's persistent definition (for ESM's record)
+     * @param snapshots libvirt's snapshots of the domain
+     * @param libvirtCurrent the name of libvirt's current snapshot, if any
+     * @return the tree
+     */
+    public static SnapshotTree build(DomainDefinition def, List<SnapshotDefinition> snapshots,
+                                     Optional<String> libvirtCurrent) {
+        Map<String, Snapshot> byName = new LinkedHashMap<>();
+        snapshots.stream()
+                .sorted(Comparator.comparing(SnapshotDefinition::creationTime).thenComparing(SnapshotDefinition::name))
+                .forEach(s -> byName.put(s.name(), s.toApi()));
+        Optional<Snapshot> base = def.record()
+                .map(r -> new Snapshot(DomainSnapshots.BASE, Optional.empty(), r.frozenAt(), "", SnapshotState.SHUTOFF,
+                        r.base(), true))
+                .or(() -> byName.values().stream().filter(s -> s.parent().isEmpty()).findFirst()
+                        .map(root -> new Snapshot(DomainSnapshots.BASE, Optional.empty(), root.creationTime(), "",
+                                SnapshotState.SHUTOFF, root.images(), true)));
+        Optional<String> current = libvirtCurrent.filter(byName::containsKey)
+                .or(() -> base.map(Snapshot::name));
+        return new SnapshotTree(def.name(), base, byName, current);
+    }
+
+    @Override
+    public String domain() {
+        return domain;
+    }
+
+    @Override
+    public Optional<Snapshot> base() {
+        return base;
+    }
+
+    @Override
+    public List<Snapshot> snapshots() {
+        return List.copyOf(byName.values());
+    }
+
+    @Override
+    public Optional<Snapshot> current() {
+        return current.flatMap(this::find);
+    }
+
+    @Override
+    public Optional<Snapshot> find(String name) {
+        if (DomainSnapshots.BASE.equals(name)) {
+            return base;
+        }
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    @Override
+    public List<Snapshot> children(String name) {
+        boolean ofBase = DomainSnapshots.BASE.equals(name);
+        return byName.values().stream()
+                .filter(s -> ofBase ? s.parent().isEmpty() : s.parent().filter(name::equals).isPresent())
+                .toList();
+    }
+
+    @Override
+    public Optional<Snapshot> parent(String name) {
+        if (DomainSnapshots.BASE.equals(name)) {
+            return Optional.empty();
+        }
+        Snapshot s = get(name);
+        return s.parent().map(this::find).orElse(base);
+    }
+
+    /** @return every image a snapshot or the base references (the frozen images) */
+    public Set<String> frozenPaths() {
+        Set<String> out = new HashSet<>();
+        base.ifPresent(b -> b.images().forEach(i -> out.add(i.path())));
+        byName.values().forEach(s -> s.images().forEach(i -> out.add(i.path())));
+        return out;
+    }
+
+    /** @return the frozen images of every snapshot and the base */
+    public List<DiskImage> frozenImages() {
+        List<DiskImage> out = new ArrayList<>();
+        base.ifPresent(b -> out.addAll(b.images()));
+        byName.values().forEach(s -> out.addAll(s.images()));
+        return out;
+    }
+
+    @Override
+    public String render() {
+        StringBuilder b = new StringBuilder();
+        if (base.isEmpty() && byName.isEmpty()) {
+            return "(no snapshots; the base is not frozen yet)\n";
+        }
+        line(b, "", DomainSnapshots.BASE);
+        renderChildren(b, DomainSnapshots.BASE, "");
+        return b.toString();
+    }
+
+    private void renderChildren(StringBuilder b, String name, String indent) {
+        List<Snapshot> kids = children(name);
+        for (int i = 0; i < kids.size(); i++) {
+            boolean last = i == kids.size() - 1;
+            line(b, indent + "+- ", kids.get(i).name());
+            renderChildren(b, kids.get(i).name(), indent + (last ? "   " : "|  "));
+        }
+    }
+
+    private void line(StringBuilder b, String prefix, String name) {
+        b.append(prefix).append(name);
+        if (current.filter(name::equals).isPresent()) {
+            b.append(" *");
+        }
+        b.append('\n');
+    }
+
+    @Override
+    public String toString() {
+        return "SnapshotTree[" + domain + ", current=" + current.orElse("-") + ", " + byName.keySet() + "]";
+    }
+}

@@ -1,0 +1,274 @@
+package dev.esm.core.plan;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.Operation;
+import dev.esm.api.Snapshot;
+import dev.esm.api.SnapshotName;
+import dev.esm.api.errors.DomainStateException;
+import dev.esm.api.errors.InvalidOperationException;
+import dev.esm.api.errors.SnapshotExistsException;
+import dev.esm.api.errors.StorageException;
+import dev.esm.api.errors.UnsupportedDiskException;
+import dev.esm.core.model.DiskDef;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.EsmRecord;
+import dev.esm.core.model.Names;
+import dev.esm.core.model.SnapshotTree;
+import dev.esm.core.xml.SnapshotXml;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Plans each operation as steps. Every check happens here, before any step runs, so that a refused operation
+ * changes nothing. Pure: the only outside knowledge is {@code exists}, which tells which paths are taken.
+ * Stateless; thread-safe.
+ */
+public final class Planner {
+    private Planner() {
+    }
+
+    /** Options of a revert or refresh. */
+    public record RevertOptions(boolean stopIfRunning, boolean start) {
+    }
+
+    /**
+     * Plans {@code setup(directory)}: see SEMANTICS.md.
+     *
+     * @param view the domain now
+     * @param directory an absolute folder on the host
+     * @param exists which paths exist on the host
+     * @param now the time the base is frozen
+     */
+    public static OperationPlan setup(DomainView view, String directory, Predicate<String> exists, Instant now) {
+        String domain = view.name();
+        if (directory == null || !directory.startsWith("/")) {
+            throw new InvalidOperationException("setup needs an absolute folder, got '" + directory + "'");
+        }
+        if (view.state() != DomainState.SHUTOFF) {
+            throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
+                    + "; setup works offline only: shut it down first");
+        }
+        if (!view.snapshots().isEmpty()) {
+            throw new InvalidOperationException("domain '" + domain + "' has snapshots already ("
+                    + view.tree().names() + "); setup must come before the first snapshot");
+        }
+        if (view.persistent().record().isPresent()) {
+            throw new InvalidOperationException("domain '" + domain + "' is set up already; its base is frozen"
+                    + view.persistent().record().get().disksDir().map(d -> " in " + d).orElse(""));
+        }
+        DomainDefinition def = view.persistent();
+        List<DiskImage> active = activeImages(def, domain, true, Optional.empty());
+        String disksDir = Names.join(Names.stripTrailingSlash(directory), "disks");
+        Map<String, String> stems = Names.stems(active);
+        Set<String> planned = new HashSet<>();
+        Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
+
+        List<Step> steps = new ArrayList<>();
+        steps.add(new Step.MakeDirectory(disksDir));
+        List<DiskImage> base = new ArrayList<>();
+        List<Step> overlays = new ArrayList<>();
+        Map<String, DiskImage> sources = new LinkedHashMap<>();
+        List<Step> removals = new ArrayList<>();
+        for (DiskImage img : active) {
+            String stem = stems.get(img.target());
+            DiskImage baseImage = img;
+            if (!def.disk(img.target()).orElseThrow().isBlock()) {
+                String to = Names.basePath(disksDir, stem);
+                checkFileName(to);
+                if (taken.test(to)) {
+                    throw new StorageException("'" + to + "' exists already; setup never overwrites a file: "
+                            + "move it away or choose another folder");
+                }
+                planned.add(to);
+                steps.add(new Step.MoveImage(img.path(), to));
+                removals.add(new Step.RemoveFile(img.path(), "the image now lives at " + to));
+                baseImage = new DiskImage(img.target(), to, img.format());
+            }
+            base.add(baseImage);
+            String overlay = Names.overlayPath(disksDir, stem, DomainSnapshots.BASE, taken);
+            checkFileName(overlay);
+            planned.add(overlay);
+            overlays.add(new Step.CreateOverlay(overlay, baseImage));
+            sources.put(img.target(), new DiskImage(img.target(), overlay, ImageFormat.QCOW2));
+        }
+        steps.addAll(overlays);
+        steps.add(new Step.DefineDomain(sources, Optional.of(new EsmRecord(Optional.of(disksDir), base, now))));
+        steps.addAll(removals);
+        return new OperationPlan(Operation.SETUP, domain, steps, DomainSnapshots.BASE);
+    }
+
+    /**
+     * Plans {@code create(name)}: an overlay per eligible disk on top of its active image, then one atomic
+     * libvirt snapshot on them.
+     */
+    public static OperationPlan create(DomainView view, String name, String description, boolean quiesce,
+                                       Predicate<String> exists, Instant now) {
+        SnapshotName.of(name);
+        String domain = view.name();
+        SnapshotTree tree = view.tree();
+        if (tree.find(name).isPresent()) {
+            throw new SnapshotExistsException("domain '" + domain + "' has a snapshot '" + name
+                    + "' already; choose another name or delete that one first");
+        }
+        boolean live = switch (view.state()) {
+            case RUNNING, PAUSED -> true;
+            case SHUTOFF -> false;
+            case OTHER -> throw new DomainStateException("domain '" + domain
+                    + "' is neither running nor shut off; wait until it is, then retry");
+        };
+        if (quiesce && !live) {
+            throw new DomainStateException("quiesce needs a running domain with a guest agent; '" + domain
+                    + "' is shut off");
+        }
+        DomainDefinition def = view.active();
+        Optional<EsmRecord> record = view.persistent().record();
+        List<DiskImage> active = activeImages(def, domain, false, record.flatMap(EsmRecord::disksDir));
+        Map<String, String> stems = Names.stems(record.map(EsmRecord::base).filter(b -> !b.isEmpty()).orElse(active));
+        Set<String> planned = new HashSet<>();
+        Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
+
+        List<Step> steps = new ArrayList<>();
+        List<DiskImage> overlays = new ArrayList<>();
+        for (DiskImage img : active) {
+            String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(img.path()));
+            String stem = stems.getOrDefault(img.target(), img.target());
+            String overlay = Names.overlayPath(dir, stem, name, taken);
+            checkFileName(overlay);
+            planned.add(overlay);
+            steps.add(new Step.CreateOverlay(overlay, img));
+            overlays.add(new DiskImage(img.target(), overlay, ImageFormat.QCOW2));
+        }
+        String xml = SnapshotXml.forCreate(name, description, overlays, SnapshotXml.excludedTargets(def));
+        steps.add(new Step.CreateSnapshot(name, xml, live, quiesce, overlays));
+        if (record.isEmpty()) {
+            // The first snapshot freezes the images the domain had: they become the base.
+            steps.add(new Step.DefineDomain(Map.of(), Optional.of(new EsmRecord(Optional.empty(), active, now))));
+        }
+        return new OperationPlan(Operation.CREATE, domain, steps, name);
+    }
+
+    /**
+     * Plans {@code revert(target)} (and {@code refresh}, with the current snapshot as target): a fresh overlay
+     * per disk on the target's frozen images, the domain redefined on them, libvirt's current snapshot set, the
+     * discarded active layer removed.
+     */
+    public static OperationPlan revert(DomainView view, String target, boolean refresh, RevertOptions options,
+                                       Predicate<String> exists) {
+        String domain = view.name();
+        SnapshotTree tree = view.tree();
+        Snapshot to;
+        if (DomainSnapshots.BASE.equals(target)) {
+            to = tree.base().orElseThrow(() -> new InvalidOperationException("domain '" + domain
+                    + "' has no frozen base yet, so there is nothing to go back to: run setup, or take a snapshot"
+                    + " first"));
+        } else {
+            if (target == null || SnapshotName.problem(target) != null) {
+                throw new dev.esm.api.errors.SnapshotNotFoundException("domain '" + domain + "' has no snapshot '"
+                        + target + "'");
+            }
+            to = tree.get(target);
+        }
+        List<Step> steps = new ArrayList<>();
+        switch (view.state()) {
+            case SHUTOFF -> { }
+            case RUNNING, PAUSED -> {
+                if (!options.stopIfRunning()) {
+                    throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
+                            + "; " + (refresh ? "refresh" : "revert") + " needs it shut off: shut it down, or ask"
+                            + " to stop it (stopIfRunning(), --force)");
+                }
+                steps.add(new Step.StopDomain());
+            }
+            case OTHER -> throw new DomainStateException("domain '" + domain
+                    + "' is neither running nor shut off; wait until it is, then retry");
+        }
+        DomainDefinition def = view.persistent();
+        Optional<EsmRecord> record = def.record();
+        List<DiskImage> activeNow = new ArrayList<>(def.activeImages());
+        view.live().ifPresent(l -> activeNow.addAll(l.activeImages()));
+        Map<String, String> stems = Names.stems(record.map(EsmRecord::base).filter(b -> !b.isEmpty())
+                .orElse(to.images()));
+        Set<String> planned = new HashSet<>();
+        Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
+        Map<String, DiskImage> sources = new LinkedHashMap<>();
+        for (DiskDef disk : def.eligibleDisks()) {
+            DiskImage frozen = to.image(disk.target()).orElseThrow(() -> new UnsupportedDiskException("disk "
+                    + disk.target() + " of domain '" + domain + "' has no image in '" + to.name()
+                    + "' (was it added later?); remove it from the domain or mark it snapshot='no'"));
+            String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(frozen.path()));
+            String overlay = Names.overlayPath(dir, stems.getOrDefault(disk.target(), disk.target()), to.name(), taken);
+            checkFileName(overlay);
+            planned.add(overlay);
+            steps.add(new Step.CreateOverlay(overlay, frozen));
+            sources.put(disk.target(), new DiskImage(disk.target(), overlay, ImageFormat.QCOW2));
+        }
+        steps.add(new Step.DefineDomain(sources, Optional.empty()));
+        Optional<String> libvirtCurrent = view.libvirtCurrent();
+        if (to.isBase()) {
+            libvirtCurrent.ifPresent(c -> steps.add(new Step.ClearCurrent(c,
+                    tree.children(c).stream().map(Snapshot::name).toList())));
+        } else if (!libvirtCurrent.equals(Optional.of(to.name()))) {
+            steps.add(new Step.SetCurrent(to.name()));
+        }
+        Set<String> keep = tree.frozenPaths();
+        Set<String> removed = new HashSet<>();
+        for (DiskImage old : activeNow) {
+            if (!keep.contains(old.path()) && !planned.contains(old.path()) && removed.add(old.path())) {
+                steps.add(new Step.RemoveFile(old.path(), "the discarded active layer of " + old.target()));
+            }
+        }
+        if (options.start()) {
+            steps.add(new Step.StartDomain());
+        }
+        return new OperationPlan(refresh ? Operation.REFRESH : Operation.REVERT, domain, steps, to.name());
+    }
+
+    /** The active image of each eligible disk, checked to be usable. */
+    private static List<DiskImage> activeImages(DomainDefinition def, String domain, boolean setup,
+                                                Optional<String> disksDir) {
+        List<DiskDef> eligible = def.eligibleDisks();
+        if (eligible.isEmpty()) {
+            throw new UnsupportedDiskException("domain '" + domain + "' has no disk that can take snapshots (disks: "
+                    + def.disks().stream().map(d -> d.target() + " " + d.ineligibility()).toList() + ")");
+        }
+        Map<String, String> seen = new HashMap<>();
+        List<DiskImage> out = new ArrayList<>();
+        for (DiskDef d : eligible) {
+            String source = d.source().orElseThrow();
+            if (d.format().isEmpty()) {
+                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' has format '"
+                        + d.driverType().orElse("(none given)") + "'; ESM handles qcow2 and raw, named explicitly"
+                        + " in <driver type=...> (formats are never probed)");
+            }
+            String other = seen.put(source, d.target());
+            if (other != null) {
+                throw new UnsupportedDiskException("disks " + other + " and " + d.target() + " of domain '" + domain
+                        + "' both use " + source + "; give each disk its own image");
+            }
+            if (d.isBlock() && !setup && disksDir.isEmpty()) {
+                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain
+                        + "' is the block device " + source + ", which has no folder for overlays: run setup first");
+            }
+            out.add(d.image().orElseThrow());
+        }
+        return out;
+    }
+
+    private static void checkFileName(String path) {
+        if (!Names.fits(Names.fileName(path))) {
+            throw new StorageException("the file name of '" + path + "' would be longer than "
+                    + Names.MAX_FILE_NAME_BYTES + " bytes; use a shorter snapshot name or image file name");
+        }
+    }
+}

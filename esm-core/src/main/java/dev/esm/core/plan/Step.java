@@ -1,0 +1,114 @@
+package dev.esm.core.plan;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.PlanStep;
+import dev.esm.api.StepKind;
+import dev.esm.core.model.EsmRecord;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** One step of a plan: data only; {@link dev.esm.core.engine.Executor} runs it through the port. */
+public sealed interface Step {
+
+    /** @return the step as the API shows it */
+    PlanStep describe();
+
+    /** Power the domain off. */
+    record StopDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.STOP_DOMAIN, "power the running domain off (its unsaved state is discarded)");
+        }
+    }
+
+    /** Create a folder. */
+    record MakeDirectory(String path) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.MAKE_DIRECTORY, "create folder " + path);
+        }
+    }
+
+    /** Give an image its new name (hard link or verified copy); the old name is removed by a later step. */
+    record MoveImage(String from, String to) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.MOVE_IMAGE, "place " + from + " at " + to
+                    + " (hard link, or fsynced and verified copy; the original is removed only at the end)");
+        }
+    }
+
+    /** Create an empty overlay. */
+    record CreateOverlay(String path, DiskImage backing) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.CREATE_OVERLAY, "create overlay " + path + " for " + backing.target()
+                    + " on " + backing.path() + " (" + backing.format().id() + ")");
+        }
+    }
+
+    /** Ask libvirt to take the snapshot on the prepared overlays. */
+    record CreateSnapshot(String name, String xml, boolean live, boolean quiesce, List<DiskImage> overlays)
+            implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.CREATE_SNAPSHOT, (live ? "live" : "offline") + " external snapshot '" + name
+                    + "' of " + overlays.stream().map(DiskImage::target).collect(Collectors.joining(", "))
+                    + ", all disks at once" + (quiesce ? ", guest file systems frozen" : ""));
+        }
+    }
+
+    /** Redefine the domain's persistent definition, read at the time the step runs. */
+    record DefineDomain(Map<String, DiskImage> sources, Optional<EsmRecord> record) implements Step {
+        public DefineDomain {
+            sources = Map.copyOf(sources);
+        }
+
+        @Override
+        public PlanStep describe() {
+            StringBuilder b = new StringBuilder("define the domain");
+            if (!sources.isEmpty()) {
+                b.append(" with ").append(sources.values().stream()
+                        .map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")));
+            }
+            record.ifPresent(r -> b.append(sources.isEmpty() ? " with" : " and").append(" ESM's record (base: ")
+                    .append(r.base().stream().map(DiskImage::path).collect(Collectors.joining(", "))).append(")"));
+            return new PlanStep(StepKind.DEFINE_DOMAIN, b.toString());
+        }
+    }
+
+    /** Make a snapshot libvirt's current one. */
+    record SetCurrent(String name) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REDEFINE_SNAPSHOT, "make '" + name + "' libvirt's current snapshot");
+        }
+    }
+
+    /** Make libvirt's metadata say that no snapshot is current (the base is). */
+    record ClearCurrent(String current, List<String> children) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.CLEAR_CURRENT, "make libvirt's metadata say no snapshot is current (re-adding '"
+                    + current + "'" + (children.isEmpty() ? "" : " and its children " + children) + " unchanged)");
+        }
+    }
+
+    /** Remove a file nothing references. */
+    record RemoveFile(String path, String why) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REMOVE_FILE, "remove " + path + " (" + why + ")");
+        }
+    }
+
+    /** Start the domain. */
+    record StartDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.START_DOMAIN, "start the domain");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.esm.core.port;
+
+import dev.esm.api.DomainState;
+import dev.esm.api.errors.DomainNotFoundException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What ESM needs of a hypervisor connection. Domains are named by their libvirt name. Every method either does
+ * its whole job or throws an {@link dev.esm.api.errors.EsmException} (libvirt errors as
+ * {@link dev.esm.api.errors.HypervisorException}). Implementations are thread-safe.
+ */
+public interface Host extends AutoCloseable {
+
+    /** @return the connection URI */
+    String uri();
+
+    /**
+     * @return the domain's state
+     * @throws DomainNotFoundException if there is no such domain
+     */
+    DomainState state(String domain);
+
+    /**
+     * @param live the running definition (when the domain runs) rather than the persistent one
+     * @return the domain's XML, secure parts included (for faithful redefinition)
+     */
+    String domainXml(String domain, boolean live);
+
+    /** Defines (replaces) a domain's persistent definition. */
+    void defineDomain(String xml);
+
+    /** Starts a shut-off domain. */
+    void startDomain(String domain);
+
+    /** Powers a running domain off at once. */
+    void stopDomain(String domain);
+
+    /** @return the full XML of every snapshot of the domain, secure parts included */
+    List<String> snapshotXmls(String domain);
+
+    /** @return the full XML of one snapshot */
+    String snapshotXml(String domain, String name);
+
+    /** @return the name of libvirt's current snapshot, if any */
+    Optional<String> currentSnapshot(String domain);
+
+    /** Takes a snapshot as libvirt does: the parent is libvirt's current snapshot, which then becomes this. */
+    void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags);
+
+    /** Rewrites a snapshot's metadata (or adds it back), optionally making it libvirt's current snapshot. */
+    void redefineSnapshot(String domain, String xml, boolean makeCurrent);
+
+    /** Removes a snapshot's metadata only (no file is touched); its children are re-parented by libvirt. */
+    void deleteSnapshotMetadata(String domain, String name);
+
+    /** @return the files of the domain's host */
+    Storage storage();
+
+    /** Frees the connection. Idempotent. */
+    @Override
+    void close();
+}

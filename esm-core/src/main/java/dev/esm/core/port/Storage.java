@@ -1,0 +1,41 @@
+package dev.esm.core.port;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ImageInfo;
+
+/**
+ * Every file operation ESM makes, on the domain's host. Paths are the host's. New files are created
+ * exclusively (never over an existing file) and readable by their owner only. Implementations are
+ * thread-safe; failures are {@link dev.esm.api.errors.StorageException}s naming the path.
+ */
+public interface Storage {
+
+    /** @return whether something exists at the path */
+    boolean exists(String path);
+
+    /**
+     * Reads an image's header, opening it with the given format (never probing).
+     *
+     * @return what the image is
+     */
+    ImageInfo info(String path, ImageFormat format);
+
+    /**
+     * Creates an empty qcow2 overlay on top of {@code backing}, recording the backing's format in the header.
+     * Fails if {@code path} exists.
+     */
+    void createOverlay(String path, DiskImage backing);
+
+    /** Creates a folder (and its parents) reachable by the hypervisor; fine if it exists. */
+    void makeDirectory(String path);
+
+    /**
+     * Gives an image a second name: a hard link where possible, else a copy that is flushed to stable storage
+     * and verified before this returns. The original is untouched. Fails if {@code to} exists.
+     */
+    void place(String from, String to);
+
+    /** Removes a file (or an empty folder). Fine if it does not exist. */
+    void remove(String path);
+}

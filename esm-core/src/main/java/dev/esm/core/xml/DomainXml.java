@@ -1,0 +1,173 @@
+package dev.esm.core.xml;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.core.model.DiskDef;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.EsmRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/** Reads and rewrites libvirt domain XML. Stateless; thread-safe. */
+public final class DomainXml {
+    /** The namespace of ESM's record inside a domain's {@code <metadata>}. */
+    public static final String NS = "https://esm.dev/xmlns/esm/1";
+    private static final String PREFIX = "esm";
+
+    private DomainXml() {
+    }
+
+    /**
+     * @param xml a {@code <domain>} document
+     * @return the parsed definition
+     */
+    public static DomainDefinition parse(String xml) {
+        return parse(Xml.parse(xml).getDocumentElement(), xml);
+    }
+
+    /**
+     * @param domain a {@code <domain>} element (e.g. inside a snapshot)
+     * @param xml the text to keep with the definition
+     * @return the parsed definition
+     */
+    public static DomainDefinition parse(Element domain, String xml) {
+        if (!"domain".equals(Xml.localName(domain))) {
+            throw new XmlException("expected <domain>, found <" + Xml.localName(domain) + ">");
+        }
+        String name = Xml.childText(domain, "name").orElseThrow(() -> new XmlException("domain XML has no <name>"));
+        String uuid = Xml.childText(domain, "uuid").orElse("");
+        List<DiskDef> disks = new ArrayList<>();
+        for (Element disk : Xml.path(domain, "devices", "disk")) {
+            disks.add(disk(disk));
+        }
+        return new DomainDefinition(name, uuid, disks, record(domain), xml);
+    }
+
+    private static DiskDef disk(Element disk) {
+        String type = Xml.attr(disk, "type").orElse("file");
+        String device = Xml.attr(disk, "device").orElse("disk");
+        String target = Xml.child(disk, "target").flatMap(t -> Xml.attr(t, "dev"))
+                .orElseThrow(() -> new XmlException("a <disk> has no <target dev=...>"));
+        Optional<String> source = Xml.child(disk, "source").flatMap(s -> switch (type) {
+            case "file" -> Xml.attr(s, "file");
+            case "block" -> Xml.attr(s, "dev");
+            default -> Optional.<String>empty();
+        }).filter(s -> !s.isEmpty());
+        Optional<String> driverType = Xml.child(disk, "driver").flatMap(d -> Xml.attr(d, "type"));
+        return new DiskDef(target, device, type, source, driverType,
+                Xml.child(disk, "readonly").isPresent(), Xml.child(disk, "shareable").isPresent(),
+                Xml.attr(disk, "snapshot"));
+    }
+
+    private static Optional<EsmRecord> record(Element domain) {
+        Optional<Element> metadata = Xml.child(domain, "metadata");
+        if (metadata.isEmpty()) {
+            return Optional.empty();
+        }
+        for (Element e : Xml.elements(metadata.get())) {
+            if (NS.equals(e.getNamespaceURI()) && "record".equals(e.getLocalName())) {
+                return Optional.of(readRecord(e));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static EsmRecord readRecord(Element rec) {
+        Optional<String> disksDir = Optional.empty();
+        List<DiskImage> base = new ArrayList<>();
+        Instant frozen = Instant.EPOCH;
+        for (Element e : Xml.elements(rec)) {
+            switch (e.getLocalName()) {
+                case "disks-dir" -> disksDir = Optional.of(e.getTextContent().trim());
+                case "base" -> {
+                    frozen = Xml.attr(e, "frozen").map(Instant::parse).orElse(Instant.EPOCH);
+                    for (Element img : Xml.elements(e)) {
+                        ImageFormat format = ImageFormat.fromId(img.getAttribute("format"))
+                                .orElseThrow(() -> new XmlException("ESM record has an unknown image format: "
+                                        + img.getAttribute("format")));
+                        base.add(new DiskImage(img.getAttribute("target"), img.getAttribute("path"), format));
+                    }
+                }
+                default -> { }
+            }
+        }
+        return new EsmRecord(disksDir, base, frozen);
+    }
+
+    /**
+     * Rewrites a domain definition: points disks at new images (always files: overlays are files) and sets
+     * ESM's record. Everything else is kept as it was.
+     *
+     * @param xml the domain's current definition
+     * @param sources the new active image per disk target; other disks are untouched
+     * @param record ESM's record to store, or empty to keep whatever record is there
+     * @return the rewritten document
+     */
+    public static String rewrite(String xml, Map<String, DiskImage> sources, Optional<EsmRecord> record) {
+        Document doc = Xml.parse(xml);
+        Element domain = doc.getDocumentElement();
+        for (Element disk : Xml.path(domain, "devices", "disk")) {
+            String target = Xml.child(disk, "target").flatMap(t -> Xml.attr(t, "dev")).orElse("");
+            DiskImage image = sources.get(target);
+            if (image == null) {
+                continue;
+            }
+            disk.setAttribute("type", "file");
+            Element source = doc.createElement("source");
+            source.setAttribute("file", image.path());
+            Optional<Element> old = Xml.child(disk, "source");
+            if (old.isPresent()) {
+                disk.replaceChild(source, old.get());
+            } else {
+                disk.insertBefore(source, Xml.child(disk, "target").orElse(null));
+            }
+            Element driver = Xml.child(disk, "driver").orElseGet(() -> {
+                Element d = doc.createElement("driver");
+                d.setAttribute("name", "qemu");
+                disk.insertBefore(d, disk.getFirstChild());
+                return d;
+            });
+            driver.setAttribute("type", image.format().id());
+            Xml.removeChildren(disk, "backingStore");
+        }
+        record.ifPresent(r -> writeRecord(doc, domain, r));
+        return Xml.write(doc);
+    }
+
+    private static void writeRecord(Document doc, Element domain, EsmRecord r) {
+        Element metadata = Xml.child(domain, "metadata").orElseGet(() -> {
+            Element m = doc.createElement("metadata");
+            Element anchor = Xml.child(domain, "uuid").or(() -> Xml.child(domain, "name")).orElseThrow();
+            domain.insertBefore(m, anchor.getNextSibling());
+            return m;
+        });
+        for (Element e : Xml.elements(metadata)) {
+            if (NS.equals(e.getNamespaceURI())) {
+                metadata.removeChild(e);
+            }
+        }
+        Element rec = doc.createElementNS(NS, PREFIX + ":record");
+        rec.setAttribute("version", "1");
+        r.disksDir().ifPresent(d -> {
+            Element dd = doc.createElementNS(NS, PREFIX + ":disks-dir");
+            dd.setTextContent(d);
+            rec.appendChild(dd);
+        });
+        Element base = doc.createElementNS(NS, PREFIX + ":base");
+        base.setAttribute("frozen", r.frozenAt().toString());
+        for (DiskImage img : r.base()) {
+            Element i = doc.createElementNS(NS, PREFIX + ":image");
+            i.setAttribute("target", img.target());
+            i.setAttribute("format", img.format().id());
+            i.setAttribute("path", img.path());
+            base.appendChild(i);
+        }
+        rec.appendChild(base);
+        metadata.appendChild(rec);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.esm.core.xml;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.SnapshotState;
+import dev.esm.core.model.DiskDef;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.SnapshotDefinition;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/** Reads and builds libvirt domain-snapshot XML. Stateless; thread-safe. */
+public final class SnapshotXml {
+    private SnapshotXml() {
+    }
+
+    /**
+     * @param xml a {@code <domainsnapshot>} document as libvirt returns it
+     * @return the parsed snapshot; its images are the eligible disk sources of the saved domain definition
+     */
+    public static SnapshotDefinition parse(String xml) {
+        Element root = Xml.parse(xml).getDocumentElement();
+        if (!"domainsnapshot".equals(Xml.localName(root))) {
+            throw new XmlException("expected <domainsnapshot>, found <" + Xml.localName(root) + ">");
+        }
+        String name = Xml.childText(root, "name").orElseThrow(() -> new XmlException("snapshot XML has no <name>"));
+        Optional<String> parent = Xml.child(root, "parent").flatMap(p -> Xml.childText(p, "name"));
+        Instant created = Xml.childText(root, "creationTime").map(Long::parseLong).map(Instant::ofEpochSecond)
+                .orElse(Instant.EPOCH);
+        String description = Xml.childText(root, "description").orElse("");
+        SnapshotState state = SnapshotState.fromLibvirt(Xml.childText(root, "state").orElse(null));
+        Set<String> excluded = new HashSet<>();
+        for (Element d : Xml.path(root, "disks", "disk")) {
+            if (Xml.attr(d, "snapshot").filter("no"::equals).isPresent()) {
+                excluded.add(d.getAttribute("name"));
+            }
+        }
+        List<DiskImage> images = Xml.child(root, "domain")
+                .map(dom -> DomainXml.parse(dom, ""))
+                .map(def -> def.eligibleDisks().stream()
+                        .filter(d -> !excluded.contains(d.target()))
+                        .flatMap(d -> d.image().stream())
+                        .toList())
+                .orElse(List.of());
+        return new SnapshotDefinition(name, parent, created, description, state, images, xml);
+    }
+
+    /**
+     * Builds the XML that asks libvirt for an external, disk-only snapshot on overlays ESM prepared.
+     *
+     * @param name the snapshot's name
+     * @param description its description, may be empty
+     * @param overlays the new overlay of each disk that takes part
+     * @param excludedTargets the disks that do not take part
+     * @return the document for {@code virDomainSnapshotCreateXML}
+     */
+    public static String forCreate(String name, String description, List<DiskImage> overlays,
+                                   Collection<String> excludedTargets) {
+        Document doc = Xml.newDocument();
+        Element root = doc.createElement("domainsnapshot");
+        doc.appendChild(root);
+        text(doc, root, "name", name);
+        if (description != null && !description.isEmpty()) {
+            text(doc, root, "description", description);
+        }
+        Element disks = doc.createElement("disks");
+        root.appendChild(disks);
+        for (DiskImage o : overlays) {
+            Element d = doc.createElement("disk");
+            d.setAttribute("name", o.target());
+            d.setAttribute("snapshot", "external");
+            d.setAttribute("type", "file");
+            Element driver = doc.createElement("driver");
+            driver.setAttribute("type", o.format().id());
+            d.appendChild(driver);
+            Element source = doc.createElement("source");
+            source.setAttribute("file", o.path());
+            d.appendChild(source);
+            disks.appendChild(d);
+        }
+        for (String t : excludedTargets) {
+            Element d = doc.createElement("disk");
+            d.setAttribute("name", t);
+            d.setAttribute("snapshot", "no");
+            disks.appendChild(d);
+        }
+        return Xml.write(doc);
+    }
+
+    /**
+     * Builds a complete snapshot document as libvirt stores it: what a create request becomes once taken.
+     * Used by redefinition and by test doubles of libvirt.
+     *
+     * @param createXml the request, as from {@link #forCreate}
+     * @param parent the parent's name, if any
+     * @param created the creation time
+     * @param state the domain's state at the time
+     * @param domainXml the domain definition at the time (disks on the images that become frozen)
+     * @return the full document
+     */
+    public static String full(String createXml, Optional<String> parent, Instant created, SnapshotState state,
+                              String domainXml) {
+        Document doc = Xml.parse(createXml);
+        Element root = doc.getDocumentElement();
+        Element disks = Xml.child(root, "disks").orElseThrow();
+        Element stateEl = doc.createElement("state");
+        stateEl.setTextContent(state.libvirtName());
+        root.insertBefore(stateEl, disks);
+        parent.ifPresent(p -> {
+            Element pe = doc.createElement("parent");
+            text(doc, pe, "name", p);
+            root.insertBefore(pe, disks);
+        });
+        Element ct = doc.createElement("creationTime");
+        ct.setTextContent(Long.toString(created.getEpochSecond()));
+        root.insertBefore(ct, disks);
+        Element memory = doc.createElement("memory");
+        memory.setAttribute("snapshot", "no");
+        root.insertBefore(memory, disks);
+        root.appendChild(doc.importNode(Xml.parse(domainXml).getDocumentElement(), true));
+        return Xml.write(doc);
+    }
+
+    /**
+     * @param xml a full snapshot document
+     * @param parent the new parent, or empty for none
+     * @return the document with its {@code <parent>} replaced
+     */
+    public static String withParent(String xml, Optional<String> parent) {
+        Document doc = Xml.parse(xml);
+        Element root = doc.getDocumentElement();
+        Xml.removeChildren(root, "parent");
+        parent.ifPresent(p -> {
+            Element pe = doc.createElement("parent");
+            text(doc, pe, "name", p);
+            Element anchor = Xml.child(root, "creationTime").orElse(null);
+            root.insertBefore(pe, anchor);
+        });
+        return Xml.write(doc);
+    }
+
+    /** @return the {@code <domain>} element of a full snapshot document, serialised */
+    public static Optional<String> domainXml(String xml) {
+        return Xml.child(Xml.parse(xml).getDocumentElement(), "domain").map(Xml::write);
+    }
+
+    /** @return the disks of a definition that must be excluded from a snapshot */
+    public static List<String> excludedTargets(DomainDefinition def) {
+        return def.disks().stream().filter(d -> !d.eligible()).map(DiskDef::target).toList();
+    }
+
+    private static void text(Document doc, Element parent, String name, String value) {
+        Element e = doc.createElement(name);
+        e.setTextContent(value);
+        parent.appendChild(e);
+    }
+}

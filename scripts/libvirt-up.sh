@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs (when missing) and starts libvirtd + virtlogd with the QEMU driver on a Debian machine
+# without systemd, then waits until qemu:///system answers quickly. Idempotent: safe to run again.
+# Used by .ci/run and by the README's demo and test commands.
+set -euo pipefail
+
+log() { printf '[libvirt-up] %s\n' "$*" >&2; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+PKGS="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  log "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # policy-rc.d keeps the package scripts from trying to start services through init scripts.
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+# /dev/kvm as root:root 0600 makes libvirt re-probe QEMU capabilities on every call (5-7 s each).
+# Debian's default is root:kvm 0660.
+if [ -e /dev/kvm ]; then
+  getent group kvm >/dev/null || $SUDO groupadd -r kvm
+  $SUDO chgrp kvm /dev/kvm || true
+  $SUDO chmod 0660 /dev/kvm || true
+fi
+
+$SUDO mkdir -p /run/libvirt /var/run/libvirt
+if ! pgrep -x virtlogd >/dev/null; then
+  log "starting virtlogd"
+  $SUDO virtlogd -d
+fi
+if ! pgrep -x libvirtd >/dev/null; then
+  log "starting libvirtd"
+  $SUDO libvirtd -d
+fi
+
+# Wait until the daemon answers, then until an answer is quick (the first call probes QEMU).
+deadline=$((SECONDS + 120))
+until virsh -c qemu:///system version >/dev/null 2>&1; do
+  [ $SECONDS -lt $deadline ] || { log "qemu:///system does not answer"; exit 1; }
+  sleep 0.5
+done
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  start=$(date +%s%N)
+  virsh -c qemu:///system version >/dev/null
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$ms" -lt 1000 ] && break
+  log "virsh version took ${ms} ms, waiting for the capabilities cache"
+  sleep 1
+done
+log "libvirt is up: $(virsh -c qemu:///system version 2>/dev/null | tr '\n' ' ')"
