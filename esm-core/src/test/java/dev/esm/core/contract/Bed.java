@@ -1,0 +1,61 @@
+package dev.esm.core.contract;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.port.Host;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A test bed for the snapshot contract: a host with throwaway domains, and ways to write and read data
+ * patterns in their disks. Implemented over the in-memory fake and over the real libvirtd.
+ */
+public interface Bed extends AutoCloseable {
+
+    /** One disk of a test domain. */
+    record DiskSpec(String target, String device, ImageFormat format, String fileName) {
+        public static DiskSpec qcow2(String target, String fileName) {
+            return new DiskSpec(target, "disk", ImageFormat.QCOW2, fileName);
+        }
+
+        public static DiskSpec raw(String target, String fileName) {
+            return new DiskSpec(target, "disk", ImageFormat.RAW, fileName);
+        }
+
+        public static DiskSpec cdrom(String target, String fileName) {
+            return new DiskSpec(target, "cdrom", ImageFormat.RAW, fileName);
+        }
+    }
+
+    /** @return the manager under test */
+    SnapshotManager manager();
+
+    /** @return the port, to inspect libvirt's metadata and files directly */
+    Host host();
+
+    /** Defines a new shut-off domain whose images live in a fresh folder; returns its name. */
+    String newDomain(List<DiskSpec> disks);
+
+    /** @return the folder holding a test domain's original images */
+    String folder(String domain);
+
+    /** Writes a pattern into the disk's active layer (through QEMU when the domain runs). */
+    void write(String domain, String target, int pattern);
+
+    /** @return whether the disk, as the domain sees it now, holds the pattern */
+    boolean reads(String domain, String target, int pattern);
+
+    /** @return whether an image, read through its backing chain, holds the pattern */
+    boolean imageReads(DiskImage image, int pattern);
+
+    void start(String domain);
+
+    void stop(String domain);
+
+    /** @return every regular file below a folder */
+    Set<String> files(String dir);
+
+    @Override
+    void close();
+}

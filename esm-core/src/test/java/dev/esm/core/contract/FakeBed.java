@@ -1,0 +1,108 @@
+package dev.esm.core.contract;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.engine.CoreSnapshotManager;
+import dev.esm.core.fake.FakeHost;
+import dev.esm.core.fake.FakeStorage;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.port.Host;
+import dev.esm.core.xml.DomainXml;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The contract's bed over the in-memory fake host. */
+public final class FakeBed implements Bed {
+    private final FakeStorage storage = new FakeStorage();
+    private final FakeHost host = new FakeHost(storage, Clock.systemUTC());
+    private final CoreSnapshotManager manager = new CoreSnapshotManager(host);
+    private int domains;
+
+    @Override
+    public SnapshotManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Host host() {
+        return host;
+    }
+
+    public FakeStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public String newDomain(List<DiskSpec> disks) {
+        String name = "fake-" + (++domains);
+        String dir = folder(name);
+        storage.makeDirectory(dir);
+        StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
+                .append("</name><uuid>00000000-0000-0000-0000-00000000000").append(domains % 10)
+                .append("</uuid><memory unit='MiB'>64</memory><devices>");
+        for (DiskSpec d : disks) {
+            String path = dir + "/" + d.fileName();
+            storage.addImage(path, d.format(), 16L << 20);
+            xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
+                    .append(d.format().id()).append("'/><source file='").append(path).append("'/><target dev='")
+                    .append(d.target()).append("' bus='").append(d.device().equals("cdrom") ? "sata" : "virtio")
+                    .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        xml.append("</devices></domain>");
+        host.defineDomain(xml.toString());
+        return name;
+    }
+
+    @Override
+    public String folder(String domain) {
+        return "/fake/" + domain;
+    }
+
+    private DiskImage active(String domain, String target) {
+        DomainDefinition def = DomainXml.parse(host.domainXml(domain, true));
+        return def.disk(target).flatMap(d -> d.image()).orElseThrow();
+    }
+
+    @Override
+    public void write(String domain, String target, int pattern) {
+        storage.write(active(domain, target).path(), 0, pattern);
+    }
+
+    @Override
+    public boolean reads(String domain, String target, int pattern) {
+        return storage.read(active(domain, target).path(), 0) == pattern;
+    }
+
+    @Override
+    public boolean imageReads(DiskImage image, int pattern) {
+        return storage.read(image.path(), 0) == pattern;
+    }
+
+    @Override
+    public void start(String domain) {
+        host.startDomain(domain);
+    }
+
+    @Override
+    public void stop(String domain) {
+        host.stopDomain(domain);
+    }
+
+    @Override
+    public Set<String> files(String dir) {
+        Set<String> out = new TreeSet<>();
+        for (String f : storage.files()) {
+            if (f.startsWith(dir + "/")) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

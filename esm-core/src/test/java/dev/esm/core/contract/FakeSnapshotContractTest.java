@@ -1,0 +1,9 @@
+package dev.esm.core.contract;
+
+/** The snapshot contract against the in-memory fake host. */
+class FakeSnapshotContractTest extends SnapshotContract {
+    @Override
+    protected Bed openBed() {
+        return new FakeBed();
+    }
+}

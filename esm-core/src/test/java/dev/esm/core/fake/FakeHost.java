@@ -1,0 +1,215 @@
+package dev.esm.core.fake;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.SnapshotState;
+import dev.esm.api.errors.DomainNotFoundException;
+import dev.esm.api.errors.HypervisorException;
+import dev.esm.api.errors.SnapshotNotFoundException;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.SnapshotDefinition;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.SnapshotFlag;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.core.xml.SnapshotXml;
+import dev.esm.core.xml.Xml;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.w3c.dom.Element;
+
+/**
+ * An in-memory stand-in for libvirt's QEMU driver, as far as ESM uses it: domains with persistent and live
+ * definitions, and snapshot metadata with libvirt's rules (the parent of a new snapshot is the current one;
+ * removing a snapshot's metadata re-parents its children). External snapshots with {@code REUSE_EXT} check
+ * that each prepared overlay is backed by the disk's active image, as QEMU would. Thread-safe (synchronized).
+ */
+public final class FakeHost implements Host {
+    private static final class Dom {
+        String persistent;
+        String live;
+        boolean running;
+        final Map<String, String> snapshots = new LinkedHashMap<>();
+        String current;
+    }
+
+    private final FakeStorage storage;
+    private final Clock clock;
+    private final Map<String, Dom> domains = new HashMap<>();
+    private long tick;
+
+    public FakeHost(FakeStorage storage, Clock clock) {
+        this.storage = storage;
+        this.clock = clock;
+    }
+
+    private Dom dom(String name) {
+        Dom d = domains.get(name);
+        if (d == null) {
+            throw new DomainNotFoundException("no domain '" + name + "'");
+        }
+        return d;
+    }
+
+    private static HypervisorException invalid(String message) {
+        return new HypervisorException(message, 55, "VIR_ERR_OPERATION_INVALID", message, null);
+    }
+
+    @Override
+    public String uri() {
+        return "fake:///memory";
+    }
+
+    @Override
+    public synchronized DomainState state(String domain) {
+        return dom(domain).running ? DomainState.RUNNING : DomainState.SHUTOFF;
+    }
+
+    @Override
+    public synchronized String domainXml(String domain, boolean live) {
+        Dom d = dom(domain);
+        return live && d.running ? d.live : d.persistent;
+    }
+
+    @Override
+    public synchronized void defineDomain(String xml) {
+        String name = DomainXml.parse(xml).name();
+        domains.computeIfAbsent(name, n -> new Dom()).persistent = xml;
+    }
+
+    /** Removes a domain and its snapshot metadata. */
+    public synchronized void undefine(String domain) {
+        domains.remove(domain);
+    }
+
+    @Override
+    public synchronized void startDomain(String domain) {
+        Dom d = dom(domain);
+        if (d.running) {
+            throw invalid("domain is already running");
+        }
+        for (DiskImage img : DomainXml.parse(d.persistent).activeImages()) {
+            if (!storage.exists(img.path())) {
+                throw new HypervisorException("start failed", 38, "VIR_ERR_SYSTEM_ERROR",
+                        "Cannot access storage file '" + img.path() + "'", null);
+            }
+        }
+        d.running = true;
+        d.live = d.persistent;
+    }
+
+    @Override
+    public synchronized void stopDomain(String domain) {
+        Dom d = dom(domain);
+        if (!d.running) {
+            throw invalid("domain is not running");
+        }
+        d.running = false;
+        d.live = null;
+    }
+
+    @Override
+    public synchronized List<String> snapshotXmls(String domain) {
+        return new ArrayList<>(dom(domain).snapshots.values());
+    }
+
+    @Override
+    public synchronized String snapshotXml(String domain, String name) {
+        String xml = dom(domain).snapshots.get(name);
+        if (xml == null) {
+            throw new SnapshotNotFoundException("no snapshot '" + name + "'");
+        }
+        return xml;
+    }
+
+    @Override
+    public synchronized Optional<String> currentSnapshot(String domain) {
+        return Optional.ofNullable(dom(domain).current);
+    }
+
+    @Override
+    public synchronized void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
+        Dom d = dom(domain);
+        if (!flags.contains(SnapshotFlag.DISK_ONLY) || !flags.contains(SnapshotFlag.REUSE_EXTERNAL)) {
+            throw invalid("the fake host only takes disk-only snapshots on prepared overlays");
+        }
+        if (flags.contains(SnapshotFlag.QUIESCE)) {
+            throw invalid("QEMU guest agent is not configured");
+        }
+        Element root = Xml.parse(xml).getDocumentElement();
+        String name = Xml.childText(root, "name").orElseThrow();
+        if (d.snapshots.containsKey(name)) {
+            throw invalid("domain snapshot '" + name + "' already exists");
+        }
+        DomainDefinition active = DomainXml.parse(d.running ? d.live : d.persistent);
+        Map<String, DiskImage> overlays = new HashMap<>();
+        for (Element disk : Xml.path(root, "disks", "disk")) {
+            if (!"external".equals(disk.getAttribute("snapshot"))) {
+                continue;
+            }
+            String target = disk.getAttribute("name");
+            String file = Xml.child(disk, "source").orElseThrow().getAttribute("file");
+            DiskImage current = active.disk(target).flatMap(x -> x.image())
+                    .orElseThrow(() -> invalid("no disk " + target));
+            var info = storage.info(file, ImageFormat.QCOW2);
+            if (!info.backing().equals(Optional.of(current.path()))) {
+                throw invalid("overlay " + file + " is not backed by " + current.path());
+            }
+            overlays.put(target, new DiskImage(target, file, ImageFormat.QCOW2));
+        }
+        String full = SnapshotXml.full(xml, Optional.ofNullable(d.current), clock.instant().plusSeconds(tick++),
+                d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF, d.running ? d.live : d.persistent);
+        d.snapshots.put(name, full);
+        d.current = name;
+        d.persistent = DomainXml.rewrite(d.persistent, overlays, Optional.empty());
+        if (d.running) {
+            d.live = DomainXml.rewrite(d.live, overlays, Optional.empty());
+        }
+    }
+
+    @Override
+    public synchronized void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
+        Dom d = dom(domain);
+        SnapshotDefinition s = SnapshotXml.parse(xml);
+        s.parent().ifPresent(p -> {
+            if (!d.snapshots.containsKey(p)) {
+                throw invalid("parent " + p + " for snapshot " + s.name() + " not found");
+            }
+        });
+        d.snapshots.put(s.name(), xml);
+        if (makeCurrent) {
+            d.current = s.name();
+        }
+    }
+
+    @Override
+    public synchronized void deleteSnapshotMetadata(String domain, String name) {
+        Dom d = dom(domain);
+        String xml = snapshotXml(domain, name);
+        Optional<String> parent = SnapshotXml.parse(xml).parent();
+        d.snapshots.remove(name);
+        for (Map.Entry<String, String> e : d.snapshots.entrySet()) {
+            if (SnapshotXml.parse(e.getValue()).parent().equals(Optional.of(name))) {
+                e.setValue(SnapshotXml.withParent(e.getValue(), parent));
+            }
+        }
+        if (name.equals(d.current)) {
+            d.current = null;
+        }
+    }
+
+    @Override
+    public FakeStorage storage() {
+        return storage;
+    }
+
+    @Override
+    public void close() {
+    }
+}

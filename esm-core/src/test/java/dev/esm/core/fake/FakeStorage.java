@@ -1,0 +1,139 @@
+package dev.esm.core.fake;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ImageInfo;
+import dev.esm.api.errors.StorageException;
+import dev.esm.core.port.Storage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * An in-memory host file system holding images as block maps with backing references. It records every write
+ * into an image that backs another one (a breach of SEMANTICS.md invariant 2). Thread-safe (synchronized).
+ */
+public final class FakeStorage implements Storage {
+    /** The block size patterns are written in. */
+    public static final int BLOCK = 64 * 1024;
+
+    static final class Image {
+        final ImageFormat format;
+        final String backing;
+        final ImageFormat backingFormat;
+        final long size;
+        final Map<Long, Integer> blocks = new HashMap<>();
+
+        Image(ImageFormat format, String backing, ImageFormat backingFormat, long size) {
+            this.format = format;
+            this.backing = backing;
+            this.backingFormat = backingFormat;
+            this.size = size;
+        }
+    }
+
+    private final Map<String, Image> files = new TreeMap<>();
+    private final Set<String> dirs = new TreeSet<>();
+    private final List<String> violations = new ArrayList<>();
+
+    /** Adds a base image (no backing) of the given size, all zeros. */
+    public synchronized void addImage(String path, ImageFormat format, long size) {
+        files.put(path, new Image(format, null, null, size));
+    }
+
+    @Override
+    public synchronized boolean exists(String path) {
+        return files.containsKey(path) || dirs.contains(path);
+    }
+
+    @Override
+    public synchronized ImageInfo info(String path, ImageFormat format) {
+        Image i = image(path);
+        if (i.format != format) {
+            throw new StorageException(path + " is " + i.format + ", not " + format);
+        }
+        return new ImageInfo(path, format, i.size, (long) i.blocks.size() * BLOCK + 4096, Optional.ofNullable(i.backing));
+    }
+
+    private Image image(String path) {
+        Image i = files.get(path);
+        if (i == null) {
+            throw new StorageException("'" + path + "' does not exist");
+        }
+        return i;
+    }
+
+    @Override
+    public synchronized void createOverlay(String path, DiskImage backing) {
+        if (exists(path)) {
+            throw new StorageException("'" + path + "' exists already");
+        }
+        Image b = image(backing.path());
+        if (b.format != backing.format()) {
+            throw new StorageException("backing " + backing.path() + " is " + b.format + ", not " + backing.format());
+        }
+        files.put(path, new Image(ImageFormat.QCOW2, backing.path(), backing.format(), b.size));
+    }
+
+    @Override
+    public synchronized void makeDirectory(String path) {
+        for (String p = path; p.length() > 1; p = p.substring(0, Math.max(1, p.lastIndexOf('/')))) {
+            dirs.add(p);
+        }
+    }
+
+    @Override
+    public synchronized void place(String from, String to) {
+        if (exists(to)) {
+            throw new StorageException("'" + to + "' exists already");
+        }
+        Image src = image(from);
+        Image copy = new Image(src.format, src.backing, src.backingFormat, src.size);
+        copy.blocks.putAll(src.blocks);
+        files.put(to, copy);
+    }
+
+    @Override
+    public synchronized void remove(String path) {
+        files.remove(path);
+        dirs.remove(path);
+    }
+
+    /** Writes a pattern into one block of an image, as QEMU would into its active layer. */
+    public synchronized void write(String path, long block, int pattern) {
+        for (Map.Entry<String, Image> e : files.entrySet()) {
+            if (path.equals(e.getValue().backing)) {
+                violations.add("write into " + path + ", which backs " + e.getKey());
+            }
+        }
+        image(path).blocks.put(block, pattern);
+    }
+
+    /** @return the pattern of a block, read through the backing chain (0 where nothing was written) */
+    public synchronized int read(String path, long block) {
+        for (String p = path; p != null; ) {
+            Image i = image(p);
+            Integer v = i.blocks.get(block);
+            if (v != null) {
+                return v;
+            }
+            p = i.backing;
+        }
+        return 0;
+    }
+
+    /** @return every file path */
+    public synchronized Set<String> files() {
+        return new TreeSet<>(files.keySet());
+    }
+
+    /** @return the breaches of invariant 2 seen so far */
+    public synchronized List<String> violations() {
+        return List.copyOf(violations);
+    }
+}

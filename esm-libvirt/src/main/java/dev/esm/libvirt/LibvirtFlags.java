@@ -1,0 +1,60 @@
+package dev.esm.libvirt;
+
+import dev.esm.core.port.SnapshotFlag;
+import java.util.Set;
+
+/**
+ * The one place where ESM's enums become libvirt's bit masks. Values are libvirt's public header constants
+ * ({@code libvirt-domain-snapshot.h}, {@code libvirt-domain.h}); a test checks each against libvirt-java.
+ */
+final class LibvirtFlags {
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_REDEFINE} */
+    static final int SNAPSHOT_CREATE_REDEFINE = 1;
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_CURRENT} */
+    static final int SNAPSHOT_CREATE_CURRENT = 1 << 1;
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY} */
+    static final int SNAPSHOT_CREATE_DISK_ONLY = 1 << 4;
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT} */
+    static final int SNAPSHOT_CREATE_REUSE_EXT = 1 << 5;
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE} */
+    static final int SNAPSHOT_CREATE_QUIESCE = 1 << 6;
+    /** {@code VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC} */
+    static final int SNAPSHOT_CREATE_ATOMIC = 1 << 7;
+    /** {@code VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY} */
+    static final int SNAPSHOT_DELETE_METADATA_ONLY = 1 << 1;
+    /** {@code VIR_DOMAIN_SNAPSHOT_XML_SECURE} */
+    static final int SNAPSHOT_XML_SECURE = 1;
+    /** {@code VIR_DOMAIN_XML_SECURE} */
+    static final int DOMAIN_XML_SECURE = 1;
+    /** {@code VIR_DOMAIN_XML_INACTIVE} */
+    static final int DOMAIN_XML_INACTIVE = 1 << 1;
+    /** {@code VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP} */
+    static final int QEMU_MONITOR_COMMAND_HMP = 1;
+
+    private LibvirtFlags() {
+    }
+
+    /** @return libvirt's mask for a snapshot creation request */
+    static int snapshotCreate(Set<SnapshotFlag> flags) {
+        int mask = 0;
+        for (SnapshotFlag f : flags) {
+            mask |= switch (f) {
+                case DISK_ONLY -> SNAPSHOT_CREATE_DISK_ONLY;
+                case REUSE_EXTERNAL -> SNAPSHOT_CREATE_REUSE_EXT;
+                case ATOMIC -> SNAPSHOT_CREATE_ATOMIC;
+                case QUIESCE -> SNAPSHOT_CREATE_QUIESCE;
+            };
+        }
+        return mask;
+    }
+
+    /** @return libvirt's mask for a snapshot redefinition */
+    static int snapshotRedefine(boolean current) {
+        return SNAPSHOT_CREATE_REDEFINE | (current ? SNAPSHOT_CREATE_CURRENT : 0);
+    }
+
+    /** @return libvirt's mask for reading a domain's XML */
+    static int domainXml(boolean live) {
+        return DOMAIN_XML_SECURE | (live ? 0 : DOMAIN_XML_INACTIVE);
+    }
+}

@@ -1,0 +1,244 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.DomainState;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.SnapshotFlag;
+import dev.esm.core.port.Storage;
+import dev.esm.core.xml.Xml;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainSnapshot;
+import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ESM's port over one libvirt connection (libvirt-java). Every libvirt object it looks up is freed before the
+ * call returns; nothing relies on finalizers. libvirt errors become {@link dev.esm.api.errors.EsmException}s
+ * with libvirt's code and message.
+ *
+ * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads, and this class keeps no
+ * other mutable state than the closed flag.
+ */
+public final class LibvirtHost implements Host {
+    private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
+
+    private final String uri;
+    private final Connect conn;
+    private final Storage storage;
+    private volatile boolean closed;
+
+    /**
+     * Opens a read-write connection.
+     *
+     * @param uri a libvirt URI
+     * @param storage the file operations on the connection's host
+     */
+    public LibvirtHost(String uri, Storage storage) {
+        this.uri = uri;
+        this.storage = storage;
+        try {
+            this.conn = new Connect(uri, false);
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap("connecting to " + uri, e);
+        }
+        LOG.debug("connected to {}", uri);
+    }
+
+    @FunctionalInterface
+    private interface DomainCall<T> {
+        T apply(Domain d) throws LibvirtException;
+    }
+
+    @FunctionalInterface
+    private interface VoidDomainCall {
+        void apply(Domain d) throws LibvirtException;
+    }
+
+    private <T> T withDomain(String domain, String doing, DomainCall<T> call) {
+        checkOpen();
+        Domain d = null;
+        try {
+            d = conn.domainLookupByName(domain);
+            return call.apply(d);
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap(doing + " of domain '" + domain + "'", e);
+        } finally {
+            free(d);
+        }
+    }
+
+    private void withDomainDo(String domain, String doing, VoidDomainCall call) {
+        withDomain(domain, doing, d -> {
+            call.apply(d);
+            return null;
+        });
+    }
+
+    private static void free(Domain d) {
+        if (d != null) {
+            try {
+                d.free();
+            } catch (LibvirtException e) {
+                LOG.debug("freeing a domain object failed: {}", e.toString());
+            }
+        }
+    }
+
+    private static void free(DomainSnapshot s) {
+        if (s != null) {
+            try {
+                s.free();
+            } catch (LibvirtException e) {
+                LOG.debug("freeing a snapshot object failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this SnapshotManager is closed");
+        }
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public DomainState state(String domain) {
+        return withDomain(domain, "reading the state", d -> switch (d.getInfo().state) {
+            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> DomainState.RUNNING;
+            case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> DomainState.PAUSED;
+            case VIR_DOMAIN_SHUTOFF -> DomainState.SHUTOFF;
+            default -> DomainState.OTHER;
+        });
+    }
+
+    @Override
+    public String domainXml(String domain, boolean live) {
+        return withDomain(domain, "reading the definition", d -> d.getXMLDesc(LibvirtFlags.domainXml(live)));
+    }
+
+    @Override
+    public void defineDomain(String xml) {
+        checkOpen();
+        Domain d = null;
+        try {
+            d = conn.domainDefineXML(xml);
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap("defining a domain", e);
+        } finally {
+            free(d);
+        }
+    }
+
+    @Override
+    public void startDomain(String domain) {
+        withDomainDo(domain, "starting", Domain::create);
+    }
+
+    @Override
+    public void stopDomain(String domain) {
+        withDomainDo(domain, "powering off", Domain::destroy);
+    }
+
+    @Override
+    public List<String> snapshotXmls(String domain) {
+        return withDomain(domain, "listing the snapshots", d -> {
+            List<String> out = new ArrayList<>();
+            for (String name : d.snapshotListNames()) {
+                out.add(snapshotXml(d, name));
+            }
+            return out;
+        });
+    }
+
+    private static String snapshotXml(Domain d, String name) throws LibvirtException {
+        DomainSnapshot s = null;
+        try {
+            s = d.snapshotLookupByName(name);
+            return s.getXMLDesc(LibvirtFlags.SNAPSHOT_XML_SECURE);
+        } finally {
+            free(s);
+        }
+    }
+
+    @Override
+    public String snapshotXml(String domain, String name) {
+        return withDomain(domain, "reading snapshot '" + name + "'", d -> snapshotXml(d, name));
+    }
+
+    @Override
+    public Optional<String> currentSnapshot(String domain) {
+        return withDomain(domain, "reading the current snapshot", d -> {
+            if (d.hasCurrentSnapshot() != 1) {
+                return Optional.<String>empty();
+            }
+            DomainSnapshot s = null;
+            try {
+                s = d.snapshotCurrent();
+                return Xml.childText(Xml.parse(s.getXMLDesc()).getDocumentElement(), "name");
+            } finally {
+                free(s);
+            }
+        });
+    }
+
+    @Override
+    public void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
+        withDomainDo(domain, "taking a snapshot", d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotCreate(flags))));
+    }
+
+    @Override
+    public void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
+        withDomainDo(domain, "redefining a snapshot",
+                d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotRedefine(makeCurrent))));
+    }
+
+    @Override
+    public void deleteSnapshotMetadata(String domain, String name) {
+        withDomainDo(domain, "removing the metadata of snapshot '" + name + "'", d -> {
+            DomainSnapshot s = null;
+            try {
+                s = d.snapshotLookupByName(name);
+                s.delete(LibvirtFlags.SNAPSHOT_DELETE_METADATA_ONLY);
+            } finally {
+                free(s);
+            }
+        });
+    }
+
+    /**
+     * Sends a human monitor command to a running domain's QEMU (for diagnostics and tests).
+     *
+     * @return QEMU's answer
+     */
+    public String humanMonitorCommand(String domain, String command) {
+        return withDomain(domain, "sending a monitor command", d -> d.qemuMonitorCommand(command,
+                LibvirtFlags.QEMU_MONITOR_COMMAND_HMP));
+    }
+
+    @Override
+    public Storage storage() {
+        return storage;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            conn.close();
+        } catch (LibvirtException e) {
+            LOG.debug("closing {} failed: {}", uri, e.toString());
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ImageInfo;
+import dev.esm.api.errors.StorageException;
+import dev.esm.core.port.Storage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file operations on the local host: java.nio for files, {@code qemu-img} where libvirt has no API
+ * (overlay creation with an explicit backing format, reading an image header). Formats are always passed
+ * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600.
+ *
+ * <p>Thread-safety: stateless, thread-safe.
+ */
+public final class LocalStorage implements Storage {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    /** Folders must let the hypervisor's user (libvirt-qemu) pass through, without listing them. */
+    private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx--x--x");
+    private static final long PROCESS_TIMEOUT_SECONDS = 120;
+
+    private final String qemuImg;
+
+    /** Uses {@code qemu-img} from the PATH. */
+    public LocalStorage() {
+        this("qemu-img");
+    }
+
+    /** @param qemuImg the {@code qemu-img} executable to run */
+    public LocalStorage(String qemuImg) {
+        this.qemuImg = qemuImg;
+    }
+
+    @Override
+    public boolean exists(String path) {
+        return Files.exists(Path.of(path), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    @Override
+    public ImageInfo info(String path, ImageFormat format) {
+        String json = run("reading the header of " + path, List.of(qemuImg, "info", "--output=json", "-U", "-f",
+                format.id(), path));
+        long virtual = number(json, "virtual-size").orElseThrow(() -> new StorageException(
+                "qemu-img info gave no virtual size for " + path));
+        long actual = number(json, "actual-size").orElse(0L);
+        Optional<String> backing = string(json, "full-backing-filename").or(() -> string(json, "backing-filename"));
+        return new ImageInfo(path, format, virtual, actual, backing);
+    }
+
+    @Override
+    public void createOverlay(String path, DiskImage backing) {
+        long size = info(backing.path(), backing.format()).virtualSize();
+        Path p = Path.of(path);
+        try {
+            Files.createFile(p, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (FileAlreadyExistsException e) {
+            throw new StorageException("'" + path + "' exists already; ESM never overwrites a file", e);
+        } catch (IOException e) {
+            throw new StorageException("cannot create '" + path + "': " + e.getMessage(), e);
+        }
+        try {
+            // -u: do not open the backing chain (its size is given), so the cost does not grow with the chain.
+            run("creating overlay " + path, List.of(qemuImg, "create", "-q", "-f", "qcow2", "-F", backing.format().id(),
+                    "-b", backing.path(), "-u", path, Long.toString(size)));
+            Files.setPosixFilePermissions(p, OWNER_ONLY);
+        } catch (RuntimeException | IOException e) {
+            removeQuietly(p);
+            throw e instanceof StorageException se ? se
+                    : new StorageException("cannot create overlay '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void makeDirectory(String path) {
+        Path p = Path.of(path);
+        try {
+            List<Path> made = new ArrayList<>();
+            for (Path q = p; q != null && !Files.exists(q); q = q.getParent()) {
+                made.add(0, q);
+            }
+            for (Path q : made) {
+                Files.createDirectory(q);
+                Files.setPosixFilePermissions(q, DIR);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot create folder '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void place(String from, String to) {
+        Path src = Path.of(from);
+        Path dst = Path.of(to);
+        if (Files.exists(dst)) {
+            throw new StorageException("'" + to + "' exists already; ESM never overwrites a file");
+        }
+        try {
+            Files.createLink(dst, src);
+            fsyncDirectory(dst.getParent());
+            LOG.debug("linked {} to {}", from, to);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            throw new StorageException("'" + to + "' exists already; ESM never overwrites a file", e);
+        } catch (NoSuchFileException e) {
+            throw new StorageException("'" + from + "' does not exist", e);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("cannot link {} to {} ({}); copying", from, to, e.toString());
+        }
+        copyVerified(src, dst);
+    }
+
+    private void copyVerified(Path src, Path dst) {
+        try {
+            Files.createFile(dst, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        } catch (IOException e) {
+            throw new StorageException("cannot create '" + dst + "': " + e.getMessage(), e);
+        }
+        try {
+            CRC32C written = new CRC32C();
+            try (FileChannel in = FileChannel.open(src, StandardOpenOption.READ);
+                 FileChannel out = FileChannel.open(dst, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+                while (in.read(buf) >= 0) {
+                    buf.flip();
+                    written.update(buf.duplicate());
+                    while (buf.hasRemaining()) {
+                        out.write(buf);
+                    }
+                    buf.clear();
+                }
+                out.force(true);
+            }
+            fsyncDirectory(dst.getParent());
+            CRC32C read = new CRC32C();
+            try (InputStream in = Files.newInputStream(dst)) {
+                byte[] b = new byte[1 << 20];
+                for (int n; (n = in.read(b)) > 0; ) {
+                    read.update(b, 0, n);
+                }
+            }
+            if (read.getValue() != written.getValue() || Files.size(src) != Files.size(dst)) {
+                throw new StorageException("the copy of '" + src + "' at '" + dst + "' does not match the original;"
+                        + " the original is untouched");
+            }
+            LOG.debug("copied {} to {} ({} bytes, verified)", src, dst, Files.size(dst));
+        } catch (IOException | RuntimeException e) {
+            removeQuietly(dst);
+            throw e instanceof StorageException se ? se : new StorageException("copying '" + src + "' to '" + dst
+                    + "' failed: " + e.getMessage() + "; the original is untouched", e);
+        }
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            LOG.debug("cannot fsync folder {}: {}", dir, e.toString());
+        }
+    }
+
+    @Override
+    public void remove(String path) {
+        try {
+            Files.deleteIfExists(Path.of(path));
+        } catch (IOException e) {
+            throw new StorageException("cannot remove '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void removeQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", p, e.toString());
+        }
+    }
+
+    private static String run(String doing, List<String> command) {
+        LOG.debug("running {}", command);
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new StorageException(doing + ": cannot run " + command.get(0) + " (" + e.getMessage()
+                    + "); install qemu-utils", e);
+        }
+        try {
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new StorageException(doing + ": " + command.get(0) + " did not finish in "
+                        + PROCESS_TIMEOUT_SECONDS + " s");
+            }
+            String text = new String(out, StandardCharsets.UTF_8);
+            if (p.exitValue() != 0) {
+                throw new StorageException(doing + " failed: " + text.strip());
+            }
+            return text;
+        } catch (IOException e) {
+            throw new StorageException(doing + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new StorageException(doing + " was interrupted", e);
+        }
+    }
+
+    static Optional<Long> number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*(\\d+)").matcher(json);
+        return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
+    }
+
+    static Optional<String> string(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
+        if (!m.find()) {
+            return Optional.empty();
+        }
+        String raw = m.group(1);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '\\' && i + 1 < raw.length()) {
+                char n = raw.charAt(++i);
+                switch (n) {
+                    case 'n' -> b.append('\n');
+                    case 't' -> b.append('\t');
+                    case 'u' -> {
+                        b.append((char) Integer.parseInt(raw.substring(i + 1, i + 5), 16));
+                        i += 4;
+                    }
+                    default -> b.append(n);
+                }
+            } else {
+                b.append(c);
+            }
+        }
+        return Optional.of(b.toString());
+    }
+}
