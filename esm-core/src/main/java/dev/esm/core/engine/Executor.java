@@ -102,10 +102,11 @@ public final class Executor {
             host.redefineSnapshot(domain, host.snapshotXml(domain, s.name()), true);
             return null;
         } else if (step instanceof Step.ClearCurrent s) {
-            String current = host.snapshotXml(domain, s.current());
-            List<String> children = s.children().stream().map(c -> host.snapshotXml(domain, c)).toList();
-            host.deleteSnapshotMetadata(domain, s.current());
-            host.redefineSnapshot(domain, current, false);
+            String root = host.snapshotXml(domain, s.root());
+            List<String> children = s.rootChildren().stream().map(c -> host.snapshotXml(domain, c)).toList();
+            host.redefineSnapshot(domain, root, true);
+            host.deleteSnapshotMetadata(domain, s.root());
+            host.redefineSnapshot(domain, root, false);
             for (String child : children) {
                 host.redefineSnapshot(domain, child, false);
             }

@@ -216,8 +216,10 @@ public final class Planner {
         steps.add(new Step.DefineDomain(sources, Optional.empty()));
         Optional<String> libvirtCurrent = view.libvirtCurrent();
         if (to.isBase()) {
-            libvirtCurrent.ifPresent(c -> steps.add(new Step.ClearCurrent(c,
-                    tree.children(c).stream().map(Snapshot::name).toList())));
+            if (libvirtCurrent.isPresent()) {
+                String root = tree.children(DomainSnapshots.BASE).get(0).name();
+                steps.add(new Step.ClearCurrent(root, tree.children(root).stream().map(Snapshot::name).toList()));
+            }
         } else if (!libvirtCurrent.equals(Optional.of(to.name()))) {
             steps.add(new Step.SetCurrent(to.name()));
         }

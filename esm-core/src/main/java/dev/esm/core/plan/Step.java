@@ -87,12 +87,17 @@ public sealed interface Step {
         }
     }
 
-    /** Make libvirt's metadata say that no snapshot is current (the base is). */
-    record ClearCurrent(String current, List<String> children) implements Step {
+    /**
+     * Make libvirt's metadata say that no snapshot is current (the base is). libvirt has no call for this: removing
+     * the metadata of a current snapshot makes its parent current, so the step makes a root snapshot current,
+     * removes that root's metadata (leaving none current) and adds the root and its children back unchanged.
+     */
+    record ClearCurrent(String root, List<String> rootChildren) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.CLEAR_CURRENT, "make libvirt's metadata say no snapshot is current (re-adding '"
-                    + current + "'" + (children.isEmpty() ? "" : " and its children " + children) + " unchanged)");
+            return new PlanStep(StepKind.CLEAR_CURRENT, "make libvirt's metadata say no snapshot is current (through"
+                    + " root snapshot '" + root + "', re-added unchanged" + (rootChildren.isEmpty() ? "" : " with its"
+                    + " children " + rootChildren) + ")");
         }
     }
 

@@ -28,6 +28,11 @@ public interface Bed extends AutoCloseable {
         }
     }
 
+    /** @return the bus libvirt expects for a target name: vd* virtio, hd* ide, sd* scsi */
+    static String busOf(String target) {
+        return target.startsWith("vd") ? "virtio" : target.startsWith("hd") ? "ide" : "scsi";
+    }
+
     /** @return the manager under test */
     SnapshotManager manager();
 

@@ -47,7 +47,7 @@ public final class FakeBed implements Bed {
             storage.addImage(path, d.format(), 16L << 20);
             xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
                     .append(d.format().id()).append("'/><source file='").append(path).append("'/><target dev='")
-                    .append(d.target()).append("' bus='").append(d.device().equals("cdrom") ? "sata" : "virtio")
+                    .append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
         }
         xml.append("</devices></domain>");

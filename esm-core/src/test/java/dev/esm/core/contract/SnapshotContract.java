@@ -138,11 +138,11 @@ public abstract class SnapshotContract {
     @Test
     void allEligibleDisksAreSnapshottedTogetherAndTheCdromIsLeftAlone() {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "system.qcow2"), DiskSpec.raw("vdb", "data.img"),
-                DiskSpec.cdrom("sda", "install.iso")));
+                DiskSpec.cdrom("hdc", "install.iso")));
         DomainSnapshots d = bed.manager().domain(dom);
         var disks = d.disks();
         assertEquals(Set.of(Ineligibility.CDROM, Ineligibility.READONLY),
-                disks.stream().filter(x -> x.target().equals("sda")).findFirst().orElseThrow().ineligible());
+                disks.stream().filter(x -> x.target().equals("hdc")).findFirst().orElseThrow().ineligible());
         d.setup(bed.folder(dom) + "/esm").execute();
         check(dom);
         bed.write(dom, "vda", A);

@@ -200,7 +200,8 @@ public final class FakeHost implements Host {
             }
         }
         if (name.equals(d.current)) {
-            d.current = null;
+            // As libvirt does: the parent of a removed current snapshot becomes current.
+            d.current = parent.orElse(null);
         }
     }
 

@@ -1,0 +1,237 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.contract.Bed;
+import dev.esm.core.model.DiskDef;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.port.Host;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.core.xml.Xml;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.LibvirtException;
+import org.w3c.dom.Element;
+
+/**
+ * The contract's bed over the real libvirtd (QEMU driver, TCG): tiny domains with no OS, images in a folder the
+ * {@code libvirt-qemu} user can reach, data patterns written and read with {@code qemu-io} offline and HMP
+ * {@code qemu-io} in a running QEMU. If libvirt cannot be reached, opening the bed fails (never skips).
+ */
+public final class LibvirtBed implements Bed {
+    /** The URI the integration tests use: {@code ESM_TEST_URI}, else {@code qemu:///system}. */
+    public static final String URI = System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system");
+    private static final int LENGTH = 64 * 1024;
+
+    private final Path root;
+    private final SnapshotManager manager;
+    private final LibvirtHost host;
+    private final Connect conn;
+    private final List<String> domains = new ArrayList<>();
+
+    public LibvirtBed() {
+        try {
+            Path base = Path.of(System.getProperty("esm.it.dir", "/var/tmp/esm-it"));
+            Files.createDirectories(base);
+            Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+            root = Files.createTempDirectory(base, "bed-");
+            // QEMU runs as libvirt-qemu: the folders must let it through (a 0700 temp folder makes start fail).
+            Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+            conn = new Connect(URI, false);
+        } catch (IOException | LibvirtException e) {
+            throw new IllegalStateException("cannot open the libvirt test bed at " + URI + ": " + e, e);
+        }
+        manager = SnapshotManager.connect(URI);
+        host = new LibvirtHost(URI, new LocalStorage());
+    }
+
+    @Override
+    public SnapshotManager manager() {
+        return manager;
+    }
+
+    @Override
+    public Host host() {
+        return host;
+    }
+
+    /** @return the HMP-capable host */
+    public LibvirtHost libvirtHost() {
+        return host;
+    }
+
+    @Override
+    public String newDomain(List<DiskSpec> disks) {
+        String name = "esm-it-" + root.getFileName().toString().replace("bed-", "") + "-" + (domains.size() + 1);
+        Path dir = Path.of(folder(name));
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
+                .append("</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>")
+                .append("<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>");
+        for (DiskSpec d : disks) {
+            Path image = dir.resolve(d.fileName());
+            run(List.of("qemu-img", "create", "-q", "-f", d.format().id(), image.toString(),
+                    d.device().equals("cdrom") ? "1M" : "16M"));
+            xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
+                    .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image.toString())))
+                    .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
+                    .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        xml.append("</devices></domain>");
+        host.defineDomain(xml.toString());
+        domains.add(name);
+        return name;
+    }
+
+    private static org.w3c.dom.Text text(String s) {
+        return Xml.newDocument().createTextNode(s);
+    }
+
+    @Override
+    public String folder(String domain) {
+        return root.resolve(domain).toString();
+    }
+
+    private DiskImage active(String domain, String target, boolean live) {
+        DomainDefinition def = DomainXml.parse(host.domainXml(domain, live));
+        return def.disk(target).flatMap(DiskDef::image).orElseThrow();
+    }
+
+    private String qdev(String domain, String target) {
+        Element root = Xml.parse(host.domainXml(domain, true)).getDocumentElement();
+        for (Element disk : Xml.path(root, "devices", "disk")) {
+            if (Xml.child(disk, "target").map(t -> t.getAttribute("dev")).orElse("").equals(target)) {
+                String alias = Xml.child(disk, "alias").orElseThrow().getAttribute("name");
+                return "/machine/peripheral/" + alias + "/virtio-backend";
+            }
+        }
+        throw new IllegalArgumentException("no disk " + target);
+    }
+
+    @Override
+    public void write(String domain, String target, int pattern) {
+        String cmd = String.format("write -P 0x%02x 0 %d", pattern, LENGTH);
+        if (host.state(domain).isActive()) {
+            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            if (!out.isBlank()) {
+                throw new IllegalStateException("HMP qemu-io write failed: " + out);
+            }
+        } else {
+            DiskImage img = active(domain, target, false);
+            run(List.of("qemu-io", "-f", img.format().id(), "-c", cmd, img.path()));
+        }
+    }
+
+    @Override
+    public boolean reads(String domain, String target, int pattern) {
+        String cmd = String.format("read -P 0x%02x 0 %d", pattern, LENGTH);
+        if (host.state(domain).isActive()) {
+            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            return !out.contains("verification failed") && !out.toLowerCase().contains("error");
+        }
+        return imageReads(active(domain, target, false), pattern);
+    }
+
+    @Override
+    public boolean imageReads(DiskImage image, int pattern) {
+        String out = run(List.of("qemu-io", "-r", "-U", "-f", image.format().id(), "-c",
+                String.format("read -P 0x%02x 0 %d", pattern, LENGTH), image.path()));
+        return !out.contains("verification failed");
+    }
+
+    @Override
+    public void start(String domain) {
+        host.startDomain(domain);
+    }
+
+    @Override
+    public void stop(String domain) {
+        host.stopDomain(domain);
+    }
+
+    @Override
+    public Set<String> files(String dir) {
+        Set<String> out = new TreeSet<>();
+        Path p = Path.of(dir);
+        if (!Files.isDirectory(p)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            s.filter(Files::isRegularFile).forEach(f -> out.add(f.toString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /** Runs a command, returning its output; fails on a non-zero exit. */
+    public static String run(List<String> command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException(command + " failed: " + new String(out, StandardCharsets.UTF_8));
+            }
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (String name : domains) {
+            Domain d = null;
+            try {
+                d = conn.domainLookupByName(name);
+                if (d.isActive() == 1) {
+                    d.destroy();
+                }
+                d.undefine(2 | 16); // snapshot and checkpoint metadata too
+            } catch (LibvirtException e) {
+                // already gone
+            } finally {
+                if (d != null) {
+                    try {
+                        d.free();
+                    } catch (LibvirtException ignored) {
+                        // nothing to free
+                    }
+                }
+            }
+        }
+        try {
+            conn.close();
+        } catch (LibvirtException ignored) {
+            // closing anyway
+        }
+        host.close();
+        manager.close();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}

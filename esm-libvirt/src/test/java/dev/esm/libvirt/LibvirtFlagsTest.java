@@ -1,0 +1,61 @@
+package dev.esm.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.esm.core.port.SnapshotFlag;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.libvirt.Domain;
+import org.libvirt.DomainSnapshot;
+
+/** Each ESM flag maps to libvirt's bit, checked against libvirt-java's copy of libvirt's header. */
+class LibvirtFlagsTest {
+    @Test
+    void diskOnlyIsLibvirtsDiskOnlyBit() {
+        assertEquals(Domain.SnapshotCreateFlags.DISK_ONLY, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.DISK_ONLY)));
+    }
+
+    @Test
+    void reuseExternalIsLibvirtsReuseExtBit() {
+        assertEquals(Domain.SnapshotCreateFlags.REUSE_EXT,
+                LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.REUSE_EXTERNAL)));
+    }
+
+    @Test
+    void atomicIsLibvirtsAtomicBit() {
+        assertEquals(Domain.SnapshotCreateFlags.ATOMIC, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.ATOMIC)));
+    }
+
+    @Test
+    void quiesceIsLibvirtsQuiesceBit() {
+        assertEquals(Domain.SnapshotCreateFlags.QUIESCE, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.QUIESCE)));
+    }
+
+    @Test
+    void flagsCombineAsABitwiseOr() {
+        assertEquals(Domain.SnapshotCreateFlags.DISK_ONLY | Domain.SnapshotCreateFlags.REUSE_EXT
+                        | Domain.SnapshotCreateFlags.ATOMIC | Domain.SnapshotCreateFlags.QUIESCE,
+                LibvirtFlags.snapshotCreate(EnumSet.allOf(SnapshotFlag.class)));
+        assertEquals(0, LibvirtFlags.snapshotCreate(Set.of()));
+    }
+
+    @Test
+    void redefineUsesRedefineAndOptionallyCurrent() {
+        assertEquals(Domain.SnapshotCreateFlags.REDEFINE, LibvirtFlags.snapshotRedefine(false));
+        assertEquals(Domain.SnapshotCreateFlags.REDEFINE | Domain.SnapshotCreateFlags.CURRENT,
+                LibvirtFlags.snapshotRedefine(true));
+    }
+
+    @Test
+    void deleteMetadataOnlyIsLibvirtsBit() {
+        assertEquals(DomainSnapshot.SnapshotDeleteFlags.METADATA_ONLY, LibvirtFlags.SNAPSHOT_DELETE_METADATA_ONLY);
+    }
+
+    @Test
+    void xmlFlagsAreLibvirtsSecureAndInactiveBits() {
+        assertEquals(DomainSnapshot.XMLFlags.SECURE, LibvirtFlags.SNAPSHOT_XML_SECURE);
+        assertEquals(Domain.XMLFlags.SECURE | Domain.XMLFlags.INACTIVE, LibvirtFlags.domainXml(false));
+        assertEquals(Domain.XMLFlags.SECURE, LibvirtFlags.domainXml(true));
+    }
+}
