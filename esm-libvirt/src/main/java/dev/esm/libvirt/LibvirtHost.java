@@ -26,6 +26,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
+    /**
+     * libvirt prints every error to stderr unless a handler is set; ESM reports errors as exceptions, so its
+     * handler only logs them at debug level. Kept in a field so that JNA's callback is never collected.
+     */
+    private static final org.libvirt.ErrorCallback QUIET_ERRORS = new org.libvirt.ErrorCallback() {
+        @Override
+        public void errorCallback(com.sun.jna.Pointer userData, org.libvirt.jna.virError error) {
+            LOG.debug("libvirt reported: {}", error == null ? "?" : error.message);
+        }
+    };
+
+    static {
+        try {
+            Connect.setErrorCallback(QUIET_ERRORS);
+        } catch (LibvirtException e) {
+            LOG.debug("cannot set libvirt's error handler: {}", e.toString());
+        }
+    }
 
     private final String uri;
     private final Connect conn;

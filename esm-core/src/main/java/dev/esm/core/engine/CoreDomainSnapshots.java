@@ -175,7 +175,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                                     + " snapshot or run setup first"))
                     : target;
             return Planner.revert(v, to, refresh, new Planner.RevertOptions(stopIfRunning, start),
-                    host.storage()::exists);
+                    host.storage()::exists, clock.instant());
         }
 
         @Override

@@ -2,6 +2,9 @@ package dev.esm.core.model;
 
 import dev.esm.api.DiskImage;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,14 +21,16 @@ import java.util.function.Predicate;
  *   <li>a disk's <em>stem</em> is its base image's file name without a known image extension
  *       ({@code .qcow2 .qcow .img .raw .base}); two disks with one stem get {@code -<target>} appended;</li>
  *   <li>a base image is {@code <stem>.base};</li>
- *   <li>an overlay is {@code <stem>@<label>.qcow2}, {@code <label>} being the snapshot (or {@code base}) it
- *       sits on; when that name is taken, {@code ~2}, {@code ~3}, ... is added. {@code @} never occurs in a
- *       snapshot name, so overlay names cannot collide with each other across snapshots.</li>
+ *   <li>an overlay is {@code <stem>.after-<label>.<time>.qcow2}: it holds the disk's changes made after
+ *       {@code <label>} (a snapshot, or {@code base}), starting at {@code <time>} (UTC, {@code yyyyMMdd-HHmmss});
+ *       it keeps that name when a later snapshot freezes it. Time only moves on, so a name is never reused; when
+ *       a name is taken anyway, {@code -2}, {@code -3}, ... is added.</li>
  * </ul>
  */
 public final class Names {
     /** The longest file name the common Linux file systems take, in bytes. */
     public static final int MAX_FILE_NAME_BYTES = 255;
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
     private static final List<String> IMAGE_EXTENSIONS = List.of(".qcow2", ".qcow", ".img", ".raw", ".base");
 
     private Names() {
@@ -74,9 +79,9 @@ public final class Names {
                 }
             }
         }
-        int at = s.indexOf('@');
-        if (at > 0) {
-            s = s.substring(0, at);
+        int after = s.indexOf(".after-");
+        if (after > 0) {
+            s = s.substring(0, after);
         }
         return s;
     }
@@ -113,16 +118,18 @@ public final class Names {
      * @param dir the folder
      * @param stem the disk's stem
      * @param label what the overlay sits on (a snapshot name or {@code base})
+     * @param when when the overlay is made
      * @param taken which paths are in use (existing files, or names planned already)
      * @return a free overlay path
      */
-    public static String overlayPath(String dir, String stem, String label, Predicate<String> taken) {
-        String first = join(dir, stem + "@" + label + ".qcow2");
+    public static String overlayPath(String dir, String stem, String label, Instant when, Predicate<String> taken) {
+        String prefix = stem + ".after-" + label + "." + STAMP.format(when);
+        String first = join(dir, prefix + ".qcow2");
         if (!taken.test(first)) {
             return first;
         }
         for (int n = 2; ; n++) {
-            String p = join(dir, stem + "@" + label + "~" + n + ".qcow2");
+            String p = join(dir, prefix + "-" + n + ".qcow2");
             if (!taken.test(p)) {
                 return p;
             }

@@ -96,7 +96,7 @@ public final class Planner {
                 baseImage = new DiskImage(img.target(), to, img.format());
             }
             base.add(baseImage);
-            String overlay = Names.overlayPath(disksDir, stem, DomainSnapshots.BASE, taken);
+            String overlay = Names.overlayPath(disksDir, stem, DomainSnapshots.BASE, now, taken);
             checkFileName(overlay);
             planned.add(overlay);
             overlays.add(new Step.CreateOverlay(overlay, baseImage));
@@ -143,7 +143,7 @@ public final class Planner {
         for (DiskImage img : active) {
             String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(img.path()));
             String stem = stems.getOrDefault(img.target(), img.target());
-            String overlay = Names.overlayPath(dir, stem, name, taken);
+            String overlay = Names.overlayPath(dir, stem, name, now, taken);
             checkFileName(overlay);
             planned.add(overlay);
             steps.add(new Step.CreateOverlay(overlay, img));
@@ -164,7 +164,7 @@ public final class Planner {
      * discarded active layer removed.
      */
     public static OperationPlan revert(DomainView view, String target, boolean refresh, RevertOptions options,
-                                       Predicate<String> exists) {
+                                       Predicate<String> exists, Instant now) {
         String domain = view.name();
         SnapshotTree tree = view.tree();
         Snapshot to;
@@ -207,7 +207,8 @@ public final class Planner {
                     + disk.target() + " of domain '" + domain + "' has no image in '" + to.name()
                     + "' (was it added later?); remove it from the domain or mark it snapshot='no'"));
             String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(frozen.path()));
-            String overlay = Names.overlayPath(dir, stems.getOrDefault(disk.target(), disk.target()), to.name(), taken);
+            String overlay = Names.overlayPath(dir, stems.getOrDefault(disk.target(), disk.target()), to.name(), now,
+                    taken);
             checkFileName(overlay);
             planned.add(overlay);
             steps.add(new Step.CreateOverlay(overlay, frozen));
