@@ -1,0 +1,161 @@
+package dev.esm.core.properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.Snapshot;
+import dev.esm.core.contract.Bed.DiskSpec;
+import dev.esm.core.contract.FakeBed;
+import dev.esm.core.contract.Invariants;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.state.Action;
+import net.jqwik.api.state.ActionChain;
+import net.jqwik.api.state.Transformer;
+
+/**
+ * Random sequences of write / create / revert / refresh on the in-memory host keep SEMANTICS.md's invariants
+ * after every action: 1 (every snapshot reads what it read when taken), 2 (nothing writes into an image that
+ * backs another), 3 (every referenced image exists, every chain ends at the base), 4 (no orphan in the disks
+ * folder), 6 (libvirt's metadata agrees), and the domain reads what the last create / revert / refresh promised.
+ */
+class SnapshotModelProperties {
+
+    /** The system under test and what it must show. */
+    static final class World {
+        final FakeBed bed = new FakeBed();
+        final String dom;
+        final DomainSnapshots d;
+        final boolean setUp;
+        final Map<String, Map<String, Integer>> expected = new HashMap<>();
+        final Map<String, Integer> active = new HashMap<>(Map.of("vda", 0, "vdb", 0));
+        String current;
+        int names;
+
+        World(boolean setUp) {
+            dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"),
+                    DiskSpec.cdrom("hdc", "cd.iso")));
+            d = bed.manager().domain(dom);
+            this.setUp = setUp;
+            if (setUp) {
+                d.setup(bed.folder(dom) + "/esm").execute();
+                expected.put("base", Map.copyOf(active));
+                current = "base";
+            }
+        }
+
+        List<String> targets() {
+            List<String> out = new ArrayList<>(expected.keySet());
+            out.sort(null);
+            return out;
+        }
+
+        void check() {
+            Invariants.check(bed, dom, expected);
+            assertEquals(List.of(), bed.storage().violations(), "writes into images that back others (invariant 2)");
+            for (Map.Entry<String, Integer> e : active.entrySet()) {
+                assertTrue(bed.reads(dom, e.getKey(), e.getValue()), "disk " + e.getKey() + " should read "
+                        + e.getValue());
+            }
+            assertEquals(current, d.chain().current().map(Snapshot::name).orElse(null));
+        }
+
+        @Override
+        public String toString() {
+            return "World[" + (setUp ? "set up" : "plain") + ", current=" + current + ", " + targets() + "]";
+        }
+    }
+
+    static final class Write implements Action.Independent<World> {
+        @Override
+        public Arbitrary<Transformer<World>> transformer() {
+            return Arbitraries.of("vda", "vdb").flatMap(disk -> Arbitraries.integers().between(1, 250)
+                    .map(p -> Transformer.mutate("write " + p + " to " + disk, w -> {
+                        w.bed.write(w.dom, disk, p);
+                        w.active.put(disk, p);
+                    })));
+        }
+    }
+
+    static final class Create implements Action.Independent<World> {
+        @Override
+        public Arbitrary<Transformer<World>> transformer() {
+            return Arbitraries.just(Transformer.mutate("create", w -> {
+                String name = "s" + (++w.names);
+                if (!w.setUp && w.expected.isEmpty()) {
+                    w.expected.put("base", Map.copyOf(w.active));
+                }
+                w.d.snapshot(name).create();
+                w.expected.put(name, Map.copyOf(w.active));
+                w.current = name;
+            }));
+        }
+    }
+
+    static final class Revert implements Action.Dependent<World> {
+        @Override
+        public boolean precondition(World w) {
+            return !w.expected.isEmpty();
+        }
+
+        @Override
+        public Arbitrary<Transformer<World>> transformer(World w) {
+            return Arbitraries.of(w.targets()).map(t -> Transformer.mutate("revert " + t, x -> {
+                x.d.revert(t).execute();
+                x.active.clear();
+                x.active.putAll(x.expected.get(t));
+                x.current = t;
+            }));
+        }
+    }
+
+    static final class Refresh implements Action.Independent<World> {
+        @Override
+        public boolean precondition(World w) {
+            return w.current != null;
+        }
+
+        @Override
+        public Arbitrary<Transformer<World>> transformer() {
+            return Arbitraries.just(Transformer.mutate("refresh", w -> {
+                w.d.refresh().execute();
+                w.active.clear();
+                w.active.putAll(w.expected.get(w.current));
+            }));
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> setUpChains() {
+        return ActionChain.startWith(() -> new World(true))
+                .withAction(3, new Write()).withAction(2, new Create()).withAction(2, new Revert())
+                .withAction(1, new Refresh())
+                .withMaxTransformations(30);
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> plainChains() {
+        return ActionChain.startWith(() -> new World(false))
+                .withAction(3, new Write()).withAction(2, new Create()).withAction(2, new Revert())
+                .withAction(1, new Refresh())
+                .withMaxTransformations(30);
+    }
+
+    @Property(tries = 60)
+    void aSetUpDomainKeepsEveryInvariantUnderRandomOperations(@ForAll("setUpChains") ActionChain<World> chain) {
+        chain.withInvariant("SEMANTICS.md invariants", World::check).run();
+    }
+
+    @Property(tries = 60)
+    void aDomainWithoutSetupKeepsEveryInvariantUnderRandomOperations(@ForAll("plainChains") ActionChain<World> chain) {
+        chain.withInvariant("SEMANTICS.md invariants", World::check).run();
+    }
+}
