@@ -77,4 +77,28 @@ public interface DomainSnapshots {
      * @return the command; run it with {@link RevertCommand#execute()}
      */
     RevertCommand refresh();
+
+    /**
+     * Removes a snapshot; every other snapshot and the current state keep exactly their contents. Data in its
+     * images that others still need is merged (block commit: live through libvirt when the domain runs on those
+     * images, else offline with {@code qemu-img commit}); when merging would mean copying it into several
+     * children, the image is kept as an unnamed node instead. Images nobody needs any more are removed. Deleting
+     * the current snapshot makes its parent current. The base cannot be deleted.
+     *
+     * @param name a snapshot name
+     * @return the command; run it with {@link DeleteCommand#execute()}
+     */
+    DeleteCommand delete(String name);
+
+    /**
+     * Shortens the chain between two snapshots on one path: every snapshot after {@code base} up to and
+     * including {@code top} is removed, in one merge job per disk; {@code base} and the current state keep
+     * their contents. Refused (changing nothing) where the merge would write into an image that another branch
+     * or snapshot stands on. Live or offline, like {@link #delete(String)}.
+     *
+     * @param base a snapshot name or {@value #BASE}; kept
+     * @param top a descendant of {@code base}; removed with everything between
+     * @return the command; run it with {@link CommitCommand#execute()}
+     */
+    CommitCommand commit(String base, String top);
 }

@@ -9,5 +9,9 @@ public enum Operation {
     /** {@link DomainSnapshots#revert(String)} */
     REVERT,
     /** {@link DomainSnapshots#refresh()} */
-    REFRESH
+    REFRESH,
+    /** {@link DomainSnapshots#delete(String)} */
+    DELETE,
+    /** {@link DomainSnapshots#commit(String, String)} */
+    COMMIT
 }

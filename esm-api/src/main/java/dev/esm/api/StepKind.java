@@ -18,6 +18,12 @@ public enum StepKind {
     REDEFINE_SNAPSHOT,
     /** Make libvirt's metadata say that no snapshot is current (the base is). */
     CLEAR_CURRENT,
+    /** Merge images into a lower one (libvirt block commit live, {@code qemu-img commit} offline). */
+    MERGE,
+    /** Point an image's header at a new backing image whose content is the same (no data is copied). */
+    REBASE,
+    /** Remove a snapshot's libvirt metadata (its children are re-parented to its parent). */
+    REMOVE_SNAPSHOT,
     /** Remove a file nothing references any more. */
     REMOVE_FILE,
     /** Start the domain. */

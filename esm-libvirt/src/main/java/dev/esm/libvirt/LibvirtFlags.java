@@ -28,6 +28,10 @@ final class LibvirtFlags {
     static final int DOMAIN_XML_SECURE = 1;
     /** {@code VIR_DOMAIN_XML_INACTIVE} */
     static final int DOMAIN_XML_INACTIVE = 1 << 1;
+    /** {@code VIR_DOMAIN_BLOCK_COMMIT_ACTIVE} */
+    static final int BLOCK_COMMIT_ACTIVE = 1 << 2;
+    /** {@code VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT} */
+    static final int BLOCK_JOB_ABORT_PIVOT = 1 << 1;
     /** {@code VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP} */
     static final int QEMU_MONITOR_COMMAND_HMP = 1;
 

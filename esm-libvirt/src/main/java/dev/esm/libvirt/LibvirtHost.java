@@ -9,7 +9,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import dev.esm.api.Progress;
+import dev.esm.api.ProgressListener;
+import dev.esm.api.errors.HypervisorException;
+import dev.esm.api.errors.OperationCancelledException;
+import dev.esm.core.port.Cancellation;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.libvirt.Connect;
+import org.libvirt.DomainBlockJobInfo;
+import org.libvirt.event.BlockJobListener;
+import org.libvirt.event.BlockJobStatus;
 import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
 import org.libvirt.LibvirtException;
@@ -49,6 +60,11 @@ public final class LibvirtHost implements Host {
     private final Connect conn;
     private final Storage storage;
     private volatile boolean closed;
+    private final boolean events;
+    /** How often a block job is looked at when no event arrives; events usually come first. */
+    private static final long POLL_MILLIS = 100;
+    /** The longest a merge may make no progress at all before it is aborted and reported as failed. */
+    private static final long STALL_MILLIS = 10 * 60 * 1000;
 
     /**
      * Opens a read-write connection.
@@ -59,6 +75,7 @@ public final class LibvirtHost implements Host {
     public LibvirtHost(String uri, Storage storage) {
         this.uri = uri;
         this.storage = storage;
+        this.events = EventLoop.ensureStarted();
         try {
             this.conn = new Connect(uri, false);
         } catch (LibvirtException e) {
@@ -230,6 +247,119 @@ public final class LibvirtHost implements Host {
                 free(s);
             }
         });
+    }
+
+    @Override
+    public void blockCommit(String domain, String disk, String base, String top, boolean active,
+                            ProgressListener listener, Cancellation cancel) {
+        String doing = (active ? "active " : "") + "block commit of " + disk + " (" + top + " into " + base + ")";
+        withDomainDo(domain, doing, d -> {
+            BlockingQueue<BlockJobStatus> statuses = new LinkedBlockingQueue<>();
+            BlockJobListener onEvent = (dom, path, type, status) -> statuses.add(status);
+            if (events) {
+                d.addBlockJobListener(onEvent);
+            }
+            try {
+                runCommit(d, disk, base, top, active, listener, cancel, statuses, doing);
+            } finally {
+                if (events) {
+                    try {
+                        d.removeBlockJobListener(onEvent);
+                    } catch (LibvirtException e) {
+                        LOG.debug("removing a block-job listener failed: {}", e.toString());
+                    }
+                }
+            }
+        });
+    }
+
+    private void runCommit(Domain d, String disk, String base, String top, boolean active, ProgressListener listener,
+                           Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
+            throws LibvirtException {
+        d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        LOG.debug("started {}", doing);
+        long lastDone = -1;
+        long lastChange = System.currentTimeMillis();
+        while (true) {
+            BlockJobStatus status;
+            try {
+                status = statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                status = null;
+            }
+            if (cancel.isCancelled()) {
+                abortJob(d, disk);
+                throw new OperationCancelledException(doing + " was cancelled; " + top + " keeps all its data");
+            }
+            if (status == BlockJobStatus.FAILED) {
+                throw new HypervisorException(doing + " failed; " + top + " keeps all its data", -1,
+                        "VIR_DOMAIN_BLOCK_JOB_FAILED", "the block job failed", null);
+            }
+            if (status == BlockJobStatus.CANCELED) {
+                throw new OperationCancelledException(doing + " was aborted by someone else; " + top
+                        + " keeps all its data");
+            }
+            DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+            boolean job = info != null && (info.type != 0 || info.end != 0);
+            if (job) {
+                listener.onProgress(new Progress(disk, info.cur, info.end));
+                if (info.cur != lastDone) {
+                    lastDone = info.cur;
+                    lastChange = System.currentTimeMillis();
+                }
+            }
+            if (active && (status == BlockJobStatus.READY || (job && info.end > 0 && info.cur == info.end))) {
+                try {
+                    d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+                } catch (LibvirtException notReadyYet) {
+                    LOG.debug("pivot of {} not possible yet: {}", disk, notReadyYet.toString());
+                    continue;
+                }
+                LOG.debug("pivoted {} onto {}", disk, base);
+                verifyGone(d, disk, top, doing);
+                return;
+            }
+            if (!active && (status == BlockJobStatus.COMPLETED || !job)) {
+                verifyGone(d, disk, top, doing);
+                return;
+            }
+            if (System.currentTimeMillis() - lastChange > STALL_MILLIS) {
+                abortJob(d, disk);
+                throw new HypervisorException(doing + " made no progress for " + STALL_MILLIS / 1000 + " s and was"
+                        + " aborted; " + top + " keeps all its data", -1, "ESM_BLOCK_JOB_STALLED", "no progress", null);
+            }
+        }
+    }
+
+    /** Checks in the live definition that the merged image left the disk's chain: a job that vanished may have failed. */
+    private static void verifyGone(Domain d, String disk, String top, String doing) throws LibvirtException {
+        String xml = d.getXMLDesc(0);
+        for (org.w3c.dom.Element e : Xml.path(Xml.parse(xml).getDocumentElement(), "devices", "disk")) {
+            boolean thisDisk = Xml.child(e, "target").map(t -> t.getAttribute("dev")).orElse("").equals(disk);
+            if (thisDisk && chainContains(e, top)) {
+                throw new HypervisorException(doing + " ended, but " + top + " is still in the disk's chain; the merge"
+                        + " failed and " + top + " keeps all its data", -1, "VIR_DOMAIN_BLOCK_JOB_FAILED",
+                        "the merged image is still in use", null);
+            }
+        }
+    }
+
+    private static boolean chainContains(org.w3c.dom.Element e, String path) {
+        for (org.w3c.dom.Element cur = e; cur != null; cur = Xml.child(cur, "backingStore").orElse(null)) {
+            if (Xml.child(cur, "source").map(s -> s.getAttribute("file")).orElse("").equals(path)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void abortJob(Domain d, String disk) {
+        try {
+            d.blockJobAbort(disk, 0);
+        } catch (LibvirtException e) {
+            LOG.debug("aborting the block job on {} failed: {}", disk, e.toString());
+        }
     }
 
     /**

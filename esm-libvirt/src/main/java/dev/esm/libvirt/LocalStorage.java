@@ -3,6 +3,10 @@ package dev.esm.libvirt;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.ImageInfo;
+import dev.esm.api.Progress;
+import dev.esm.api.ProgressListener;
+import dev.esm.api.errors.OperationCancelledException;
+import dev.esm.core.port.Cancellation;
 import dev.esm.api.errors.StorageException;
 import dev.esm.core.port.Storage;
 import java.io.IOException;
@@ -67,7 +71,8 @@ public final class LocalStorage implements Storage {
                 "qemu-img info gave no virtual size for " + path));
         long actual = number(json, "actual-size").orElse(0L);
         Optional<String> backing = string(json, "full-backing-filename").or(() -> string(json, "backing-filename"));
-        return new ImageInfo(path, format, virtual, actual, backing);
+        Optional<ImageFormat> backingFormat = string(json, "backing-filename-format").flatMap(ImageFormat::fromId);
+        return new ImageInfo(path, format, virtual, actual, backing, backingFormat);
     }
 
     @Override
@@ -182,6 +187,76 @@ public final class LocalStorage implements Storage {
         } catch (IOException e) {
             LOG.debug("cannot fsync folder {}: {}", dir, e.toString());
         }
+    }
+
+    @Override
+    public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
+        List<String> command = List.of(qemuImg, "commit", "-p", "-f", "qcow2", "-b", base, top);
+        LOG.debug("running {}", command);
+        Process p;
+        try {
+            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+        } catch (IOException e) {
+            throw new StorageException("merging " + top + " into " + base + ": cannot run " + qemuImg + " ("
+                    + e.getMessage() + "); install qemu-utils", e);
+        }
+        StringBuilder out = new StringBuilder();
+        Thread reader = new Thread(() -> readProgress(p.getInputStream(), out, disk, listener), "esm-qemu-img-commit");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
+                if (cancel.isCancelled()) {
+                    p.destroy();
+                    p.waitFor(10, TimeUnit.SECONDS);
+                    throw new OperationCancelledException("merging " + top + " into " + base + " was cancelled; "
+                            + top + " keeps all its data");
+                }
+            }
+            reader.join(5000);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new OperationCancelledException("merging " + top + " into " + base + " was interrupted", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new StorageException("merging " + top + " into " + base + " failed: " + out.toString().strip());
+        }
+    }
+
+    private static void readProgress(InputStream in, StringBuilder out, String disk, ProgressListener listener) {
+        // qemu-img -p prints "    (12.34/100%)" followed by a carriage return.
+        Pattern pct = Pattern.compile("\\((\\d+(?:\\.\\d+)?)/100%\\)");
+        StringBuilder line = new StringBuilder();
+        try {
+            for (int c; (c = in.read()) >= 0; ) {
+                if (c == '\r' || c == '\n') {
+                    Matcher m = pct.matcher(line);
+                    if (m.find()) {
+                        listener.onProgress(new Progress(disk, Math.round(Double.parseDouble(m.group(1)) * 100), 10_000));
+                    } else if (!line.toString().isBlank()) {
+                        synchronized (out) {
+                            out.append(line).append('\n');
+                        }
+                    }
+                    line.setLength(0);
+                } else {
+                    line.append((char) c);
+                }
+            }
+            synchronized (out) {
+                out.append(line);
+            }
+        } catch (IOException e) {
+            LOG.debug("reading qemu-img's progress failed: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void rebase(String image, DiskImage newBacking) {
+        run("pointing " + image + " at " + newBacking.path(), List.of(qemuImg, "rebase", "-u", "-f", "qcow2", "-b",
+                newBacking.path(), "-F", newBacking.format().id(), image));
     }
 
     @Override

@@ -53,6 +53,12 @@ class LibvirtFlagsTest {
     }
 
     @Test
+    void activeCommitAndPivotAreLibvirtsBits() {
+        assertEquals(Domain.BlockCommitFlags.ACTIVE, LibvirtFlags.BLOCK_COMMIT_ACTIVE);
+        assertEquals(Domain.BlockJobAbortFlags.PIVOT, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+    }
+
+    @Test
     void xmlFlagsAreLibvirtsSecureAndInactiveBits() {
         assertEquals(DomainSnapshot.XMLFlags.SECURE, LibvirtFlags.SNAPSHOT_XML_SECURE);
         assertEquals(Domain.XMLFlags.SECURE | Domain.XMLFlags.INACTIVE, LibvirtFlags.domainXml(false));

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.core.contract.Bed;
 import dev.esm.core.contract.Bed.DiskSpec;
-import dev.esm.core.contract.SnapshotContract;
+import dev.esm.core.contract.MergeContract;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The snapshot contract against the real libvirtd, plus what only a real libvirt can show. */
-class LibvirtSnapshotContractIT extends SnapshotContract {
+class LibvirtSnapshotContractIT extends MergeContract {
 
     @Override
     protected Bed openBed() {

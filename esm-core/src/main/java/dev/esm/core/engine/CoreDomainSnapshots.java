@@ -1,6 +1,14 @@
 package dev.esm.core.engine;
 
+import dev.esm.api.CommitCommand;
 import dev.esm.api.CreateCommand;
+import dev.esm.api.DeleteCommand;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ProgressListener;
+import dev.esm.core.model.ImageGraph;
+import dev.esm.core.plan.MergePlanner;
+import dev.esm.core.port.Cancellation;
+import java.util.ArrayList;
 import dev.esm.api.Disk;
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainSnapshots;
@@ -91,6 +99,24 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return new DomainView(state, persistent, live, snaps, host.currentSnapshot(name));
     }
 
+    /** The view with the image graph: every image's header read (one call per image). */
+    DomainView viewWithGraph() {
+        DomainView v = view();
+        List<DiskImage> tops = new ArrayList<>(v.persistent().activeImages());
+        v.live().ifPresent(l -> tops.addAll(l.activeImages()));
+        tops.addAll(v.tree().frozenImages());
+        v.persistent().record().ifPresent(r -> tops.addAll(r.unnamed()));
+        ImageGraph g = ImageGraph.walk(tops, (path, format) -> {
+            ImageInfo info = host.storage().info(path, format);
+            return info.backing().map(b -> new DiskImage("?", b, info.backingFormat().orElse(ImageFormat.QCOW2)));
+        });
+        return v.withGraph(g);
+    }
+
+    private boolean hasUnnamed(DomainView v) {
+        return v.persistent().record().map(r -> !r.unnamed().isEmpty()).orElse(false);
+    }
+
     @Override
     public SetupCommand setup(String directory) {
         class Setup extends AbstractCommand<SnapshotChain> implements SetupCommand {
@@ -167,6 +193,12 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         }
 
         @Override
+        DomainView read() {
+            DomainView v = view();
+            return hasUnnamed(v) ? viewWithGraph() : v;
+        }
+
+        @Override
         OperationPlan planFor(DomainView v) {
             String to = refresh
                     ? v.tree().current().map(Snapshot::name).orElseThrow(() ->
@@ -198,10 +230,76 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         }
     }
 
+    @Override
+    public DeleteCommand delete(String snapshot) {
+        final class Delete extends Merging implements DeleteCommand {
+            @Override
+            OperationPlan planFor(DomainView v) {
+                return MergePlanner.delete(v, snapshot);
+            }
+
+            @Override
+            public DeleteCommand progress(ProgressListener listener) {
+                setProgress(listener);
+                return this;
+            }
+        }
+        return new Delete();
+    }
+
+    @Override
+    public CommitCommand commit(String base, String top) {
+        final class Commit extends Merging implements CommitCommand {
+            @Override
+            OperationPlan planFor(DomainView v) {
+                return MergePlanner.commit(v, base, top);
+            }
+
+            @Override
+            public CommitCommand progress(ProgressListener listener) {
+                setProgress(listener);
+                return this;
+            }
+        }
+        return new Commit();
+    }
+
+    /** Delete and commit: they read the image graph, report progress and can be cancelled. */
+    private abstract class Merging extends AbstractCommand<SnapshotChain> {
+        Merging() {
+            super(null);
+        }
+
+        final void setProgress(ProgressListener listener) {
+            checkOpen();
+            progress = Objects.requireNonNull(listener, "listener");
+        }
+
+        public final void cancel() {
+            cancellation.cancel();
+        }
+
+        @Override
+        DomainView read() {
+            return viewWithGraph();
+        }
+
+        @Override
+        SnapshotChain result(OperationPlan plan, DomainView after) {
+            return after.tree();
+        }
+    }
+
     /** The single-use mechanics shared by every command. */
     private abstract class AbstractCommand<R> {
         private final Function<DomainView, OperationPlan> planner;
         private boolean used;
+        ProgressListener progress = ProgressListener.NONE;
+        final Cancellation cancellation = new Cancellation(null);
+
+        DomainView read() {
+            return view();
+        }
 
         AbstractCommand(Function<DomainView, OperationPlan> planner) {
             this.planner = planner;
@@ -221,7 +319,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
         public final Plan plan() {
             checkOpen();
-            return planFor(view()).toApi();
+            return planFor(read()).toApi();
         }
 
         public final R execute() {
@@ -239,8 +337,9 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                         + LOCK_WAIT.toSeconds() + " s; retry when it has finished");
             }
             try {
-                OperationPlan plan = planFor(view());
-                new Executor(host, name, listener).run(plan);
+                OperationPlan plan = planFor(read());
+                cancellation.runningOn(Thread.currentThread());
+                new Executor(host, name, listener, progress, cancellation).run(plan);
                 DomainView after = view();
                 R result = result(plan, after);
                 LOG.info("{} on domain '{}' done: current is '{}'", plan.operation().name().toLowerCase(), name,

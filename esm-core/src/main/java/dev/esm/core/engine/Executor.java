@@ -27,6 +27,8 @@ public final class Executor {
     private final Storage storage;
     private final String domain;
     private final StepListener listener;
+    private final dev.esm.api.ProgressListener progress;
+    private final dev.esm.core.port.Cancellation cancel;
 
     /** Observes steps; the fault-injection seam of the tests. */
     public interface StepListener {
@@ -36,19 +38,45 @@ public final class Executor {
 
     /** @param listener observes steps; use {@code (p, i, s) -> {}} for none */
     public Executor(Host host, String domain, StepListener listener) {
+        this(host, domain, listener, dev.esm.api.ProgressListener.NONE, dev.esm.core.port.Cancellation.none());
+    }
+
+    /**
+     * @param listener observes steps
+     * @param progress receives merge progress
+     * @param cancel polled between steps and during merges
+     */
+    public Executor(Host host, String domain, StepListener listener, dev.esm.api.ProgressListener progress,
+                    dev.esm.core.port.Cancellation cancel) {
         this.host = host;
         this.storage = host.storage();
         this.domain = domain;
         this.listener = listener;
+        this.progress = progress;
+        this.cancel = cancel;
     }
 
-    /** Runs every step of the plan, or none (as far as undo can reach). */
+    /**
+     * Runs every step of the plan, or none (as far as undo can reach). Once a merge has started, a failure or a
+     * cancellation cannot be undone (the merge may have written into its base): the plan's abort steps run
+     * instead (the snapshots being removed are removed, so none is left with wrong content), then the failure
+     * is rethrown.
+     */
     public void run(OperationPlan plan) {
         Deque<Runnable> undo = new ArrayDeque<>();
         List<Step> steps = plan.steps();
+        boolean merging = false;
         for (int i = 0; i < steps.size(); i++) {
             Step step = steps.get(i);
             try {
+                if (i == 0 || step instanceof Step.Merge) {
+                    // Cancellation is honoured before the first step and before each merge; once a merge has
+                    // completed, the steps that make the disk consistent again always run.
+                    cancel.check(plan.operation().name().toLowerCase() + " of domain '" + domain + "'");
+                }
+                if (step instanceof Step.Merge) {
+                    merging = true;
+                }
                 listener.beforeStep(plan, i, step);
                 LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, i + 1, steps.size(), step.describe());
                 Runnable u = apply(step);
@@ -56,6 +84,19 @@ public final class Executor {
                     undo.push(u);
                 }
             } catch (RuntimeException e) {
+                if (merging) {
+                    LOG.warn("{} {}: step {} failed or was cancelled during merges ({}); removing the snapshots being"
+                            + " merged so that none is left with wrong content", plan.operation(), domain, i + 1,
+                            e.toString());
+                    for (Step s : plan.onAbort()) {
+                        try {
+                            apply(s);
+                        } catch (RuntimeException a) {
+                            e.addSuppressed(a);
+                        }
+                    }
+                    throw e;
+                }
                 LOG.debug("{} {}: step {} failed ({}); undoing {} steps", plan.operation(), domain, i + 1, e.toString(),
                         undo.size());
                 while (!undo.isEmpty()) {
@@ -68,6 +109,22 @@ public final class Executor {
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Removes a snapshot's metadata and gives its children its parent. libvirt (9.0) re-parents the children
+     * itself but also rewrites their saved disk sources to the removed snapshot's, as if its data had been
+     * merged down; ESM merges the other way, so it puts the children's own definitions back.
+     */
+    private void removeSnapshot(String name) {
+        java.util.Optional<String> parent = dev.esm.core.xml.SnapshotXml.parse(host.snapshotXml(domain, name)).parent();
+        List<String> children = host.snapshotXmls(domain).stream()
+                .filter(x -> dev.esm.core.xml.SnapshotXml.parse(x).parent().equals(java.util.Optional.of(name)))
+                .toList();
+        host.deleteSnapshotMetadata(domain, name);
+        for (String child : children) {
+            host.redefineSnapshot(domain, dev.esm.core.xml.SnapshotXml.withParent(child, parent), false);
         }
     }
 
@@ -110,6 +167,24 @@ public final class Executor {
             for (String child : children) {
                 host.redefineSnapshot(domain, child, false);
             }
+            return null;
+        } else if (step instanceof Step.Merge s) {
+            if (s.live()) {
+                host.blockCommit(domain, s.disk(), s.base().path(), s.top().path(), s.activeLayer(), progress, cancel);
+            } else {
+                storage.commit(s.top().path(), s.base().path(), s.disk(), progress, cancel);
+            }
+            LOG.info("{}: merged {} into {}", domain, s.top().path(), s.base().path());
+            return null;
+        } else if (step instanceof Step.Rebase s) {
+            storage.rebase(s.image(), s.newBacking());
+            return null;
+        } else if (step instanceof Step.RewriteSnapshotImages s) {
+            host.redefineSnapshot(domain, dev.esm.core.xml.SnapshotXml.withImages(host.snapshotXml(domain, s.name()),
+                    s.images()), false);
+            return null;
+        } else if (step instanceof Step.RemoveSnapshot s) {
+            removeSnapshot(s.name());
             return null;
         } else if (step instanceof Step.RemoveFile s) {
             storage.remove(s.path());

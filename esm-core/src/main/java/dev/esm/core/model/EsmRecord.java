@@ -13,12 +13,25 @@ import java.util.Optional;
  * @param disksDir the {@code disks} folder made by setup; empty when the domain was never set up
  * @param base the frozen base image of each eligible disk
  * @param frozenAt when the base was frozen
+ * @param unnamed images that no snapshot names any more but that others stand on (kept by a delete where
+ *                merging would have meant copying them into several children)
  */
-public record EsmRecord(Optional<String> disksDir, List<DiskImage> base, Instant frozenAt) {
+public record EsmRecord(Optional<String> disksDir, List<DiskImage> base, Instant frozenAt, List<DiskImage> unnamed) {
     public EsmRecord {
         Objects.requireNonNull(disksDir, "disksDir");
         base = List.copyOf(base);
         Objects.requireNonNull(frozenAt, "frozenAt");
+        unnamed = List.copyOf(unnamed);
+    }
+
+    /** A record without unnamed images. */
+    public EsmRecord(Optional<String> disksDir, List<DiskImage> base, Instant frozenAt) {
+        this(disksDir, base, frozenAt, List.of());
+    }
+
+    /** @return this record with another list of unnamed images */
+    public EsmRecord withUnnamed(List<DiskImage> images) {
+        return new EsmRecord(disksDir, base, frozenAt, images);
     }
 
     /** @return the base image of a disk, if recorded */

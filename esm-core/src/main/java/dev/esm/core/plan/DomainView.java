@@ -15,11 +15,29 @@ import java.util.Optional;
  * @param live its running definition, when it runs
  * @param snapshots libvirt's snapshots
  * @param libvirtCurrent libvirt's current snapshot
+ * @param images the image graph, when read (delete and commit need it)
  */
 public record DomainView(DomainState state, DomainDefinition persistent, Optional<DomainDefinition> live,
-                         List<SnapshotDefinition> snapshots, Optional<String> libvirtCurrent) {
+                         List<SnapshotDefinition> snapshots, Optional<String> libvirtCurrent,
+                         Optional<dev.esm.core.model.ImageGraph> images) {
     public DomainView {
         snapshots = List.copyOf(snapshots);
+    }
+
+    /** A view without the image graph. */
+    public DomainView(DomainState state, DomainDefinition persistent, Optional<DomainDefinition> live,
+                      List<SnapshotDefinition> snapshots, Optional<String> libvirtCurrent) {
+        this(state, persistent, live, snapshots, libvirtCurrent, Optional.empty());
+    }
+
+    /** @return the image graph, which the engine reads for the operations that need it */
+    public dev.esm.core.model.ImageGraph graph() {
+        return images.orElseThrow(() -> new IllegalStateException("the image graph was not read"));
+    }
+
+    /** @return this view with the image graph */
+    public DomainView withGraph(dev.esm.core.model.ImageGraph graph) {
+        return new DomainView(state, persistent, live, snapshots, libvirtCurrent, Optional.of(graph));
     }
 
     /** @return the domain's name */

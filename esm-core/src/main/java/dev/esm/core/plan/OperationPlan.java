@@ -11,10 +11,17 @@ import java.util.List;
  * @param domain the domain
  * @param steps the steps in order
  * @param target the snapshot the operation makes current ({@code base} included), if any
+ * @param onAbort the steps to take when a merge fails or is cancelled (the snapshots whose images a merge may
+ *                have written into are removed, as asked, so that no snapshot's content is ever wrong)
  */
-public record OperationPlan(Operation operation, String domain, List<Step> steps, String target) {
+public record OperationPlan(Operation operation, String domain, List<Step> steps, String target, List<Step> onAbort) {
     public OperationPlan {
         steps = List.copyOf(steps);
+        onAbort = List.copyOf(onAbort);
+    }
+
+    public OperationPlan(Operation operation, String domain, List<Step> steps, String target) {
+        this(operation, domain, steps, target, List.of());
     }
 
     /** @return the plan as the API shows it */

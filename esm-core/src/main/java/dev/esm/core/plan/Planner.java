@@ -214,7 +214,21 @@ public final class Planner {
             steps.add(new Step.CreateOverlay(overlay, frozen));
             sources.put(disk.target(), new DiskImage(disk.target(), overlay, ImageFormat.QCOW2));
         }
-        steps.add(new Step.DefineDomain(sources, Optional.empty()));
+        // Unnamed images (kept by an earlier delete) that only the discarded active layer stood on go too.
+        Set<String> keep = tree.frozenPaths();
+        Set<String> orphans = new java.util.LinkedHashSet<>();
+        Optional<EsmRecord> newRecord = Optional.empty();
+        if (view.images().isPresent() && record.isPresent() && !record.get().unnamed().isEmpty()) {
+            var g = view.images().get();
+            Set<String> remaining = new HashSet<>(g.paths());
+            activeNow.forEach(a -> remaining.remove(a.path()));
+            orphans.addAll(MergePlanner.orphans(g, remaining, keep, Set.of()));
+            List<DiskImage> unnamed = record.get().unnamed().stream().filter(u -> !orphans.contains(u.path())).toList();
+            if (unnamed.size() != record.get().unnamed().size()) {
+                newRecord = Optional.of(record.get().withUnnamed(unnamed));
+            }
+        }
+        steps.add(new Step.DefineDomain(sources, newRecord));
         Optional<String> libvirtCurrent = view.libvirtCurrent();
         if (to.isBase()) {
             if (libvirtCurrent.isPresent()) {
@@ -224,11 +238,15 @@ public final class Planner {
         } else if (!libvirtCurrent.equals(Optional.of(to.name()))) {
             steps.add(new Step.SetCurrent(to.name()));
         }
-        Set<String> keep = tree.frozenPaths();
         Set<String> removed = new HashSet<>();
         for (DiskImage old : activeNow) {
             if (!keep.contains(old.path()) && !planned.contains(old.path()) && removed.add(old.path())) {
                 steps.add(new Step.RemoveFile(old.path(), "the discarded active layer of " + old.target()));
+            }
+        }
+        for (String o : orphans) {
+            if (removed.add(o)) {
+                steps.add(new Step.RemoveFile(o, "an unnamed image only the discarded active layer stood on"));
             }
         }
         if (options.start()) {

@@ -101,6 +101,49 @@ public sealed interface Step {
         }
     }
 
+    /**
+     * Merge {@code top} (and every image between) into {@code base}: a libvirt block commit on the running
+     * domain when {@code live} (pivoting onto {@code base} when {@code top} is the active layer), else
+     * {@code qemu-img commit}.
+     */
+    record Merge(String disk, DiskImage top, DiskImage base, boolean live, boolean activeLayer) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.MERGE, (live ? "live block commit" : "offline commit") + " of " + disk + ": "
+                    + top.path() + " into " + base.path() + (activeLayer && live ? ", then pivot onto it" : ""));
+        }
+    }
+
+    /** Point an image at a new backing image with the same content (header only). */
+    record Rebase(String image, DiskImage newBacking) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REBASE, "point " + image + " at " + newBacking.path()
+                    + " (same content, header only)");
+        }
+    }
+
+    /** Point a snapshot's metadata at new frozen images. */
+    record RewriteSnapshotImages(String name, Map<String, DiskImage> images) implements Step {
+        public RewriteSnapshotImages {
+            images = Map.copyOf(images);
+        }
+
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REDEFINE_SNAPSHOT, "redefine '" + name + "' with " + images.values().stream()
+                    .map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")));
+        }
+    }
+
+    /** Remove a snapshot's libvirt metadata (libvirt re-parents its children, and makes its parent current). */
+    record RemoveSnapshot(String name) implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REMOVE_SNAPSHOT, "remove snapshot '" + name + "' from libvirt's metadata");
+        }
+    }
+
     /** Remove a file nothing references. */
     record RemoveFile(String path, String why) implements Step {
         @Override

@@ -55,6 +55,16 @@ public interface Host extends AutoCloseable {
     /** Removes a snapshot's metadata only (no file is touched); its children are re-parented by libvirt. */
     void deleteSnapshotMetadata(String domain, String name);
 
+    /**
+     * Merges {@code top} and every image between it and {@code base} into {@code base} on a running domain
+     * (libvirt block commit) and waits until done, reporting progress. For the active layer ({@code active}),
+     * the domain is pivoted onto {@code base} at the end. For an intermediate {@code top}, QEMU re-points the
+     * image above it at {@code base}. A job that fails or is aborted throws; cancellation aborts the job and
+     * throws {@link dev.esm.api.errors.OperationCancelledException}. Either way {@code top} keeps its data.
+     */
+    void blockCommit(String domain, String disk, String base, String top, boolean active,
+                     dev.esm.api.ProgressListener listener, Cancellation cancel);
+
     /** @return the files of the domain's host */
     Storage storage();
 

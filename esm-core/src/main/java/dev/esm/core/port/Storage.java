@@ -36,6 +36,19 @@ public interface Storage {
      */
     void place(String from, String to);
 
+    /**
+     * Offline merge: writes {@code top}'s data (and that of every image between) into {@code base}, which must
+     * be in {@code top}'s backing chain; {@code top} keeps its data. Reports progress; cancellation stops it
+     * and throws {@link dev.esm.api.errors.OperationCancelledException}.
+     */
+    void commit(String top, String base, String disk, dev.esm.api.ProgressListener listener, Cancellation cancel);
+
+    /**
+     * Points an image's header at a new backing image without reading or writing any data (for a backing
+     * image whose content is the same as the old one's).
+     */
+    void rebase(String image, DiskImage newBacking);
+
     /** Removes a file (or an empty folder). Fine if it does not exist. */
     void remove(String path);
 }

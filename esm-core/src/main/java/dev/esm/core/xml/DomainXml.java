@@ -81,22 +81,26 @@ public final class DomainXml {
         Optional<String> disksDir = Optional.empty();
         List<DiskImage> base = new ArrayList<>();
         Instant frozen = Instant.EPOCH;
+        List<DiskImage> unnamed = new ArrayList<>();
         for (Element e : Xml.elements(rec)) {
             switch (e.getLocalName()) {
                 case "disks-dir" -> disksDir = Optional.of(e.getTextContent().trim());
                 case "base" -> {
                     frozen = Xml.attr(e, "frozen").map(Instant::parse).orElse(Instant.EPOCH);
-                    for (Element img : Xml.elements(e)) {
-                        ImageFormat format = ImageFormat.fromId(img.getAttribute("format"))
-                                .orElseThrow(() -> new XmlException("ESM record has an unknown image format: "
-                                        + img.getAttribute("format")));
-                        base.add(new DiskImage(img.getAttribute("target"), img.getAttribute("path"), format));
-                    }
+                    Xml.elements(e).forEach(img -> base.add(readImage(img)));
                 }
+                case "unnamed" -> Xml.elements(e).forEach(img -> unnamed.add(readImage(img)));
                 default -> { }
             }
         }
-        return new EsmRecord(disksDir, base, frozen);
+        return new EsmRecord(disksDir, base, frozen, unnamed);
+    }
+
+    private static DiskImage readImage(Element img) {
+        ImageFormat format = ImageFormat.fromId(img.getAttribute("format"))
+                .orElseThrow(() -> new XmlException("ESM record has an unknown image format: "
+                        + img.getAttribute("format")));
+        return new DiskImage(img.getAttribute("target"), img.getAttribute("path"), format);
     }
 
     /**
@@ -160,14 +164,23 @@ public final class DomainXml {
         });
         Element base = doc.createElementNS(NS, PREFIX + ":base");
         base.setAttribute("frozen", r.frozenAt().toString());
-        for (DiskImage img : r.base()) {
+        writeImages(doc, base, r.base());
+        rec.appendChild(base);
+        if (!r.unnamed().isEmpty()) {
+            Element unnamed = doc.createElementNS(NS, PREFIX + ":unnamed");
+            writeImages(doc, unnamed, r.unnamed());
+            rec.appendChild(unnamed);
+        }
+        metadata.appendChild(rec);
+    }
+
+    private static void writeImages(Document doc, Element parent, List<DiskImage> images) {
+        for (DiskImage img : images) {
             Element i = doc.createElementNS(NS, PREFIX + ":image");
             i.setAttribute("target", img.target());
             i.setAttribute("format", img.format().id());
             i.setAttribute("path", img.path());
-            base.appendChild(i);
+            parent.appendChild(i);
         }
-        rec.appendChild(base);
-        metadata.appendChild(rec);
     }
 }

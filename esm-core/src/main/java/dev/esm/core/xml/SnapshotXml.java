@@ -144,6 +144,21 @@ public final class SnapshotXml {
         return Xml.write(doc);
     }
 
+    /**
+     * @param xml a full snapshot document
+     * @param images the new frozen image per disk target
+     * @return the document with the saved domain definition's disks pointed at the new images
+     */
+    public static String withImages(String xml, java.util.Map<String, DiskImage> images) {
+        Document doc = Xml.parse(xml);
+        Element root = doc.getDocumentElement();
+        Element domain = Xml.child(root, "domain").orElseThrow(() -> new XmlException("snapshot '"
+                + Xml.childText(root, "name").orElse("?") + "' has no saved domain definition"));
+        String rewritten = DomainXml.rewrite(Xml.write(domain), images, Optional.empty());
+        root.replaceChild(doc.importNode(Xml.parse(rewritten).getDocumentElement(), true), domain);
+        return Xml.write(doc);
+    }
+
     /** @return the {@code <domain>} element of a full snapshot document, serialised */
     public static Optional<String> domainXml(String xml) {
         return Xml.child(Xml.parse(xml).getDocumentElement(), "domain").map(Xml::write);

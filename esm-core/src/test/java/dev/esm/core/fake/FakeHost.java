@@ -192,17 +192,53 @@ public final class FakeHost implements Host {
     public synchronized void deleteSnapshotMetadata(String domain, String name) {
         Dom d = dom(domain);
         String xml = snapshotXml(domain, name);
-        Optional<String> parent = SnapshotXml.parse(xml).parent();
+        SnapshotDefinition removed = SnapshotXml.parse(xml);
+        Optional<String> parent = removed.parent();
+        Map<String, DiskImage> removedImages = new HashMap<>();
+        removed.images().forEach(i -> removedImages.put(i.target(), i));
         d.snapshots.remove(name);
         for (Map.Entry<String, String> e : d.snapshots.entrySet()) {
             if (SnapshotXml.parse(e.getValue()).parent().equals(Optional.of(name))) {
-                e.setValue(SnapshotXml.withParent(e.getValue(), parent));
+                // As libvirt 9.0 does: children get the removed snapshot's parent, and its disk sources too.
+                e.setValue(SnapshotXml.withImages(SnapshotXml.withParent(e.getValue(), parent), removedImages));
             }
         }
         if (name.equals(d.current)) {
             // As libvirt does: the parent of a removed current snapshot becomes current.
             d.current = parent.orElse(null);
         }
+    }
+
+    @Override
+    public void blockCommit(String domain, String disk, String base, String top, boolean active,
+                            dev.esm.api.ProgressListener listener, dev.esm.core.port.Cancellation cancel) {
+        synchronized (this) {
+            if (!dom(domain).running) {
+                throw invalid("domain is not running");
+            }
+        }
+        // Progress is reported outside the lock, as libvirt's event thread does, so a listener may cancel.
+        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
+        synchronized (this) {
+            Dom d = dom(domain);
+            DiskImage activeImage = DomainXml.parse(d.live).disk(disk).flatMap(x -> x.image()).orElseThrow();
+            if (active != activeImage.path().equals(top)) {
+                throw invalid("top " + top + " is " + (active ? "not " : "") + "the active layer of " + disk);
+            }
+            String above = null;
+            for (String p = activeImage.path(); !p.equals(top); p = storage.info(p, ImageFormat.QCOW2).backing()
+                    .orElseThrow(() -> invalid(top + " is not in the chain of " + disk))) {
+                above = p;
+            }
+            storage.mergeInto(top, base, cancel);
+            if (active) {
+                d.live = DomainXml.rewrite(d.live, Map.of(disk, new DiskImage(disk, base, ImageFormat.QCOW2)),
+                        Optional.empty());
+            } else {
+                storage.rebase(above, new DiskImage(disk, base, ImageFormat.QCOW2));
+            }
+        }
+        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
     }
 
     @Override

@@ -24,8 +24,8 @@ public final class FakeStorage implements Storage {
 
     static final class Image {
         final ImageFormat format;
-        final String backing;
-        final ImageFormat backingFormat;
+        String backing;
+        ImageFormat backingFormat;
         final long size;
         final Map<Long, Integer> blocks = new HashMap<>();
 
@@ -57,7 +57,8 @@ public final class FakeStorage implements Storage {
         if (i.format != format) {
             throw new StorageException(path + " is " + i.format + ", not " + format);
         }
-        return new ImageInfo(path, format, i.size, (long) i.blocks.size() * BLOCK + 4096, Optional.ofNullable(i.backing));
+        return new ImageInfo(path, format, i.size, (long) i.blocks.size() * BLOCK + 4096, Optional.ofNullable(i.backing),
+                Optional.ofNullable(i.backingFormat));
     }
 
     private Image image(String path) {
@@ -102,6 +103,44 @@ public final class FakeStorage implements Storage {
     public synchronized void remove(String path) {
         files.remove(path);
         dirs.remove(path);
+    }
+
+    @Override
+    public synchronized void commit(String top, String base, String disk, dev.esm.api.ProgressListener listener,
+                                    dev.esm.core.port.Cancellation cancel) {
+        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
+        mergeInto(top, base, cancel);
+        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+    }
+
+    /** Writes the data of {@code top} and the images between into {@code base}, as a block commit does. */
+    synchronized void mergeInto(String top, String base, dev.esm.core.port.Cancellation cancel) {
+        List<String> chain = new ArrayList<>();
+        for (String p = top; !p.equals(base); p = image(p).backing) {
+            if (image(p).backing == null) {
+                throw new StorageException(base + " is not below " + top);
+            }
+            chain.add(0, p);
+        }
+        for (Map.Entry<String, Image> e : files.entrySet()) {
+            if (base.equals(e.getValue().backing) && !chain.contains(e.getKey())) {
+                violations.add("merge into " + base + ", which also backs " + e.getKey());
+            }
+        }
+        Image b = image(base);
+        for (String p : chain) {
+            b.blocks.putAll(image(p).blocks);
+        }
+        // As a real job that is aborted half-way: the base may have been written already.
+        cancel.check("merging " + top + " into " + base);
+    }
+
+    @Override
+    public synchronized void rebase(String image, DiskImage newBacking) {
+        Image i = image(image);
+        image(newBacking.path());
+        i.backing = newBacking.path();
+        i.backingFormat = newBacking.format();
     }
 
     /** Writes a pattern into one block of an image, as QEMU would into its active layer. */
