@@ -22,7 +22,7 @@ import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
 
 /**
- * Random sequences of write / create / revert / refresh on the in-memory host keep SEMANTICS.md's invariants
+ * Random sequences of write / create / revert / refresh / delete / commit on the in-memory host keep SEMANTICS.md's invariants
  * after every action: 1 (every snapshot reads what it read when taken), 2 (nothing writes into an image that
  * backs another), 3 (every referenced image exists, every chain ends at the base), 4 (no orphan in the disks
  * folder), 6 (libvirt's metadata agrees), and the domain reads what the last create / revert / refresh promised.
@@ -133,11 +133,64 @@ class SnapshotModelProperties {
         }
     }
 
+    static final class Delete implements Action.Dependent<World> {
+        @Override
+        public boolean precondition(World w) {
+            return w.expected.keySet().stream().anyMatch(n -> !n.equals("base"));
+        }
+
+        @Override
+        public Arbitrary<Transformer<World>> transformer(World w) {
+            List<String> names = w.targets().stream().filter(n -> !n.equals("base")).toList();
+            return Arbitraries.of(names).map(n -> Transformer.mutate("delete " + n, x -> {
+                String parent = x.d.chain().parent(n).map(Snapshot::name).orElse("base");
+                x.d.delete(n).execute();
+                x.expected.remove(n);
+                if (n.equals(x.current)) {
+                    x.current = parent;
+                }
+            }));
+        }
+    }
+
+    static final class Commit implements Action.Dependent<World> {
+        @Override
+        public boolean precondition(World w) {
+            return w.expected.keySet().stream().anyMatch(n -> !n.equals("base"));
+        }
+
+        @Override
+        public Arbitrary<Transformer<World>> transformer(World w) {
+            List<String> names = w.targets().stream().filter(n -> !n.equals("base")).toList();
+            return Arbitraries.of(names).flatMap(top -> {
+                List<String> ancestors = new ArrayList<>();
+                for (var p = w.d.chain().parent(top); p.isPresent(); p = w.d.chain().parent(p.get().name())) {
+                    ancestors.add(p.get().name());
+                }
+                return Arbitraries.of(ancestors).map(base -> Transformer.mutate("commit " + base + " " + top, x -> {
+                    List<String> removed = new ArrayList<>();
+                    for (String c = top; !c.equals(base); c = x.d.chain().parent(c).map(Snapshot::name).orElseThrow()) {
+                        removed.add(c);
+                    }
+                    try {
+                        x.d.commit(base, top).execute();
+                    } catch (dev.esm.api.errors.InvalidOperationException refused) {
+                        return; // a branch stands on the range: refused, nothing changed (checked by the invariant)
+                    }
+                    removed.forEach(x.expected::remove);
+                    if (removed.contains(x.current)) {
+                        x.current = base;
+                    }
+                }));
+            });
+        }
+    }
+
     @Provide
     Arbitrary<ActionChain<World>> setUpChains() {
         return ActionChain.startWith(() -> new World(true))
                 .withAction(3, new Write()).withAction(2, new Create()).withAction(2, new Revert())
-                .withAction(1, new Refresh())
+                .withAction(1, new Refresh()).withAction(2, new Delete()).withAction(1, new Commit())
                 .withMaxTransformations(30);
     }
 
@@ -145,7 +198,7 @@ class SnapshotModelProperties {
     Arbitrary<ActionChain<World>> plainChains() {
         return ActionChain.startWith(() -> new World(false))
                 .withAction(3, new Write()).withAction(2, new Create()).withAction(2, new Revert())
-                .withAction(1, new Refresh())
+                .withAction(1, new Refresh()).withAction(2, new Delete()).withAction(1, new Commit())
                 .withMaxTransformations(30);
     }
 
