@@ -89,7 +89,7 @@ public final class LibvirtBed implements Bed {
         for (DiskSpec d : disks) {
             Path image = dir.resolve(d.fileName());
             run(List.of("qemu-img", "create", "-q", "-f", d.format().id(), image.toString(),
-                    d.device().equals("cdrom") ? "1M" : "16M"));
+                    Long.toString(d.size())));
             xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
                     .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image.toString())))
                     .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
@@ -138,6 +138,13 @@ public final class LibvirtBed implements Bed {
             DiskImage img = active(domain, target, false);
             run(List.of("qemu-io", "-f", img.format().id(), "-c", cmd, img.path()));
         }
+    }
+
+    /** Writes {@code bytes} of a pattern from offset 0 into a shut-off domain's active layer. */
+    public void writeLarge(String domain, String target, int pattern, long bytes) {
+        DiskImage img = active(domain, target, false);
+        run(List.of("qemu-io", "-f", img.format().id(), "-c", String.format("write -P 0x%02x 0 %d", pattern, bytes),
+                img.path()));
     }
 
     @Override

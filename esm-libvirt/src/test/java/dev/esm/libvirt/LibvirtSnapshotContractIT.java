@@ -2,7 +2,12 @@ package dev.esm.libvirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DeleteCommand;
 import dev.esm.api.DomainSnapshots;
+import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.core.contract.Bed;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.MergeContract;
@@ -70,6 +75,33 @@ class LibvirtSnapshotContractIT extends MergeContract {
         assertVirshAgrees(d);
         d.refresh().execute();
         assertVirshAgrees(d);
+    }
+
+    @Test
+    void cancellingALargeOfflineMergeHalfWayKeepsEverySurvivingSnapshotReadable() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "big.qcow2").size(1L << 30)));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        bed.write(dom, "vda", A);
+        create(d, "s1", Map.of("vda", A));
+        ((LibvirtBed) bed).writeLarge(dom, "vda", B, 512L << 20);
+        create(d, "s2", Map.of("vda", B));
+        List<Double> seen = new java.util.ArrayList<>();
+        DeleteCommand delete = d.delete("s1");
+        delete.progress(p -> {
+            seen.add(p.fraction());
+            if (p.fraction() > 0.0) {
+                delete.cancel();
+            }
+        });
+        assertThrows(OperationCancelledException.class, delete::execute, "512 MiB take longer than one progress step");
+        assertTrue(seen.stream().anyMatch(f -> f < 1.0), "cancelled half-way: " + seen);
+        expected.remove("s1");
+        assertTrue(d.chain().find("s1").isEmpty(), "a snapshot whose image was merged into is removed");
+        check(dom);
+        d.revert("s2").execute();
+        assertReads(dom, "vda", B);
+        check(dom);
     }
 
     @Test

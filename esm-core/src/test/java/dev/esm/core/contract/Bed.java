@@ -14,17 +14,22 @@ import java.util.Set;
 public interface Bed extends AutoCloseable {
 
     /** One disk of a test domain. */
-    record DiskSpec(String target, String device, ImageFormat format, String fileName) {
+    record DiskSpec(String target, String device, ImageFormat format, String fileName, long size) {
         public static DiskSpec qcow2(String target, String fileName) {
-            return new DiskSpec(target, "disk", ImageFormat.QCOW2, fileName);
+            return new DiskSpec(target, "disk", ImageFormat.QCOW2, fileName, 16L << 20);
         }
 
         public static DiskSpec raw(String target, String fileName) {
-            return new DiskSpec(target, "disk", ImageFormat.RAW, fileName);
+            return new DiskSpec(target, "disk", ImageFormat.RAW, fileName, 16L << 20);
         }
 
         public static DiskSpec cdrom(String target, String fileName) {
-            return new DiskSpec(target, "cdrom", ImageFormat.RAW, fileName);
+            return new DiskSpec(target, "cdrom", ImageFormat.RAW, fileName, 1L << 20);
+        }
+
+        /** @return this disk with another virtual size */
+        public DiskSpec size(long bytes) {
+            return new DiskSpec(target, device, format, fileName, bytes);
         }
     }
 

@@ -44,7 +44,7 @@ public final class FakeBed implements Bed {
                 .append("</uuid><memory unit='MiB'>64</memory><devices>");
         for (DiskSpec d : disks) {
             String path = dir + "/" + d.fileName();
-            storage.addImage(path, d.format(), 16L << 20);
+            storage.addImage(path, d.format(), d.size());
             xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
                     .append(d.format().id()).append("'/><source file='").append(path).append("'/><target dev='")
                     .append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
