@@ -7,7 +7,7 @@ import java.io.PrintStream;
 /**
  * The whole snapshot lifecycle on a throwaway domain, printing the tree after each step:
  * setup, an offline snapshot, a live snapshot of the running domain, a revert (stopping the domain), a branch,
- * a refresh, a revert to the base, and a dry run. Everything it made is removed at the end.
+ * a refresh, a revert to the base, a commit, deletes, and dry runs. Everything it made is removed at the end.
  *
  * <p>Run it with {@code scripts/demo.sh}, or {@code java dev.esm.examples.Demo [uri]}.
  */
@@ -49,11 +49,36 @@ public final class Demo {
             step(out, vm, "revert to the base", () -> vm.revert("base").execute());
             step(out, vm, "revert to 'configured' again: same content as when it was taken",
                     () -> vm.revert("configured").execute());
+            step(out, vm, "create 'patched' and 'tested' on top of it",
+                    () -> {
+                        vm.snapshot("patched").create();
+                        vm.snapshot("tested").create();
+                    });
+
+            out.println("\n== dry run: what 'commit configured tested' would do");
+            out.print(vm.commit("configured", "tested").plan().render());
+            step(out, vm, "commit configured..tested: merge 'patched' and 'tested' away in one job per disk,"
+                    + " 'configured' and the current state keep their contents",
+                    () -> vm.commit("configured", "tested").progress(printer(out)).execute());
+            step(out, vm, "delete 'experiment' (a leaf: its files go)", () -> vm.delete("experiment").execute());
+            step(out, vm, "delete 'installed' (its only child now is 'configured': merged into it)",
+                    () -> vm.delete("installed").execute());
 
             var info = vm.info("configured");
             out.printf("%n'configured' holds %d images, %d bytes on disk%n", info.images().size(), info.actualSize());
             out.println("\nDone; removing the throwaway domain and its files.");
         }
+    }
+
+    /** @return a listener that prints each disk's merge progress when its whole percentage changes */
+    private static dev.esm.api.ProgressListener printer(PrintStream out) {
+        java.util.Map<String, Long> last = new java.util.concurrent.ConcurrentHashMap<>();
+        return p -> {
+            long pct = Math.round(p.fraction() * 100);
+            if (!Long.valueOf(pct).equals(last.put(p.disk(), pct))) {
+                out.printf("   merging %s: %d%%%n", p.disk(), pct);
+            }
+        };
     }
 
     private static void step(PrintStream out, DomainSnapshots vm, String title, Runnable action) {

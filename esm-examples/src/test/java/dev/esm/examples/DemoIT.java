@@ -20,7 +20,9 @@ class DemoIT {
         String out = buf.toString(StandardCharsets.UTF_8);
         assertTrue(out.contains("+- configured"), out);
         assertTrue(out.contains("+- experiment"), out);
-        assertTrue(out.contains("configured *"), "the last revert makes 'configured' current:\n" + out);
+        String last = out.substring(out.lastIndexOf("== delete 'installed'"));
+        assertTrue(last.contains("base\n+- configured *\n"), "after the commit and deletes only 'configured' is left,"
+                + " and current:\n" + out);
         String folder = out.lines().filter(l -> l.startsWith("ESM demo")).findFirst().orElseThrow()
                 .replaceAll(".* in ", "");
         assertFalse(Files.exists(Path.of(folder)), "the demo removed " + folder);
