@@ -1,0 +1,96 @@
+package dev.esm.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.examples.ThrowawayDomain;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The esm tool against the real libvirtd: the original's commands, exit codes, one-line errors. */
+class EsmCliIT {
+    static final String URI = System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system");
+    ThrowawayDomain lab;
+    String out;
+    String err;
+
+    @BeforeEach
+    void lab() throws Exception {
+        lab = ThrowawayDomain.create(URI, "esm-cli");
+    }
+
+    @AfterEach
+    void cleanUp() {
+        lab.close();
+    }
+
+    private int esm(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        String[] all = new String[args.length + 1];
+        all[0] = "--uri=" + URI;
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = EsmCli.run(all, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    @Test
+    void theOriginalsCommandsWorkWithTheOriginalsArgumentOrder() {
+        String d = lab.name();
+        assertEquals(0, esm("setup", d, lab.folder() + "/snaps"), err);
+        assertEquals(0, esm("create", d, "s1", "--description", "first"), err);
+        assertEquals(0, esm("create", d, "s2"), err);
+        assertEquals(0, esm("revert", d, "s1"), err);
+        assertEquals(0, esm("create", d, "s3"), err);
+        assertEquals(0, esm("refresh", d), err);
+        assertEquals(0, esm("tree", d), err);
+        assertEquals("base\n+- s1\n   +- s2\n   +- s3 *\n", out);
+        assertEquals(0, esm("current", d), err);
+        assertEquals("s3\n", out);
+        assertEquals(0, esm("list", d, "--json"), err);
+        assertTrue(out.startsWith("[{\"name\":\"s1\""), out);
+        assertEquals(0, esm("info", d, "s1"), err);
+        assertTrue(out.contains("description: first"), out);
+        assertEquals(0, esm("commit", d, "s1", "s3"), err);
+        assertEquals(0, esm("delete", d, "s2"), err);
+        assertEquals(0, esm("revert", d, "base"), err);
+        assertEquals(0, esm("tree", d), err);
+        assertEquals("base *\n+- s1\n", out);
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndChangesNothing() {
+        String d = lab.name();
+        assertEquals(0, esm("setup", d, lab.folder() + "/snaps", "--dry-run"), err);
+        assertTrue(out.contains("MOVE_IMAGE"), out);
+        assertEquals(0, esm("tree", d), err);
+        assertTrue(out.contains("no snapshots"), out);
+    }
+
+    @Test
+    void failuresGiveOneLineOnStderrAndANonZeroExitCode() {
+        String d = lab.name();
+        assertEquals(3, esm("revert", "no-such-domain-" + d, "s1"));
+        assertTrue(err.startsWith("esm: ") && err.strip().lines().count() == 1, err);
+        assertFalse(err.contains("\tat "), "no stack trace without --verbose");
+        assertEquals(4, esm("create", d, "bad name"));
+        assertEquals(4, esm("revert", d, "base"), "nothing froze the base yet");
+        assertEquals(0, esm("create", d, "s1"));
+        assertEquals(4, esm("create", d, "s1"), "exists");
+        assertEquals(3, esm("revert", d, "nope"));
+        lab.start();
+        assertEquals(5, esm("revert", d, "s1"), "running: needs --force");
+        assertEquals(0, esm("revert", d, "s1", "--force"), err);
+        assertEquals(2, esm("frobnicate"));
+        assertEquals(0, esm("--version"));
+        assertTrue(out.startsWith("esm "), out);
+    }
+}
