@@ -101,4 +101,21 @@ public interface DomainSnapshots {
      * @return the command; run it with {@link CommitCommand#execute()}
      */
     CommitCommand commit(String base, String top);
+
+    /**
+     * Finishes or undoes an operation that a stopped process left unfinished (ESM keeps a journal of every
+     * changing operation). Undone when only files had been created, completed otherwise. Changing commands and
+     * {@link SnapshotManager#domain(String)} do this by themselves; this is for tools that want to say so.
+     *
+     * @return whether there was an unfinished operation
+     */
+    boolean recover();
+
+    /**
+     * Checks the domain, its snapshots, libvirt's metadata and every image chain against each other, changing
+     * nothing.
+     *
+     * @return the problems found, one sentence each; empty when all is consistent
+     */
+    List<String> verify();
 }

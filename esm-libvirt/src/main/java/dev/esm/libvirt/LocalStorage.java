@@ -260,6 +260,114 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public String stateDirectory() {
+        String configured = System.getProperty("esm.stateDir");
+        Path dir;
+        if (configured != null) {
+            dir = Path.of(configured);
+        } else if ("root".equals(System.getProperty("user.name"))) {
+            dir = Path.of("/var/lib/esm");
+        } else {
+            String xdg = System.getenv("XDG_STATE_HOME");
+            dir = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state"))
+                    .resolve("esm");
+        }
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot create ESM's state folder " + dir + ": " + e.getMessage()
+                    + "; set -Desm.stateDir to a writable folder", e);
+        }
+        return dir.toString();
+    }
+
+    @Override
+    public void writeAtomically(String path, String content) {
+        Path p = Path.of(path);
+        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
+                ch.force(true);
+            }
+            Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(p.getParent());
+        } catch (IOException e) {
+            throw new StorageException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> read(String path) {
+        try {
+            return Files.exists(Path.of(path)) ? Optional.of(Files.readString(Path.of(path))) : Optional.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<String> list(String directory) {
+        Path d = Path.of(directory);
+        if (!Files.isDirectory(d)) {
+            return List.of();
+        }
+        try (var s = Files.list(d)) {
+            return s.filter(Files::isRegularFile).map(Path::toString).sorted().toList();
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Lease lock(String path, java.time.Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new StorageException("cannot open the lock " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            while (true) {
+                java.nio.channels.FileLock l = null;
+                try {
+                    l = ch.tryLock();
+                } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
+                    l = null;
+                }
+                if (l != null) {
+                    java.nio.channels.FileLock held = l;
+                    return () -> {
+                        try {
+                            held.release();
+                            ch.close();
+                        } catch (IOException e) {
+                            LOG.debug("releasing {} failed: {}", path, e.toString());
+                        }
+                    };
+                }
+                if (System.nanoTime() > deadline) {
+                    ch.close();
+                    throw new dev.esm.api.errors.DomainBusyException("another process holds the lock " + path
+                            + " (an operation on the same domain is running); retry when it has finished");
+                }
+                Thread.sleep(50);
+            }
+        } catch (IOException e) {
+            throw new StorageException("cannot lock " + path + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.esm.api.errors.DomainBusyException("interrupted while waiting for " + path);
+        }
+    }
+
+    @Override
     public void remove(String path) {
         try {
             Files.deleteIfExists(Path.of(path));

@@ -52,6 +52,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private final Clock clock;
     private final Executor.StepListener listener;
     private final ReentrantLock lock;
+    private final String key;
 
     CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener listener, ReentrantLock lock) {
         this.host = host;
@@ -59,6 +60,81 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         this.clock = clock;
         this.listener = listener;
         this.lock = lock;
+        String uuid = DomainXml.parse(host.domainXml(name, false)).uuid();
+        this.key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
+    }
+
+    private String journalPath() {
+        return dev.esm.core.model.Names.join(host.storage().stateDirectory(), key + ".journal");
+    }
+
+    private String lockPath() {
+        return dev.esm.core.model.Names.join(host.storage().stateDirectory(), key + ".lock");
+    }
+
+    /** Keeps the journal of this domain's running operation in the host's state folder. */
+    private final Executor.JournalSink sink = new Executor.JournalSink() {
+        @Override
+        public void write(dev.esm.core.plan.Journal journal) {
+            host.storage().writeAtomically(journalPath(), dev.esm.core.xml.JournalXml.write(journal));
+        }
+
+        @Override
+        public void clear() {
+            host.storage().remove(journalPath());
+        }
+    };
+
+    /** Runs {@code action} holding this domain's lock, in this process and on the host. */
+    private <T> T locked(java.util.function.Supplier<T> action) {
+        boolean held;
+        try {
+            held = lock.tryLock(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DomainBusyException("interrupted while waiting for another operation on domain '" + name + "'");
+        }
+        if (!held) {
+            throw new DomainBusyException("another operation on domain '" + name + "' has been running for over "
+                    + LOCK_WAIT.toSeconds() + " s; retry when it has finished");
+        }
+        try (var lease = host.storage().lock(lockPath(), LOCK_WAIT)) {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called when the domain is opened: finishes an operation a stopped process left, if any. */
+    void recoverIfUnfinished() {
+        if (host.storage().read(journalPath()).isPresent()) {
+            recover();
+        }
+    }
+
+    @Override
+    public boolean recover() {
+        return locked(this::recoverLocked);
+    }
+
+    private boolean recoverLocked() {
+        var text = host.storage().read(journalPath());
+        if (text.isEmpty()) {
+            return false;
+        }
+        var journal = dev.esm.core.xml.JournalXml.read(text.get());
+        LOG.warn("domain '{}': found an unfinished {} from {}; recovering", name,
+                journal.operation().name().toLowerCase(), journal.started());
+        boolean completed = new Executor(host, name, (p, i, s) -> { }, ProgressListener.NONE, Cancellation.none(),
+                sink, clock).recover(journal);
+        LOG.info("domain '{}': the unfinished {} was {}", name, journal.operation().name().toLowerCase(),
+                completed ? "completed" : "undone");
+        return true;
+    }
+
+    @Override
+    public List<String> verify() {
+        return Verifier.verify(host, viewWithGraph(true), host.storage().read(journalPath()).isPresent());
     }
 
     @Override
@@ -101,14 +177,26 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     /** The view with the image graph: every image's header read (one call per image). */
     DomainView viewWithGraph() {
+        return viewWithGraph(false);
+    }
+
+    /** @param tolerant treat an unreadable image as one without backing (for verify), instead of failing */
+    DomainView viewWithGraph(boolean tolerant) {
         DomainView v = view();
         List<DiskImage> tops = new ArrayList<>(v.persistent().activeImages());
         v.live().ifPresent(l -> tops.addAll(l.activeImages()));
         tops.addAll(v.tree().frozenImages());
         v.persistent().record().ifPresent(r -> tops.addAll(r.unnamed()));
         ImageGraph g = ImageGraph.walk(tops, (path, format) -> {
-            ImageInfo info = host.storage().info(path, format);
-            return info.backing().map(b -> new DiskImage("?", b, info.backingFormat().orElse(ImageFormat.QCOW2)));
+            try {
+                ImageInfo info = host.storage().info(path, format);
+                return info.backing().map(b -> new DiskImage("?", b, info.backingFormat().orElse(ImageFormat.QCOW2)));
+            } catch (RuntimeException e) {
+                if (tolerant) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
         });
         return v.withGraph(g);
     }
@@ -325,29 +413,18 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         public final R execute() {
             checkOpen();
             used = true;
-            boolean locked;
-            try {
-                locked = lock.tryLock(LOCK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DomainBusyException("interrupted while waiting for another operation on domain '" + name + "'");
-            }
-            if (!locked) {
-                throw new DomainBusyException("another operation on domain '" + name + "' has been running for over "
-                        + LOCK_WAIT.toSeconds() + " s; retry when it has finished");
-            }
-            try {
+            return locked(() -> {
+                recoverLocked();
+                // Planned again under the lock: the domain may have changed since plan() or since the caller looked.
                 OperationPlan plan = planFor(read());
                 cancellation.runningOn(Thread.currentThread());
-                new Executor(host, name, listener, progress, cancellation).run(plan);
+                new Executor(host, name, listener, progress, cancellation, sink, clock).run(plan);
                 DomainView after = view();
                 R result = result(plan, after);
                 LOG.info("{} on domain '{}' done: current is '{}'", plan.operation().name().toLowerCase(), name,
                         after.tree().current().map(Snapshot::name).orElse("-"));
                 return result;
-            } finally {
-                lock.unlock();
-            }
+            });
         }
     }
 

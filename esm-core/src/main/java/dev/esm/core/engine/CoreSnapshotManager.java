@@ -44,7 +44,10 @@ public final class CoreSnapshotManager implements SnapshotManager {
     public DomainSnapshots domain(String name) {
         Objects.requireNonNull(name, "name");
         host.state(name); // fails fast with DomainNotFoundException
-        return new CoreDomainSnapshots(host, name, clock, listener, locks.computeIfAbsent(name, n -> new ReentrantLock()));
+        CoreDomainSnapshots d = new CoreDomainSnapshots(host, name, clock, listener,
+                locks.computeIfAbsent(name, n -> new ReentrantLock()));
+        d.recoverIfUnfinished();
+        return d;
     }
 
     @Override

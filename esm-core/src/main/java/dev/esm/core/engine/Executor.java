@@ -1,24 +1,44 @@
 package dev.esm.core.engine;
 
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ProgressListener;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.plan.Step;
+import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.DomainXml;
+import dev.esm.core.xml.SnapshotXml;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a plan's steps in order through the port. When a step fails, the steps already taken are undone in
- * reverse order (overlays and copies removed, the previous definition restored), then the failure is
- * rethrown; steps that cannot be undone come last in every plan (removals, start). Not thread-safe: one
- * executor runs one plan.
+ * Runs a plan's steps in order through the port, keeping a durable {@link Journal} of how far it got.
+ *
+ * <ul>
+ *   <li>A step that fails before any merge started: the steps taken are undone in reverse (overlays and copies
+ *       removed, the previous definition restored), then the failure is rethrown. Steps that cannot be undone
+ *       come last in every plan (removals, start).</li>
+ *   <li>A failure or cancellation once a merge started: the plan's abort steps run (the snapshots being removed
+ *       are removed, so that none is left with wrong content), then the failure is rethrown.</li>
+ *   <li>A process that stops in the middle leaves the journal; {@link #recover(Journal)} then undoes the
+ *       operation if only files were created so far, else completes it, every step being safe to repeat.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: one executor runs one plan.
  */
 public final class Executor {
     private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
@@ -27,8 +47,11 @@ public final class Executor {
     private final Storage storage;
     private final String domain;
     private final StepListener listener;
-    private final dev.esm.api.ProgressListener progress;
-    private final dev.esm.core.port.Cancellation cancel;
+    private final ProgressListener progress;
+    private final Cancellation cancel;
+    private final JournalSink sink;
+    private final Clock clock;
+    private Journal journal;
 
     /** Observes steps; the fault-injection seam of the tests. */
     public interface StepListener {
@@ -36,36 +59,57 @@ public final class Executor {
         void beforeStep(OperationPlan plan, int index, Step step);
     }
 
+    /** Where the journal is kept. */
+    public interface JournalSink {
+        /** Writes the journal durably. */
+        void write(Journal journal);
+
+        /** Removes the journal: the operation has finished or was undone. */
+        void clear();
+
+        /** A sink that keeps nothing. */
+        JournalSink NONE = new JournalSink() {
+            @Override
+            public void write(Journal journal) {
+            }
+
+            @Override
+            public void clear() {
+            }
+        };
+    }
+
     /** @param listener observes steps; use {@code (p, i, s) -> {}} for none */
     public Executor(Host host, String domain, StepListener listener) {
-        this(host, domain, listener, dev.esm.api.ProgressListener.NONE, dev.esm.core.port.Cancellation.none());
+        this(host, domain, listener, ProgressListener.NONE, Cancellation.none(), JournalSink.NONE, Clock.systemUTC());
     }
 
     /**
      * @param listener observes steps
      * @param progress receives merge progress
-     * @param cancel polled between steps and during merges
+     * @param cancel polled before the first step, before each merge and during merges
+     * @param sink keeps the journal
      */
-    public Executor(Host host, String domain, StepListener listener, dev.esm.api.ProgressListener progress,
-                    dev.esm.core.port.Cancellation cancel) {
+    public Executor(Host host, String domain, StepListener listener, ProgressListener progress, Cancellation cancel,
+                    JournalSink sink, Clock clock) {
         this.host = host;
         this.storage = host.storage();
         this.domain = domain;
         this.listener = listener;
         this.progress = progress;
         this.cancel = cancel;
+        this.sink = sink;
+        this.clock = clock;
     }
 
-    /**
-     * Runs every step of the plan, or none (as far as undo can reach). Once a merge has started, a failure or a
-     * cancellation cannot be undone (the merge may have written into its base): the plan's abort steps run
-     * instead (the snapshots being removed are removed, so none is left with wrong content), then the failure
-     * is rethrown.
-     */
+    /** Runs every step of the plan, or none (as far as undo can reach); see the class comment. */
     public void run(OperationPlan plan) {
+        journal = Journal.of(plan, clock.instant());
+        sink.write(journal);
         Deque<Runnable> undo = new ArrayDeque<>();
         List<Step> steps = plan.steps();
         boolean merging = false;
+        boolean committed = false; // a step that cannot be undone has run: from here on, only forward
         for (int i = 0; i < steps.size(); i++) {
             Step step = steps.get(i);
             try {
@@ -79,58 +123,147 @@ public final class Executor {
                 }
                 listener.beforeStep(plan, i, step);
                 LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, i + 1, steps.size(), step.describe());
-                Runnable u = apply(step);
+                Runnable u = apply(step, false);
                 if (u != null) {
                     undo.push(u);
+                } else {
+                    committed = true;
                 }
+                journal = journal.done(i);
+                sink.write(journal);
             } catch (RuntimeException e) {
+                if (committed && !merging) {
+                    // Past the point of no return: finish the operation instead (every step is safe to repeat).
+                    LOG.warn("{} {}: step {} failed ({}) after a step that cannot be undone; completing the operation",
+                            plan.operation(), domain, i + 1, e.toString());
+                    try {
+                        recover(journal);
+                    } catch (RuntimeException r) {
+                        e.addSuppressed(r);
+                        throw new IllegalStateException("the " + plan.operation().name().toLowerCase() + " of domain '"
+                                + domain + "' failed half-way and could not be completed; its journal is kept: run"
+                                + " recover once the cause (" + e.getMessage() + ") is fixed", e);
+                    }
+                    throw e;
+                }
                 if (merging) {
                     LOG.warn("{} {}: step {} failed or was cancelled during merges ({}); removing the snapshots being"
                             + " merged so that none is left with wrong content", plan.operation(), domain, i + 1,
                             e.toString());
+                    boolean consistent = true;
+                    if (!(step instanceof Step.Merge)) {
+                        // The disk whose merge completed is made consistent first: the rest of its steps run.
+                        for (int j = i; j < steps.size() && !(steps.get(j) instanceof Step.Merge)
+                                && !(steps.get(j) instanceof Step.RemoveSnapshot); j++) {
+                            try {
+                                apply(steps.get(j), true);
+                            } catch (RuntimeException a) {
+                                e.addSuppressed(a);
+                                consistent = false;
+                                break;
+                            }
+                        }
+                    }
                     for (Step s : plan.onAbort()) {
                         try {
-                            apply(s);
+                            apply(s, true);
                         } catch (RuntimeException a) {
                             e.addSuppressed(a);
+                            consistent = false;
                         }
+                    }
+                    if (consistent) {
+                        sink.clear();
                     }
                     throw e;
                 }
                 LOG.debug("{} {}: step {} failed ({}); undoing {} steps", plan.operation(), domain, i + 1, e.toString(),
                         undo.size());
+                boolean undone = true;
                 while (!undo.isEmpty()) {
                     try {
                         undo.pop().run();
                     } catch (RuntimeException u) {
                         LOG.warn("{} {}: undoing a step failed: {}", plan.operation(), domain, u.toString());
                         e.addSuppressed(u);
+                        undone = false;
                     }
+                }
+                if (undone) {
+                    sink.clear();
                 }
                 throw e;
             }
         }
+        sink.clear();
     }
 
     /**
-     * Removes a snapshot's metadata and gives its children its parent. libvirt (9.0) re-parents the children
-     * itself but also rewrites their saved disk sources to the removed snapshot's, as if its data had been
-     * merged down; ESM merges the other way, so it puts the children's own definitions back.
+     * Finishes or undoes an operation a stopped process left. Undone when the steps taken (and the one that may
+     * have been under way) only created files; completed otherwise, repeating the step that was under way.
+     *
+     * @return whether it was completed (true) or undone (false)
      */
-    private void removeSnapshot(String name) {
-        java.util.Optional<String> parent = dev.esm.core.xml.SnapshotXml.parse(host.snapshotXml(domain, name)).parent();
-        List<String> children = host.snapshotXmls(domain).stream()
-                .filter(x -> dev.esm.core.xml.SnapshotXml.parse(x).parent().equals(java.util.Optional.of(name)))
-                .toList();
-        host.deleteSnapshotMetadata(domain, name);
-        for (String child : children) {
-            host.redefineSnapshot(domain, dev.esm.core.xml.SnapshotXml.withParent(child, parent), false);
+    public boolean recover(Journal found) {
+        journal = found;
+        List<Step> steps = found.steps();
+        int last = Math.min(found.next(), steps.size() - 1);
+        boolean onlyFiles = steps.subList(0, last + 1).stream().allMatch(Executor::createsFilesOnly);
+        if (onlyFiles) {
+            LOG.info("{}: undoing an unfinished {} (only files had been created)", domain, found.operation());
+            for (int i = last; i >= 0; i--) {
+                Step s = steps.get(i);
+                if (s instanceof Step.CreateOverlay o) {
+                    storage.remove(o.path());
+                } else if (s instanceof Step.MoveImage m) {
+                    if (storage.exists(m.from())) {
+                        storage.remove(m.to());
+                    }
+                } else if (s instanceof Step.MakeDirectory d && storage.list(d.path()).isEmpty()) {
+                    storage.remove(d.path());
+                }
+            }
+            sink.clear();
+            return false;
         }
+        LOG.info("{}: completing an unfinished {} from step {}", domain, found.operation(), found.next() + 1);
+        for (int i = found.next(); i < steps.size(); i++) {
+            try {
+                apply(steps.get(i), true);
+            } catch (RuntimeException e) {
+                if (steps.get(i) instanceof Step.Merge || steps.subList(0, i).stream().anyMatch(s -> s instanceof Step.Merge)) {
+                    LOG.warn("{}: a merge cannot be completed ({}); removing the snapshots being merged", domain,
+                            e.toString());
+                    for (Step s : found.onAbort()) {
+                        apply(s, true);
+                    }
+                    sink.clear();
+                    return true;
+                }
+                throw e;
+            }
+            journal = journal.done(i);
+            sink.write(journal);
+        }
+        sink.clear();
+        return true;
     }
 
-    private Runnable apply(Step step) {
+    private static boolean createsFilesOnly(Step s) {
+        return s instanceof Step.CreateOverlay || s instanceof Step.MoveImage || s instanceof Step.MakeDirectory;
+    }
+
+    /**
+     * Runs one step. With {@code again}, the step may have run (wholly or partly) before: it then finishes what
+     * is missing and skips what is done.
+     *
+     * @return how to undo it, or null
+     */
+    private Runnable apply(Step step, boolean again) {
         if (step instanceof Step.StopDomain) {
-            host.stopDomain(domain);
+            if (!again || host.state(domain).isActive()) {
+                host.stopDomain(domain);
+            }
             return null;
         } else if (step instanceof Step.MakeDirectory s) {
             if (storage.exists(s.path())) {
@@ -139,12 +272,31 @@ public final class Executor {
             storage.makeDirectory(s.path());
             return () -> storage.remove(s.path());
         } else if (step instanceof Step.MoveImage s) {
+            if (again && storage.exists(s.to())) {
+                if (!storage.exists(s.from())) {
+                    return null; // moved, and the original name already removed
+                }
+                storage.remove(s.to()); // a copy may be partial: make it again
+            }
             storage.place(s.from(), s.to());
             return () -> storage.remove(s.to());
         } else if (step instanceof Step.CreateOverlay s) {
+            if (again && storage.exists(s.path())) {
+                try {
+                    if (storage.info(s.path(), ImageFormat.QCOW2).backing().equals(Optional.of(s.backing().path()))) {
+                        return null;
+                    }
+                } catch (RuntimeException partial) {
+                    LOG.debug("{} is not a finished overlay ({}); making it again", s.path(), partial.toString());
+                }
+                storage.remove(s.path());
+            }
             storage.createOverlay(s.path(), s.backing());
             return () -> storage.remove(s.path());
         } else if (step instanceof Step.CreateSnapshot s) {
+            if (again && host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(s.name()))) {
+                return null;
+            }
             Set<SnapshotFlag> flags = EnumSet.of(SnapshotFlag.DISK_ONLY, SnapshotFlag.REUSE_EXTERNAL, SnapshotFlag.ATOMIC);
             if (s.quiesce()) {
                 flags.add(SnapshotFlag.QUIESCE);
@@ -159,40 +311,107 @@ public final class Executor {
             host.redefineSnapshot(domain, host.snapshotXml(domain, s.name()), true);
             return null;
         } else if (step instanceof Step.ClearCurrent s) {
-            String root = host.snapshotXml(domain, s.root());
-            List<String> children = s.rootChildren().stream().map(c -> host.snapshotXml(domain, c)).toList();
-            host.redefineSnapshot(domain, root, true);
-            host.deleteSnapshotMetadata(domain, s.root());
-            host.redefineSnapshot(domain, root, false);
-            for (String child : children) {
-                host.redefineSnapshot(domain, child, false);
-            }
+            clearCurrent(s, again);
             return null;
         } else if (step instanceof Step.Merge s) {
-            if (s.live()) {
-                host.blockCommit(domain, s.disk(), s.base().path(), s.top().path(), s.activeLayer(), progress, cancel);
-            } else {
-                storage.commit(s.top().path(), s.base().path(), s.disk(), progress, cancel);
-            }
-            LOG.info("{}: merged {} into {}", domain, s.top().path(), s.base().path());
+            merge(s, again);
             return null;
         } else if (step instanceof Step.Rebase s) {
             storage.rebase(s.image(), s.newBacking());
             return null;
         } else if (step instanceof Step.RewriteSnapshotImages s) {
-            host.redefineSnapshot(domain, dev.esm.core.xml.SnapshotXml.withImages(host.snapshotXml(domain, s.name()),
-                    s.images()), false);
+            host.redefineSnapshot(domain, SnapshotXml.withImages(host.snapshotXml(domain, s.name()), s.images()), false);
             return null;
         } else if (step instanceof Step.RemoveSnapshot s) {
-            removeSnapshot(s.name());
+            removeSnapshot(s.name(), again);
             return null;
         } else if (step instanceof Step.RemoveFile s) {
             storage.remove(s.path());
             return null;
         } else if (step instanceof Step.StartDomain) {
-            host.startDomain(domain);
+            if (!again || !host.state(domain).isActive()) {
+                host.startDomain(domain);
+            }
             return null;
         }
         throw new IllegalStateException("unknown step " + step);
+    }
+
+    private void merge(Step.Merge s, boolean again) {
+        if (again) {
+            if (!storage.exists(s.top().path())) {
+                return; // merged and removed already
+            }
+            if (s.live() && host.state(domain) != DomainState.SHUTOFF) {
+                DomainDefinition live = DomainXml.parse(host.domainXml(domain, true));
+                if (!DomainXml.chain(host.domainXml(domain, true), s.disk()).contains(s.top().path())) {
+                    LOG.debug("{} is out of {}'s chain: its merge finished", s.top().path(), live.name());
+                    return;
+                }
+            }
+        }
+        if (s.live() && (!again || host.state(domain) != DomainState.SHUTOFF)) {
+            host.blockCommit(domain, s.disk(), s.base().path(), s.top().path(), s.activeLayer(), progress, cancel);
+        } else {
+            storage.commit(s.top().path(), s.base().path(), s.disk(), progress, cancel);
+        }
+        LOG.info("{}: merged {} into {}", domain, s.top().path(), s.base().path());
+    }
+
+    /**
+     * Makes libvirt say no snapshot is current: libvirt has no call for it, and removing a current snapshot's
+     * metadata makes its parent current; so a root snapshot is made current, its metadata removed (none is
+     * current then) and put back with its children's. Their metadata is saved in the journal first.
+     */
+    private void clearCurrent(Step.ClearCurrent s, boolean again) {
+        Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
+        if (saved.isEmpty()) {
+            saved.put(s.root(), host.snapshotXml(domain, s.root()));
+            for (String c : s.rootChildren()) {
+                saved.put(c, host.snapshotXml(domain, c));
+            }
+            journal = journal.saving(saved);
+            sink.write(journal);
+        }
+        boolean exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(s.root()));
+        if (exists) {
+            host.redefineSnapshot(domain, saved.get(s.root()), true);
+            host.deleteSnapshotMetadata(domain, s.root());
+        }
+        host.redefineSnapshot(domain, saved.get(s.root()), false);
+        for (String c : s.rootChildren()) {
+            host.redefineSnapshot(domain, saved.get(c), false);
+        }
+    }
+
+    /**
+     * Removes a snapshot's metadata and gives its children its parent. libvirt (9.0) re-parents the children
+     * itself but also rewrites their saved disk sources to the removed snapshot's, as if its data had been
+     * merged down; ESM merges the other way, so it puts the children's own definitions back (saved in the
+     * journal first).
+     */
+    private void removeSnapshot(String name, boolean again) {
+        Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
+        boolean exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(name));
+        if (saved.isEmpty()) {
+            if (!exists) {
+                return;
+            }
+            Optional<String> parent = SnapshotXml.parse(host.snapshotXml(domain, name)).parent();
+            for (String x : host.snapshotXmls(domain)) {
+                var def = SnapshotXml.parse(x);
+                if (def.parent().equals(Optional.of(name))) {
+                    saved.put(def.name(), SnapshotXml.withParent(x, parent));
+                }
+            }
+            journal = journal.saving(saved);
+            sink.write(journal);
+        }
+        if (exists) {
+            host.deleteSnapshotMetadata(domain, name);
+        }
+        for (String child : saved.values()) {
+            host.redefineSnapshot(domain, child, false);
+        }
     }
 }

@@ -49,6 +49,35 @@ public interface Storage {
      */
     void rebase(String image, DiskImage newBacking);
 
+    /**
+     * @return the folder on the host where ESM keeps its per-domain locks and journals (made if missing)
+     */
+    String stateDirectory();
+
+    /** Writes a small text file so that it is either the old or the new content after a crash (fsynced). */
+    void writeAtomically(String path, String content);
+
+    /** @return a small text file's content, if the file exists */
+    java.util.Optional<String> read(String path);
+
+    /** @return the regular files directly in a folder (empty if it does not exist) */
+    java.util.List<String> list(String directory);
+
+    /**
+     * Takes an exclusive lock that other processes on the host (and other callers in this one) respect,
+     * waiting up to {@code wait}.
+     *
+     * @return the held lock; close it to release
+     * @throws dev.esm.api.errors.DomainBusyException if it is still held by someone else after {@code wait}
+     */
+    Lease lock(String path, java.time.Duration wait);
+
+    /** A held lock. */
+    interface Lease extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     /** Removes a file (or an empty folder). Fine if it does not exist. */
     void remove(String path);
 }

@@ -104,6 +104,25 @@ public final class DomainXml {
     }
 
     /**
+     * @param xml a live domain definition (with {@code <backingStore>} chains)
+     * @param target a disk's target
+     * @return the disk's active image and the images below it, as libvirt reports them
+     */
+    public static List<String> chain(String xml, String target) {
+        List<String> out = new ArrayList<>();
+        for (Element disk : Xml.path(Xml.parse(xml).getDocumentElement(), "devices", "disk")) {
+            if (!Xml.child(disk, "target").flatMap(t -> Xml.attr(t, "dev")).orElse("").equals(target)) {
+                continue;
+            }
+            for (Element cur = disk; cur != null; cur = Xml.child(cur, "backingStore").orElse(null)) {
+                Xml.child(cur, "source").flatMap(s -> Xml.attr(s, "file").or(() -> Xml.attr(s, "dev")))
+                        .ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Rewrites a domain definition: points disks at new images (always files: overlays are files) and sets
      * ESM's record. Everything else is kept as it was.
      *

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 public final class FakeBed implements Bed {
     private final FakeStorage storage = new FakeStorage();
     private final FakeHost host = new FakeHost(storage, Clock.systemUTC());
-    private final CoreSnapshotManager manager = new CoreSnapshotManager(host);
+    private CoreSnapshotManager manager = new CoreSnapshotManager(host);
     private int domains;
 
     @Override
@@ -32,6 +32,16 @@ public final class FakeBed implements Bed {
 
     public FakeStorage storage() {
         return storage;
+    }
+
+    /** Replaces the manager with one whose executor calls {@code listener} before every step (fault injection). */
+    public void injecting(dev.esm.core.engine.Executor.StepListener listener) {
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener);
+    }
+
+    /** Replaces the manager with a fresh one, as a new process would make after a crash. */
+    public void restart() {
+        manager = new CoreSnapshotManager(host);
     }
 
     @Override

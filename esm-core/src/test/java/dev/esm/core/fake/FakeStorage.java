@@ -38,6 +38,8 @@ public final class FakeStorage implements Storage {
     }
 
     private final Map<String, Image> files = new TreeMap<>();
+    private final Map<String, String> texts = new TreeMap<>();
+    private final Map<String, java.util.concurrent.locks.ReentrantLock> locks = new HashMap<>();
     private final Set<String> dirs = new TreeSet<>();
     private final List<String> violations = new ArrayList<>();
 
@@ -48,7 +50,50 @@ public final class FakeStorage implements Storage {
 
     @Override
     public synchronized boolean exists(String path) {
-        return files.containsKey(path) || dirs.contains(path);
+        return files.containsKey(path) || dirs.contains(path) || texts.containsKey(path);
+    }
+
+    @Override
+    public String stateDirectory() {
+        return "/fake-state";
+    }
+
+    @Override
+    public synchronized void writeAtomically(String path, String content) {
+        texts.put(path, content);
+    }
+
+    @Override
+    public synchronized Optional<String> read(String path) {
+        return Optional.ofNullable(texts.get(path));
+    }
+
+    @Override
+    public synchronized List<String> list(String directory) {
+        List<String> out = new ArrayList<>();
+        for (String f : files.keySet()) {
+            if (f.startsWith(directory + "/") && f.indexOf('/', directory.length() + 1) < 0) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Lease lock(String path, java.time.Duration wait) {
+        java.util.concurrent.locks.ReentrantLock l;
+        synchronized (this) {
+            l = locks.computeIfAbsent(path, p -> new java.util.concurrent.locks.ReentrantLock());
+        }
+        try {
+            if (!l.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                throw new dev.esm.api.errors.DomainBusyException("lock " + path + " is held");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.esm.api.errors.DomainBusyException("interrupted");
+        }
+        return l::unlock;
     }
 
     @Override
@@ -103,6 +148,7 @@ public final class FakeStorage implements Storage {
     public synchronized void remove(String path) {
         files.remove(path);
         dirs.remove(path);
+        texts.remove(path);
     }
 
     @Override

@@ -1,0 +1,72 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.Snapshot;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.EsmRecord;
+import dev.esm.core.model.ImageGraph;
+import dev.esm.core.model.SnapshotTree;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.port.Host;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Checks a domain's snapshots, images and metadata against each other (SEMANTICS.md's invariants 3, 4, 6). */
+final class Verifier {
+    private Verifier() {
+    }
+
+    static List<String> verify(Host host, DomainView v, boolean journal) {
+        List<String> problems = new ArrayList<>();
+        if (journal) {
+            problems.add("an operation was interrupted and is not finished yet: run recover");
+        }
+        SnapshotTree tree = v.tree();
+        ImageGraph g = v.graph();
+        Set<String> referenced = new HashSet<>();
+        List<Snapshot> all = new ArrayList<>(tree.snapshots());
+        tree.base().ifPresent(all::add);
+        for (Snapshot s : all) {
+            for (DiskImage img : s.images()) {
+                if (!host.storage().exists(img.path())) {
+                    problems.add("snapshot '" + s.name() + "': image " + img.path() + " of " + img.target()
+                            + " is missing");
+                    continue;
+                }
+                List<String> chain = g.chain(img.path());
+                referenced.addAll(chain);
+                tree.base().flatMap(b -> b.image(img.target())).ifPresent(b -> {
+                    if (!chain.contains(b.path())) {
+                        problems.add("snapshot '" + s.name() + "': the chain of " + img.target() + " does not end at"
+                                + " the base image " + b.path() + " (it is " + chain + ")");
+                    }
+                });
+            }
+        }
+        DomainDefinition def = v.active();
+        for (DiskImage a : def.activeImages()) {
+            if (!host.storage().exists(a.path())) {
+                problems.add("the active image " + a.path() + " of " + a.target() + " is missing: the domain cannot start");
+                continue;
+            }
+            List<String> chain = g.chain(a.path());
+            referenced.addAll(chain);
+            tree.current().flatMap(c -> c.image(a.target())).ifPresent(f -> {
+                if (!chain.contains(f.path())) {
+                    problems.add("the active layer of " + a.target() + " does not stand on the current snapshot's"
+                            + " image " + f.path());
+                }
+            });
+        }
+        v.persistent().record().flatMap(EsmRecord::disksDir).ifPresent(dir -> {
+            for (String f : host.storage().list(dir)) {
+                if (!referenced.contains(f)) {
+                    problems.add("file " + f + " in " + dir + " belongs to no snapshot and no active layer");
+                }
+            }
+        });
+        return problems;
+    }
+}
