@@ -32,13 +32,13 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: 0 success; 1 an unexpected failure; 2 bad usage; 3 unknown domain or snapshot; 4 the operation
  * does not apply (invalid name, existing snapshot, unsupported disk, refused merge); 5 the domain is in the wrong
- * state or busy; 6 libvirt or storage failed; 130 cancelled.
+ * state or busy; 6 libvirt or storage failed; 7 verify found problems; 130 cancelled.
  */
 @CommandLine.Command(name = "esm", mixinStandardHelpOptions = true, versionProvider = EsmCli.Version.class,
         description = "Safe libvirt external snapshots.",
         subcommands = {EsmCli.Setup.class, EsmCli.Create.class, EsmCli.Revert.class, EsmCli.Delete.class,
                 EsmCli.Refresh.class, EsmCli.Commit.class, EsmCli.ListCmd.class, EsmCli.Tree.class,
-                EsmCli.Current.class, EsmCli.Info.class})
+                EsmCli.Current.class, EsmCli.Info.class, EsmCli.Verify.class, EsmCli.Recover.class})
 public final class EsmCli {
 
     @Option(names = "--uri", scope = ScopeType.INHERIT, description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)")
@@ -336,6 +336,36 @@ public final class EsmCli {
             Snapshot c = chain.current().orElseThrow(() -> new SnapshotNotFoundException("domain '" + domain
                     + "' has no current snapshot and no frozen base yet"));
             out().println(json ? Json.snapshot(c, chain) : c.name());
+            return 0;
+        }
+    }
+
+    @CommandLine.Command(name = "verify", description = "Check the domain, its snapshots, libvirt's metadata and every image chain against each other; exit 7 when something is wrong.")
+    static final class Verify extends Reading {
+        @Override
+        public Integer call() {
+            java.util.List<String> problems = withDomain(domain, DomainSnapshots::verify);
+            if (json) {
+                out().println(Json.array(problems.stream().map(Json::str).toList()));
+            } else if (problems.isEmpty()) {
+                say("'" + domain + "' is consistent");
+            } else {
+                problems.forEach(p -> out().println("problem: " + p));
+            }
+            return problems.isEmpty() ? 0 : 7;
+        }
+    }
+
+    @CommandLine.Command(name = "recover", description = "Finish or undo an operation a stopped process left unfinished.")
+    static final class Recover extends Sub {
+        @Parameters(index = "0", paramLabel = "<domain>")
+        String domain;
+
+        @Override
+        public Integer call() {
+            boolean any = withDomain(domain, DomainSnapshots::recover);
+            say(any ? "recovered an unfinished operation on '" + domain + "'" : "'" + domain + "' has no unfinished"
+                    + " operation (one found when the domain was opened is recovered then)");
             return 0;
         }
     }
