@@ -35,6 +35,14 @@ public final class ThrowawayDomain implements AutoCloseable {
      * @param prefix the start of the domain's name
      */
     public static ThrowawayDomain create(String uri, String prefix) throws IOException {
+        return create(uri, prefix, -1, 16L << 20);
+    }
+
+    /**
+     * A lab domain with {@code disks} qcow2 disks of {@code size} bytes ({@code vda}, {@code vdb}, ...); with -1,
+     * the demo's pair of a qcow2 and a raw disk.
+     */
+    public static ThrowawayDomain create(String uri, String prefix, int disks, long size) throws IOException {
         Path base = Path.of("/var/tmp/esm-demo");
         Files.createDirectories(base);
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -42,12 +50,21 @@ public final class ThrowawayDomain implements AutoCloseable {
         // QEMU runs as libvirt-qemu: the folder must let it through.
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
         String name = folder.getFileName().toString();
-        run("qemu-img", "create", "-q", "-f", "qcow2", folder.resolve("system.qcow2").toString(), "16M");
-        run("qemu-img", "create", "-q", "-f", "raw", folder.resolve("data.img").toString(), "8M");
+        StringBuilder devices = new StringBuilder();
+        if (disks < 0) {
+            run("qemu-img", "create", "-q", "-f", "qcow2", folder.resolve("system.qcow2").toString(), "16M");
+            run("qemu-img", "create", "-q", "-f", "raw", folder.resolve("data.img").toString(), "8M");
+            devices.append(disk(folder.resolve("system.qcow2"), "qcow2", "vda"))
+                    .append(disk(folder.resolve("data.img"), "raw", "vdb"));
+        } else {
+            for (int i = 0; i < disks; i++) {
+                Path img = folder.resolve("disk" + i + ".qcow2");
+                run("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), Long.toString(size));
+                devices.append(disk(img, "qcow2", "vd" + (char) ('a' + i)));
+            }
+        }
         String xml = "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
-                + disk(folder.resolve("system.qcow2"), "qcow2", "vda")
-                + disk(folder.resolve("data.img"), "raw", "vdb")
+                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" + devices
                 + "</devices></domain>";
         Connect conn = null;
         try {
@@ -79,6 +96,11 @@ public final class ThrowawayDomain implements AutoCloseable {
     /** Starts the domain (it boots into SeaBIOS and waits there). */
     public void start() {
         withDomain(d -> d.create());
+    }
+
+    /** Powers the domain off. */
+    public void stop() {
+        withDomain(d -> d.destroy());
     }
 
     @FunctionalInterface

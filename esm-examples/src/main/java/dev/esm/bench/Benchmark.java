@@ -1,0 +1,421 @@
+package dev.esm.bench;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.SnapshotManager;
+import dev.esm.api.SnapshotState;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.SnapshotDefinition;
+import dev.esm.core.model.SnapshotTree;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.plan.Planner;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.examples.ThrowawayDomain;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.libvirt.Connect;
+import org.libvirt.Domain;
+import org.libvirt.DomainSnapshot;
+import org.libvirt.LibvirtException;
+
+/**
+ * Measures ESM against the libvirt floor, the shell process chain and internal snapshots, merge throughput and
+ * chain-length cost, on the real libvirtd, and prints a table and writes JSON.
+ *
+ * <pre>java dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
+ */
+public final class Benchmark {
+    private final String uri;
+    private final boolean smoke;
+    private final int runs;
+    private final PrintStream out;
+    private final List<Stats> results = new ArrayList<>();
+
+    private Benchmark(String uri, boolean smoke, PrintStream out) {
+        this.uri = uri;
+        this.smoke = smoke;
+        this.runs = smoke ? 2 : 15;
+        this.out = out;
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = false;
+        String uri = SnapshotManager.defaultUri();
+        Path json = Path.of("esm-examples/target/benchmark.json");
+        for (String a : args) {
+            if (a.equals("--smoke")) {
+                smoke = true;
+            } else if (a.startsWith("--json=")) {
+                json = Path.of(a.substring(7));
+            } else if (a.startsWith("--uri=")) {
+                uri = a.substring(6);
+            }
+        }
+        run(uri, smoke, json, System.out);
+    }
+
+    /** Runs everything; returns the results (also written to {@code json}). */
+    public static List<Stats> run(String uri, boolean smoke, Path json, PrintStream out) throws Exception {
+        Benchmark b = new Benchmark(uri, smoke, out);
+        out.println("ESM benchmark on " + uri + (smoke ? " (smoke: few runs, nothing asserted)" : "") + "; "
+                + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version"));
+        out.println(Stats.header());
+        for (int disks : new int[] {1, 4}) {
+            b.offline(disks);
+            b.live(disks);
+        }
+        b.merges();
+        b.chainLength();
+        b.pureModel();
+        Files.createDirectories(json.toAbsolutePath().getParent());
+        Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
+        out.println("written " + json);
+        return b.results;
+    }
+
+    @FunctionalInterface
+    interface Action {
+        void run() throws Exception;
+    }
+
+    private static double time(Action a) throws Exception {
+        long t0 = System.nanoTime();
+        a.run();
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private void add(String section, String op, String variant, int disks, String mode, int chain, List<Double> ms,
+                     String note) {
+        Stats s = Stats.of(section, op, variant, disks, mode, chain, ms, note);
+        results.add(s);
+        out.println(s.row());
+    }
+
+    // ---------------------------------------------------------------- offline: ESM, libvirt floor, virsh, internal
+
+    private void offline(int disks) throws Exception {
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench", disks, 64L << 20)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            List<Double> create = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                int n = i;
+                create.add(time(() -> vm.snapshot("c" + n).create()));
+            }
+            add("ops", "create", "esm", disks, "offline", runs, create, "");
+            List<Double> revert = new ArrayList<>();
+            List<Double> refresh = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                revert.add(time(() -> vm.revert("c0").execute()));
+                refresh.add(time(() -> vm.refresh().execute()));
+            }
+            add("ops", "revert", "esm", disks, "offline", runs, revert, "");
+            add("ops", "refresh", "esm", disks, "offline", runs, refresh, "");
+            deletesAndCommit(vm, disks, "offline");
+        }
+        floorAndShell(disks);
+        internal(disks, false);
+    }
+
+    private void deletesAndCommit(DomainSnapshots vm, int disks, String mode) throws Exception {
+        List<Double> leaf = new ArrayList<>();
+        List<Double> middle = new ArrayList<>();
+        List<Double> commit = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            int n = i;
+            vm.snapshot("leaf" + n).create();
+            vm.revert("c0").stopIfRunning().execute();
+            restart(vm, mode);
+            leaf.add(time(() -> vm.delete("leaf" + n).execute()));
+            vm.snapshot("m1-" + n).create();
+            vm.snapshot("m2-" + n).create();
+            middle.add(time(() -> vm.delete("m1-" + n).execute()));
+            vm.snapshot("x1-" + n).create();
+            vm.snapshot("x2-" + n).create();
+            vm.snapshot("x3-" + n).create();
+            commit.add(time(() -> vm.commit("m2-" + n, "x3-" + n).execute()));
+        }
+        add("ops", "delete-leaf", "esm", disks, mode, runs, leaf, "");
+        add("ops", "delete-middle", "esm", disks, mode, runs, middle, "merge of a small layer");
+        add("ops", "commit-3", "esm", disks, mode, runs, commit, "three snapshots in one job per disk");
+    }
+
+    private void restart(DomainSnapshots vm, String mode) {
+        if (mode.equals("live") && vm.state() == DomainState.SHUTOFF) {
+            vm.refresh().start().execute();
+        }
+    }
+
+    /** The same work done raw through libvirt-java in this JVM, and by the shell process chain. */
+    private void floorAndShell(int disks) throws Exception {
+        try (ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-floor", disks, 64L << 20)) {
+            Connect conn = new Connect(uri, false);
+            try {
+                Domain d = conn.domainLookupByName(lab.name());
+                List<Double> create = new ArrayList<>();
+                List<Double> virshCreate = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    StringBuilder xml = new StringBuilder("<domainsnapshot><name>raw" + i + "</name><disks>");
+                    StringBuilder spec = new StringBuilder();
+                    for (int k = 0; k < disks; k++) {
+                        String f = lab.folder() + "/raw" + i + "-" + k + ".qcow2";
+                        xml.append("<disk name='vd").append((char) ('a' + k)).append("' snapshot='external'><source file='")
+                                .append(f).append("'/></disk>");
+                    }
+                    xml.append("</disks></domainsnapshot>");
+                    create.add(time(() -> d.snapshotCreateXML(xml.toString(), 16 | 128).free()));
+                    List<String> cmd = new ArrayList<>(List.of("virsh", "-c", uri, "snapshot-create-as", lab.name(),
+                            "sh" + i, "--disk-only", "--atomic"));
+                    for (int k = 0; k < disks; k++) {
+                        cmd.add("--diskspec");
+                        cmd.add("vd" + (char) ('a' + k) + ",file=" + lab.folder() + "/sh" + i + "-" + k + ".qcow2");
+                    }
+                    virshCreate.add(time(() -> exec(cmd)));
+                }
+                add("ops", "create", "libvirt-raw", disks, "offline", runs, create, "snapshotCreateXML DISK_ONLY|ATOMIC");
+                add("ops", "create", "virsh", disks, "offline", runs, virshCreate, "virsh snapshot-create-as");
+                // Revert, raw: one overlay per disk (qemu-img create -u) and domainDefineXML; virsh: the same by processes.
+                String base = d.getXMLDesc(2);
+                List<Double> revert = new ArrayList<>();
+                List<Double> virshRevert = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    int n = i;
+                    revert.add(time(() -> {
+                        String xml = base;
+                        for (int k = 0; k < disks; k++) {
+                            String frozen = lab.folder() + "/raw0-" + k + ".qcow2";
+                            String fresh = lab.folder() + "/rv" + n + "-" + k + ".qcow2";
+                            exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", frozen, "-u",
+                                    fresh, Long.toString(64L << 20)));
+                            xml = xml.replaceAll("<source file='[^']*/[^/']*" + k + "\\.qcow2'/>", "<source file='" + fresh + "'/>");
+                        }
+                        conn.domainDefineXML(xml).free();
+                    }));
+                    virshRevert.add(time(() -> {
+                        String xml = execOut(List.of("virsh", "-c", uri, "dumpxml", "--inactive", lab.name()));
+                        for (int k = 0; k < disks; k++) {
+                            String frozen = lab.folder() + "/raw0-" + k + ".qcow2";
+                            String fresh = lab.folder() + "/vr" + n + "-" + k + ".qcow2";
+                            exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", frozen, "-u",
+                                    fresh, Long.toString(64L << 20)));
+                            xml = xml.replaceAll("<source file='[^']*/[^/']*" + k + "\\.qcow2'/>", "<source file='" + fresh + "'/>");
+                        }
+                        Path f = Path.of(lab.folder().toString(), "def.xml");
+                        Files.writeString(f, xml);
+                        exec(List.of("virsh", "-c", uri, "define", f.toString()));
+                    }));
+                }
+                add("ops", "revert", "libvirt-raw", disks, "offline", runs, revert, "qemu-img create -u per disk + define");
+                add("ops", "revert", "virsh", disks, "offline", runs, virshRevert, (disks + 2) + " processes");
+                d.free();
+            } finally {
+                conn.close();
+            }
+        }
+    }
+
+    /** Internal snapshots of the same kind of domain: the alternative a user would pick. */
+    private void internal(int disks, boolean live) throws Exception {
+        try (ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-internal", disks, 64L << 20)) {
+            if (live) {
+                lab.start();
+            }
+            Connect conn = new Connect(uri, false);
+            try {
+                Domain d = conn.domainLookupByName(lab.name());
+                List<Double> create = new ArrayList<>();
+                List<Double> revert = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
+                    create.add(time(() -> d.snapshotCreateXML(xml, 0).free()));
+                }
+                if (!live) {
+                    for (int i = 0; i < runs; i++) {
+                        DomainSnapshot s = d.snapshotLookupByName("in0");
+                        revert.add(time(() -> d.revertToSnapshot(s)));
+                        s.free();
+                    }
+                }
+                String mode = live ? "live" : "offline";
+                add("ops", "create", "internal", disks, mode, runs, create, live ? "with memory state" : "");
+                if (!live) {
+                    add("ops", "revert", "internal", disks, mode, runs, revert, "");
+                }
+                d.free();
+            } finally {
+                conn.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- live
+
+    private void live(int disks) throws Exception {
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-live", disks, 64L << 20)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            vm.snapshot("c0").create();
+            lab.start();
+            List<Double> create = new ArrayList<>();
+            for (int i = 1; i <= runs; i++) {
+                int n = i;
+                create.add(time(() -> vm.snapshot("c" + n).create()));
+            }
+            add("ops", "create", "esm", disks, "live", runs, create, "");
+            List<Double> sandbox = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                sandbox.add(time(() -> vm.revert("c0").stopIfRunning().start().execute()));
+            }
+            add("ops", "revert+start", "esm", disks, "live", runs, sandbox, "power off, revert, start");
+            deletesAndCommit(vm, disks, "live");
+        }
+        internal(disks, true);
+    }
+
+    // ---------------------------------------------------------------- merge throughput
+
+    private void merges() throws Exception {
+        long[] sizes = smoke ? new long[] {16L << 20} : new long[] {64L << 20, 512L << 20};
+        for (long size : sizes) {
+            String mib = (size >> 20) + " MiB";
+            for (boolean live : new boolean[] {false, true}) {
+                List<Double> ms = new ArrayList<>();
+                for (int i = 0; i < Math.max(2, runs / 5); i++) {
+                    try (SnapshotManager esm = SnapshotManager.connect(uri);
+                         ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-merge", 1, 1L << 30)) {
+                        DomainSnapshots vm = esm.domain(lab.name());
+                        vm.setup(lab.folder() + "/esm").execute();
+                        vm.snapshot("a0").create();
+                        String active = vm.disks().get(0).source().orElseThrow();
+                        exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x61 0 " + size, active));
+                        vm.snapshot("a1").create();
+                        if (live) {
+                            lab.start();
+                        }
+                        ms.add(time(() -> vm.delete("a0").execute()));
+                    }
+                }
+                add("merge", "delete-merge", "esm", 1, live ? "live" : "offline", 0, ms,
+                        mib + ", " + mbps(size, ms) + " MB/s");
+            }
+            List<Double> qemuImg = new ArrayList<>();
+            List<Double> copy = new ArrayList<>();
+            for (int i = 0; i < Math.max(2, runs / 5); i++) {
+                Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "esm-merge-");
+                try {
+                    String base = dir + "/base.qcow2";
+                    String top = dir + "/top.qcow2";
+                    exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", base, "1G"));
+                    exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b", base, top));
+                    exec(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0x61 0 " + size, top));
+                    qemuImg.add(time(() -> exec(List.of("qemu-img", "commit", "-q", "-f", "qcow2", "-d", top))));
+                    copy.add(time(() -> exec(List.of("cp", top, dir + "/copy"))));
+                } finally {
+                    exec(List.of("rm", "-rf", dir.toString()));
+                }
+            }
+            add("merge", "commit", "qemu-img", 1, "offline", 0, qemuImg, mib + ", " + mbps(size, qemuImg) + " MB/s");
+            add("merge", "copy", "cp", 1, "offline", 0, copy, mib + " file copy, " + mbps(size, copy) + " MB/s");
+        }
+    }
+
+    private static String mbps(long bytes, List<Double> ms) {
+        List<Double> s = new ArrayList<>(ms);
+        java.util.Collections.sort(s);
+        return String.format(java.util.Locale.ROOT, "%.0f", bytes / 1e6 / (s.get(s.size() / 2) / 1000));
+    }
+
+    // ---------------------------------------------------------------- chain length
+
+    private void chainLength() throws Exception {
+        int[] lengths = smoke ? new int[] {1, 10} : new int[] {1, 50, 200, 1000};
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-chain", 1, 64L << 20)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            int have = 0;
+            for (int n : lengths) {
+                while (have < n - 1) {
+                    vm.snapshot("n" + (have++)).create();
+                }
+                List<Double> create = new ArrayList<>();
+                create.add(time(() -> vm.snapshot("probe" + n).create()));
+                have++;
+                List<Double> revert = new ArrayList<>();
+                List<Double> read = new ArrayList<>();
+                for (int i = 0; i < Math.min(runs, 5); i++) {
+                    revert.add(time(() -> vm.revert("probe" + n).execute()));
+                    read.add(time(vm::chain));
+                }
+                add("chain", "create", "esm", 1, "offline", n, create, "");
+                add("chain", "revert", "esm", 1, "offline", n, revert, "");
+                add("chain", "read-tree", "esm", 1, "offline", n, read, "");
+                if (n > 200) {
+                    out.println("   note: libvirt refuses to start a domain whose chain holds more than 200 images");
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- pure model
+
+    private void pureModel() throws Exception {
+        int[] sizes = smoke ? new int[] {10, 100, 1000} : new int[] {10, 100, 1000, 10_000};
+        String xml = "<domain type='qemu'><name>m</name><uuid>u</uuid><devices><disk type='file' device='disk'>"
+                + "<driver name='qemu' type='qcow2'/><source file='/d/active.qcow2'/><target dev='vda'/></disk>"
+                + "</devices></domain>";
+        DomainDefinition def = DomainXml.parse(xml);
+        for (int n : sizes) {
+            List<SnapshotDefinition> snaps = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                snaps.add(new SnapshotDefinition("s" + i, i == 0 ? Optional.empty() : Optional.of("s" + (i - 1)),
+                        Instant.ofEpochSecond(i), "", SnapshotState.SHUTOFF,
+                        List.of(new DiskImage("vda", "/d/s" + i + ".qcow2", ImageFormat.QCOW2)), ""));
+            }
+            DomainView view = new DomainView(DomainState.SHUTOFF, def, Optional.empty(), snaps,
+                    Optional.of("s" + (n - 1)));
+            List<Double> tree = new ArrayList<>();
+            List<Double> plan = new ArrayList<>();
+            for (int i = 0; i < Math.max(runs, 5); i++) {
+                tree.add(time(() -> SnapshotTree.build(def, snaps, Optional.of("s" + (n - 1))).render()));
+                plan.add(time(() -> {
+                    Planner.create(view, "new", "", false, p -> false, Instant.EPOCH);
+                    Planner.revert(view, "s0", false, new Planner.RevertOptions(false, false), p -> false, Instant.EPOCH);
+                }));
+            }
+            add("model", "tree+render", "pure", 1, "-", n, tree, "");
+            add("model", "plan", "pure", 1, "-", n, plan, "create + revert plans");
+        }
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private static void exec(List<String> cmd) throws IOException, InterruptedException {
+        execOut(cmd);
+    }
+
+    private static String execOut(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException(cmd + " failed: " + out);
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unused")
+    private static void ignore(LibvirtException e) {
+        // libvirt-java's checked exceptions surface through Action
+    }
+}

@@ -1,0 +1,117 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.ImageFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Reads and writes the little of the qcow2 format ESM needs, in-process (no {@code qemu-img} process: ten
+ * milliseconds each, paid per disk on every create and revert otherwise):
+ * <ul>
+ *   <li>the virtual size of an image (qcow2 header, or a raw file's length);</li>
+ *   <li>an empty qcow2 v3 overlay on a backing image, laid out as {@code qemu-img create -f qcow2 -F fmt -b
+ *       backing -u} lays it out: header with the backing format extension and backing name in cluster 0, the
+ *       refcount table in cluster 1, its one refcount block in cluster 2, the (empty) L1 table from cluster 3.
+ *       The backing format is always recorded, so nothing ever probes it.</li>
+ * </ul>
+ * See QEMU's {@code docs/interop/qcow2.txt}. Stateless; thread-safe.
+ */
+final class Qcow2 {
+    private static final int MAGIC = 0x514649fb;
+    private static final int CLUSTER_BITS = 16;
+    private static final int CLUSTER = 1 << CLUSTER_BITS;
+    private static final int HEADER_LENGTH = 104;
+    private static final int EXT_BACKING_FORMAT = 0xe2792aca;
+
+    private Qcow2() {
+    }
+
+    /** @return the guest-visible size of an image, read from its header (qcow2) or its length (raw) */
+    static long virtualSize(Path image, ImageFormat format) throws IOException {
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            if (format == ImageFormat.RAW) {
+                return ch.size();
+            }
+            ByteBuffer b = ByteBuffer.allocate(32);
+            ch.read(b, 0);
+            b.flip();
+            if (b.remaining() < 32 || b.getInt(0) != MAGIC) {
+                throw new IOException(image + " is not a qcow2 image");
+            }
+            return b.getLong(24);
+        }
+    }
+
+    /**
+     * Writes an empty overlay into an existing, empty file and flushes it to stable storage.
+     *
+     * @param overlay the file (created exclusively by the caller)
+     * @param backing the backing image's path, as it will be recorded
+     * @param backingFormat the backing image's format, recorded too
+     * @param size the virtual size (the backing image's)
+     */
+    static void writeOverlay(Path overlay, String backing, ImageFormat backingFormat, long size) throws IOException {
+        byte[] name = backing.getBytes(StandardCharsets.UTF_8);
+        byte[] fmt = backingFormat.id().getBytes(StandardCharsets.UTF_8);
+        int fmtPadded = (fmt.length + 7) & ~7;
+        int backingOffset = HEADER_LENGTH + 8 + fmtPadded + 8;
+        if (backingOffset + name.length > CLUSTER || name.length > 1023) {
+            throw new IOException("backing file name too long for a qcow2 header: " + backing);
+        }
+        long l2Span = (long) CLUSTER * (CLUSTER / 8); // bytes one L1 entry maps
+        int l1Size = (int) ((size + l2Span - 1) / l2Span);
+        long l1Bytes = (long) l1Size * 8;
+        int l1Clusters = (int) Math.max(1, (l1Bytes + CLUSTER - 1) / CLUSTER);
+        int clusters = 3 + l1Clusters; // header, refcount table, refcount block, L1
+        if (clusters > CLUSTER / 2) {
+            throw new IOException("image too large for a single refcount block: " + size);
+        }
+
+        ByteBuffer h = ByteBuffer.allocate(backingOffset + name.length);
+        h.putInt(MAGIC).putInt(3);
+        h.putLong(backingOffset).putInt(name.length);
+        h.putInt(CLUSTER_BITS).putLong(size);
+        h.putInt(0); // no encryption
+        h.putInt(l1Size).putLong(3L * CLUSTER);
+        h.putLong(CLUSTER).putInt(1); // refcount table: cluster 1, one cluster
+        h.putInt(0).putLong(0); // no internal snapshots
+        h.putLong(0).putLong(0).putLong(0); // incompatible, compatible, autoclear features
+        h.putInt(4); // refcount_order: 16-bit refcounts
+        h.putInt(HEADER_LENGTH);
+        h.putInt(EXT_BACKING_FORMAT).putInt(fmt.length).put(fmt);
+        for (int i = fmt.length; i < fmtPadded; i++) {
+            h.put((byte) 0);
+        }
+        h.putInt(0).putInt(0); // end of extensions
+        h.put(name);
+        h.flip();
+
+        ByteBuffer refTable = ByteBuffer.allocate(8).putLong(2L * CLUSTER);
+        refTable.flip();
+        ByteBuffer refBlock = ByteBuffer.allocate(clusters * 2);
+        for (int i = 0; i < clusters; i++) {
+            refBlock.putShort((short) 1);
+        }
+        refBlock.flip();
+        ByteBuffer l1 = ByteBuffer.allocate((int) l1Bytes);
+
+        try (FileChannel ch = FileChannel.open(overlay, StandardOpenOption.WRITE)) {
+            writeFully(ch, h, 0);
+            writeFully(ch, refTable, CLUSTER);
+            writeFully(ch, refBlock, 2L * CLUSTER);
+            writeFully(ch, l1, 3L * CLUSTER);
+            ch.force(true);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long pos = at;
+        while (b.hasRemaining()) {
+            pos += ch.write(b, pos);
+        }
+    }
+}
