@@ -31,7 +31,7 @@ import org.libvirt.LibvirtException;
  * Measures ESM against the libvirt floor, the shell process chain and internal snapshots, merge throughput and
  * chain-length cost, on the real libvirtd, and prints a table and writes JSON.
  *
- * <pre>java dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
+ * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000] dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
     private final String uri;
@@ -40,10 +40,14 @@ public final class Benchmark {
     private final PrintStream out;
     private final List<Stats> results = new ArrayList<>();
 
+    private int[] chains;
+
     private Benchmark(String uri, boolean smoke, PrintStream out) {
         this.uri = uri;
         this.smoke = smoke;
-        this.runs = smoke ? 2 : 15;
+        this.runs = Integer.getInteger("esm.bench.runs", smoke ? 2 : 15);
+        this.chains = java.util.Arrays.stream(System.getProperty("esm.bench.chains", smoke ? "1,10" : "1,50,200,1000")
+                .split(",")).mapToInt(Integer::parseInt).toArray();
         this.out = out;
     }
 
@@ -339,7 +343,7 @@ public final class Benchmark {
     // ---------------------------------------------------------------- chain length
 
     private void chainLength() throws Exception {
-        int[] lengths = smoke ? new int[] {1, 10} : new int[] {1, 50, 200, 1000};
+        int[] lengths = chains;
         try (SnapshotManager esm = SnapshotManager.connect(uri);
              ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-chain", 1, 64L << 20)) {
             DomainSnapshots vm = esm.domain(lab.name());

@@ -76,6 +76,26 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public Optional<DiskImage> backing(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty(); // a raw image has no backing file
+        }
+        try {
+            String[] b = Qcow2.backing(Path.of(path));
+            if (b == null) {
+                return Optional.empty();
+            }
+            String backingPath = b[0].startsWith("/") ? b[0] : Path.of(path).resolveSibling(b[0]).toString();
+            return Optional.of(new DiskImage("?", backingPath,
+                    b[1] == null ? ImageFormat.QCOW2 : ImageFormat.fromId(b[1]).orElse(ImageFormat.QCOW2)));
+        } catch (NoSuchFileException e) {
+            throw new StorageException("'" + path + "' does not exist", e);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void createOverlay(String path, DiskImage backing) {
         Path p = Path.of(path);
         long size;

@@ -47,6 +47,49 @@ final class Qcow2 {
     }
 
     /**
+     * Reads a qcow2 header's backing reference: the backing file name and the format recorded in the backing
+     * format extension.
+     *
+     * @return {path, format id or null}, or null when the image has no backing file
+     */
+    static String[] backing(Path image) throws IOException {
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(CLUSTER);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // read the first cluster (or the whole file if shorter)
+            }
+            b.flip();
+            if (b.remaining() < 72 || b.getInt(0) != MAGIC) {
+                throw new IOException(image + " is not a qcow2 image");
+            }
+            long offset = b.getLong(8);
+            int size = b.getInt(16);
+            if (offset == 0 || size == 0) {
+                return null;
+            }
+            if (offset + size > b.limit()) {
+                throw new IOException(image + ": backing file name outside the first cluster");
+            }
+            String name = new String(b.array(), (int) offset, size, StandardCharsets.UTF_8);
+            String format = null;
+            int version = b.getInt(4);
+            int pos = version >= 3 ? b.getInt(100) : 72;
+            while (pos + 8 <= b.limit()) {
+                int type = b.getInt(pos);
+                int len = b.getInt(pos + 4);
+                if (type == 0) {
+                    break;
+                }
+                if (type == EXT_BACKING_FORMAT && pos + 8 + len <= b.limit()) {
+                    format = new String(b.array(), pos + 8, len, StandardCharsets.UTF_8);
+                }
+                pos += 8 + ((len + 7) & ~7);
+            }
+            return new String[] {name, format};
+        }
+    }
+
+    /**
      * Writes an empty overlay into an existing, empty file and flushes it to stable storage.
      *
      * @param overlay the file (created exclusively by the caller)

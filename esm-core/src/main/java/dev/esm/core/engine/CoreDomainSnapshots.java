@@ -189,8 +189,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         v.persistent().record().ifPresent(r -> tops.addAll(r.unnamed()));
         ImageGraph g = ImageGraph.walk(tops, (path, format) -> {
             try {
-                ImageInfo info = host.storage().info(path, format);
-                return info.backing().map(b -> new DiskImage("?", b, info.backingFormat().orElse(ImageFormat.QCOW2)));
+                return host.storage().backing(path, format);
             } catch (RuntimeException e) {
                 if (tolerant) {
                     return Optional.empty();
@@ -213,8 +212,8 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             }
 
             @Override
-            SnapshotChain result(OperationPlan plan, DomainView after) {
-                return after.tree();
+            SnapshotChain result(OperationPlan plan, DomainView before) {
+                return view().tree();
             }
         }
         return new Setup();
@@ -250,9 +249,25 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                 return this;
             }
 
+            /** Create needs no other snapshot than one of the same name: its cost does not grow with the tree. */
             @Override
-            Snapshot result(OperationPlan plan, DomainView after) {
-                return after.tree().get(snapshot);
+            DomainView read() {
+                DomainState state = host.state(name);
+                var persistent = DomainXml.parse(host.domainXml(name, false));
+                var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true)))
+                        : Optional.<dev.esm.core.model.DomainDefinition>empty();
+                List<SnapshotDefinition> same = new ArrayList<>();
+                try {
+                    same.add(SnapshotXml.parse(host.snapshotXml(name, snapshot)));
+                } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
+                    // the usual case
+                }
+                return new DomainView(state, persistent, live, same, Optional.empty());
+            }
+
+            @Override
+            Snapshot result(OperationPlan plan, DomainView before) {
+                return SnapshotXml.parse(host.snapshotXml(name, snapshot)).toApi();
             }
         }
         return new Create();
@@ -280,8 +295,36 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             this.refresh = refresh;
         }
 
+        /**
+         * A revert to a snapshot reads only that snapshot and the current one, so its cost does not grow with the
+         * tree; a revert to the base (which may have to clear libvirt's current snapshot through a root) and a
+         * domain with unnamed images read everything.
+         */
         @Override
         DomainView read() {
+            if (refresh || !BASE.equals(target)) {
+                DomainState state = host.state(name);
+                var persistent = DomainXml.parse(host.domainXml(name, false));
+                if (persistent.record().map(r -> r.unnamed().isEmpty()).orElse(false)) {
+                    var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true)))
+                            : Optional.<dev.esm.core.model.DomainDefinition>empty();
+                    Optional<String> current = host.currentSnapshot(name);
+                    List<SnapshotDefinition> few = new ArrayList<>();
+                    java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
+                    current.ifPresent(wanted::add);
+                    if (!refresh && target != null && SnapshotName.problem(target) == null) {
+                        wanted.add(target);
+                    }
+                    try {
+                        for (String n : wanted) {
+                            few.add(SnapshotXml.parse(host.snapshotXml(name, n)));
+                        }
+                        return new DomainView(state, persistent, live, few, current);
+                    } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
+                        // read everything, so that the planner's error names the snapshots there are
+                    }
+                }
+            }
             DomainView v = view();
             return hasUnnamed(v) ? viewWithGraph() : v;
         }
@@ -313,8 +356,8 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         }
 
         @Override
-        Snapshot result(OperationPlan plan, DomainView after) {
-            return after.tree().get(plan.target());
+        Snapshot result(OperationPlan plan, DomainView before) {
+            return before.tree().get(plan.target()); // a revert changes no snapshot
         }
     }
 
@@ -373,8 +416,8 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         }
 
         @Override
-        SnapshotChain result(OperationPlan plan, DomainView after) {
-            return after.tree();
+        SnapshotChain result(OperationPlan plan, DomainView before) {
+            return view().tree();
         }
     }
 
@@ -397,7 +440,8 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             return planner.apply(v);
         }
 
-        abstract R result(OperationPlan plan, DomainView after);
+        /** @return the command's result, from the view read before it ran and whatever it reads again */
+        abstract R result(OperationPlan plan, DomainView before);
 
         final void checkOpen() {
             if (used) {
@@ -416,13 +460,12 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             return locked(() -> {
                 recoverLocked();
                 // Planned again under the lock: the domain may have changed since plan() or since the caller looked.
-                OperationPlan plan = planFor(read());
+                DomainView before = read();
+                OperationPlan plan = planFor(before);
                 cancellation.runningOn(Thread.currentThread());
                 new Executor(host, name, listener, progress, cancellation, sink, clock).run(plan);
-                DomainView after = view();
-                R result = result(plan, after);
-                LOG.info("{} on domain '{}' done: current is '{}'", plan.operation().name().toLowerCase(), name,
-                        after.tree().current().map(Snapshot::name).orElse("-"));
+                R result = result(plan, before);
+                LOG.info("{} on domain '{}' done ({})", plan.operation().name().toLowerCase(), name, plan.target());
                 return result;
             });
         }

@@ -46,7 +46,12 @@ final class Verifier {
             }
         }
         DomainDefinition def = v.active();
+        Set<String> frozen = tree.frozenPaths();
         for (DiskImage a : def.activeImages()) {
+            if (frozen.contains(a.path()) && !tree.snapshots().isEmpty()) {
+                problems.add("the active image " + a.path() + " of " + a.target() + " is also a snapshot's frozen"
+                        + " image: writes would change that snapshot");
+            }
             if (!host.storage().exists(a.path())) {
                 problems.add("the active image " + a.path() + " of " + a.target() + " is missing: the domain cannot start");
                 continue;

@@ -22,6 +22,17 @@ public interface Storage {
     ImageInfo info(String path, ImageFormat format);
 
     /**
+     * Reads only an image's backing reference (path and recorded format), as cheaply as the storage can; the
+     * default asks {@link #info}.
+     *
+     * @return the backing image (its target left as given), if any
+     */
+    default java.util.Optional<DiskImage> backing(String path, ImageFormat format) {
+        ImageInfo i = info(path, format);
+        return i.backing().map(b -> new DiskImage("?", b, i.backingFormat().orElse(ImageFormat.QCOW2)));
+    }
+
+    /**
      * Creates an empty qcow2 overlay on top of {@code backing}, recording the backing's format in the header.
      * Fails if {@code path} exists.
      */
