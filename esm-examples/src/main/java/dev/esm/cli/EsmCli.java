@@ -4,6 +4,7 @@ import dev.esm.api.Command;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.MergeCommand;
+import dev.esm.api.RevertCommand;
 import dev.esm.api.Snapshot;
 import dev.esm.api.SnapshotChain;
 import dev.esm.api.SnapshotInfo;
@@ -199,53 +200,45 @@ public final class EsmCli {
         }
     }
 
+    /** Revert and refresh: they share --force and --start. */
+    abstract static class Reverting extends Changing {
+        @Option(names = {"-f", "--force"}, description = "power a running domain off first")
+        boolean force;
+        @Option(names = "--start", description = "start the domain afterwards")
+        boolean start;
+
+        int run(RevertCommand c, String done) {
+            if (force) {
+                c.stopIfRunning();
+            }
+            if (start) {
+                c.start();
+            }
+            return runOrPlan(c, r -> done + " '" + ((Snapshot) r).name() + "'");
+        }
+    }
+
     @CommandLine.Command(name = "revert", description = "Put the domain on fresh overlays on snapshot <name> (or base); changes since are discarded.")
-    static final class Revert extends Changing {
+    static final class Revert extends Reverting {
         @Parameters(index = "0", paramLabel = "<domain>")
         String domain;
         @Parameters(index = "1", paramLabel = "<name|base>")
         String name;
-        @Option(names = {"-f", "--force"}, description = "power a running domain off first")
-        boolean force;
-        @Option(names = "--start", description = "start the domain afterwards")
-        boolean start;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> {
-                var c = d.revert(name);
-                if (force) {
-                    c.stopIfRunning();
-                }
-                if (start) {
-                    c.start();
-                }
-                return runOrPlan(c, r -> "reverted '" + domain + "' to '" + name + "'");
-            });
+            return withDomain(domain, d -> run(d.revert(name), "reverted '" + domain + "' to"));
         }
     }
 
     @CommandLine.Command(name = "refresh", description = "Discard every change since the last create, revert or refresh.")
-    static final class Refresh extends Changing {
+    static final class Refresh extends Reverting {
         @Parameters(index = "0", paramLabel = "<domain>")
         String domain;
-        @Option(names = {"-f", "--force"}, description = "power a running domain off first")
-        boolean force;
-        @Option(names = "--start", description = "start the domain afterwards")
-        boolean start;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> {
-                var c = d.refresh();
-                if (force) {
-                    c.stopIfRunning();
-                }
-                if (start) {
-                    c.start();
-                }
-                return runOrPlan(c, r -> "refreshed '" + domain + "' to '" + ((Snapshot) r).name() + "'");
-            });
+            return withDomain(domain, d -> run(d.refresh(), "refreshed '" + domain + "' to"));
         }
     }
 

@@ -23,6 +23,8 @@ public final class SnapshotTree implements SnapshotChain {
     private final Optional<Snapshot> base;
     private final Map<String, Snapshot> byName;
     private final Optional<String> current;
+    /** Children by parent name ({@code base} for the roots), oldest first: built once, so reads stay linear. */
+    private final Map<String, List<Snapshot>> children;
 
     private SnapshotTree(String domain, Optional<Snapshot> base, Map<String, Snapshot> byName,
                          Optional<String> current) {
@@ -30,6 +32,11 @@ public final class SnapshotTree implements SnapshotChain {
         this.base = base;
         this.byName = byName;
         this.current = current;
+        Map<String, List<Snapshot>> kids = new java.util.HashMap<>();
+        for (Snapshot s : byName.values()) {
+            kids.computeIfAbsent(s.parent().orElse(DomainSnapshots.BASE), k -> new ArrayList<>()).add(s);
+        }
+        this.children = kids;
     }
 
     /**
@@ -85,10 +92,7 @@ public final class SnapshotTree implements SnapshotChain {
 
     @Override
     public List<Snapshot> children(String name) {
-        boolean ofBase = DomainSnapshots.BASE.equals(name);
-        return byName.values().stream()
-                .filter(s -> ofBase ? s.parent().isEmpty() : s.parent().filter(name::equals).isPresent())
-                .toList();
+        return List.copyOf(children.getOrDefault(name, List.of()));
     }
 
     @Override
@@ -123,17 +127,30 @@ public final class SnapshotTree implements SnapshotChain {
             return "(no snapshots; the base is not frozen yet)\n";
         }
         line(b, "", DomainSnapshots.BASE);
-        renderChildren(b, DomainSnapshots.BASE, "");
+        // Depth-first without recursion: a chain may be thousands of snapshots deep.
+        record Item(Snapshot snapshot, String indent, boolean last) {
+        }
+        java.util.Deque<Item> stack = new java.util.ArrayDeque<>();
+        push(stack, DomainSnapshots.BASE, "", Item::new);
+        while (!stack.isEmpty()) {
+            Item it = stack.pop();
+            line(b, it.indent() + "+- ", it.snapshot().name());
+            push(stack, it.snapshot().name(), it.indent() + (it.last() ? "   " : "|  "), Item::new);
+        }
         return b.toString();
     }
 
-    private void renderChildren(StringBuilder b, String name, String indent) {
-        List<Snapshot> kids = children(name);
-        for (int i = 0; i < kids.size(); i++) {
-            boolean last = i == kids.size() - 1;
-            line(b, indent + "+- ", kids.get(i).name());
-            renderChildren(b, kids.get(i).name(), indent + (last ? "   " : "|  "));
+    private <T> void push(java.util.Deque<T> stack, String parent, String indent,
+                          TriFunction<Snapshot, String, Boolean, T> item) {
+        List<Snapshot> kids = children.getOrDefault(parent, List.of());
+        for (int i = kids.size() - 1; i >= 0; i--) {
+            stack.push(item.apply(kids.get(i), indent, i == kids.size() - 1));
         }
+    }
+
+    @FunctionalInterface
+    private interface TriFunction<A, B, C, R> {
+        R apply(A a, B b, C c);
     }
 
     private void line(StringBuilder b, String prefix, String name) {
