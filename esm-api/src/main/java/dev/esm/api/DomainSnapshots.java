@@ -29,6 +29,19 @@ public interface DomainSnapshots {
     /** @return every disk of the domain, with whether it takes part in snapshots and, if not, why */
     List<Disk> disks();
 
+    /**
+     * libvirt refuses to start a domain whose disk chain holds more than this many images; ESM warns (in its log)
+     * when a snapshot brings a chain within ten of it. Compact with {@link #commit(String, String)} or
+     * {@link #delete(String)}.
+     */
+    int LIBVIRT_CHAIN_LIMIT = 200;
+
+    /**
+     * @return the number of images in the longest disk chain the domain runs on: its active layer and every
+     *         image below it (compare with {@link #LIBVIRT_CHAIN_LIMIT})
+     */
+    int chainLength();
+
     /** @return the snapshot tree as it is now: an immutable copy, read with one round of libvirt calls */
     SnapshotChain chain();
 

@@ -205,6 +205,11 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public int snapshotCount(String domain) {
+        return withDomain(domain, "counting the snapshots", Domain::snapshotNum);
+    }
+
+    @Override
     public String snapshotXml(String domain, String name) {
         return withDomain(domain, "reading snapshot '" + name + "'", d -> snapshotXml(d, name));
     }

@@ -153,6 +153,32 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     }
 
     @Override
+    public int chainLength() {
+        int longest = 0;
+        for (DiskImage top : DomainXml.parse(host.domainXml(name, true)).activeImages()) {
+            int n = 0;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (Optional<DiskImage> img = Optional.of(top); img.isPresent() && seen.add(img.get().path()); n++) {
+                img = host.storage().backing(img.get().path(), img.get().format());
+            }
+            longest = Math.max(longest, n);
+        }
+        return longest;
+    }
+
+    /** Cheap unless the domain has many snapshots: then the chains are measured and a long one is reported. */
+    private void warnIfChainIsLong() {
+        if (host.snapshotCount(name) < LIBVIRT_CHAIN_LIMIT - 60) {
+            return;
+        }
+        int length = chainLength();
+        if (length >= LIBVIRT_CHAIN_LIMIT - 10) {
+            LOG.warn("domain '{}': a disk chain holds {} images; libvirt refuses to start a domain beyond {}:"
+                    + " commit or delete old snapshots", name, length, LIBVIRT_CHAIN_LIMIT);
+        }
+    }
+
+    @Override
     public SnapshotChain chain() {
         return view().tree();
     }
@@ -267,6 +293,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
             @Override
             Snapshot result(OperationPlan plan, DomainView before) {
+                warnIfChainIsLong();
                 return SnapshotXml.parse(host.snapshotXml(name, snapshot)).toApi();
             }
         }

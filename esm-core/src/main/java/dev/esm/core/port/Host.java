@@ -40,6 +40,9 @@ public interface Host extends AutoCloseable {
     /** @return the full XML of every snapshot of the domain, secure parts included */
     List<String> snapshotXmls(String domain);
 
+    /** @return how many snapshots the domain has (one cheap call) */
+    int snapshotCount(String domain);
+
     /** @return the full XML of one snapshot */
     String snapshotXml(String domain, String name);
 

@@ -268,6 +268,20 @@ public abstract class SnapshotContract {
     }
 
     @Test
+    void chainLengthCountsTheImagesTheDomainRunsOn() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2"), DiskSpec.raw("vdb", "data.img")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        assertEquals(1, d.chainLength());
+        d.setup(bed.folder(dom) + "/esm").execute();
+        assertEquals(2, d.chainLength(), "an overlay on the base");
+        d.snapshot("s1").create();
+        d.snapshot("s2").create();
+        assertEquals(4, d.chainLength());
+        d.revert("s1").execute();
+        assertEquals(3, d.chainLength());
+    }
+
+    @Test
     void aCommandRunsOnlyOnce() {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
         DomainSnapshots d = bed.manager().domain(dom);

@@ -120,6 +120,11 @@ public final class FakeHost implements Host {
     }
 
     @Override
+    public synchronized int snapshotCount(String domain) {
+        return dom(domain).snapshots.size();
+    }
+
+    @Override
     public synchronized String snapshotXml(String domain, String name) {
         String xml = dom(domain).snapshots.get(name);
         if (xml == null) {
