@@ -25,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
-import org.libvirt.LibvirtException;
 
 /**
  * Measures ESM against the libvirt floor, the shell process chain and internal snapshots, merge throughput and
@@ -416,10 +415,5 @@ public final class Benchmark {
             throw new IOException(cmd + " failed: " + out);
         }
         return out;
-    }
-
-    @SuppressWarnings("unused")
-    private static void ignore(LibvirtException e) {
-        // libvirt-java's checked exceptions surface through Action
     }
 }

@@ -27,6 +27,7 @@ import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.plan.Planner;
 import dev.esm.core.port.Host;
+import dev.esm.core.port.Storage;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.SnapshotXml;
 import java.time.Clock;
@@ -98,8 +99,13 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             throw new DomainBusyException("another operation on domain '" + name + "' has been running for over "
                     + LOCK_WAIT.toSeconds() + " s; retry when it has finished");
         }
-        try (var lease = host.storage().lock(lockPath(), LOCK_WAIT)) {
-            return action.get();
+        try {
+            Storage.Lease lease = host.storage().lock(lockPath(), LOCK_WAIT);
+            try {
+                return action.get();
+            } finally {
+                lease.close();
+            }
         } finally {
             lock.unlock();
         }
@@ -498,10 +504,6 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         }
     }
 
-    /** @return the frozen images of every snapshot, for tests and verification */
-    List<DiskImage> frozenImages() {
-        return view().tree().frozenImages();
-    }
 
     @Override
     public String toString() {

@@ -3,7 +3,6 @@ package dev.esm.core.engine;
 import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.ProgressListener;
-import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.plan.Step;
@@ -342,12 +341,10 @@ public final class Executor {
             if (!storage.exists(s.top().path())) {
                 return; // merged and removed already
             }
-            if (s.live() && host.state(domain) != DomainState.SHUTOFF) {
-                DomainDefinition live = DomainXml.parse(host.domainXml(domain, true));
-                if (!DomainXml.chain(host.domainXml(domain, true), s.disk()).contains(s.top().path())) {
-                    LOG.debug("{} is out of {}'s chain: its merge finished", s.top().path(), live.name());
-                    return;
-                }
+            if (s.live() && host.state(domain) != DomainState.SHUTOFF
+                    && !DomainXml.chain(host.domainXml(domain, true), s.disk()).contains(s.top().path())) {
+                LOG.debug("{} is out of {}'s chain: its merge finished", s.top().path(), s.disk());
+                return;
             }
         }
         if (s.live() && (!again || host.state(domain) != DomainState.SHUTOFF)) {
