@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs (when missing) and starts libvirtd + virtlogd with the QEMU driver on a Debian machine
 # without systemd, then waits until qemu:///system answers quickly. Idempotent: safe to run again.
-# Used by .ci/run and by the README's demo and test commands.
+# With --install-only, installs the packages and fixes /dev/kvm but starts no daemon (for the in-process
+# driver, qemu:///embed). Used by .ci/run and by the README's demo and test commands.
 set -euo pipefail
+install_only=false
+[ "${1:-}" = "--install-only" ] && install_only=true
 
 log() { printf '[libvirt-up] %s\n' "$*" >&2; }
 SUDO=""
@@ -27,6 +30,11 @@ if [ -e /dev/kvm ]; then
   getent group kvm >/dev/null || $SUDO groupadd -r kvm
   $SUDO chgrp kvm /dev/kvm || true
   $SUDO chmod 0660 /dev/kvm || true
+fi
+
+if $install_only; then
+  log "packages installed (no daemon started)"
+  exit 0
 fi
 
 $SUDO mkdir -p /run/libvirt /var/run/libvirt

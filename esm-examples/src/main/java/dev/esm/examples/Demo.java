@@ -22,8 +22,9 @@ public final class Demo {
 
     /** Runs the demo against a libvirt URI, printing to {@code out}. */
     public static void run(String uri, PrintStream out) throws Exception {
-        try (ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-demo");
-             SnapshotManager esm = SnapshotManager.connect(uri)) {
+        // ESM first: it starts libvirt's event loop, which the in-process driver (qemu:///embed) needs.
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-demo")) {
             out.println("ESM demo on " + uri + ", throwaway domain '" + lab.name() + "' in " + lab.folder());
             DomainSnapshots vm = esm.domain(lab.name());
             vm.disks().forEach(d -> out.println("  disk " + d.target() + " " + d.source().orElse("-")
