@@ -259,6 +259,7 @@ public final class LibvirtHost implements Host {
                             ProgressListener listener, Cancellation cancel) {
         String doing = (active ? "active " : "") + "block commit of " + disk + " (" + top + " into " + base + ")";
         withDomainDo(domain, doing, d -> {
+            clearLeftoverJob(d, disk);
             BlockingQueue<BlockJobStatus> statuses = new LinkedBlockingQueue<>();
             BlockJobListener onEvent = (dom, path, type, status) -> statuses.add(status);
             if (events) {
@@ -297,6 +298,13 @@ public final class LibvirtHost implements Host {
                 abortJob(d, disk);
                 throw new OperationCancelledException(doing + " was cancelled; " + top + " keeps all its data");
             }
+            DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+            boolean job = info != null && (info.type != 0 || info.end != 0);
+            if ((status == BlockJobStatus.FAILED || status == BlockJobStatus.CANCELED) && job
+                    && info.cur > 0 && status != null && lastDone >= 0) {
+                LOG.debug("ignoring a late {} event on {}: the job is still running", status, disk);
+                status = null;
+            }
             if (status == BlockJobStatus.FAILED) {
                 throw new HypervisorException(doing + " failed; " + top + " keeps all its data", -1,
                         "VIR_DOMAIN_BLOCK_JOB_FAILED", "the block job failed", null);
@@ -305,8 +313,6 @@ public final class LibvirtHost implements Host {
                 throw new OperationCancelledException(doing + " was aborted by someone else; " + top
                         + " keeps all its data");
             }
-            DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
-            boolean job = info != null && (info.type != 0 || info.end != 0);
             if (job) {
                 listener.onProgress(new Progress(disk, info.cur, info.end));
                 if (info.cur != lastDone) {
@@ -335,6 +341,35 @@ public final class LibvirtHost implements Host {
                         + " aborted; " + top + " keeps all its data", -1, "ESM_BLOCK_JOB_STALLED", "no progress", null);
             }
         }
+    }
+
+    /**
+     * A job left on the disk by a process that stopped half-way (QEMU keeps running it; an active commit waits,
+     * ready, for a pivot that never comes) is aborted first, so that a recovery can run the merge again. Aborting
+     * leaves the top image's data in place.
+     */
+    private static void clearLeftoverJob(Domain d, String disk) throws LibvirtException {
+        DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+        if (info == null || (info.type == 0 && info.end == 0)) {
+            return;
+        }
+        LOG.warn("aborting a block job left on {} by an earlier process", disk);
+        abortJob(d, disk);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            info = d.getBlockJobInfo(disk, 0);
+            if (info == null || (info.type == 0 && info.end == 0)) {
+                return;
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new HypervisorException("a block job left on " + disk + " by an earlier process does not end; abort it"
+                + " with 'virsh blockjob --abort' and retry", -1, "ESM_BLOCK_JOB_LEFT", "job still running", null);
     }
 
     /** Checks in the live definition that the merged image left the disk's chain: a job that vanished may have failed. */

@@ -52,6 +52,35 @@ class ProcessesIT {
     }
 
     @Test
+    void aBlockJobLeftByAStoppedProcessIsAbortedBeforeTheMergeRunsAgain() throws Exception {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        bed.write(dom, "vda", 0x41);
+        d.snapshot("s1").create();
+        bed.write(dom, "vda", 0x42);
+        d.snapshot("s2").create();
+        bed.start(dom);
+        try {
+            bed.write(dom, "vda", 0x43);
+            // What a process killed between an active commit's start and its pivot leaves: a job waiting, ready.
+            org.libvirt.Connect c = new org.libvirt.Connect(LibvirtBed.URI, false);
+            org.libvirt.Domain x = c.domainLookupByName(dom);
+            x.blockCommit("vda", d.chain().get("s2").images().get(0).path(), null, 0, LibvirtFlags.BLOCK_COMMIT_ACTIVE);
+            x.free();
+            c.close();
+            d.delete("s2").execute();
+            assertTrue(bed.reads(dom, "vda", 0x43), "the current state is unchanged");
+            assertTrue(d.verify().isEmpty(), d.verify().toString());
+            assertTrue(bed.imageReads(d.chain().get("s1").images().get(0), 0x41));
+        } finally {
+            if (d.state().isActive()) {
+                bed.stop(dom);
+            }
+        }
+    }
+
+    @Test
     void twoProcessesCreatingSnapshotsOnOneDomainSerialiseAndBothSucceed() throws Exception {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
         bed.manager().domain(dom).setup(bed.folder(dom) + "/esm").execute();
