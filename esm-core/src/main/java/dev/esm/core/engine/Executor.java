@@ -118,6 +118,22 @@ public final class Executor {
                     cancel.check(plan.operation().name().toLowerCase() + " of domain '" + domain + "'");
                 }
                 if (step instanceof Step.Merge) {
+                    List<Integer> batch = mergesFrom(steps, i);
+                    boolean allOffline = batch.subList(0, batch.size() - 1).stream()
+                            .noneMatch(k -> ((Step.Merge) steps.get(k)).live());
+                    // Offline merges (qemu-img processes) run together; live block jobs one after another, as
+                    // libvirt-java tracks one block-job event callback per domain.
+                    if (batch.size() > 2 && allOffline) {
+                        // The disks' merges are independent: run them together, then each disk's remaining steps.
+                        for (int k : batch) {
+                            listener.beforeStep(plan, k, steps.get(k));
+                        }
+                        merging = true;
+                        i = runTogether(plan, batch);
+                        journal = journal.done(i);
+                        sink.write(journal);
+                        continue;
+                    }
                     merging = true;
                 }
                 listener.beforeStep(plan, i, step);
@@ -195,6 +211,101 @@ public final class Executor {
             }
         }
         sink.clear();
+    }
+
+    /**
+     * @return the indexes of the merges that follow one another from {@code first} (each followed by its disk's
+     *         steps), then the index after the last of those steps
+     */
+    private static List<Integer> mergesFrom(List<Step> steps, int first) {
+        List<Integer> out = new java.util.ArrayList<>();
+        int j = first;
+        while (j < steps.size() && steps.get(j) instanceof Step.Merge) {
+            out.add(j++);
+            while (j < steps.size() && !(steps.get(j) instanceof Step.Merge) && !(steps.get(j) instanceof Step.RemoveSnapshot)) {
+                j++;
+            }
+        }
+        out.add(j); // the end, exclusive
+        return out;
+    }
+
+    /**
+     * Runs several disks' merges at once (one thread each; libvirt's connection and QEMU take them in parallel),
+     * then the steps of each disk whose merge completed. The first failure is rethrown after that.
+     *
+     * @param batch the merges' indexes, then the index after the last disk's steps
+     * @return the index of the last step run
+     */
+    private int runTogether(OperationPlan plan, List<Integer> batch) {
+        List<Step> steps = plan.steps();
+        List<Integer> merges = batch.subList(0, batch.size() - 1);
+        int end = batch.get(batch.size() - 1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(merges.size(), r -> {
+            Thread t = new Thread(r, "esm-merge");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<Integer, java.util.concurrent.Future<?>> running = new LinkedHashMap<>();
+        for (int k : merges) {
+            Step.Merge m = (Step.Merge) steps.get(k);
+            LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, k + 1, steps.size(), m.describe());
+            running.put(k, pool.submit(() -> merge(m, false)));
+        }
+        RuntimeException failure = null;
+        java.util.Set<Integer> merged = new java.util.HashSet<>();
+        for (Map.Entry<Integer, java.util.concurrent.Future<?>> f : running.entrySet()) {
+            while (true) {
+                try {
+                    f.getValue().get();
+                    merged.add(f.getKey());
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    RuntimeException r = e.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException(e.getCause());
+                    if (failure == null) {
+                        failure = r;
+                    } else {
+                        failure.addSuppressed(r);
+                    }
+                    break;
+                } catch (InterruptedException e) {
+                    cancel.cancel(); // the merges see it and stop; wait for them
+                }
+            }
+        }
+        pool.shutdown();
+        for (int u = 0; u < merges.size(); u++) {
+            if (!merged.contains(merges.get(u))) {
+                continue;
+            }
+            int to = u + 1 < merges.size() ? merges.get(u + 1) : end;
+            for (int j = merges.get(u) + 1; j < to; j++) {
+                try {
+                    if (failure == null) {
+                        listener.beforeStep(plan, j, steps.get(j));
+                    }
+                    apply(steps.get(j), failure != null);
+                    if (failure == null) {
+                        // Steps before j are done: this disk's, and the merges (not yet the steps) of the disks after.
+                        // A recovery repeats those merges (their images are untouched until their own steps run).
+                        journal = journal.done(j);
+                        sink.write(journal);
+                    }
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                    apply(steps.get(j), true); // the disk is made consistent before the abort
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        return end - 1;
     }
 
     /**
