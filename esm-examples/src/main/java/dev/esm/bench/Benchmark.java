@@ -71,6 +71,7 @@ public final class Benchmark {
         Benchmark b = new Benchmark(uri, smoke, out);
         out.println("ESM benchmark on " + uri + (smoke ? " (smoke: few runs, nothing asserted)" : "") + "; "
                 + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version"));
+        b.warmUp();
         out.println(Stats.header());
         for (int disks : new int[] {1, 4}) {
             b.offline(disks);
@@ -101,6 +102,22 @@ public final class Benchmark {
         Stats s = Stats.of(section, op, variant, disks, mode, chain, ms, note);
         results.add(s);
         out.println(s.row());
+    }
+
+    /** Untimed rounds of every kind of call first, so that the JIT and libvirt's caches do not bias the first rows. */
+    private void warmUp() throws Exception {
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-warmup", 2, 64L << 20)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            for (int i = 0; i < 20; i++) {
+                vm.snapshot("w" + i).create();
+                vm.revert("w0").execute();
+                vm.chain();
+            }
+            vm.delete("w1").execute();
+            vm.commit("w0", "w3").execute();
+        }
     }
 
     // ---------------------------------------------------------------- offline: ESM, libvirt floor, virsh, internal

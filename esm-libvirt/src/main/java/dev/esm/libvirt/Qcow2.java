@@ -54,11 +54,17 @@ final class Qcow2 {
      */
     static String[] backing(Path image) throws IOException {
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
-            ByteBuffer b = ByteBuffer.allocate(CLUSTER);
-            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
-                // read the first cluster (or the whole file if shorter)
-            }
+            // The header, its extensions and the backing name nearly always fit in 4 KiB; read the cluster if not.
+            ByteBuffer b = ByteBuffer.allocate(4096);
+            ch.read(b, 0);
             b.flip();
+            if (b.remaining() >= 20 && b.getLong(8) + b.getInt(16) > b.limit() && ch.size() > b.limit()) {
+                b = ByteBuffer.allocate(CLUSTER);
+                while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                    // read the whole first cluster
+                }
+                b.flip();
+            }
             if (b.remaining() < 72 || b.getInt(0) != MAGIC) {
                 throw new IOException(image + " is not a qcow2 image");
             }

@@ -160,11 +160,17 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     @Override
     public int chainLength() {
+        return chainLength(Integer.MAX_VALUE);
+    }
+
+    /** @return the longest chain's length, counting no further than {@code max} */
+    private int chainLength(int max) {
         int longest = 0;
         for (DiskImage top : DomainXml.parse(host.domainXml(name, true)).activeImages()) {
             int n = 0;
             java.util.Set<String> seen = new java.util.HashSet<>();
-            for (Optional<DiskImage> img = Optional.of(top); img.isPresent() && seen.add(img.get().path()); n++) {
+            for (Optional<DiskImage> img = Optional.of(top); img.isPresent() && seen.add(img.get().path()) && n < max;
+                 n++) {
                 img = host.storage().backing(img.get().path(), img.get().format());
             }
             longest = Math.max(longest, n);
@@ -177,10 +183,11 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         if (host.snapshotCount(name) < LIBVIRT_CHAIN_LIMIT - 60) {
             return;
         }
-        int length = chainLength();
+        int length = chainLength(LIBVIRT_CHAIN_LIMIT + 1);
         if (length >= LIBVIRT_CHAIN_LIMIT - 10) {
-            LOG.warn("domain '{}': a disk chain holds {} images; libvirt refuses to start a domain beyond {}:"
-                    + " commit or delete old snapshots", name, length, LIBVIRT_CHAIN_LIMIT);
+            LOG.warn("domain '{}': a disk chain holds {}{} images; libvirt refuses to start a domain beyond {}:"
+                    + " commit or delete old snapshots", name, length > LIBVIRT_CHAIN_LIMIT ? "over " : "",
+                    Math.min(length, LIBVIRT_CHAIN_LIMIT), LIBVIRT_CHAIN_LIMIT);
         }
     }
 
