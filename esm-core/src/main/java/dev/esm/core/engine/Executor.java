@@ -500,26 +500,30 @@ public final class Executor {
      */
     private void removeSnapshot(String name, boolean again) {
         Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
-        boolean exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(name));
+        // One read of the snapshots answers both questions: does it exist, and who are its children.
+        List<dev.esm.core.model.SnapshotDefinition> all = host.snapshotXmls(domain).stream().map(SnapshotXml::parse)
+                .toList();
+        Optional<dev.esm.core.model.SnapshotDefinition> self = all.stream().filter(d -> d.name().equals(name))
+                .findFirst();
         if (saved.isEmpty()) {
-            if (!exists) {
+            if (self.isEmpty()) {
                 return;
             }
-            Optional<String> parent = SnapshotXml.parse(host.snapshotXml(domain, name)).parent();
-            for (String x : host.snapshotXmls(domain)) {
-                var def = SnapshotXml.parse(x);
+            Optional<String> parent = self.get().parent();
+            for (var def : all) {
                 if (def.parent().equals(Optional.of(name))) {
-                    saved.put(def.name(), SnapshotXml.withParent(x, parent));
+                    saved.put(def.name(), SnapshotXml.withParent(def.xml(), parent));
                 }
             }
             journal = journal.saving(saved);
             sink.write(journal);
         }
-        if (exists) {
+        if (self.isPresent()) {
             host.deleteSnapshotMetadata(domain, name);
         }
         for (String child : saved.values()) {
             host.redefineSnapshot(domain, child, false);
         }
     }
+
 }
