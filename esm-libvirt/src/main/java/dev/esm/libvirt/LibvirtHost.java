@@ -4,6 +4,7 @@ import dev.esm.api.DomainState;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
 import dev.esm.core.port.Storage;
+import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.Xml;
 import java.util.ArrayList;
 import java.util.List;
@@ -374,24 +375,11 @@ public final class LibvirtHost implements Host {
 
     /** Checks in the live definition that the merged image left the disk's chain: a job that vanished may have failed. */
     private static void verifyGone(Domain d, String disk, String top, String doing) throws LibvirtException {
-        String xml = d.getXMLDesc(0);
-        for (org.w3c.dom.Element e : Xml.path(Xml.parse(xml).getDocumentElement(), "devices", "disk")) {
-            boolean thisDisk = Xml.child(e, "target").map(t -> t.getAttribute("dev")).orElse("").equals(disk);
-            if (thisDisk && chainContains(e, top)) {
-                throw new HypervisorException(doing + " ended, but " + top + " is still in the disk's chain; the merge"
-                        + " failed and " + top + " keeps all its data", -1, "VIR_DOMAIN_BLOCK_JOB_FAILED",
-                        "the merged image is still in use", null);
-            }
+        if (DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {
+            throw new HypervisorException(doing + " ended, but " + top + " is still in the disk's chain; the merge"
+                    + " failed and " + top + " keeps all its data", -1, "VIR_DOMAIN_BLOCK_JOB_FAILED",
+                    "the merged image is still in use", null);
         }
-    }
-
-    private static boolean chainContains(org.w3c.dom.Element e, String path) {
-        for (org.w3c.dom.Element cur = e; cur != null; cur = Xml.child(cur, "backingStore").orElse(null)) {
-            if (Xml.child(cur, "source").map(s -> s.getAttribute("file")).orElse("").equals(path)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void abortJob(Domain d, String disk) {

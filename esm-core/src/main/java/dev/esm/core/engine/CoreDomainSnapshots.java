@@ -140,7 +140,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     @Override
     public List<String> verify() {
-        return Verifier.verify(host, viewWithGraph(true), host.storage().read(journalPath()).isPresent());
+        return Verifier.verify(host, graphed(view(), true), host.storage().read(journalPath()).isPresent());
     }
 
     @Override
@@ -205,23 +205,41 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return new SnapshotInfo(s, infos);
     }
 
-    /** Reads everything planning needs, in one round of calls. */
-    DomainView view() {
+    /** The state and the definitions, no snapshot yet: what every view starts from. */
+    private DomainView bare() {
         DomainState state = host.state(name);
         var persistent = DomainXml.parse(host.domainXml(name, false));
-        var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true))) : Optional.<dev.esm.core.model.DomainDefinition>empty();
-        List<SnapshotDefinition> snaps = host.snapshotXmls(name).stream().map(SnapshotXml::parse).toList();
-        return new DomainView(state, persistent, live, snaps, host.currentSnapshot(name));
+        var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true)))
+                : Optional.<dev.esm.core.model.DomainDefinition>empty();
+        return new DomainView(state, persistent, live, List.of(), Optional.empty());
+    }
+
+    /** @return {@code bare} with the given snapshots and libvirt's current snapshot */
+    private static DomainView with(DomainView bare, List<SnapshotDefinition> snapshots, Optional<String> current) {
+        return new DomainView(bare.state(), bare.persistent(), bare.live(), snapshots, current);
+    }
+
+    /** @return {@code bare} with every snapshot */
+    private DomainView complete(DomainView bare) {
+        return with(bare, host.snapshotXmls(name).stream().map(SnapshotXml::parse).toList(), host.currentSnapshot(name));
+    }
+
+    /** Reads everything planning needs, in one round of calls. */
+    DomainView view() {
+        return complete(bare());
     }
 
     /** The view with the image graph: every image's header read (one call per image). */
     DomainView viewWithGraph() {
-        return viewWithGraph(false);
+        return graphed(view(), false);
     }
 
-    /** @param tolerant treat an unreadable image as one without backing (for verify), instead of failing */
-    DomainView viewWithGraph(boolean tolerant) {
-        DomainView v = view();
+    /**
+     * @param v a complete view
+     * @param tolerant treat an unreadable image as one without backing (for verify), instead of failing
+     * @return the view with its image graph
+     */
+    private DomainView graphed(DomainView v, boolean tolerant) {
         List<DiskImage> tops = new ArrayList<>(v.persistent().activeImages());
         v.live().ifPresent(l -> tops.addAll(l.activeImages()));
         tops.addAll(v.tree().frozenImages());
@@ -291,17 +309,13 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             /** Create needs no other snapshot than one of the same name: its cost does not grow with the tree. */
             @Override
             DomainView read() {
-                DomainState state = host.state(name);
-                var persistent = DomainXml.parse(host.domainXml(name, false));
-                var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true)))
-                        : Optional.<dev.esm.core.model.DomainDefinition>empty();
                 List<SnapshotDefinition> same = new ArrayList<>();
                 try {
                     same.add(SnapshotXml.parse(host.snapshotXml(name, snapshot)));
                 } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
                     // the usual case
                 }
-                return new DomainView(state, persistent, live, same, Optional.empty());
+                return with(bare(), same, Optional.empty());
             }
 
             @Override
@@ -342,12 +356,9 @@ final class CoreDomainSnapshots implements DomainSnapshots {
          */
         @Override
         DomainView read() {
+            DomainView bare = bare();
             if (refresh || !BASE.equals(target)) {
-                DomainState state = host.state(name);
-                var persistent = DomainXml.parse(host.domainXml(name, false));
-                if (persistent.record().map(r -> r.unnamed().isEmpty()).orElse(false)) {
-                    var live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(name, true)))
-                            : Optional.<dev.esm.core.model.DomainDefinition>empty();
+                if (bare.persistent().record().map(r -> r.unnamed().isEmpty()).orElse(false)) {
                     Optional<String> current = host.currentSnapshot(name);
                     List<SnapshotDefinition> few = new ArrayList<>();
                     java.util.Set<String> wanted = new java.util.LinkedHashSet<>();
@@ -359,14 +370,14 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                         for (String n : wanted) {
                             few.add(SnapshotXml.parse(host.snapshotXml(name, n)));
                         }
-                        return new DomainView(state, persistent, live, few, current);
+                        return with(bare, few, current);
                     } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
                         // read everything, so that the planner's error names the snapshots there are
                     }
                 }
             }
-            DomainView v = view();
-            return hasUnnamed(v) ? viewWithGraph() : v;
+            DomainView v = complete(bare);
+            return hasUnnamed(v) ? graphed(v, false) : v;
         }
 
         @Override

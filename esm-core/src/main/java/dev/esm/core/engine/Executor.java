@@ -78,11 +78,6 @@ public final class Executor {
         };
     }
 
-    /** @param listener observes steps; use {@code (p, i, s) -> {}} for none */
-    public Executor(Host host, String domain, StepListener listener) {
-        this(host, domain, listener, ProgressListener.NONE, Cancellation.none(), JournalSink.NONE, Clock.systemUTC());
-    }
-
     /**
      * @param listener observes steps
      * @param progress receives merge progress

@@ -159,11 +159,6 @@ public final class SnapshotXml {
         return Xml.write(doc);
     }
 
-    /** @return the {@code <domain>} element of a full snapshot document, serialised */
-    public static Optional<String> domainXml(String xml) {
-        return Xml.child(Xml.parse(xml).getDocumentElement(), "domain").map(Xml::write);
-    }
-
     /** @return the disks of a definition that must be excluded from a snapshot */
     public static List<String> excludedTargets(DomainDefinition def) {
         return def.disks().stream().filter(d -> !d.eligible()).map(DiskDef::target).toList();

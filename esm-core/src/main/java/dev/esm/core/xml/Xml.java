@@ -106,15 +106,6 @@ public final class Xml {
         return c.isEmpty() ? Optional.empty() : Optional.of(c.get(0));
     }
 
-    /** @return the first child named {@code name}, created (appended) when missing */
-    public static Element childOrCreate(Element parent, String name) {
-        return child(parent, name).orElseGet(() -> {
-            Element e = parent.getOwnerDocument().createElement(name);
-            parent.appendChild(e);
-            return e;
-        });
-    }
-
     /** @return the trimmed text of the first child named {@code name}, if any */
     public static Optional<String> childText(Element parent, String name) {
         return child(parent, name).map(e -> e.getTextContent().trim());
