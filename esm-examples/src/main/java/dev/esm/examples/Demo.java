@@ -22,6 +22,8 @@ public final class Demo {
 
     /** Runs the demo against a libvirt URI, printing to {@code out}. */
     public static void run(String uri, PrintStream out) throws Exception {
+        // On a machine where no libvirt daemon ever ran, the in-process driver needs its own configuration.
+        EmbeddedDriver.prepare(uri);
         // ESM first: it starts libvirt's event loop, which the in-process driver (qemu:///embed) needs.
         try (SnapshotManager esm = SnapshotManager.connect(uri);
              ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-demo")) {

@@ -1,5 +1,6 @@
 package dev.esm.examples;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,20 +19,41 @@ class DemoIT {
     }
 
     /**
-     * In a JVM of its own: once libvirt's in-process QEMU driver is loaded, the process's qemu:/// URIs all go to
-     * it (qemu:///system then fails with "Missing URI parameter 'root'").
+     * The README's first command on a bare machine: libvirt's in-process driver, with no daemon and no virtlogd
+     * reachable (the demo runs in a private mount namespace whose {@code /run/libvirt} is an empty tmpfs, so the
+     * daemons this machine runs for the other tests are invisible to it) and a fresh embed root with no
+     * configuration. In a JVM of its own: once libvirt's in-process QEMU driver is loaded, the process's
+     * qemu:/// URIs all go to it.
      */
     @Test
-    void theDemoRunsOnLibvirtsInProcessDriverWithNoDaemon() throws Exception {
-        Path root = Path.of("/var/tmp/esm-embed-it");
-        Files.createDirectories(root);
-        Process p = new ProcessBuilder("java", "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", Demo.class.getName(), "qemu:///embed?root=" + root)
+    void theDemoRunsOnABareMachineWithNoDaemonAndNoVirtlogd() throws Exception {
+        Path root = Path.of("/var/tmp/esm-embed-bare-it");
+        deleteTree(root);
+        Files.createDirectories(Path.of("/run/libvirt"));
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String script = "set -e; mount -t tmpfs esm-bare /run/libvirt;"
+                + " if [ -e /run/libvirt/virtlogd-sock ] || [ -e /run/libvirt/libvirt-sock ]; then"
+                + " echo 'daemon sockets still visible'; exit 99; fi;"
+                + " exec \"$@\"";
+        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script, "bare",
+                javaBin, "-cp", System.getProperty("java.class.path"), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                Demo.class.getName(), "qemu:///embed?root=" + root)
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), out);
-        assertTrue(p.exitValue() == 0, out);
+        assertEquals(0, p.exitValue(), out);
         assertOutput(out);
+        assertTrue(Files.readString(root.resolve("etc/qemu.conf")).contains("stdio_handler = \"file\""),
+                "the demo wrote the embedded driver's configuration");
+        deleteTree(root);
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        if (Files.exists(root)) {
+            try (var s = Files.walk(root)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private static void check(String uri) throws Exception {
