@@ -38,12 +38,37 @@ public interface SnapshotManager extends AutoCloseable {
     /**
      * Connects to a libvirt daemon.
      *
-     * @param uri a libvirt connection URI such as {@code qemu:///system} or {@code qemu+ssh://host/system}
+     * @param uri a libvirt connection URI such as {@code qemu:///system}, or a remote one such as
+     *            {@code qemu+ssh://root@host/system} (images then reached through libvirt's storage API, see
+     *            {@link ImageAccess})
      * @return an open manager
      * @throws HypervisorException if the daemon cannot be reached
      * @throws IllegalStateException if no implementation (esm-libvirt) is on the class path
      */
     static SnapshotManager connect(String uri) {
+        String chosen = System.getProperty("esm.imageAccess");
+        return connect(uri, chosen == null || chosen.isBlank() ? ImageAccess.AUTO
+                : ImageAccess.valueOf(chosen.trim().toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    /**
+     * Connects to a libvirt daemon, choosing how the domains' image files are reached.
+     *
+     * <pre>{@code
+     * try (SnapshotManager esm = SnapshotManager.connect("qemu+ssh://root@host7/system", ImageAccess.AUTO)) {
+     *     esm.domain("web").revert("clean").execute();    // no file of host7 is touched from here
+     * }
+     * }</pre>
+     *
+     * @param uri a libvirt connection URI
+     * @param access how images are reached; {@link SnapshotManager#connect(String)} takes {@link ImageAccess#AUTO}
+     *               unless the system property {@code esm.imageAccess} names another
+     * @return an open manager
+     * @throws HypervisorException if the daemon cannot be reached
+     * @throws dev.esm.api.errors.InvalidOperationException if the URI names a driver ESM cannot serve (only
+     *         QEMU's is supported), or {@code LOCAL_FILES} for a remote URI
+     */
+    static SnapshotManager connect(String uri, ImageAccess access) {
         if (uri == null || uri.isBlank()) {
             throw new IllegalArgumentException("uri must not be empty; use connect() for the default");
         }
@@ -54,7 +79,7 @@ public interface SnapshotManager extends AutoCloseable {
                 .max(Comparator.comparingInt(SnapshotManagerProvider::priority))
                 .orElseThrow(() -> new IllegalStateException(
                         "no ESM implementation supports '" + uri + "': add dev.esm:esm-libvirt to the class path"))
-                .open(uri);
+                .open(uri, java.util.Objects.requireNonNull(access, "access"));
     }
 
     /** @return {@code LIBVIRT_DEFAULT_URI} when set and not blank, else {@value #DEFAULT_URI} */

@@ -77,12 +77,32 @@ public final class LibvirtHost implements Host {
         this.uri = uri;
         this.storage = storage;
         this.events = EventLoop.ensureStarted();
+        this.conn = open(uri);
+        LOG.debug("connected to {}", uri);
+    }
+
+    /**
+     * Opens a read-write connection whose image files are reached as {@code access} says ({@link LocalStorage}
+     * or {@link PoolStorage}).
+     *
+     * @param uri a libvirt URI
+     * @param access how images are reached; {@code AUTO} decides by the URI
+     */
+    public LibvirtHost(String uri, dev.esm.api.ImageAccess access) {
+        this.uri = uri;
+        this.events = EventLoop.ensureStarted();
+        this.conn = open(uri);
+        this.storage = access.resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE ? new PoolStorage(conn, this)
+                : new LocalStorage();
+        LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
+    }
+
+    private static Connect open(String uri) {
         try {
-            this.conn = new Connect(uri, false);
+            return new Connect(uri, false);
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("connecting to " + uri, e);
         }
-        LOG.debug("connected to {}", uri);
     }
 
     @FunctionalInterface
@@ -411,6 +431,13 @@ public final class LibvirtHost implements Host {
             return;
         }
         closed = true;
+        if (storage instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.debug("closing the storage failed: {}", e.toString());
+            }
+        }
         try {
             conn.close();
         } catch (LibvirtException e) {

@@ -7,6 +7,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads and writes the little of the qcow2 format ESM needs, in-process (no {@code qemu-img} process: ten
@@ -65,34 +67,118 @@ final class Qcow2 {
                 }
                 b.flip();
             }
-            if (b.remaining() < 72 || b.getInt(0) != MAGIC) {
-                throw new IOException(image + " is not a qcow2 image");
-            }
-            long offset = b.getLong(8);
-            int size = b.getInt(16);
-            if (offset == 0 || size == 0) {
-                return null;
-            }
-            if (offset + size > b.limit()) {
-                throw new IOException(image + ": backing file name outside the first cluster");
-            }
-            String name = new String(b.array(), (int) offset, size, StandardCharsets.UTF_8);
-            String format = null;
-            int version = b.getInt(4);
-            int pos = version >= 3 ? b.getInt(100) : 72;
-            while (pos + 8 <= b.limit()) {
-                int type = b.getInt(pos);
-                int len = b.getInt(pos + 4);
-                if (type == 0) {
-                    break;
-                }
-                if (type == EXT_BACKING_FORMAT && pos + 8 + len <= b.limit()) {
-                    format = new String(b.array(), pos + 8, len, StandardCharsets.UTF_8);
-                }
-                pos += 8 + ((len + 7) & ~7);
-            }
-            return new String[] {name, format};
+            return backing(b, image.toString());
         }
+    }
+
+    /**
+     * Reads the backing reference from the start of a qcow2 image (its header, extensions and backing name).
+     *
+     * @param b the image's first bytes, from position 0 to the limit
+     * @param image the image's name, for messages
+     * @return {path, format id or null}, or null when the image has no backing file
+     * @throws IOException when the bytes are not a qcow2 header, or the backing name lies beyond them
+     */
+    static String[] backing(ByteBuffer b, String image) throws IOException {
+        if (b.limit() < 72 || b.getInt(0) != MAGIC) {
+            throw new IOException(image + " is not a qcow2 image");
+        }
+        long offset = b.getLong(8);
+        int size = b.getInt(16);
+        if (offset == 0 || size == 0) {
+            return null;
+        }
+        if (offset + size > b.limit()) {
+            throw new IOException(image + ": backing file name outside the first cluster");
+        }
+        byte[] all = new byte[b.limit()];
+        b.duplicate().position(0).get(all);
+        String name = new String(all, (int) offset, size, StandardCharsets.UTF_8);
+        String format = null;
+        for (int[] ext : extensions(b)) {
+            if (ext[0] == EXT_BACKING_FORMAT) {
+                format = new String(all, ext[1] + 8, ext[2], StandardCharsets.UTF_8);
+            }
+        }
+        return new String[] {name, format};
+    }
+
+    /** @return the bytes a header needs: up to the end of its backing name (at least 104) */
+    static int headerEnd(ByteBuffer b) {
+        long end = b.getLong(8) + b.getInt(16);
+        return (int) Math.max(end, HEADER_LENGTH);
+    }
+
+    /** @return each header extension as {type, position, length}, up to the end marker */
+    private static List<int[]> extensions(ByteBuffer b) {
+        List<int[]> out = new ArrayList<>();
+        int version = b.getInt(4);
+        int pos = version >= 3 ? b.getInt(100) : 72;
+        while (pos + 8 <= b.limit()) {
+            int type = b.getInt(pos);
+            int len = b.getInt(pos + 4);
+            if (type == 0 || len < 0 || pos + 8 + len > b.limit()) {
+                break;
+            }
+            out.add(new int[] {type, pos, len});
+            pos += 8 + ((len + 7) & ~7);
+        }
+        return out;
+    }
+
+    /**
+     * Rewrites a qcow2 header to point at another backing image without touching any data, as {@code qemu-img
+     * rebase -u -b backing -F format} does: every other header field and extension is kept, the backing format
+     * extension is replaced (or added), the backing name follows the extensions. The result must fit in the
+     * first cluster.
+     *
+     * @param cluster0 the image's first cluster (or at least its header, extensions and backing name)
+     * @return the bytes to write at offset 0: the new header, padded with zeros to cover the old one
+     * @throws IOException when the input is not a qcow2 v2/v3 header or the new one does not fit
+     */
+    static byte[] rebasedHeader(ByteBuffer cluster0, String backing, ImageFormat backingFormat) throws IOException {
+        ByteBuffer b = cluster0.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
+        if (b.limit() < 72 || b.getInt(0) != MAGIC) {
+            throw new IOException("not a qcow2 image");
+        }
+        int version = b.getInt(4);
+        int headerLength = version >= 3 ? b.getInt(100) : 72;
+        int clusterSize = 1 << b.getInt(20);
+        int oldEnd = headerEnd(b);
+        for (int[] ext : extensions(b)) {
+            oldEnd = Math.max(oldEnd, ext[1] + 8 + ((ext[2] + 7) & ~7) + 8);
+        }
+        byte[] name = backing.getBytes(StandardCharsets.UTF_8);
+        byte[] fmt = backingFormat.id().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(Math.max(clusterSize, oldEnd) + name.length + 64);
+        byte[] head = new byte[headerLength];
+        b.duplicate().position(0).get(head);
+        out.put(head);
+        for (int[] ext : extensions(b)) {
+            if (ext[0] == EXT_BACKING_FORMAT) {
+                continue;
+            }
+            byte[] data = new byte[8 + ((ext[2] + 7) & ~7)];
+            b.duplicate().position(ext[1]).get(data, 0, 8 + ext[2]);
+            out.put(data);
+        }
+        out.putInt(EXT_BACKING_FORMAT).putInt(fmt.length).put(fmt);
+        for (int i = fmt.length; i < ((fmt.length + 7) & ~7); i++) {
+            out.put((byte) 0);
+        }
+        out.putInt(0).putInt(0);
+        int nameOffset = out.position();
+        out.put(name);
+        int end = out.position();
+        if (end > clusterSize || name.length > 1023) {
+            throw new IOException("the new backing name does not fit in the image's first cluster: " + backing);
+        }
+        out.putLong(8, nameOffset).putInt(16, name.length);
+        int length = Math.max(end, Math.min(oldEnd, clusterSize));
+        byte[] result = new byte[length];
+        out.position(0);
+        out.get(result, 0, end);
+        return result;
     }
 
     /**

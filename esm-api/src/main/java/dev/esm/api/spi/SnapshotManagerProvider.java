@@ -22,4 +22,19 @@ public interface SnapshotManagerProvider {
      * @return an open manager, which the caller closes
      */
     SnapshotManager open(String uri);
+
+    /**
+     * Opens a connection, reaching images as asked. The default supports {@link dev.esm.api.ImageAccess#AUTO}
+     * only.
+     *
+     * @param uri the libvirt connection URI, never null
+     * @param access how images are reached
+     * @return an open manager, which the caller closes
+     */
+    default SnapshotManager open(String uri, dev.esm.api.ImageAccess access) {
+        if (access != dev.esm.api.ImageAccess.AUTO) {
+            throw new UnsupportedOperationException(getClass().getName() + " does not support " + access);
+        }
+        return open(uri);
+    }
 }

@@ -44,6 +44,12 @@ public final class Xml {
         }
     }
 
+    /** @return {@code s} escaped for XML text and attribute values (either quote) */
+    public static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+                .replace("\"", "&quot;");
+    }
+
     /**
      * @param xml a document
      * @return the parsed document
