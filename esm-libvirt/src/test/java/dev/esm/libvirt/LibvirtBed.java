@@ -43,6 +43,11 @@ public final class LibvirtBed implements Bed {
     private final List<String> domains = new ArrayList<>();
 
     public LibvirtBed() {
+        this(dev.esm.api.ImageAccess.LOCAL_FILES);
+    }
+
+    /** @param access how the manager under test reaches the images (the bed itself reads them as files) */
+    public LibvirtBed(dev.esm.api.ImageAccess access) {
         try {
             Path base = Path.of(System.getProperty("esm.it.dir", "/var/tmp/esm-it"));
             Files.createDirectories(base);
@@ -54,7 +59,7 @@ public final class LibvirtBed implements Bed {
         } catch (IOException | LibvirtException e) {
             throw new IllegalStateException("cannot open the libvirt test bed at " + URI + ": " + e, e);
         }
-        manager = SnapshotManager.connect(URI);
+        manager = SnapshotManager.connect(URI, access);
         host = new LibvirtHost(URI, new LocalStorage());
     }
 

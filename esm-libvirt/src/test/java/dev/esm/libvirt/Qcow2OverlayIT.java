@@ -61,4 +61,45 @@ class Qcow2OverlayIT {
             run("rm", "-rf", dir.toString());
         }
     }
+
+    /**
+     * The header rewrite PoolStorage uploads: on images qemu-img made (v3 with a feature-name table, v2 / compat
+     * 0.10, with and without a backing file, a longer and a shorter new name), the result passes qemu-img check,
+     * names the new backing image and format, and the image's own data is untouched.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"compat=1.1", "compat=0.10", "compat=1.1,nobacking", "compat=1.1,shorter"})
+    void aRebasedHeaderPointsAtTheNewBackingAndKeepsTheData(String variant) throws Exception {
+        Path dir = Files.createTempDirectory("esm-qcow2-");
+        try {
+            String compat = variant.split(",")[0];
+            String oldBase = dir + "/old-base-with-a-rather-long-name.qcow2";
+            String newBase = variant.endsWith("shorter") ? dir + "/n.img" : dir + "/a new base, longer than before.img";
+            run("qemu-img", "create", "-q", "-f", "qcow2", oldBase, "8M");
+            run("qemu-img", "create", "-q", "-f", "raw", newBase, "8M");
+            String image = dir + "/image.qcow2";
+            if (variant.contains("nobacking")) {
+                run("qemu-img", "create", "-q", "-f", "qcow2", "-o", compat, image, "8M");
+            } else {
+                run("qemu-img", "create", "-q", "-f", "qcow2", "-o", compat, "-F", "qcow2", "-b", oldBase, image);
+            }
+            run("qemu-io", "-f", "qcow2", "-c", "write -P 0x33 1M 64k", image);
+            byte[] head = new byte[65536];
+            try (var ch = java.nio.channels.FileChannel.open(Path.of(image))) {
+                ch.read(java.nio.ByteBuffer.wrap(head), 0);
+            }
+            byte[] rewritten = Qcow2.rebasedHeader(java.nio.ByteBuffer.wrap(head), newBase, ImageFormat.RAW);
+            try (var ch = java.nio.channels.FileChannel.open(Path.of(image), java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(rewritten), 0);
+            }
+            run("qemu-img", "check", "-f", "qcow2", image);
+            String json = run("qemu-img", "info", "--output=json", "-f", "qcow2", image);
+            assertTrue(json.contains("\"backing-filename\": \"" + newBase + "\""), json);
+            assertTrue(json.contains("\"backing-filename-format\": \"raw\""), json);
+            assertTrue(!run("qemu-io", "-r", "-f", "qcow2", "-c", "read -P 0x33 1M 64k", image).contains("failed"));
+            assertTrue(!run("qemu-io", "-r", "-f", "qcow2", "-c", "read -P 0 0 64k", image).contains("failed"));
+        } finally {
+            run("rm", "-rf", dir.toString());
+        }
+    }
 }
