@@ -99,7 +99,7 @@ public final class LibvirtHost implements Host {
 
     private static Connect open(String uri) {
         try {
-            return new Connect(uri, false);
+            return new NativeLibvirt.EsmConnect(uri);
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("connecting to " + uri, e);
         }
@@ -418,6 +418,11 @@ public final class LibvirtHost implements Host {
     public String humanMonitorCommand(String domain, String command) {
         return withDomain(domain, "sending a monitor command", d -> d.qemuMonitorCommand(command,
                 LibvirtFlags.QEMU_MONITOR_COMMAND_HMP));
+    }
+
+    /** @return the connection, for tests and tools in this package */
+    Connect connectionForTests() {
+        return conn;
     }
 
     @Override

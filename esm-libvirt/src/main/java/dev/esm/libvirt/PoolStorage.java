@@ -91,6 +91,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.leaseTtl = Duration.parse(System.getProperty("esm.leaseTtl", "PT30S"));
     }
 
+    /** @return the connection (for tests) */
+    Connect connection() {
+        return conn;
+    }
+
     // ---------------------------------------------------------------------------------------------------- pools
 
     private static String parent(String path) {
@@ -105,8 +110,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     /** @return the name of an active pool over {@code folder}, made if needed (with the folder when build) */
     private Optional<String> pool(String folder, boolean build) {
         String cached = poolByFolder.get(folder);
-        if (cached != null && poolActive(cached)) {
-            return Optional.of(cached);
+        if (cached != null) {
+            return Optional.of(cached); // a pool that vanished since shows as a failed call, which drops it
         }
         poolByFolder.remove(folder);
         Optional<String> found = findPool(folder);
@@ -162,6 +167,17 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     /** @return an active pool whose target is {@code folder}; an inactive persistent one is started */
     private Optional<String> findPool(String folder) {
+        String direct = NativeLibvirt.poolNameByTargetPath(conn, folder);
+        if (direct != null) {
+            if (poolActive(direct)) {
+                return Optional.of(direct);
+            }
+            startPool(direct, folder);
+            return Optional.of(direct);
+        }
+        if (conn instanceof NativeLibvirt.EsmConnect) {
+            return Optional.empty(); // libvirt answered: no pool has this target
+        }
         try {
             for (String name : conn.listStoragePools()) {
                 if (folder.equals(target(name))) {
@@ -170,19 +186,26 @@ public final class PoolStorage implements Storage, AutoCloseable {
             }
             for (String name : conn.listDefinedStoragePools()) {
                 if (folder.equals(target(name))) {
-                    StoragePool p = conn.storagePoolLookupByName(name);
-                    try {
-                        p.create(0);
-                        LOG.info("started the inactive storage pool '{}' over {}", name, folder);
-                        return Optional.of(name);
-                    } finally {
-                        free(p);
-                    }
+                    startPool(name, folder);
+                    return Optional.of(name);
                 }
             }
             return Optional.empty();
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("looking for a storage pool over " + folder, e);
+        }
+    }
+
+    private void startPool(String name, String folder) {
+        StoragePool p = null;
+        try {
+            p = conn.storagePoolLookupByName(name);
+            p.create(0);
+            LOG.info("started the inactive storage pool '{}' over {}", name, folder);
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap("starting the storage pool '" + name + "' over " + folder, e);
+        } finally {
+            free(p);
         }
     }
 
@@ -222,7 +245,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
         String name = requirePool(folder);
         StoragePool p = null;
         try {
-            p = conn.storagePoolLookupByName(name);
+            try {
+                p = conn.storagePoolLookupByName(name);
+            } catch (LibvirtException gone) {
+                poolByFolder.remove(folder); // the transient pool vanished (libvirtd restarted): make it again
+                p = conn.storagePoolLookupByName(requirePool(folder));
+            }
             return call.apply(p);
         } catch (LibvirtException e) {
             throw new StorageException(doing + " failed (libvirt: " + e.getMessage() + ")", e);
@@ -233,6 +261,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     /** @return the volume at {@code path}, refreshing its pool once when libvirt does not know it yet */
     private Optional<StorageVol> volume(String path) {
+        try {
+            return Optional.of(conn.storageVolLookupByPath(path)); // one call when a pool knows it already
+        } catch (LibvirtException miss) {
+            LOG.trace("{} not known to any pool yet: {}", path, miss.getMessage());
+        }
         String folder = parent(path);
         Optional<String> poolName = pool(folder, false);
         if (poolName.isEmpty()) {
@@ -240,7 +273,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
         StoragePool p = null;
         try {
-            p = conn.storagePoolLookupByName(poolName.get());
+            try {
+                p = conn.storagePoolLookupByName(poolName.get());
+            } catch (LibvirtException gone) {
+                poolByFolder.remove(folder); // the transient pool vanished (libvirtd restarted): make it again
+                p = conn.storagePoolLookupByName(pool(folder, false).orElseThrow(() -> gone));
+            }
             try {
                 return Optional.of(p.storageVolLookupByName(fileName(path)));
             } catch (LibvirtException miss) {
@@ -276,6 +314,17 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------- Storage
 
+    /** Without rescanning a folder: libvirt's pools know every file made through them. */
+    @Override
+    public boolean existsCheaply(String path) {
+        try {
+            free(conn.storageVolLookupByPath(path));
+            return true;
+        } catch (LibvirtException miss) {
+            return poolByFolder.containsKey(path);
+        }
+    }
+
     @Override
     public boolean exists(String path) {
         Optional<StorageVol> v = volume(path);
@@ -289,7 +338,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
             Element root = Xml.parse(v.getXMLDesc(0)).getDocumentElement();
             long capacity = longOf(root, "capacity");
             long allocation = longOf(root, "allocation");
-            Optional<DiskImage> backing = format == ImageFormat.QCOW2 ? backingOf(v, path) : Optional.empty();
+            Optional<DiskImage> backing = Optional.empty();
+            if (format == ImageFormat.QCOW2) {
+                ByteBuffer head = ByteBuffer.wrap(download(v, 0, 32));
+                capacity = head.limit() >= 32 ? head.getLong(24) : capacity; // libvirt may still call it raw
+                backing = backingOf(v, path);
+            }
             return new ImageInfo(path, format, capacity, allocation, backing.map(DiskImage::path),
                     backing.map(DiskImage::format));
         });
@@ -321,25 +375,64 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 b[1] == null ? ImageFormat.QCOW2 : ImageFormat.fromId(b[1]).orElse(ImageFormat.QCOW2)));
     }
 
+    /**
+     * Creates the overlay as {@link LocalStorage} does: the qcow2 v3 header with the backing image and its format,
+     * made in-process ({@link Qcow2#overlayImage}), written into a new volume created exclusively with mode 0600.
+     * (libvirt's own way, a volume XML with a backing store, runs {@code qemu-img create} on the host: tens of
+     * milliseconds per disk.) libvirt describes the volume as raw until its pool is next refreshed; ESM always
+     * passes formats explicitly and never asks libvirt for a volume's format.
+     */
     @Override
     public void createOverlay(String path, DiskImage backing) {
-        String xml = "<volume><name>" + Xml.escape(fileName(path)) + "</name><capacity>0</capacity>"
-                + "<target><format type='qcow2'/><compat>1.1</compat><permissions><mode>0600</mode></permissions>"
-                + "</target><backingStore><path>" + Xml.escape(backing.path()) + "</path><format type='"
-                + backing.format().id() + "'/></backingStore></volume>";
-        inPool(parent(path), "creating overlay '" + path + "'", p -> {
+        Long known = frozenSizes.get(backing.path());
+        long size = known != null ? known : withVolume(backing.path(), "reading the size of", v -> {
+            if (backing.format() == ImageFormat.RAW) {
+                return longOf(Xml.parse(v.getXMLDesc(0)).getDocumentElement(), "capacity");
+            }
+            ByteBuffer head = ByteBuffer.wrap(download(v, 0, 32));
+            if (head.limit() < 32) {
+                throw new IOException("not a qcow2 image");
+            }
+            return head.getLong(24);
+        });
+        frozenSizes.put(backing.path(), size);
+        if (frozenSizes.size() > 10_000) {
+            frozenSizes.clear();
+        }
+        byte[] image;
+        try {
+            image = Qcow2.overlayImage(backing.path(), backing.format(), size);
+        } catch (IOException e) {
+            throw new StorageException("cannot create overlay '" + path + "': " + e.getMessage(), e);
+        }
+        String xml = "<volume><name>" + Xml.escape(fileName(path)) + "</name><capacity>" + image.length
+                + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
+                + "</permissions></target></volume>";
+        StorageVol created = inPool(parent(path), "creating overlay '" + path + "'", p -> {
             try {
-                p.storageVolCreateXML(xml, 0).free();
+                return p.storageVolCreateXML(xml, 0);
             } catch (LibvirtException e) {
                 if (exists(path)) {
                     throw new StorageException("'" + path + "' exists already; ESM never overwrites a file", e);
                 }
                 throw e;
             }
-            return null;
         });
+        try {
+            upload(created, image);
+        } catch (LibvirtException e) {
+            free(created);
+            created = null;
+            removeQuietly(path);
+            throw new StorageException("cannot write overlay '" + path + "': " + e.getMessage(), e);
+        } finally {
+            free(created);
+        }
         LOG.debug("created overlay {} on {}", path, backing.path());
     }
+
+    /** The virtual sizes of images overlays were made on: frozen images, which never change. */
+    private final Map<String, Long> frozenSizes = new ConcurrentHashMap<>();
 
     @Override
     public void makeDirectory(String path) {
@@ -587,9 +680,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
         });
     }
 
+    /** The version each small file this client wrote last has (it holds the lock while it writes them). */
+    private final Map<String, Version> written = new ConcurrentHashMap<>();
+
     @Override
     public void writeAtomically(String path, String content) {
-        List<Version> old = versions(path);
+        Version last = written.get(path);
+        List<Version> old = last != null ? List.of(last) : versions(path);
         long seq = old.isEmpty() ? 1 : old.get(0).seq + 1;
         byte[] body = content.getBytes(StandardCharsets.UTF_8);
         CRC32C crc = new CRC32C();
@@ -609,6 +706,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             }
             return null;
         });
+        written.put(path, new Version(name, seq));
         for (Version o : old) {
             removeQuietly(Names.join(parent(path), o.volume));
         }
@@ -877,6 +975,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public void remove(String path) {
+        written.remove(path);
         if (fileName(path).indexOf('~') < 0 && parent(path).equals(stateDir) && !versions(path).isEmpty()) {
             for (Version v : versions(path)) {
                 removeQuietly(Names.join(stateDir, v.volume));

@@ -190,6 +190,31 @@ final class Qcow2 {
      * @param size the virtual size (the backing image's)
      */
     static void writeOverlay(Path overlay, String backing, ImageFormat backingFormat, long size) throws IOException {
+        ByteBuffer[] parts = overlayParts(backing, backingFormat, size);
+        try (FileChannel ch = FileChannel.open(overlay, StandardOpenOption.WRITE)) {
+            writeFully(ch, parts[0], 0);
+            writeFully(ch, parts[1], CLUSTER);
+            writeFully(ch, parts[2], 2L * CLUSTER);
+            writeFully(ch, parts[3], 3L * CLUSTER);
+            ch.force(true);
+        }
+    }
+
+    /**
+     * The whole content of the empty overlay {@link #writeOverlay} writes, as one array (the gaps between its
+     * parts zero), for writing through a stream.
+     */
+    static byte[] overlayImage(String backing, ImageFormat backingFormat, long size) throws IOException {
+        ByteBuffer[] parts = overlayParts(backing, backingFormat, size);
+        byte[] all = new byte[3 * CLUSTER + parts[3].remaining()];
+        for (int i = 0; i < 4; i++) {
+            parts[i].get(all, i * CLUSTER, parts[i].remaining());
+        }
+        return all;
+    }
+
+    /** @return the header, refcount table, refcount block and L1 table of an empty overlay, each from cluster i */
+    private static ByteBuffer[] overlayParts(String backing, ImageFormat backingFormat, long size) throws IOException {
         byte[] name = backing.getBytes(StandardCharsets.UTF_8);
         byte[] fmt = backingFormat.id().getBytes(StandardCharsets.UTF_8);
         int fmtPadded = (fmt.length + 7) & ~7;
@@ -233,14 +258,7 @@ final class Qcow2 {
         }
         refBlock.flip();
         ByteBuffer l1 = ByteBuffer.allocate((int) l1Bytes);
-
-        try (FileChannel ch = FileChannel.open(overlay, StandardOpenOption.WRITE)) {
-            writeFully(ch, h, 0);
-            writeFully(ch, refTable, CLUSTER);
-            writeFully(ch, refBlock, 2L * CLUSTER);
-            writeFully(ch, l1, 3L * CLUSTER);
-            ch.force(true);
-        }
+        return new ByteBuffer[] {h, refTable, refBlock, l1};
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b, long at) throws IOException {

@@ -98,6 +98,16 @@ class PoolStateIT {
     }
 
     @Test
+    void thePoolOverAFolderIsFoundByItsTargetPathInOneCall() {
+        String state = a.storage().stateDirectory();
+        String xml = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-dumpxml",
+                NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(), state)));
+        assertTrue(xml.contains("<path>" + state + "</path>"), xml);
+        assertEquals(null, NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
+                "/nonexistent/" + UUID.randomUUID()));
+    }
+
+    @Test
     void aJournalWrittenByOneClientIsReadByAnotherAndATornVersionFallsBackToThePreviousOne() throws Exception {
         String journal = key + ".journal";
         a.storage().writeAtomically(journal, "<journal n='1'/>");

@@ -265,7 +265,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     public SetupCommand setup(String directory) {
         class Setup extends AbstractCommand<SnapshotChain> implements SetupCommand {
             Setup() {
-                super(v -> Planner.setup(v, directory, host.storage()::exists, clock.instant()));
+                super(v -> Planner.setup(v, directory, host.storage()::existsCheaply, clock.instant()));
             }
 
             @Override
@@ -289,7 +289,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
             @Override
             OperationPlan planFor(DomainView v) {
-                return Planner.create(v, snapshot, description, quiesce, host.storage()::exists, clock.instant());
+                return Planner.create(v, snapshot, description, quiesce, host.storage()::existsCheaply, clock.instant());
             }
 
             @Override
@@ -389,7 +389,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                                     + " snapshot or run setup first"))
                     : target;
             return Planner.revert(v, to, refresh, new Planner.RevertOptions(stopIfRunning, start),
-                    host.storage()::exists, clock.instant());
+                    host.storage()::existsCheaply, clock.instant());
         }
 
         @Override

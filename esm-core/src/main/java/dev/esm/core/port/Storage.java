@@ -15,6 +15,17 @@ public interface Storage {
     boolean exists(String path);
 
     /**
+     * Like {@link #exists}, but may answer false for a file made behind the storage's back since it last looked
+     * (a storage that must rescan a folder to be sure skips that). For choosing names of new files only: their
+     * exclusive creation catches the rest. The default asks {@link #exists}.
+     *
+     * @return whether something is known to exist at the path
+     */
+    default boolean existsCheaply(String path) {
+        return exists(path);
+    }
+
+    /**
      * Reads an image's header, opening it with the given format (never probing).
      *
      * @return what the image is
