@@ -241,21 +241,37 @@ public final class PoolStorage implements Storage, AutoCloseable {
         T apply(StoragePool p) throws LibvirtException;
     }
 
+    private static boolean isCode(LibvirtException e, String code) {
+        return e.getError() != null && e.getError().getCode() != null && e.getError().getCode().name().equals(code);
+    }
+
+    /** Pool handles by pool name, kept for the life of this storage (freed by {@link #close()}). */
+    private final Map<String, StoragePool> poolHandles = new ConcurrentHashMap<>();
+
     private <T> T inPool(String folder, String doing, PoolCall<T> call) {
-        String name = requirePool(folder);
-        StoragePool p = null;
-        try {
+        for (int attempt = 0; ; attempt++) {
+            String name = requirePool(folder);
             try {
-                p = conn.storagePoolLookupByName(name);
-            } catch (LibvirtException gone) {
-                poolByFolder.remove(folder); // the transient pool vanished (libvirtd restarted): make it again
-                p = conn.storagePoolLookupByName(requirePool(folder));
+                StoragePool p = poolHandles.get(name);
+                if (p == null) {
+                    p = conn.storagePoolLookupByName(name);
+                    StoragePool raced = poolHandles.putIfAbsent(name, p);
+                    if (raced != null) {
+                        free(p);
+                        p = raced;
+                    }
+                }
+                return call.apply(p);
+            } catch (LibvirtException e) {
+                boolean gone = isCode(e, "VIR_ERR_NO_STORAGE_POOL");
+                if (gone && attempt == 0) {
+                    // The transient pool vanished (libvirtd restarted): make it again.
+                    poolByFolder.remove(folder);
+                    free(poolHandles.remove(name));
+                    continue;
+                }
+                throw new StorageException(doing + " failed (libvirt: " + e.getMessage() + ")", e);
             }
-            return call.apply(p);
-        } catch (LibvirtException e) {
-            throw new StorageException(doing + " failed (libvirt: " + e.getMessage() + ")", e);
-        } finally {
-            free(p);
         }
     }
 
@@ -277,6 +293,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 p = conn.storagePoolLookupByName(poolName.get());
             } catch (LibvirtException gone) {
                 poolByFolder.remove(folder); // the transient pool vanished (libvirtd restarted): make it again
+                free(poolHandles.remove(poolName.get()));
                 p = conn.storagePoolLookupByName(pool(folder, false).orElseThrow(() -> gone));
             }
             try {
@@ -658,98 +675,117 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return stateDir;
     }
 
-    /** A version of a small text file: {@code name~seq}, the content followed by its checksum line. */
-    private record Version(String volume, long seq) {
+    /**
+     * A small text file (a journal) is two volumes, its slots {@code name~0} and {@code name~1}, written in turn
+     * in place (an upload, no create or delete): each starts with a header line of {@value #SLOT_HEADER} bytes,
+     * {@code esm1 <seq> <length> <crc32c>}, followed by the content. A reader takes the valid slot with the
+     * higher sequence number, so a write torn by a crash leaves the previous content readable; a valid slot of
+     * length 0 means removed.
+     */
+    private static final int SLOT_HEADER = 64;
+    /** Slots are sparse volumes of this size; only what is written takes space. */
+    private static final long SLOT_CAPACITY = 16L << 20;
+
+    /** What a slot holds: its sequence number and content (null when torn or never written). */
+    private record Slot(int index, long seq, String content) {
     }
 
-    private List<Version> versions(String path) {
-        String prefix = fileName(path) + "~";
-        return inPool(parent(path), "listing " + parent(path), p -> {
-            List<Version> out = new ArrayList<>();
-            for (String v : p.listVolumes()) {
-                if (v.startsWith(prefix)) {
-                    try {
-                        out.add(new Version(v, Long.parseLong(v.substring(prefix.length()))));
-                    } catch (NumberFormatException ignored) {
-                        // not ours
-                    }
-                }
+    /** The slot this client wrote last for each small file, and its sequence number. */
+    private final Map<String, Slot> written = new ConcurrentHashMap<>();
+
+    private static String slotPath(String path, int index) {
+        return path + "~" + index;
+    }
+
+    private Slot readSlot(String path, int index) {
+        Optional<StorageVol> vol = volume(slotPath(path, index));
+        if (vol.isEmpty()) {
+            return new Slot(index, 0, null);
+        }
+        try {
+            byte[] head = download(vol.get(), 0, 65536);
+            if (head.length < SLOT_HEADER) {
+                return new Slot(index, 0, null);
             }
-            out.sort((a, b) -> Long.compare(b.seq, a.seq));
-            return out;
-        });
+            String[] f = new String(head, 0, SLOT_HEADER, StandardCharsets.US_ASCII).trim().split(" ");
+            if (f.length != 4 || !f[0].equals("esm1")) {
+                return new Slot(index, 0, null);
+            }
+            long seq = Long.parseLong(f[1]);
+            int length = Integer.parseInt(f[2]);
+            byte[] body = length + SLOT_HEADER <= head.length
+                    ? java.util.Arrays.copyOfRange(head, SLOT_HEADER, SLOT_HEADER + length)
+                    : download(vol.get(), SLOT_HEADER, length);
+            CRC32C crc = new CRC32C();
+            crc.update(body);
+            if (body.length != length || !Long.toHexString(crc.getValue()).equals(f[3])) {
+                LOG.warn("{} slot {} is torn; using the other one", path, index);
+                return new Slot(index, 0, null);
+            }
+            return new Slot(index, seq, new String(body, StandardCharsets.UTF_8));
+        } catch (LibvirtException | RuntimeException e) {
+            LOG.debug("reading {} slot {} failed: {}", path, index, e.toString());
+            return new Slot(index, 0, null);
+        } finally {
+            free(vol.get());
+        }
     }
 
-    /** The version each small file this client wrote last has (it holds the lock while it writes them). */
-    private final Map<String, Version> written = new ConcurrentHashMap<>();
+    /** @return the newest valid slot (seq 0 when there is none) */
+    private Slot newest(String path) {
+        Slot a = readSlot(path, 0);
+        Slot b = readSlot(path, 1);
+        return b.seq > a.seq ? b : a;
+    }
 
     @Override
     public void writeAtomically(String path, String content) {
-        Version last = written.get(path);
-        List<Version> old = last != null ? List.of(last) : versions(path);
-        long seq = old.isEmpty() ? 1 : old.get(0).seq + 1;
-        byte[] body = content.getBytes(StandardCharsets.UTF_8);
+        writeSlot(path, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void writeSlot(String path, byte[] body) {
+        if (body.length + SLOT_HEADER > SLOT_CAPACITY) {
+            throw new StorageException("cannot write " + path + ": " + body.length + " bytes is more than a journal"
+                    + " slot holds");
+        }
+        Slot last = written.computeIfAbsent(path, this::newest);
+        int index = last.seq == 0 ? 0 : 1 - last.index;
+        long seq = last.seq + 1;
         CRC32C crc = new CRC32C();
         crc.update(body);
-        byte[] data = (content + "\n#esm-crc32c " + Long.toHexString(crc.getValue()) + " " + body.length + "\n")
-                .getBytes(StandardCharsets.UTF_8);
-        String name = fileName(path) + "~" + seq;
-        String xml = "<volume><name>" + Xml.escape(name) + "</name><capacity>" + data.length + "</capacity>"
-                + "<allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
-                + "</permissions></target></volume>";
-        inPool(parent(path), "writing " + path, p -> {
-            StorageVol v = p.storageVolCreateXML(xml, 0);
-            try {
-                upload(v, data);
-            } finally {
-                free(v);
-            }
-            return null;
+        String header = String.format("esm1 %d %d %s", seq, body.length, Long.toHexString(crc.getValue()));
+        byte[] data = new byte[SLOT_HEADER + body.length];
+        byte[] h = String.format("%-" + (SLOT_HEADER - 1) + "s\n", header).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(h, 0, data, 0, SLOT_HEADER);
+        System.arraycopy(body, 0, data, SLOT_HEADER, body.length);
+        String slot = slotPath(path, index);
+        StorageVol v = volume(slot).orElseGet(() -> {
+            String xml = "<volume><name>" + Xml.escape(fileName(slot)) + "</name><capacity>" + SLOT_CAPACITY
+                    + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600"
+                    + "</mode></permissions></target></volume>";
+            return inPool(parent(slot), "creating " + slot, p -> p.storageVolCreateXML(xml, 0));
         });
-        written.put(path, new Version(name, seq));
-        for (Version o : old) {
-            removeQuietly(Names.join(parent(path), o.volume));
+        try {
+            upload(v, data);
+        } catch (LibvirtException e) {
+            written.remove(path);
+            throw new StorageException("cannot write " + path + " (libvirt: " + e.getMessage() + ")", e);
+        } finally {
+            free(v);
         }
+        written.put(path, new Slot(index, seq, null));
     }
 
     @Override
     public Optional<String> read(String path) {
-        for (Version v : versions(path)) {
-            Optional<String> text = readVersion(Names.join(parent(path), v.volume));
-            if (text.isPresent()) {
-                return text;
-            }
-            LOG.warn("{} version {} is torn; reading the one before", path, v.seq);
-        }
-        return Optional.empty();
+        Slot s = newest(path);
+        return s.seq == 0 || s.content == null || s.content.isEmpty() ? Optional.empty() : Optional.of(s.content);
     }
 
-    private Optional<String> readVersion(String path) {
-        Optional<StorageVol> vol = volume(path);
-        if (vol.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            StorageVol v = vol.get();
-            String all = new String(download(v, 0, (int) Math.max(1, longOf(Xml.parse(v.getXMLDesc(0))
-                    .getDocumentElement(), "capacity"))), StandardCharsets.UTF_8);
-            int mark = all.lastIndexOf("\n#esm-crc32c ");
-            if (mark < 0) {
-                return Optional.empty();
-            }
-            String body = all.substring(0, mark);
-            String[] f = all.substring(mark + 13).trim().split(" ");
-            CRC32C crc = new CRC32C();
-            byte[] b = body.getBytes(StandardCharsets.UTF_8);
-            crc.update(b);
-            return f.length == 2 && Long.toHexString(crc.getValue()).equals(f[0])
-                    && Integer.parseInt(f[1]) == b.length ? Optional.of(body) : Optional.empty();
-        } catch (LibvirtException | RuntimeException e) {
-            LOG.debug("reading {} failed: {}", path, e.toString());
-            return Optional.empty();
-        } finally {
-            free(vol.get());
-        }
+    /** @return whether {@code path} is a small file kept in slots (rather than a volume of its own) */
+    private boolean slotted(String path) {
+        return written.containsKey(path) || parent(path).equals(stateDir) && (path.endsWith(".journal")
+                || existsCheaply(slotPath(path, 0)));
     }
 
     @Override
@@ -843,15 +879,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
         String xml = "<volume><name>" + Xml.escape(fileName(lease)) + "</name><capacity>" + data.length
                 + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
                 + "</permissions></target></volume>";
-        StoragePool p = null;
-        StorageVol v = null;
-        try {
-            p = conn.storagePoolLookupByName(requirePool(parent(lease)));
-            v = p.storageVolCreateXML(xml, 0);
-        } catch (LibvirtException taken) {
+        StorageVol v = inPool(parent(lease), "creating " + lease, p -> {
+            try {
+                return p.storageVolCreateXML(xml, 0);
+            } catch (LibvirtException taken) {
+                if (isCode(taken, "VIR_ERR_NO_STORAGE_POOL")) {
+                    throw taken;
+                }
+                return null; // the name is in use: someone holds it
+            }
+        });
+        if (v == null) {
             return false;
-        } finally {
-            free(p);
         }
         try {
             upload(v, data);
@@ -918,6 +957,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
         private final String lease;
         private final Thread beater;
         private volatile boolean released;
+        /** Set when the heartbeat found the lease taken over: it is then another client's to remove. */
+        private volatile boolean lost;
 
         Heartbeat(String lease) {
             this.lease = lease;
@@ -939,6 +980,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 }
                 Optional<String> now = readLease(lease);
                 if (now.isEmpty() || !now.get().startsWith(clientId)) {
+                    lost = true;
                     LOG.error("the lease {} was taken over by another client ({}); this client's operation is no"
                             + " longer protected", lease, now.orElse("gone").strip());
                     return;
@@ -966,8 +1008,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            Optional<String> now = readLease(lease);
-            if (now.isPresent() && now.get().startsWith(clientId)) {
+            if (!lost) {
                 removeQuietly(lease);
             }
         }
@@ -975,10 +1016,9 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public void remove(String path) {
-        written.remove(path);
-        if (fileName(path).indexOf('~') < 0 && parent(path).equals(stateDir) && !versions(path).isEmpty()) {
-            for (Version v : versions(path)) {
-                removeQuietly(Names.join(stateDir, v.volume));
+        if (slotted(path)) {
+            if (newest(path).seq > 0) {
+                writeSlot(path, new byte[0]); // removed: an empty newest slot
             }
             return;
         }
@@ -987,10 +1027,10 @@ public final class PoolStorage implements Storage, AutoCloseable {
             return;
         }
         try {
-            if ("dir".equals(volumeType(v.get()))) {
-                dropPool(path);
+            if (poolByFolder.containsKey(path)) {
+                dropPool(path); // a folder ESM made a pool over
             }
-            v.get().delete(0);
+            v.get().delete(0); // a file, or an empty folder (libvirt removes a folder volume with rmdir)
             LOG.debug("removed {}", path);
         } catch (LibvirtException e) {
             throw new StorageException("cannot remove '" + path + "' (libvirt: " + e.getMessage() + ")", e);
@@ -1040,6 +1080,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public void close() {
         poolByFolder.clear();
+        poolHandles.values().forEach(PoolStorage::free);
+        poolHandles.clear();
     }
 
     // ---------------------------------------------------------------------------------------------- freeing
