@@ -600,6 +600,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='"
                 + Xml.escape(top) + "'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
         long t0 = System.nanoTime();
+        destroyLeftoverHelpers(top);
         try {
             conn.domainCreateXML(xml, DOMAIN_START_PAUSED).free();
         } catch (LibvirtException e) {
@@ -625,6 +626,39 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
         LOG.debug("offline merge of {} into {} through helper {} took {} ms", top, base, helper,
                 (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Destroys merge helpers a client that stopped half-way left running on {@code top} (QEMU would refuse to open
+     * the image twice). Its job may have written part of the data into the base already; the merge is run again
+     * from the start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
+     */
+    private void destroyLeftoverHelpers(String top) {
+        try {
+            for (int id : conn.listDomains()) {
+                org.libvirt.Domain d = null;
+                try {
+                    d = conn.domainLookupByID(id);
+                    if (d.getName().startsWith("esm-merge-")
+                            && dev.esm.core.xml.DomainXml.chain(d.getXMLDesc(0), "vda").contains(top)) {
+                        LOG.warn("destroying the merge helper {} a stopped client left on {}", d.getName(), top);
+                        d.destroy();
+                    }
+                } catch (LibvirtException gone) {
+                    LOG.debug("domain {} vanished while looking for leftover helpers: {}", id, gone.getMessage());
+                } finally {
+                    if (d != null) {
+                        try {
+                            d.free();
+                        } catch (LibvirtException ignored) {
+                            // freed anyway
+                        }
+                    }
+                }
+            }
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap("looking for leftover merge helpers", e);
+        }
     }
 
     private String arch() {
