@@ -36,6 +36,14 @@ log() { printf '[remote-up] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (sshd for root, unshare and mount for the check)"
+# The run folder is removed and made afresh below: refuse anything that does not look like ours.
+case "$RUN_DIR" in
+  /*esm*) ;;
+  *) die "ESM_REMOTE_SSH_DIR must be an absolute path containing 'esm' (got '$RUN_DIR')" ;;
+esac
+# Two test runs starting at once (several worktrees on one machine) must not both make fresh keys.
+exec 9>"$RUN_DIR.lock"
+flock 9
 
 # 1. openssh-server (the client is already there on the CI image; install both if not).
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then

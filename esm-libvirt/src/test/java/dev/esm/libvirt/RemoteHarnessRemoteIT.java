@@ -72,6 +72,29 @@ class RemoteHarnessRemoteIT {
         assertTrue(bed.shell().exists(folder + "/disk0.qcow2"));
     }
 
+    /** What a child JVM of a test sees: the entries of the images root and of /run/libvirt, then the ssh config. */
+    public static final class ChildProbe {
+        public static void main(String[] args) throws IOException {
+            try (Stream<Path> images = Files.list(Path.of(RemoteBed.ROOT));
+                    Stream<Path> sockets = Files.list(Path.of("/run/libvirt"))) {
+                System.out.println(images.count() + " " + sockets.count() + " "
+                        + Files.isRegularFile(Path.of("/root/.ssh/config")));
+            }
+        }
+    }
+
+    @Test
+    void aChildJvmOfATestInheritsTheHiddenView() throws Exception {
+        String domain = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk0.qcow2")));
+        assertTrue(bed.shell().exists(bed.folder(domain) + "/disk0.qcow2"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), ChildProbe.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("0 0 true", out.trim(), "no images, no local libvirt sockets, the run's ssh config");
+    }
+
     @Test
     void theClientCannotLeaveFilesInTheHiddenRoot() {
         Path probe = Path.of(RemoteBed.ROOT, "client-was-here");
