@@ -95,6 +95,25 @@ class RemoteHarnessRemoteIT {
         assertEquals("0 0 true", out.trim(), "no images, no local libvirt sockets, the run's ssh config");
     }
 
+    private static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished: " + command);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    @Test
+    void isolatedClientsShareNoClientStateWithEachOtherOrTheHost() throws Exception {
+        String first = run(IsolatedClient.wrap(List.of("sh", "-c",
+                "touch /var/lib/esm/first-client && ls -A /var/lib/esm && ls -A /var/tmp/esm-rit | wc -l")));
+        assertEquals("first-client\n0", first.trim(), "a client sees its own state and no images");
+        String second = run(IsolatedClient.wrap(List.of("ls", "-A", "/var/lib/esm")));
+        assertEquals("", second.trim(), "another client does not see the first one's state");
+        assertFalse(Files.exists(Path.of("/var/lib/esm/first-client")), "nor does the test's own client");
+        assertFalse(bed.shell().exists("/var/lib/esm/first-client"), "nor the host");
+    }
+
     @Test
     void theClientCannotLeaveFilesInTheHiddenRoot() {
         Path probe = Path.of(RemoteBed.ROOT, "client-was-here");
