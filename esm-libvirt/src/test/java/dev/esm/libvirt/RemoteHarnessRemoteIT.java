@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,7 +89,7 @@ class RemoteHarnessRemoteIT {
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), ChildProbe.class.getName()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child finished");
+        p.waitFor();
         assertEquals(0, p.exitValue(), out);
         assertEquals("0 0 true", out.trim(), "no images, no local libvirt sockets, the run's ssh config");
     }
@@ -98,7 +97,7 @@ class RemoteHarnessRemoteIT {
     private static String run(List<String> command) throws Exception {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "finished: " + command);
+        p.waitFor();
         assertEquals(0, p.exitValue(), out);
         return out;
     }
@@ -139,7 +138,7 @@ class RemoteHarnessRemoteIT {
         Process p = new ProcessBuilder("virsh", "-c", bed.uriOfBed(), "list", "--all", "--name")
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "virsh finished");
+        p.waitFor();
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.lines().anyMatch(domain::equals), "virsh lists " + domain + ":\n" + out);
     }
