@@ -420,6 +420,50 @@ public final class LibvirtHost implements Host {
                 LibvirtFlags.QEMU_MONITOR_COMMAND_HMP));
     }
 
+    /** @return the names of the running domains (for tests and diagnostics) */
+    List<String> runningDomainNames() {
+        checkOpen();
+        List<String> out = new ArrayList<>();
+        try {
+            for (int id : conn.listDomains()) {
+                Domain d = null;
+                try {
+                    d = conn.domainLookupByID(id);
+                    out.add(d.getName());
+                } catch (LibvirtException gone) {
+                    LOG.debug("domain {} ended while listing: {}", id, gone.getMessage());
+                } finally {
+                    free(d);
+                }
+            }
+        } catch (LibvirtException e) {
+            throw LibvirtErrors.wrap("listing running domains", e);
+        }
+        return out;
+    }
+
+    /** Stops the transient storage pools ESM made over folders below {@code root} (test beds remove theirs). */
+    void dropTransientPoolsUnder(String root) {
+        try {
+            for (String name : conn.listStoragePools()) {
+                if (!name.startsWith("esm-")) {
+                    continue;
+                }
+                org.libvirt.StoragePool p = conn.storagePoolLookupByName(name);
+                try {
+                    String xml = p.getXMLDesc(0);
+                    if (p.isPersistent() == 0 && xml.contains("<path>" + root + "/")) {
+                        p.destroy();
+                    }
+                } finally {
+                    p.free();
+                }
+            }
+        } catch (LibvirtException e) {
+            LOG.debug("dropping pools under {} failed: {}", root, e.getMessage());
+        }
+    }
+
     /** @return the connection, for tests and tools in this package */
     Connect connectionForTests() {
         return conn;

@@ -238,6 +238,7 @@ public final class LibvirtBed implements Bed {
         } catch (LibvirtException ignored) {
             // closing anyway
         }
+        host.dropTransientPoolsUnder(root.toString());
         host.close();
         manager.close();
         try (Stream<Path> s = Files.walk(root)) {

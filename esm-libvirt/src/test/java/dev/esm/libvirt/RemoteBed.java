@@ -61,7 +61,7 @@ public final class RemoteBed implements Bed {
                     + " (start libvirtd and the test sshd: bash scripts/libvirt-up.sh && bash scripts/remote-up.sh): "
                     + e, e);
         }
-        host = new LibvirtHost(uri, new LocalStorage()); // TODO PoolStorage
+        host = new LibvirtHost(uri, dev.esm.api.ImageAccess.LIBVIRT_STORAGE);
     }
 
     /**
@@ -275,6 +275,7 @@ public final class RemoteBed implements Bed {
         } catch (LibvirtException ignored) {
             // closing anyway
         }
+        host.dropTransientPoolsUnder(root);
         host.close();
         synchronized (this) {
             if (manager != null) {
