@@ -319,6 +319,13 @@ public final class EsmCli implements Callable<Integer> {
             session.running(command);
             try {
                 result = command.execute();
+            } catch (RuntimeException e) {
+                if (session.finished() && !(e instanceof OperationCancelledException)) {
+                    // A terminal's Ctrl-C reaches the whole process group: qemu-img dies of it before ESM's
+                    // cancel() stops it, and ESM sees a failed merge (cleaned up the same way). Say what happened.
+                    throw new OperationCancelledException("cancelled (Ctrl-C): " + e.getMessage(), e);
+                }
+                throw e;
             } finally {
                 interrupted = session.finished();
                 if (bar != null) {
