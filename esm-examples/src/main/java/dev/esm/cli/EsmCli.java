@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
 import picocli.CommandLine;
@@ -66,12 +67,36 @@ import picocli.CommandLine.Spec;
                 "  4:the operation does not apply (invalid name, existing snapshot, unsupported disk, refused merge)",
                 "  5:wrong domain state, or the domain is busy", "  6:libvirt or storage failure",
                 "  7:verify found problems", "130:cancelled or interrupted (Ctrl-C)"},
-        footer = {"%nSee 'esm help COMMAND' for one command's arguments."},
-        subcommands = {EsmCli.Setup.class, EsmCli.Create.class, EsmCli.Revert.class, EsmCli.Delete.class,
-                EsmCli.Refresh.class, EsmCli.Commit.class, EsmCli.ListCmd.class, EsmCli.Tree.class,
-                EsmCli.Current.class, EsmCli.Info.class, EsmCli.Verify.class, EsmCli.Recover.class,
-                EsmCli.Shell.class, EsmCli.Completion.class, CommandLine.HelpCommand.class})
+        footer = {"%nSee 'esm help COMMAND' for one command's arguments."})
 public final class EsmCli implements Callable<Integer> {
+
+    /**
+     * The subcommands, in the order help lists them. They are added to the model in code rather than in the
+     * annotation so that a one-shot command builds the model of that command only: picocli reads each command's
+     * annotations by reflection, which was a quarter of the start-up time when all fifteen were built for one.
+     */
+    static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("setup", Setup::new);
+        COMMANDS.put("create", Create::new);
+        COMMANDS.put("revert", Revert::new);
+        COMMANDS.put("delete", Delete::new);
+        COMMANDS.put("refresh", Refresh::new);
+        COMMANDS.put("commit", Commit::new);
+        COMMANDS.put("list", ListCmd::new);
+        COMMANDS.put("tree", Tree::new);
+        COMMANDS.put("current", Current::new);
+        COMMANDS.put("info", Info::new);
+        COMMANDS.put("verify", Verify::new);
+        COMMANDS.put("recover", Recover::new);
+        COMMANDS.put("shell", Shell::new);
+        COMMANDS.put("completion", Completion::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
+    /** The only commands that need every other command's model: they list, complete or run them. */
+    private static final Set<String> NEED_ALL = Set.of("shell", "completion", "help");
 
     @Option(names = "--uri", scope = ScopeType.INHERIT, paramLabel = "URI",
             description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)")
@@ -112,7 +137,7 @@ public final class EsmCli implements Callable<Integer> {
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try (Session session = new Session(out, err, false)) {
-            return commandLine(session).execute(args);
+            return commandLine(session, only(args)).execute(args);
         }
     }
 
@@ -122,6 +147,7 @@ public final class EsmCli implements Callable<Integer> {
      * @param args the command line
      */
     public static void main(String[] args) {
+        Trace.mark("main");
         // Logging goes to stderr; quiet unless asked (set before the first logger is made).
         boolean verbose = false;
         for (String a : args) {
@@ -133,14 +159,67 @@ public final class EsmCli implements Callable<Integer> {
         int code;
         try (Session session = new Session(System.out, System.err, true)) {
             Interrupts.install(session);
-            code = commandLine(session).execute(args);
+            CommandLine cl = commandLine(session, only(args));
+            Trace.mark("model built");
+            code = cl.execute(args);
         }
+        stopLibvirtEvents();
+        Trace.mark("done");
         System.exit(code);
     }
 
+    /**
+     * @return the one subcommand a command line runs, when its model alone is enough (not for help, completion,
+     *         the shell, batches, or a command line without a known command); else null
+     */
+    static String only(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--uri")) {
+                i++;
+            } else if (a.equals("-f") || a.equals("--file") || a.startsWith("--file=") || a.startsWith("-f")
+                    && !a.startsWith("--")) {
+                return null;
+            } else if (!a.startsWith("-")) {
+                return COMMANDS.containsKey(a) && !NEED_ALL.contains(a) ? a : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Stops libvirt's event loop thread that esm-libvirt starts (for block-job events) before the process exits.
+     * HotSpot's exit waits up to 300 ms for threads running native code to block, and that thread sits in libvirt's
+     * poll(): a third of a one-shot command's time. Wakes the loop and waits for the thread to leave, briefly.
+     */
+    private static void stopLibvirtEvents() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("esm-libvirt-events")) {
+                try {
+                    org.libvirt.Library.stopEventLoop();
+                    t.join(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception | LinkageError e) {
+                    // Exiting anyway; at worst HotSpot waits its 300 ms.
+                }
+            }
+        }
+    }
+
     static CommandLine commandLine(Session session) {
+        return commandLine(session, null);
+    }
+
+    /** @param only build the model of this subcommand only; null: of all */
+    static CommandLine commandLine(Session session, String only) {
         EsmCli root = new EsmCli(session);
         CommandLine cl = new CommandLine(root);
+        for (Map.Entry<String, Supplier<Object>> c : COMMANDS.entrySet()) {
+            if (only == null || only.equals(c.getKey())) {
+                cl.addSubcommand(c.getKey(), c.getValue().get());
+            }
+        }
         cl.setOut(new PrintWriter(session.out, true));
         cl.setErr(new PrintWriter(session.err, true));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
@@ -269,7 +348,12 @@ public final class EsmCli implements Callable<Integer> {
         }
 
         DomainSnapshots domain(String domain) {
-            return root.session.manager(root.uri).domain(domain);
+            Trace.mark("parsed");
+            var m = root.session.manager(root.uri);
+            Trace.mark("connected");
+            DomainSnapshots d = m.domain(domain);
+            Trace.mark("domain opened");
+            return d;
         }
 
         <T> T withDomain(String domain, Function<DomainSnapshots, T> action) {
