@@ -349,9 +349,9 @@ public final class EsmCli implements Callable<Integer> {
 
         DomainSnapshots domain(String domain) {
             Trace.mark("parsed");
-            var m = root.session.manager(root.uri);
+            root.session.manager(root.uri);
             Trace.mark("connected");
-            DomainSnapshots d = m.domain(domain);
+            DomainSnapshots d = root.session.domain(root.uri, domain);
             Trace.mark("domain opened");
             return d;
         }

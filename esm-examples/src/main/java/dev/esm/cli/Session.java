@@ -1,5 +1,6 @@
 package dev.esm.cli;
 
+import dev.esm.api.DomainSnapshots;
 import dev.esm.api.MergeCommand;
 import dev.esm.api.SnapshotManager;
 import java.io.IOException;
@@ -23,6 +24,7 @@ final class Session implements AutoCloseable {
     /** Whether {@link #err} is the process's standard error (so a terminal check on fd 2 means something). */
     final boolean realStderr;
     private final Map<String, SnapshotManager> managers = new LinkedHashMap<>();
+    private final Map<String, DomainSnapshots> domains = new java.util.HashMap<>();
     /** Where the command being run came from, for error messages ("FILE:LINE: "), or empty. */
     String where = "";
     /** Whether a command is running inside a batch or shell (where -f and shell are refused). */
@@ -50,6 +52,20 @@ final class Session implements AutoCloseable {
         return m;
     }
 
+    /**
+     * @return the domain's handle, looked up once per session: a handle holds no libvirt object, and its commands
+     *         check for unfinished operations themselves, so a batch need not look the domain up for every line
+     */
+    DomainSnapshots domain(String uri, String name) {
+        String key = (uri == null ? SnapshotManager.defaultUri() : uri) + "\n" + name;
+        DomainSnapshots d = domains.get(key);
+        if (d == null) {
+            d = manager(uri).domain(name);
+            domains.put(key, d);
+        }
+        return d;
+    }
+
     @Override
     public void close() {
         for (SnapshotManager m : managers.values()) {
@@ -60,6 +76,7 @@ final class Session implements AutoCloseable {
             }
         }
         managers.clear();
+        domains.clear();
     }
 
     /**
