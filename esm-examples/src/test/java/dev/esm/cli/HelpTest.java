@@ -2,6 +2,7 @@ package dev.esm.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -80,5 +81,21 @@ class HelpTest {
     @Test
     void anUnknownCommandIsBadUsage() {
         assertEquals(2, esm("frobnicate"));
+    }
+
+    @Test
+    void aOneShotCommandBuildsTheModelOfThatCommandOnly() {
+        assertEquals("tree", EsmCli.only(new String[] {"--uri", "qemu:///system", "-q", "tree", "web"}));
+        assertEquals("revert", EsmCli.only(new String[] {"--uri=qemu:///system", "revert", "web", "s1", "-f"}));
+        assertNull(EsmCli.only(new String[] {"help", "tree"}), "help lists every command");
+        assertNull(EsmCli.only(new String[] {"completion"}));
+        assertNull(EsmCli.only(new String[] {"shell"}));
+        assertNull(EsmCli.only(new String[] {"-f", "script.esm"}), "a batch may run any command");
+        assertNull(EsmCli.only(new String[] {"--file=script.esm"}));
+        assertNull(EsmCli.only(new String[] {"--help"}));
+        assertNull(EsmCli.only(new String[] {"frobnicate"}), "picocli reports the unknown command");
+        var cl = EsmCli.commandLine(new Session(System.out, System.err, false), "tree");
+        assertEquals(java.util.Set.of("tree"), cl.getSubcommands().keySet());
+        assertEquals(0, esm("tree", "--help"));
     }
 }
