@@ -173,6 +173,7 @@ public final class EsmCli implements Callable<Integer> {
      *         the shell, batches, or a command line without a known command); else null
      */
     static String only(String[] args) {
+        boolean version = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--uri")) {
@@ -182,9 +183,11 @@ public final class EsmCli implements Callable<Integer> {
                 return null;
             } else if (!a.startsWith("-")) {
                 return COMMANDS.containsKey(a) && !NEED_ALL.contains(a) ? a : null;
+            } else {
+                version |= a.equals("-V") || a.equals("--version");
             }
         }
-        return null;
+        return version ? "" : null; // --version alone needs no subcommand at all
     }
 
     /**

@@ -131,8 +131,8 @@ class EsmProcessIT {
     }
 
     /**
-     * s1 holds 0x41 in its first MiB, s2 0x42 over 512 MiB, the current state 0x43 in its first MiB; committing s1
-     * into the base moves s1's image into the base, then s2's 512 MiB when s1 is deleted instead.
+     * s1 holds 0x41 in its first MiB, s2 0x42 over 512 MiB, the current state 0x43 in its first MiB. Deleting s1, or
+     * committing base..s1, merges s2's 512 MiB into s1's image.
      */
     private void labWith512MiB() throws Exception {
         lab = ThrowawayDomain.create(URI, "esm-sigint", 1, 1L << 30);
@@ -180,14 +180,14 @@ class EsmProcessIT {
     }
 
     @Test
-    void sigintToTheProcessCancelsTheMergeExits130AndKeepsEverySurvivingSnapshot() throws Exception {
+    void sigintToTheProcessCancelsTheCommitExits130AndKeepsEverySurvivingSnapshot() throws Exception {
         labWith512MiB();
-        interruptMidMerge(false, "delete", lab.name(), "s1");
+        interruptMidMerge(false, "commit", lab.name(), "base", "s1");
         assertEverySurvivorReadsItsData();
     }
 
     @Test
-    void ctrlCToTheWholeProcessGroupAlsoEndsCancelledWithEverySurvivingSnapshotIntact() throws Exception {
+    void ctrlCToTheWholeProcessGroupDuringADeleteAlsoEndsCancelledWithEverySurvivingSnapshotIntact() throws Exception {
         labWith512MiB();
         interruptMidMerge(true, "delete", lab.name(), "s1");
         assertEverySurvivorReadsItsData();

@@ -93,6 +93,7 @@ class HelpTest {
         assertNull(EsmCli.only(new String[] {"-f", "script.esm"}), "a batch may run any command");
         assertNull(EsmCli.only(new String[] {"--file=script.esm"}));
         assertNull(EsmCli.only(new String[] {"--help"}));
+        assertEquals("", EsmCli.only(new String[] {"--version"}), "the version needs no subcommand");
         assertNull(EsmCli.only(new String[] {"frobnicate"}), "picocli reports the unknown command");
         var cl = EsmCli.commandLine(new Session(System.out, System.err, false), "tree");
         assertEquals(java.util.Set.of("tree"), cl.getSubcommands().keySet());
