@@ -57,7 +57,8 @@ import picocli.CommandLine.Spec;
         header = "Safe libvirt external snapshots.",
         synopsisSubcommandLabel = "[COMMAND]",
         description = {"Takes, reverts, deletes and merges external snapshots of libvirt domains, all disks at once.",
-                "Without a command, on a terminal, esm opens its interactive prompt (see 'esm help shell'); "
+                "Without a command, when standard input and output are a terminal, esm opens its interactive "
+                        + "prompt (see 'esm help shell'); "
                         + "'esm -f FILE' runs one command a line from FILE ('-' for standard input) on one "
                         + "connection."},
         commandListHeading = "%nCommands:%n",
@@ -259,8 +260,8 @@ public final class EsmCli implements Callable<Integer> {
         if (System.console() != null) {
             return shell(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
         }
-        session.err.println("esm: missing command (standard input is not a terminal, so no prompt; use -f - to "
-                + "read commands from it)");
+        session.err.println("esm: missing command (standard input and output are not both a terminal, so no "
+                + "prompt; 'esm shell' opens it anyway, 'esm -f -' runs the commands on standard input)");
         spec.commandLine().usage(session.err);
         return 2;
     }
