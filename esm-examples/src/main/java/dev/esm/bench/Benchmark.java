@@ -27,10 +27,12 @@ import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
 
 /**
- * Measures ESM against the libvirt floor, the shell process chain and internal snapshots, merge throughput and
- * chain-length cost, on the real libvirtd, and prints a table and writes JSON.
+ * Measures ESM against the libvirt floor, the shell process chain and internal snapshots, the {@code esm} tool (a
+ * process per command and one shell process for many), merge throughput and chain-length cost, on the real libvirtd,
+ * and prints a table and writes JSON.
  *
- * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000] dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
+ * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000] [-Desm.bench.sections=ops,cli,merge,chain,model]
+ *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
     private final String uri;
@@ -40,6 +42,13 @@ public final class Benchmark {
     private final List<Stats> results = new ArrayList<>();
 
     private int[] chains;
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,chain,model}); all when unset. */
+    private final java.util.Set<String> sections = System.getProperty("esm.bench.sections") == null ? null
+            : java.util.Set.of(System.getProperty("esm.bench.sections").split(","));
+
+    private boolean want(String section) {
+        return sections == null || sections.contains(section);
+    }
 
     private Benchmark(String uri, boolean smoke, PrintStream out) {
         this.uri = uri;
@@ -74,12 +83,23 @@ public final class Benchmark {
         b.warmUp();
         out.println(Stats.header());
         for (int disks : new int[] {1, 4}) {
-            b.offline(disks);
-            b.live(disks);
+            if (b.want("ops")) {
+                b.offline(disks);
+                b.live(disks);
+            }
+            if (b.want("cli")) {
+                b.cli(disks);
+            }
         }
-        b.merges();
-        b.chainLength();
-        b.pureModel();
+        if (b.want("merge")) {
+            b.merges();
+        }
+        if (b.want("chain")) {
+            b.chainLength();
+        }
+        if (b.want("model")) {
+            b.pureModel();
+        }
         Files.createDirectories(json.toAbsolutePath().getParent());
         Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
         out.println("written " + json);
@@ -145,6 +165,143 @@ public final class Benchmark {
         }
         floorAndShell(disks);
         internal(disks, false);
+    }
+
+    // ---------------------------------------------------------------- the esm tool: one-shot and batch
+
+    /** The {@code ./esm} launcher next to the build (the benchmark runs from the repository or from esm-examples). */
+    private static Optional<Path> launcher() {
+        for (String dir : new String[] {".", ".."}) {
+            Path p = Path.of(dir, "esm").toAbsolutePath().normalize();
+            if (Files.isExecutable(p) && Files.isRegularFile(p.resolveSibling("esm-examples/target/esm.jar"))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The tool as a user's shell loop runs it: a process per command through {@code ./esm} (start-up included), next
+     * to {@code virsh snapshot-list --tree} and ESM's tree read in this JVM; then one {@code esm shell} process fed a
+     * command a line (the connection opened by an untimed first command), each command timed from its line to the
+     * next prompt.
+     */
+    private void cli(int disks) throws Exception {
+        Optional<Path> launcher = launcher();
+        if (launcher.isEmpty()) {
+            out.println("(no ./esm launcher with a built esm.jar here: the CLI rows are left out)");
+            return;
+        }
+        String esm = launcher.get().toString();
+        try (SnapshotManager manager = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-cli", disks, 64L << 20)) {
+            String d = lab.name();
+            exec(List.of(esm, "--uri=" + uri, "setup", d, lab.folder() + "/esm"));
+            List<Double> create = new ArrayList<>();
+            List<Double> revert = new ArrayList<>();
+            List<Double> refresh = new ArrayList<>();
+            List<Double> leaf = new ArrayList<>();
+            List<Double> tree = new ArrayList<>();
+            List<Double> virshTree = new ArrayList<>();
+            List<Double> inProcessTree = new ArrayList<>();
+            DomainSnapshots vm = manager.domain(d);
+            for (int i = 0; i < runs; i++) {
+                int n = i;
+                create.add(time(() -> exec(List.of(esm, "--uri=" + uri, "create", d, "c" + n))));
+                revert.add(time(() -> exec(List.of(esm, "--uri=" + uri, "revert", d, "c0"))));
+                refresh.add(time(() -> exec(List.of(esm, "--uri=" + uri, "refresh", d))));
+                tree.add(time(() -> exec(List.of(esm, "--uri=" + uri, "tree", d))));
+                virshTree.add(time(() -> exec(List.of("virsh", "-c", uri, "snapshot-list", "--tree", d))));
+                inProcessTree.add(time(() -> vm.chain().render()));
+                exec(List.of(esm, "--uri=" + uri, "create", d, "leaf" + n));
+                exec(List.of(esm, "--uri=" + uri, "revert", d, "c0"));
+                leaf.add(time(() -> exec(List.of(esm, "--uri=" + uri, "delete", d, "leaf" + n))));
+            }
+            String note = "a process per command (./esm)";
+            add("cli", "create", "esm-oneshot", disks, "offline", runs, create, note);
+            add("cli", "revert", "esm-oneshot", disks, "offline", runs, revert, note);
+            add("cli", "refresh", "esm-oneshot", disks, "offline", runs, refresh, note);
+            add("cli", "delete-leaf", "esm-oneshot", disks, "offline", runs, leaf, note);
+            add("cli", "tree", "esm-oneshot", disks, "offline", runs, tree, note);
+            add("cli", "tree", "virsh", disks, "offline", runs, virshTree, "virsh snapshot-list --tree");
+            add("cli", "tree", "esm", disks, "offline", runs, inProcessTree, "chain().render() in this JVM");
+
+            create.clear();
+            revert.clear();
+            refresh.clear();
+            leaf.clear();
+            tree.clear();
+            Process shell = new ProcessBuilder(esm, "--uri=" + uri, "shell").redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try (ShellSession sh = new ShellSession(shell)) {
+                sh.run("tree " + d); // opens the connection: untimed
+                for (int i = 0; i < runs; i++) {
+                    int n = i;
+                    create.add(time(() -> sh.run("create " + d + " b" + n)));
+                    revert.add(time(() -> sh.run("revert " + d + " b0")));
+                    refresh.add(time(() -> sh.run("refresh " + d)));
+                    tree.add(time(() -> sh.run("tree " + d)));
+                    sh.run("create " + d + " bleaf" + n);
+                    sh.run("revert " + d + " b0");
+                    leaf.add(time(() -> sh.run("delete " + d + " bleaf" + n)));
+                }
+            }
+            note = "one esm shell process, a command a line";
+            add("cli", "create", "esm-batch", disks, "offline", runs, create, note);
+            add("cli", "revert", "esm-batch", disks, "offline", runs, revert, note);
+            add("cli", "refresh", "esm-batch", disks, "offline", runs, refresh, note);
+            add("cli", "delete-leaf", "esm-batch", disks, "offline", runs, leaf, note);
+            add("cli", "tree", "esm-batch", disks, "offline", runs, tree, note);
+        }
+    }
+
+    /** Feeds an {@code esm shell} process a line and waits for the next prompt. */
+    private static final class ShellSession implements AutoCloseable {
+        private final Process p;
+        private final java.io.InputStream in;
+        private final java.io.OutputStream cmds;
+
+        ShellSession(Process p) throws IOException {
+            this.p = p;
+            this.in = p.getInputStream();
+            this.cmds = p.getOutputStream();
+            untilPrompt();
+        }
+
+        void run(String line) throws IOException {
+            cmds.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            cmds.flush();
+            untilPrompt();
+        }
+
+        private void untilPrompt() throws IOException {
+            byte[] prompt = "esm> ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            int matched = 0;
+            for (int c; matched < prompt.length; ) {
+                if ((c = in.read()) < 0) {
+                    throw new IOException("esm shell ended (exit " + waitFor() + ")");
+                }
+                matched = c == prompt[matched] ? matched + 1 : (c == prompt[0] ? 1 : 0);
+            }
+        }
+
+        private int waitFor() {
+            try {
+                return p.waitFor(10, TimeUnit.SECONDS) ? p.exitValue() : -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            cmds.write("exit\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            cmds.close();
+            if (waitFor() != 0) {
+                p.destroy();
+            }
+        }
     }
 
     private void deletesAndCommit(DomainSnapshots vm, int disks, String mode) throws Exception {

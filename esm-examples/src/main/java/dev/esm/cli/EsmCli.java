@@ -4,11 +4,12 @@ import dev.esm.api.Command;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.MergeCommand;
+import dev.esm.api.Plan;
 import dev.esm.api.RevertCommand;
 import dev.esm.api.Snapshot;
 import dev.esm.api.SnapshotChain;
 import dev.esm.api.SnapshotInfo;
-import dev.esm.api.SnapshotManager;
+import dev.esm.api.StepKind;
 import dev.esm.api.errors.DomainBusyException;
 import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.DomainStateException;
@@ -17,10 +18,24 @@ import dev.esm.api.errors.HypervisorException;
 import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.api.errors.StorageException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -29,54 +44,265 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code esm}: the original bash tool's commands, with the original's argument order, over ESM's API.
+ * {@code esm}: the original bash tool's commands, with the original's argument order, over ESM's API; plus a
+ * batch mode ({@code -f FILE}) and an interactive prompt ({@code esm shell}) that run many commands on one
+ * connection.
  *
  * <p>Exit codes: 0 success; 1 an unexpected failure; 2 bad usage; 3 unknown domain or snapshot; 4 the operation
  * does not apply (invalid name, existing snapshot, unsupported disk, refused merge); 5 the domain is in the wrong
- * state or busy; 6 libvirt or storage failed; 7 verify found problems; 130 cancelled.
+ * state or busy; 6 libvirt or storage failed; 7 verify found problems; 130 cancelled or interrupted.
  */
 @CommandLine.Command(name = "esm", mixinStandardHelpOptions = true, versionProvider = EsmCli.Version.class,
-        description = "Safe libvirt external snapshots.",
-        subcommands = {EsmCli.Setup.class, EsmCli.Create.class, EsmCli.Revert.class, EsmCli.Delete.class,
-                EsmCli.Refresh.class, EsmCli.Commit.class, EsmCli.ListCmd.class, EsmCli.Tree.class,
-                EsmCli.Current.class, EsmCli.Info.class, EsmCli.Verify.class, EsmCli.Recover.class})
-public final class EsmCli {
+        usageHelpAutoWidth = true,
+        header = "Safe libvirt external snapshots.",
+        synopsisSubcommandLabel = "[COMMAND]",
+        description = {"Takes, reverts, deletes and merges external snapshots of libvirt domains, all disks at once.",
+                "Without a command, when standard input and output are a terminal, esm opens its interactive "
+                        + "prompt (see 'esm help shell'); "
+                        + "'esm -f FILE' runs one command a line from FILE ('-' for standard input) on one "
+                        + "connection."},
+        commandListHeading = "%nCommands:%n",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"  0:success", "  1:unexpected failure", "  2:bad usage",
+                "  3:unknown domain or snapshot",
+                "  4:the operation does not apply (invalid name, existing snapshot, unsupported disk, refused merge)",
+                "  5:wrong domain state, or the domain is busy", "  6:libvirt or storage failure",
+                "  7:verify found problems", "130:cancelled or interrupted (Ctrl-C)"},
+        footer = {"%nSee 'esm help COMMAND' for one command's arguments."})
+public final class EsmCli implements Callable<Integer> {
 
-    @Option(names = "--uri", scope = ScopeType.INHERIT, description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)")
+    /**
+     * The subcommands, in the order help lists them. They are added to the model in code rather than in the
+     * annotation so that a one-shot command builds the model of that command only: picocli reads each command's
+     * annotations by reflection, which was a quarter of the start-up time when all fifteen were built for one.
+     */
+    static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("setup", Setup::new);
+        COMMANDS.put("create", Create::new);
+        COMMANDS.put("revert", Revert::new);
+        COMMANDS.put("delete", Delete::new);
+        COMMANDS.put("refresh", Refresh::new);
+        COMMANDS.put("commit", Commit::new);
+        COMMANDS.put("list", ListCmd::new);
+        COMMANDS.put("tree", Tree::new);
+        COMMANDS.put("current", Current::new);
+        COMMANDS.put("info", Info::new);
+        COMMANDS.put("verify", Verify::new);
+        COMMANDS.put("recover", Recover::new);
+        COMMANDS.put("shell", Shell::new);
+        COMMANDS.put("completion", Completion::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
+    /** The only commands that need every other command's model: they list, complete or run them. */
+    private static final Set<String> NEED_ALL = Set.of("shell", "completion", "help");
+
+    @Option(names = "--uri", scope = ScopeType.INHERIT, paramLabel = "URI",
+            description = "libvirt URI (default: $LIBVIRT_DEFAULT_URI, else qemu:///system)")
     String uri;
 
-    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "show stack traces and more detail")
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "show stack traces and info logging")
     boolean verbose;
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "print nothing on success")
     boolean quiet;
 
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+            description = "run the commands in FILE, one a line ('-': standard input), on one connection; stops at "
+                    + "the first failing command with its exit code")
+    String file;
+
+    @Option(names = {"-k", "--keep-going"},
+            description = "with -f: run every line even after a failure; the exit code is the first failure's")
+    boolean keepGoing;
+
     @Spec
     CommandSpec spec;
 
-    /** Runs the tool; returns the exit code. */
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        EsmCli root = new EsmCli();
-        CommandLine cl = new CommandLine(root);
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            err.println("esm: " + ex.getMessage());
-            if (root.verbose) {
-                ex.printStackTrace(err);
-            }
-            return exitCode(ex);
-        });
-        return cl.execute(args);
+    final Session session;
+
+    EsmCli(Session session) {
+        this.session = session;
     }
 
+    /**
+     * Runs the tool in this process with its own connections, closed at the end.
+     *
+     * @param args the command line
+     * @param out standard output
+     * @param err standard error
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try (Session session = new Session(out, err, false)) {
+            return commandLine(session, only(args)).execute(args);
+        }
+    }
+
+    /**
+     * The {@code esm} process: logging on stderr at warn (info with {@code -v}), Ctrl-C handled, exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
+        Trace.mark("main");
         // Logging goes to stderr; quiet unless asked (set before the first logger is made).
-        boolean verbose = java.util.Arrays.stream(args).anyMatch(a -> a.equals("-v") || a.equals("--verbose"));
+        boolean verbose = false;
+        for (String a : args) {
+            verbose |= a.equals("-v") || a.equals("--verbose");
+        }
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         }
-        System.exit(run(args, System.out, System.err));
+        int code;
+        try (Session session = new Session(System.out, System.err, true)) {
+            Interrupts.install(session);
+            CommandLine cl = commandLine(session, only(args));
+            Trace.mark("model built");
+            code = cl.execute(args);
+        }
+        stopLibvirtEvents();
+        Trace.mark("done");
+        System.exit(code);
+    }
+
+    /**
+     * @return the one subcommand a command line runs, when its model alone is enough (not for help, completion,
+     *         the shell, batches, or a command line without a known command); else null
+     */
+    static String only(String[] args) {
+        boolean version = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--uri")) {
+                i++;
+            } else if (a.equals("-f") || a.equals("--file") || a.startsWith("--file=") || a.startsWith("-f")
+                    && !a.startsWith("--")) {
+                return null;
+            } else if (!a.startsWith("-")) {
+                return COMMANDS.containsKey(a) && !NEED_ALL.contains(a) ? a : null;
+            } else {
+                version |= a.equals("-V") || a.equals("--version");
+            }
+        }
+        return version ? "" : null; // --version alone needs no subcommand at all
+    }
+
+    /**
+     * Stops libvirt's event loop thread that esm-libvirt starts (for block-job events) before the process exits.
+     * HotSpot's exit waits up to 300 ms for threads running native code to block, and that thread sits in libvirt's
+     * poll(): a third of a one-shot command's time. Wakes the loop and waits for the thread to leave, briefly.
+     */
+    private static void stopLibvirtEvents() {
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("esm-libvirt-events")) {
+                try {
+                    org.libvirt.Library.stopEventLoop();
+                    t.join(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Exception | LinkageError e) {
+                    // Exiting anyway; at worst HotSpot waits its 300 ms.
+                }
+            }
+        }
+    }
+
+    static CommandLine commandLine(Session session) {
+        return commandLine(session, null);
+    }
+
+    /** @param only build the model of this subcommand only; null: of all */
+    static CommandLine commandLine(Session session, String only) {
+        EsmCli root = new EsmCli(session);
+        CommandLine cl = new CommandLine(root);
+        for (Map.Entry<String, Supplier<Object>> c : COMMANDS.entrySet()) {
+            if (only == null || only.equals(c.getKey())) {
+                cl.addSubcommand(c.getKey(), c.getValue().get());
+            }
+        }
+        cl.setOut(new PrintWriter(session.out, true));
+        cl.setErr(new PrintWriter(session.err, true));
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            session.err.println("esm: " + session.where + ex.getMessage());
+            if (root.verbose) {
+                ex.printStackTrace(session.err);
+            }
+            return exitCode(ex);
+        });
+        if (session.nested) {
+            // Inside a batch or shell: later flags win over the batch's (--uri on a line over the one of -f).
+            cl.setOverwrittenOptionsAllowed(true);
+            cl.setParameterExceptionHandler((ex, args) -> {
+                session.err.println("esm: " + session.where + ex.getMessage());
+                CommandLine sub = ex.getCommandLine();
+                session.err.println("     see 'help" + (sub.getCommandSpec() == root.spec ? "" : " "
+                        + sub.getCommandName()) + "'");
+                return 2;
+            });
+        }
+        return cl;
+    }
+
+    /** {@code esm} without a command: the prompt on a terminal, {@code -f} when given, else usage. */
+    @Override
+    public Integer call() throws IOException {
+        if (session.nested) {
+            throw new CommandLine.ParameterException(spec.commandLine(), file != null
+                    ? "-f cannot be used inside a batch or the shell" : "missing command");
+        }
+        if (file != null) {
+            return batch();
+        }
+        if (System.console() != null) {
+            return shell(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        }
+        session.err.println("esm: missing command (standard input and output are not both a terminal, so no "
+                + "prompt; 'esm shell' opens it anyway, 'esm -f -' runs the commands on standard input)");
+        spec.commandLine().usage(session.err);
+        return 2;
+    }
+
+    private int batch() throws IOException {
+        if (file.equals("-")) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            return Batch.runLines("stdin", in, session, keepGoing, lineRunner());
+        }
+        Path p = Path.of(file);
+        if (!Files.isReadable(p)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "cannot read " + file);
+        }
+        try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+            return Batch.runLines(file, in, session, keepGoing, lineRunner());
+        }
+    }
+
+    int shell(BufferedReader in) throws IOException {
+        return Batch.shell(in, session, lineRunner());
+    }
+
+    /** One command line for every line of a batch, with this command line's global options in front. */
+    private ToIntFunction<List<String>> lineRunner() {
+        session.nested = true;
+        CommandLine lines = commandLine(session);
+        List<String> globals = new ArrayList<>();
+        if (uri != null) {
+            globals.add("--uri=" + uri);
+        }
+        if (verbose) {
+            globals.add("--verbose");
+        }
+        if (quiet) {
+            globals.add("--quiet");
+        }
+        return words -> {
+            List<String> args = new ArrayList<>(globals);
+            args.addAll(words);
+            return lines.execute(args.toArray(String[]::new));
+        };
     }
 
     static int exitCode(Throwable e) {
@@ -90,7 +316,7 @@ public final class EsmCli {
             return 6;
         }
         if (e instanceof OperationCancelledException) {
-            return 130;
+            return Session.INTERRUPTED;
         }
         if (e instanceof EsmException) {
             return 4;
@@ -125,162 +351,276 @@ public final class EsmCli {
             }
         }
 
+        DomainSnapshots domain(String domain) {
+            Trace.mark("parsed");
+            root.session.manager(root.uri);
+            Trace.mark("connected");
+            DomainSnapshots d = root.session.domain(root.uri, domain);
+            Trace.mark("domain opened");
+            return d;
+        }
+
         <T> T withDomain(String domain, Function<DomainSnapshots, T> action) {
-            try (SnapshotManager esm = root.uri == null ? SnapshotManager.connect() : SnapshotManager.connect(root.uri)) {
-                return action.apply(esm.domain(domain));
-            }
+            return action.apply(domain(domain));
         }
     }
 
-    /** A changing command: runs, or prints its plan with --dry-run. */
+    /** A changing command: runs, or prints its plan with --dry-run; --json for both. */
     abstract static class Changing extends Sub {
         @Option(names = {"-n", "--dry-run"}, description = "print the plan; change nothing")
         boolean dryRun;
 
-        int runOrPlan(Command<?> command, Function<Object, String> done) {
+        @Option(names = "--json", description = "print the result (or the plan) as JSON")
+        boolean json;
+
+        /**
+         * Runs the command or prints its plan.
+         *
+         * @param d the domain
+         * @param command the command, options set
+         * @param human the line printed on success
+         * @param jsonFields the result's JSON fields after "operation" and "domain"
+         */
+        <R> int runOrPlan(DomainSnapshots d, Command<R> command, Function<R, String> human,
+                          Function<R, Map<String, String>> jsonFields) {
             if (dryRun) {
-                out().print(command.plan().render());
+                Plan plan = command.plan();
+                out().print(json ? Json.plan(plan) + "\n" : plan.render());
                 out().flush();
                 return 0;
             }
+            Set<String> before = null;
+            List<String> merges = null;
+            if (json && command instanceof MergeCommand<?>) {
+                before = d.chain().snapshots().stream().map(Snapshot::name).collect(Collectors.toSet());
+                merges = command.plan().steps().stream().filter(s -> s.kind() == StepKind.MERGE).map(Json::step)
+                        .toList();
+            }
+            Session session = root.session;
             ProgressBar bar = null;
-            if (command instanceof MergeCommand<?> m && System.console() != null && !root.quiet) {
-                bar = new ProgressBar(System.err);
+            if (command instanceof MergeCommand<?> m && !root.quiet && session.progressWanted()) {
+                bar = new ProgressBar(session.err);
                 m.progress(bar);
             }
+            R result;
+            boolean interrupted;
+            session.running(command);
             try {
-                Object result = command.execute();
-                say(done.apply(result));
-                return 0;
+                result = command.execute();
+            } catch (RuntimeException e) {
+                if (session.finished() && !(e instanceof OperationCancelledException)) {
+                    // A terminal's Ctrl-C reaches the whole process group: qemu-img dies of it before ESM's
+                    // cancel() stops it, and ESM sees a failed merge (cleaned up the same way). Say what happened.
+                    throw new OperationCancelledException("cancelled (Ctrl-C): " + e.getMessage(), e);
+                }
+                throw e;
             } finally {
+                interrupted = session.finished();
                 if (bar != null) {
                     bar.done();
                 }
             }
+            if (json) {
+                Map<String, String> o = new LinkedHashMap<>();
+                o.put("operation", Json.str(spec.name()));
+                o.put("domain", Json.str(d.name()));
+                o.putAll(jsonFields.apply(result));
+                if (before != null && result instanceof SnapshotChain after) {
+                    Set<String> left = after.snapshots().stream().map(Snapshot::name).collect(Collectors.toSet());
+                    o.put("removed", Json.strings(before.stream().filter(n -> !left.contains(n)).sorted().toList()));
+                    o.put("merged", Json.array(merges));
+                }
+                out().println(Json.object(o));
+            } else {
+                say(human.apply(result));
+            }
+            if (interrupted) {
+                session.err.println("esm: " + session.where + "interrupted; the command had completed");
+                return Session.INTERRUPTED;
+            }
+            return 0;
+        }
+
+        static Map<String, String> chainFields(SnapshotChain chain) {
+            Map<String, String> o = new LinkedHashMap<>();
+            o.put("current", chain.current().map(c -> Json.snapshot(c, chain)).orElse("null"));
+            o.put("snapshots", Json.strings(chain.snapshots().stream().map(Snapshot::name).toList()));
+            return o;
         }
     }
 
-    @CommandLine.Command(name = "setup", description = "Move the domain's images to <path>/disks, freeze them as the base, put the domain on fresh overlays (shut-off domain).")
+    @CommandLine.Command(name = "setup", mixinStandardHelpOptions = true,
+            header = "Set a shut-off domain up for snapshots in <path>/disks.",
+            description = "Moves the domain's images to <path>/disks, freezes them as the base and puts the domain "
+                    + "on fresh overlays, so that 'revert DOMAIN base' and 'refresh' work from the first minute. "
+                    + "Refused once the domain has snapshots.")
     static final class Setup extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain (shut off)")
         String domain;
-        @Parameters(index = "1", paramLabel = "<path>")
+        @Parameters(index = "1", paramLabel = "<path>", description = "a folder on the domain's host; 'disks' is "
+                + "created in it")
         String path;
 
         @Override
         public Integer call() {
-            String dir = java.nio.file.Path.of(path).toAbsolutePath().normalize().toString();
-            return withDomain(domain, d -> runOrPlan(d.setup(dir), r -> "set up '" + domain + "' in " + dir + "/disks"));
+            String dir = Path.of(path).toAbsolutePath().normalize().toString();
+            DomainSnapshots d = domain(domain);
+            return runOrPlan(d, d.setup(dir), r -> "set up '" + domain + "' in " + dir + "/disks", r -> {
+                Map<String, String> o = new LinkedHashMap<>();
+                o.put("folder", Json.str(dir + "/disks"));
+                o.putAll(chainFields(r));
+                return o;
+            });
         }
     }
 
-    @CommandLine.Command(name = "create", description = "Take snapshot <name> of all eligible disks at once (offline or live).")
+    @CommandLine.Command(name = "create", mixinStandardHelpOptions = true,
+            header = "Take a snapshot of all eligible disks at once.",
+            description = "Takes snapshot <name> of every eligible disk at once, shut off or running; it becomes the"
+                    + " current snapshot.")
     static final class Create extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
-        @Parameters(index = "1", paramLabel = "<name>")
+        @Parameters(index = "1", paramLabel = "<name>", description = "the new snapshot's name (letters, digits, "
+                + "'.', '_', '-'; not 'base')")
         String name;
-        @Option(names = {"-d", "--description"}, description = "a description kept with the snapshot")
+        @Option(names = {"-d", "--description"}, paramLabel = "TEXT", description = "a description kept with the "
+                + "snapshot")
         String description;
-        @Option(names = "--quiesce", description = "freeze guest file systems through the guest agent")
+        @Option(names = "--quiesce", description = "freeze guest file systems through the guest agent (running "
+                + "domain with qemu-guest-agent)")
         boolean quiesce;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> {
-                var c = d.snapshot(name);
-                if (description != null) {
-                    c.description(description);
-                }
-                if (quiesce) {
-                    c.quiesce();
-                }
-                return runOrPlan(c, r -> "created snapshot '" + name + "' of '" + domain + "'");
+            DomainSnapshots d = domain(domain);
+            var c = d.snapshot(name);
+            if (description != null) {
+                c.description(description);
+            }
+            if (quiesce) {
+                c.quiesce();
+            }
+            return runOrPlan(d, c, r -> "created snapshot '" + name + "' of '" + domain + "'", r -> {
+                Map<String, String> o = new LinkedHashMap<>();
+                o.put("created", Json.snapshot(r, true));
+                o.put("current", Json.str(r.name()));
+                return o;
             });
         }
     }
 
     /** Revert and refresh: they share --force and --start. */
     abstract static class Reverting extends Changing {
-        @Option(names = {"-f", "--force"}, description = "power a running domain off first")
+        @Option(names = {"-f", "--force"}, description = "power a running domain off first (its unsaved state is "
+                + "lost)")
         boolean force;
         @Option(names = "--start", description = "start the domain afterwards")
         boolean start;
 
-        int run(RevertCommand c, String done) {
+        int run(DomainSnapshots d, RevertCommand c, String done) {
             if (force) {
                 c.stopIfRunning();
             }
             if (start) {
                 c.start();
             }
-            return runOrPlan(c, r -> done + " '" + ((Snapshot) r).name() + "'");
+            return runOrPlan(d, c, r -> done + " '" + r.name() + "'", r -> {
+                Map<String, String> o = new LinkedHashMap<>();
+                o.put("current", Json.snapshot(r, true));
+                o.put("started", Boolean.toString(start));
+                return o;
+            });
         }
     }
 
-    @CommandLine.Command(name = "revert", description = "Put the domain on fresh overlays on snapshot <name> (or base); changes since are discarded.")
+    @CommandLine.Command(name = "revert", mixinStandardHelpOptions = true,
+            header = "Go back to a snapshot (or the base); changes since are discarded.",
+            description = "Puts the domain's disks on fresh empty overlays on top of snapshot <name> (or the base). "
+                    + "The snapshot itself is not touched, so reverting to it again gives the same content.")
     static final class Revert extends Reverting {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
-        @Parameters(index = "1", paramLabel = "<name|base>")
+        @Parameters(index = "1", paramLabel = "<name|base>", description = "the snapshot to go back to, or 'base'")
         String name;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> run(d.revert(name), "reverted '" + domain + "' to"));
+            DomainSnapshots d = domain(domain);
+            return run(d, d.revert(name), "reverted '" + domain + "' to");
         }
     }
 
-    @CommandLine.Command(name = "refresh", description = "Discard every change since the last create, revert or refresh.")
+    @CommandLine.Command(name = "refresh", mixinStandardHelpOptions = true,
+            header = "Discard every change since the last create, revert or refresh.",
+            description = "Reverts to the current snapshot (or the base).")
     static final class Refresh extends Reverting {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> run(d.refresh(), "refreshed '" + domain + "' to"));
+            DomainSnapshots d = domain(domain);
+            return run(d, d.refresh(), "refreshed '" + domain + "' to");
         }
     }
 
-    @CommandLine.Command(name = "delete", description = "Remove snapshot <name>; what others need is merged.")
+    @CommandLine.Command(name = "delete", mixinStandardHelpOptions = true,
+            header = "Delete a snapshot; what others need is merged.",
+            description = {"Removes snapshot <name>; every other snapshot and the current state keep exactly their "
+                    + "contents. Data others still need is merged (live block commit when the domain runs on those "
+                    + "images, else qemu-img commit). Deleting the current snapshot makes its parent current.",
+                    "Ctrl-C during a merge cancels it (exit 130) and leaves every surviving snapshot readable."})
     static final class Delete extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
-        @Parameters(index = "1", paramLabel = "<name>")
+        @Parameters(index = "1", paramLabel = "<name>", description = "the snapshot to delete (not 'base')")
         String name;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> runOrPlan(d.delete(name), r -> "deleted snapshot '" + name + "' of '"
-                    + domain + "'"));
+            DomainSnapshots d = domain(domain);
+            return runOrPlan(d, d.delete(name), r -> "deleted snapshot '" + name + "' of '" + domain + "'",
+                    Changing::chainFields);
         }
     }
 
-    @CommandLine.Command(name = "commit", description = "Remove every snapshot after <base> up to and including <top> in one merge job; <base> and the current state keep their contents.")
+    @CommandLine.Command(name = "commit", mixinStandardHelpOptions = true,
+            header = "Merge away every snapshot after <base> up to <top>.",
+            description = {"Removes every snapshot after <base> up to and including <top>, in one merge job per "
+                    + "disk; <base> and the current state keep their contents. Refused where the merge would write "
+                    + "into an image another branch stands on.",
+                    "Ctrl-C during a merge cancels it (exit 130) and leaves every surviving snapshot readable."})
     static final class Commit extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
-        @Parameters(index = "1", paramLabel = "<base>")
+        @Parameters(index = "1", paramLabel = "<base>", description = "the snapshot (or 'base') that is kept and "
+                + "receives the data")
         String base;
-        @Parameters(index = "2", paramLabel = "<top>")
+        @Parameters(index = "2", paramLabel = "<top>", description = "a descendant of <base>; removed with "
+                + "everything between")
         String top;
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> runOrPlan(d.commit(base, top), r -> "committed '" + base + "'..'" + top
-                    + "' of '" + domain + "'"));
+            DomainSnapshots d = domain(domain);
+            return runOrPlan(d, d.commit(base, top), r -> "committed '" + base + "'..'" + top + "' of '" + domain
+                    + "'", Changing::chainFields);
         }
     }
 
     /** A read command with --json. */
     abstract static class Reading extends Sub {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
         @Option(names = "--json", description = "print JSON")
         boolean json;
     }
 
-    @CommandLine.Command(name = "list", description = "List the snapshots, oldest first; * marks the current one.")
+    @CommandLine.Command(name = "list", mixinStandardHelpOptions = true,
+            header = "List the snapshots, oldest first.",
+            description = "One snapshot a line with its parent, time, state and description; * marks the current "
+                    + "one.")
     static final class ListCmd extends Reading {
         @Override
         public Integer call() {
@@ -303,13 +643,15 @@ public final class EsmCli {
         }
     }
 
-    @CommandLine.Command(name = "tree", description = "Show the snapshot tree; * marks the current one.")
+    @CommandLine.Command(name = "tree", mixinStandardHelpOptions = true,
+            header = "Show the snapshot tree.",
+            description = "Children are indented below their parent; * marks the current snapshot.")
     static final class Tree extends Reading {
         @Override
         public Integer call() {
             SnapshotChain chain = withDomain(domain, DomainSnapshots::chain);
             if (json) {
-                java.util.List<String> items = new java.util.ArrayList<>();
+                List<String> items = new ArrayList<>();
                 chain.base().ifPresent(b -> items.add(Json.snapshot(b, chain)));
                 chain.snapshots().forEach(s -> items.add(Json.snapshot(s, chain)));
                 out().println(Json.array(items));
@@ -321,7 +663,9 @@ public final class EsmCli {
         }
     }
 
-    @CommandLine.Command(name = "current", description = "Print the current snapshot's name (base when on the base).")
+    @CommandLine.Command(name = "current", mixinStandardHelpOptions = true,
+            header = "Print the current snapshot's name.",
+            description = "Prints 'base' when the domain runs on the base; exit 3 before anything froze the base.")
     static final class Current extends Reading {
         @Override
         public Integer call() {
@@ -333,11 +677,14 @@ public final class EsmCli {
         }
     }
 
-    @CommandLine.Command(name = "verify", description = "Check the domain, its snapshots, libvirt's metadata and every image chain against each other; exit 7 when something is wrong.")
+    @CommandLine.Command(name = "verify", mixinStandardHelpOptions = true,
+            header = "Check snapshots, metadata and image chains (exit 7 on problems).",
+            description = "Checks the domain, its snapshots, libvirt's metadata and every image chain against each "
+                    + "other, changing nothing. --json prints the problems as an array of strings.")
     static final class Verify extends Reading {
         @Override
         public Integer call() {
-            java.util.List<String> problems = withDomain(domain, DomainSnapshots::verify);
+            List<String> problems = withDomain(domain, DomainSnapshots::verify);
             if (json) {
                 out().println(Json.array(problems.stream().map(Json::str).toList()));
             } else if (problems.isEmpty()) {
@@ -349,23 +696,36 @@ public final class EsmCli {
         }
     }
 
-    @CommandLine.Command(name = "recover", description = "Finish or undo an operation a stopped process left unfinished.")
+    @CommandLine.Command(name = "recover", mixinStandardHelpOptions = true,
+            header = "Finish or undo an operation a stopped process left.",
+            description = "ESM journals every changing operation; one a killed process left is undone when only "
+                    + "files had been made, else completed. Opening a domain does this too; this command says so.")
     static final class Recover extends Sub {
-        @Parameters(index = "0", paramLabel = "<domain>")
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
         String domain;
+        @Option(names = "--json", description = "print {\"domain\", \"recovered\"} as JSON")
+        boolean json;
 
         @Override
         public Integer call() {
             boolean any = withDomain(domain, DomainSnapshots::recover);
+            if (json) {
+                out().println("{\"operation\":\"recover\",\"domain\":" + Json.str(domain) + ",\"recovered\":" + any
+                        + "}");
+                return 0;
+            }
             say(any ? "recovered an unfinished operation on '" + domain + "'" : "'" + domain + "' has no unfinished"
                     + " operation (one found when the domain was opened is recovered then)");
             return 0;
         }
     }
 
-    @CommandLine.Command(name = "info", description = "Show a snapshot (or base): parent, time, state, description, images and their sizes.")
+    @CommandLine.Command(name = "info", mixinStandardHelpOptions = true,
+            header = "Show one snapshot (or the base) with its images' sizes.",
+            description = "Parent, time, state, description, and each image with its format, virtual size and size "
+                    + "on disk.")
     static final class Info extends Reading {
-        @Parameters(index = "1", paramLabel = "<name|base>")
+        @Parameters(index = "1", paramLabel = "<name|base>", description = "a snapshot name, or 'base'")
         String name;
 
         @Override
@@ -393,6 +753,43 @@ public final class EsmCli {
                 }
                 return 0;
             });
+        }
+    }
+
+    @CommandLine.Command(name = "shell", mixinStandardHelpOptions = true,
+            header = "Interactive prompt: one command a line, on one connection.",
+            description = {"Reads commands at an 'esm> ' prompt, with the command line's syntax: words split at "
+                    + "blanks, '...' and \"...\" quote, \\ escapes, # starts a comment. A failing command prints "
+                    + "its error and the prompt comes back. 'help' lists the commands; 'exit', 'quit' or end of "
+                    + "input (Ctrl-D) leave.",
+                    "The connection is opened at the first command and kept, so every later command runs at "
+                            + "in-process speed. 'esm' without a command on a terminal opens the prompt too."})
+    static final class Shell extends Sub {
+        @Override
+        public Integer call() throws IOException {
+            if (root.session.nested) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "already in a batch or shell");
+            }
+            return root.shell(new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+        }
+    }
+
+    @CommandLine.Command(name = "completion", mixinStandardHelpOptions = true,
+            header = "Print the bash/zsh completion script.",
+            description = {"Prints picocli's completion script for esm's commands and options.",
+                    "bash: source <(esm completion)   (or save it in /etc/bash_completion.d/esm)",
+                    "zsh:  autoload -U +X compinit && compinit; autoload -U +X bashcompinit && bashcompinit; "
+                            + "source <(esm completion)"})
+    static final class Completion implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(picocli.AutoComplete.bash("esm", spec.root().commandLine()));
+            out.flush();
+            return 0;
         }
     }
 }

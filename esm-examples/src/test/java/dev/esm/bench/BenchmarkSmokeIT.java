@@ -17,10 +17,11 @@ class BenchmarkSmokeIT {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         var results = Benchmark.run(System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system"), true, json,
                 new PrintStream(buf, true, StandardCharsets.UTF_8));
-        for (String section : new String[] {"ops", "merge", "chain", "model"}) {
+        for (String section : new String[] {"ops", "cli", "merge", "chain", "model"}) {
             assertTrue(results.stream().anyMatch(r -> r.section().equals(section)), section + ": " + buf);
         }
-        for (String variant : new String[] {"esm", "libvirt-raw", "virsh", "internal", "qemu-img", "pure"}) {
+        for (String variant : new String[] {"esm", "libvirt-raw", "virsh", "internal", "qemu-img", "pure",
+                "esm-oneshot", "esm-batch"}) {
             assertTrue(results.stream().anyMatch(r -> r.variant().equals(variant)), variant);
         }
         assertTrue(Files.readString(json).contains("\"medianMs\""));

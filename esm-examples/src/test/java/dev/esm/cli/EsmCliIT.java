@@ -8,6 +8,8 @@ import dev.esm.examples.ThrowawayDomain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,5 +94,71 @@ class EsmCliIT {
         assertEquals(2, esm("frobnicate"));
         assertEquals(0, esm("--version"));
         assertTrue(out.startsWith("esm "), out);
+    }
+
+    @Test
+    void aBatchRunsOneCommandALineOnOneConnectionAndStopsAtTheFirstFailure() throws Exception {
+        String d = lab.name();
+        Path script = lab.folder().resolve("script.esm");
+        Files.writeString(script, "# set up and take two snapshots\n"
+                + "setup " + d + " '" + lab.folder() + "/snaps'\n"
+                + "\n"
+                + "create " + d + " s1 -d \"before the upgrade\"\n"
+                + "esm create " + d + " s2\n"
+                + "revert " + d + " nope\n"
+                + "create " + d + " s3\n");
+        assertEquals(3, esm("-f", script.toString()), "the failing line's exit code");
+        assertTrue(err.startsWith("esm: " + script + ":6: "), err);
+        assertEquals(0, esm("tree", d), err);
+        assertEquals("base\n+- s1\n   +- s2 *\n", out, "nothing after the failure ran");
+        assertEquals(0, esm("info", d, "s1"), err);
+        assertTrue(out.contains("description: before the upgrade"), out);
+
+        Files.writeString(script, "revert " + d + " nope\ncreate " + d + " s3\ntree " + d + "\n");
+        assertEquals(3, esm("-f", script.toString(), "--keep-going"), "the first failure's exit code");
+        assertTrue(out.endsWith("   +- s3 *\n"), out);
+    }
+
+    @Test
+    void aSessionReusesOneConnectionPerUri() {
+        try (Session s = new Session(System.out, System.err, false)) {
+            assertTrue(s.manager(URI) == s.manager(URI));
+        }
+    }
+
+    @Test
+    void changingCommandsPrintWhatTheyDidAsJson() {
+        String d = lab.name();
+        assertEquals(0, esm("setup", d, lab.folder() + "/snaps", "--json"), err);
+        assertTrue(out.startsWith("{\"operation\":\"setup\",\"domain\":\"" + d + "\",\"folder\":"), out);
+        assertTrue(out.contains("\"current\":{\"name\":\"base\""), out);
+        assertEquals(0, esm("create", d, "s1", "--json"), err);
+        assertTrue(out.contains("\"created\":{\"name\":\"s1\"") && out.contains("\"current\":\"s1\""), out);
+        assertEquals(0, esm("create", d, "s2", "--json"), err);
+        assertEquals(0, esm("delete", d, "s1", "--json"), err);
+        assertTrue(out.contains("\"removed\":[\"s1\"]"), out);
+        assertTrue(out.contains("\"merged\":[{\"kind\":\"MERGE\""), "s2 stood on s1 alone: " + out);
+        assertTrue(out.contains("\"snapshots\":[\"s2\"]") && out.contains("\"current\":{\"name\":\"s2\""), out);
+        assertEquals(0, esm("revert", d, "base", "--json"), err);
+        assertTrue(out.startsWith("{\"operation\":\"revert\"") && out.contains("\"current\":{\"name\":\"base\""),
+                out);
+        assertEquals(0, esm("recover", d, "--json"), err);
+        assertEquals("{\"operation\":\"recover\",\"domain\":\"" + d + "\",\"recovered\":false}\n", out);
+    }
+
+    @Test
+    void dryRunPlansAsJsonNameEachStepsKindPathsAndMergeBytes() {
+        String d = lab.name();
+        assertEquals(0, esm("setup", d, lab.folder() + "/snaps"), err);
+        assertEquals(0, esm("create", d, "s1"), err);
+        assertEquals(0, esm("create", d, "s2"), err);
+        assertEquals(0, esm("delete", d, "s1", "--dry-run", "--json"), err);
+        assertTrue(out.startsWith("{\"operation\":\"delete\",\"domain\":\"" + d + "\",\"dryRun\":true,\"steps\":["),
+                out);
+        assertTrue(out.contains("{\"kind\":\"MERGE\""), out);
+        assertTrue(out.matches("(?s).*\"disk\":\"vd[ab]\",\"top\":\"/[^\"]+\",\"base\":\"/[^\"]+\",\"live\":false,"
+                + "\"pivot\":false,\"bytes\":[0-9]+.*"), "the images are local, so the bytes are known: " + out);
+        assertEquals(0, esm("tree", d), err);
+        assertEquals("base\n+- s1\n   +- s2 *\n", out, "a dry run changes nothing");
     }
 }

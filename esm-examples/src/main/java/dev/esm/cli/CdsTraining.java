@@ -1,0 +1,50 @@
+package dev.esm.cli;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.Enumeration;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+
+/**
+ * The training run for {@code esm}'s class-data-sharing archive, made at package time by
+ * {@code scripts/cds-archive.sh}: it loads the classes a command needs without needing libvirt, so that the build
+ * works on any machine. It builds picocli's whole model and every help text, runs a command against a libvirt
+ * socket that does not exist (JNA, libvirt-java and ESM's provider load and fail), reads and writes XML the way
+ * ESM's core does, and loads every class of ESM, picocli, libvirt-java, JNA and SLF4J in the jar (without running
+ * their static initialisers).
+ */
+final class CdsTraining {
+    private CdsTraining() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PrintStream none = new PrintStream(OutputStream.nullOutputStream());
+        EsmCli.run(new String[] {"--help"}, none, none);
+        for (String c : EsmCli.COMMANDS.keySet()) {
+            EsmCli.run(new String[] {c, "--help"}, none, none);
+        }
+        EsmCli.run(new String[] {"--uri=qemu+unix:///system?socket=/nonexistent/esm-cds-training", "tree", "x"}, none,
+                none);
+        dev.esm.core.xml.Xml.write(dev.esm.core.xml.Xml.parse(
+                "<domain type='kvm'><name>x</name><devices><disk type='file' device='disk'><driver name='qemu' "
+                        + "type='qcow2'/><source file='/x.qcow2'/><target dev='vda'/></disk></devices></domain>"));
+        ClassLoader loader = CdsTraining.class.getClassLoader();
+        URI jar = CdsTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI();
+        try (JarFile f = new JarFile(new java.io.File(jar))) {
+            for (Enumeration<JarEntry> e = f.entries(); e.hasMoreElements(); ) {
+                String n = e.nextElement().getName();
+                if (n.endsWith(".class") && !n.contains("module-info") && !n.startsWith("META-INF/")
+                        && (n.startsWith("dev/esm/") || n.startsWith("picocli/") || n.startsWith("org/libvirt/")
+                        || n.startsWith("com/sun/jna/") || n.startsWith("org/slf4j/"))) {
+                    try {
+                        Class.forName(n.substring(0, n.length() - 6).replace('/', '.'), false, loader);
+                    } catch (Throwable ignored) {
+                        // A class that cannot load here (an optional dependency missing) is left out of the archive.
+                    }
+                }
+            }
+        }
+    }
+}
