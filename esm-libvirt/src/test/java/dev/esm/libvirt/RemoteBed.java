@@ -156,8 +156,9 @@ public final class RemoteBed implements Bed {
         for (DiskSpec d : disks) {
             String image = dir + "/" + d.fileName();
             int n = args.size();
-            script.append("; qemu-img create -q -f \"$").append(n + 1).append("\" \"$").append(n + 2)
-                    .append("\" \"$").append(n + 3).append('"');
+            // ${N}, not $N: sh reads $10 as $1 followed by 0.
+            script.append("; qemu-img create -q -f \"${").append(n + 1).append("}\" \"${").append(n + 2)
+                    .append("}\" \"${").append(n + 3).append("}\"");
             args.addAll(List.of(d.format().id(), image, Long.toString(d.size())));
             xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
                     .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image)))
