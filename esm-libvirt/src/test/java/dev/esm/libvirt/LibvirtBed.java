@@ -147,11 +147,14 @@ public final class LibvirtBed implements Bed {
 
     @Override
     public void writeMemory(String domain, int pattern) {
-        host.humanMonitorCommand(domain, "o /b 0x70 0x40");
-        host.humanMonitorCommand(domain, String.format("o /b 0x71 0x%02x", pattern));
+        // Until the guest runs its loop, the BIOS uses the CMOS index port too: the byte is set again each round.
         // The guest copies it on its next timer tick: wait for that (bounded), as a user would watch for it.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!memoryReads(domain, pattern)) {
+        for (int round = 0; !memoryReads(domain, pattern); round++) {
+            if (round % 10 == 0 && host.humanMonitorCommand(domain, "xp /2xb 0x7c00").contains("0xfb 0xb8")) {
+                host.humanMonitorCommand(domain, "o /b 0x70 0x40");
+                host.humanMonitorCommand(domain, String.format("o /b 0x71 0x%02x", pattern));
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the guest of " + domain + " did not copy pattern " + pattern
                         + " into its RAM: " + host.humanMonitorCommand(domain, "xp /16xb " + RAM_FROM));
@@ -169,13 +172,15 @@ public final class LibvirtBed implements Bed {
     public boolean memoryReads(String domain, int pattern) {
         String want = String.format("0x%02x", pattern);
         for (long at : new long[] {RAM_FROM, RAM_LAST}) {
-            String out = host.humanMonitorCommand(domain, "xp /16xb " + at);
-            String[] parts = out.trim().split(":", 2);
-            if (parts.length < 2) {
-                return false;
+            // e.g. "0000000000010000: 0x41 0x41 ... (8 a line)"
+            List<String> bytes = new ArrayList<>();
+            for (String line : host.humanMonitorCommand(domain, "xp /16xb " + at).split("\n")) {
+                String[] parts = line.trim().split(":", 2);
+                if (parts.length == 2 && !parts[1].isBlank()) {
+                    bytes.addAll(List.of(parts[1].trim().split("\\s+")));
+                }
             }
-            String[] bytes = parts[1].trim().split("\\s+");
-            if (bytes.length != 16 || !java.util.Arrays.stream(bytes).allMatch(want::equals)) {
+            if (bytes.size() != 16 || !bytes.stream().allMatch(want::equals)) {
                 return false;
             }
         }
