@@ -78,7 +78,39 @@ public final class FakeHost implements Host {
     @Override
     public synchronized String domainXml(String domain, boolean live) {
         Dom d = dom(domain);
-        return live && d.running ? d.live : d.persistent;
+        return live && d.running ? withChains(d.live) : d.persistent;
+    }
+
+    /** @return a live definition with each disk's {@code <backingStore>} chain, as libvirt reports it */
+    private String withChains(String xml) {
+        org.w3c.dom.Document doc = Xml.parse(xml);
+        for (Element disk : Xml.path(doc.getDocumentElement(), "devices", "disk")) {
+            Optional<String> source = Xml.child(disk, "source").flatMap(e -> Xml.attr(e, "file"));
+            Optional<ImageFormat> format = Xml.child(disk, "driver").flatMap(e -> Xml.attr(e, "type"))
+                    .flatMap(ImageFormat::fromId);
+            if (source.isEmpty() || format.isEmpty() || !storage.exists(source.get())) {
+                continue;
+            }
+            Xml.removeChildren(disk, "backingStore");
+            Element cur = disk;
+            var info = storage.info(source.get(), format.get());
+            while (info.backing().isPresent()) {
+                String path = info.backing().get();
+                ImageFormat f = info.backingFormat().orElse(ImageFormat.QCOW2);
+                Element bs = doc.createElement("backingStore");
+                bs.setAttribute("type", "file");
+                Element fe = doc.createElement("format");
+                fe.setAttribute("type", f.id());
+                bs.appendChild(fe);
+                Element se = doc.createElement("source");
+                se.setAttribute("file", path);
+                bs.appendChild(se);
+                cur.appendChild(bs);
+                cur = bs;
+                info = storage.info(path, f);
+            }
+        }
+        return Xml.write(doc);
     }
 
     @Override
