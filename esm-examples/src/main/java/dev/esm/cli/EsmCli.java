@@ -184,6 +184,8 @@ public final class EsmCli {
         String description;
         @Option(names = "--quiesce", description = "freeze guest file systems through the guest agent")
         boolean quiesce;
+        @Option(names = "--memory", description = "also save RAM and device state (running or paused domain)")
+        boolean memory;
 
         @Override
         public Integer call() {
@@ -194,6 +196,9 @@ public final class EsmCli {
                 }
                 if (quiesce) {
                     c.quiesce();
+                }
+                if (memory) {
+                    c.memory();
                 }
                 return runOrPlan(c, r -> "created snapshot '" + name + "' of '" + domain + "'");
             });
@@ -206,6 +211,10 @@ public final class EsmCli {
         boolean force;
         @Option(names = "--start", description = "start the domain afterwards")
         boolean start;
+        @Option(names = "--running", description = "a memory snapshot: resume its running state")
+        boolean running;
+        @Option(names = "--paused", description = "a memory snapshot: restore its state, paused")
+        boolean paused;
 
         int run(RevertCommand c, String done) {
             if (force) {
@@ -213,6 +222,12 @@ public final class EsmCli {
             }
             if (start) {
                 c.start();
+            }
+            if (running) {
+                c.running();
+            }
+            if (paused) {
+                c.paused();
             }
             return runOrPlan(c, r -> done + " '" + ((Snapshot) r).name() + "'");
         }
@@ -377,7 +392,8 @@ public final class EsmCli {
                     String s = Json.snapshot(info.snapshot(), chain);
                     out().println(s.substring(0, s.length() - 1) + ",\"imageInfo\":"
                             + Json.array(info.images().stream().map(Json::info).toList()) + ",\"actualSize\":"
-                            + info.actualSize() + "}");
+                            + info.actualSize() + (info.memorySize().isPresent() ? ",\"memorySize\":"
+                            + info.memorySize().getAsLong() : "") + "}");
                     return 0;
                 }
                 Snapshot s = info.snapshot();
@@ -387,6 +403,8 @@ public final class EsmCli {
                 out().println("created:     " + s.creationTime());
                 out().println("state:       " + s.state().libvirtName());
                 out().println("description: " + s.description());
+                s.memoryFile().ifPresent(m -> out().println("memory:      " + m + (info.memorySize().isPresent()
+                        ? " (" + info.memorySize().getAsLong() + " bytes)" : " (missing)")));
                 for (ImageInfo i : info.images()) {
                     out().printf("image:       %s (%s, %d bytes virtual, %d bytes on disk)%n", i.path(),
                             i.format().id(), i.virtualSize(), i.actualSize());
