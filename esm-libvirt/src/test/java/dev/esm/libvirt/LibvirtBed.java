@@ -189,12 +189,25 @@ public final class LibvirtBed implements Bed {
 
     @Override
     public void resume(String domain) {
+        withDomain(domain, "resuming", Domain::resume);
+    }
+
+    @Override
+    public void pause(String domain) {
+        withDomain(domain, "pausing", Domain::suspend);
+    }
+
+    private interface DomainAction {
+        void apply(Domain d) throws LibvirtException;
+    }
+
+    private void withDomain(String domain, String doing, DomainAction action) {
         Domain d = null;
         try {
             d = conn.domainLookupByName(domain);
-            d.resume();
+            action.apply(d);
         } catch (LibvirtException e) {
-            throw new IllegalStateException("resuming " + domain + ": " + e, e);
+            throw new IllegalStateException(doing + " " + domain + ": " + e, e);
         } finally {
             if (d != null) {
                 try {

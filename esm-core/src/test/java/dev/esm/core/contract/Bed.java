@@ -82,6 +82,9 @@ public interface Bed extends AutoCloseable {
     /** Lets a paused domain run. */
     void resume(String domain);
 
+    /** Pauses a running domain. */
+    void pause(String domain);
+
     void start(String domain);
 
     void stop(String domain);

@@ -116,6 +116,11 @@ public final class FakeBed implements Bed {
     }
 
     @Override
+    public void pause(String domain) {
+        host.pause(domain);
+    }
+
+    @Override
     public void start(String domain) {
         host.startDomain(domain);
     }

@@ -192,6 +192,35 @@ public abstract class MemoryContract {
     }
 
     @Test
+    void aPausedDomainsMemorySnapshotTakesEveryEligibleDiskAndLeavesTheCdromAlone() {
+        dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"),
+                DiskSpec.cdrom("hdc", "install.iso")));
+        d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        bed.start(dom);
+        bed.writeMemory(dom, A);
+        bed.write(dom, "vda", A);
+        bed.write(dom, "vdb", B);
+        bed.pause(dom);
+        Snapshot m = d.snapshot("m1").memory().create();
+        expected.put("m1", Map.of("vda", A, "vdb", B));
+        check(dom);
+        assertEquals(SnapshotState.PAUSED, m.state());
+        assertEquals(DomainState.PAUSED, d.state(), "a paused domain stays paused");
+        assertEquals(List.of("vda", "vdb"), m.images().stream().map(DiskImage::target).toList());
+        bed.resume(dom);
+        bed.writeMemory(dom, C);
+        bed.write(dom, "vda", C);
+        bed.write(dom, "vdb", D);
+        d.revert("m1").running().execute();
+        assertEquals(DomainState.RUNNING, d.state());
+        assertMemory(A);
+        assertReads(dom, "vda", A);
+        assertReads(dom, "vdb", B);
+        check(dom);
+    }
+
+    @Test
     void aMemorySnapshotOfAShutOffDomainIsRefusedAndChangesNothing() {
         dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
         d = bed.manager().domain(dom);

@@ -160,6 +160,15 @@ public final class FakeHost implements Host {
         return d.ram;
     }
 
+    /** Pauses a running domain. */
+    public synchronized void pause(String domain) {
+        Dom d = dom(domain);
+        if (!d.running || d.paused) {
+            throw invalid("domain is not running");
+        }
+        d.paused = true;
+    }
+
     /** Lets a paused domain run. */
     public synchronized void resume(String domain) {
         Dom d = dom(domain);
