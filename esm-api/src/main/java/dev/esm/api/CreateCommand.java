@@ -24,6 +24,18 @@ public interface CreateCommand extends Command<Snapshot> {
     CreateCommand quiesce();
 
     /**
+     * Also saves the domain's memory and device state, at the same instant as its disks (a <em>memory
+     * snapshot</em>; see {@link RevertCommand#running()}). The guest is paused while its memory is written to a
+     * file beside the frozen images ({@code <snapshot>.<UTC time>.memory}, owner-only; about the size of the
+     * guest's RAM in use), then resumes. Needs a running or paused domain: on a shut-off domain the command
+     * fails with {@link dev.esm.api.errors.DomainStateException} and changes nothing. Cannot be combined with
+     * {@link #quiesce()}.
+     *
+     * @return this command
+     */
+    CreateCommand memory();
+
+    /**
      * Takes the snapshot (the verb; same as {@link #execute()}).
      *
      * @return the new snapshot, now the current one

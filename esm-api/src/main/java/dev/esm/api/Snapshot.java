@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param state the domain's state when it was taken
  * @param images the frozen image of each disk, in the domain's disk order
  * @param isBase whether this is the base pseudo-snapshot
+ * @param memoryFile for a memory snapshot ({@link CreateCommand#memory()}): the file on the domain's host that
+ *                   holds its RAM and device state; empty for a disk-only snapshot and the base
  */
 public record Snapshot(String name, Optional<String> parent, Instant creationTime, String description,
-                       SnapshotState state, List<DiskImage> images, boolean isBase) {
+                       SnapshotState state, List<DiskImage> images, boolean isBase, Optional<String> memoryFile) {
     public Snapshot {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(parent, "parent");
@@ -27,6 +29,21 @@ public record Snapshot(String name, Optional<String> parent, Instant creationTim
         description = description == null ? "" : description;
         Objects.requireNonNull(state, "state");
         images = List.copyOf(images);
+        Objects.requireNonNull(memoryFile, "memoryFile");
+    }
+
+    /** A snapshot without memory state (disk-only, or the base). */
+    public Snapshot(String name, Optional<String> parent, Instant creationTime, String description,
+                    SnapshotState state, List<DiskImage> images, boolean isBase) {
+        this(name, parent, creationTime, description, state, images, isBase, Optional.empty());
+    }
+
+    /**
+     * @return whether the snapshot holds the domain's memory and device state too, so that it can be reverted
+     *         to a running or paused domain ({@link RevertCommand#running()})
+     */
+    public boolean hasMemory() {
+        return memoryFile.isPresent();
     }
 
     /**

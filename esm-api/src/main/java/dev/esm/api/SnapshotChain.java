@@ -63,8 +63,8 @@ public interface SnapshotChain {
     }
 
     /**
-     * Renders the tree as text, one snapshot a line, children indented below their parent, the current one
-     * marked with {@code *}.
+     * Renders the tree as text, one snapshot a line, children indented below their parent, snapshots with memory
+     * state marked {@code [memory]}, the current one marked with {@code *}.
      *
      * @return the rendered tree, ending with a line break
      */

@@ -27,5 +27,10 @@ public enum StepKind {
     /** Remove a file nothing references any more. */
     REMOVE_FILE,
     /** Start the domain. */
-    START_DOMAIN
+    START_DOMAIN,
+    /**
+     * Start the domain from a memory snapshot's memory file (libvirt restore), on fresh overlays, running or
+     * paused; the memory file is only read.
+     */
+    RESTORE_MEMORY
 }

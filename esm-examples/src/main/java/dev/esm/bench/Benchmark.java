@@ -100,6 +100,9 @@ public final class Benchmark {
         if (b.want("model")) {
             b.pureModel();
         }
+        if (b.want("memory")) {
+            b.memory();
+        }
         Files.createDirectories(json.toAbsolutePath().getParent());
         Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
         out.println("written " + json);
@@ -458,6 +461,70 @@ public final class Benchmark {
             deletesAndCommit(vm, disks, "live");
         }
         internal(disks, true);
+    }
+
+    // ---------------------------------------------------------------- memory snapshots
+
+    /**
+     * Memory snapshots of a running 64 MiB domain (1 disk): ESM's create and revert to running/paused, next to
+     * internal snapshots with memory, and the floor under a revert: libvirt's destroy and a plain
+     * {@code virsh restore} of a saved file.
+     */
+    private void memory() throws Exception {
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-mem", 1, 64L << 20)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            lab.start();
+            List<Double> create = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                int n = i;
+                create.add(time(() -> vm.snapshot("m" + n).memory().create()));
+            }
+            add("memory", "create", "esm", 1, "live", runs, create, "64 MiB guest; memory file + disks");
+            List<Double> running = new ArrayList<>();
+            List<Double> paused = new ArrayList<>();
+            for (int i = 0; i < runs; i++) {
+                running.add(time(() -> vm.revert("m0").running().execute()));
+                paused.add(time(() -> vm.revert("m0").paused().execute()));
+            }
+            add("memory", "revert-running", "esm", 1, "live", runs, running, "destroy, overlays, restore");
+            add("memory", "revert-paused", "esm", 1, "live", runs, paused, "");
+        }
+        try (ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-floor-mem", 1, 64L << 20)) {
+            Connect conn = new Connect(uri, false);
+            try {
+                Domain d = conn.domainLookupByName(lab.name());
+                lab.start();
+                String saved = lab.folder() + "/floor.save";
+                exec(List.of("virsh", "-c", uri, "save", lab.name(), saved));
+                List<Double> restore = new ArrayList<>();
+                List<Double> destroy = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
+                    destroy.add(time(d::destroy));
+                }
+                add("memory", "restore", "virsh", 1, "live", runs, restore, "virsh restore of a saved file alone");
+                add("memory", "destroy", "libvirt-raw", 1, "live", runs, destroy, "virDomainDestroy of a running domain");
+                lab.start();
+                List<Double> create = new ArrayList<>();
+                List<Double> revert = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
+                    create.add(time(() -> d.snapshotCreateXML(xml, 0).free()));
+                }
+                for (int i = 0; i < runs; i++) {
+                    DomainSnapshot s = d.snapshotLookupByName("in0");
+                    revert.add(time(() -> d.revertToSnapshot(s)));
+                    s.free();
+                }
+                add("memory", "create", "internal", 1, "live", runs, create, "with memory state");
+                add("memory", "revert-running", "internal", 1, "live", runs, revert, "snapshot-revert of a running snapshot");
+                d.free();
+            } finally {
+                conn.close();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- merge throughput

@@ -490,6 +490,8 @@ public final class EsmCli implements Callable<Integer> {
         @Option(names = "--quiesce", description = "freeze guest file systems through the guest agent (running "
                 + "domain with qemu-guest-agent)")
         boolean quiesce;
+        @Option(names = "--memory", description = "also save RAM and device state (running or paused domain)")
+        boolean memory;
 
         @Override
         public Integer call() {
@@ -500,6 +502,9 @@ public final class EsmCli implements Callable<Integer> {
             }
             if (quiesce) {
                 c.quiesce();
+            }
+            if (memory) {
+                c.memory();
             }
             return runOrPlan(d, c, r -> "created snapshot '" + name + "' of '" + domain + "'", r -> {
                 Map<String, String> o = new LinkedHashMap<>();
@@ -517,6 +522,10 @@ public final class EsmCli implements Callable<Integer> {
         boolean force;
         @Option(names = "--start", description = "start the domain afterwards")
         boolean start;
+        @Option(names = "--running", description = "a memory snapshot: resume its running state")
+        boolean running;
+        @Option(names = "--paused", description = "a memory snapshot: restore its state, paused")
+        boolean paused;
 
         int run(DomainSnapshots d, RevertCommand c, String done) {
             if (force) {
@@ -524,6 +533,12 @@ public final class EsmCli implements Callable<Integer> {
             }
             if (start) {
                 c.start();
+            }
+            if (running) {
+                c.running();
+            }
+            if (paused) {
+                c.paused();
             }
             return runOrPlan(d, c, r -> done + " '" + r.name() + "'", r -> {
                 Map<String, String> o = new LinkedHashMap<>();
@@ -737,7 +752,8 @@ public final class EsmCli implements Callable<Integer> {
                     String s = Json.snapshot(info.snapshot(), chain);
                     out().println(s.substring(0, s.length() - 1) + ",\"imageInfo\":"
                             + Json.array(info.images().stream().map(Json::info).toList()) + ",\"actualSize\":"
-                            + info.actualSize() + "}");
+                            + info.actualSize() + (info.memorySize().isPresent() ? ",\"memorySize\":"
+                            + info.memorySize().getAsLong() : "") + "}");
                     return 0;
                 }
                 Snapshot s = info.snapshot();
@@ -747,6 +763,8 @@ public final class EsmCli implements Callable<Integer> {
                 out().println("created:     " + s.creationTime());
                 out().println("state:       " + s.state().libvirtName());
                 out().println("description: " + s.description());
+                s.memoryFile().ifPresent(m -> out().println("memory:      " + m + (info.memorySize().isPresent()
+                        ? " (" + info.memorySize().getAsLong() + " bytes)" : " (missing)")));
                 for (ImageInfo i : info.images()) {
                     out().printf("image:       %s (%s, %d bytes virtual, %d bytes on disk)%n", i.path(),
                             i.format().id(), i.virtualSize(), i.actualSize());

@@ -71,6 +71,7 @@ final class Json {
         return "{\"name\":" + str(s.name()) + ",\"parent\":" + opt(s.parent()) + ",\"base\":" + s.isBase()
                 + ",\"current\":" + current + ",\"creationTime\":" + str(s.creationTime().toString())
                 + ",\"description\":" + str(s.description()) + ",\"state\":" + str(s.state().libvirtName())
+                + ",\"memory\":" + s.hasMemory() + ",\"memoryFile\":" + opt(s.memoryFile())
                 + ",\"images\":" + array(s.images().stream().map(Json::image).toList()) + "}";
     }
 

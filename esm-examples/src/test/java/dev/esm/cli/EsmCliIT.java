@@ -69,6 +69,27 @@ class EsmCliIT {
     }
 
     @Test
+    void memorySnapshotsAreTakenShownAndRevertedToARunningOrPausedDomain() {
+        String d = lab.name();
+        assertEquals(0, esm("setup", d, lab.folder() + "/snaps"), err);
+        assertEquals(5, esm("create", d, "m1", "--memory"), "a shut-off domain has no memory to save");
+        lab.start();
+        assertEquals(0, esm("create", d, "m1", "--memory"), err);
+        assertEquals(0, esm("tree", d), err);
+        assertEquals("base\n+- m1 [memory] *\n", out);
+        assertEquals(0, esm("info", d, "m1", "--json"), err);
+        assertTrue(out.contains("\"memory\":true") && out.contains("\"memorySize\":"), out);
+        assertEquals(0, esm("info", d, "m1"), err);
+        assertTrue(out.contains("memory:      " + lab.folder() + "/snaps/disks/m1."), out);
+        assertEquals(0, esm("revert", d, "m1", "--running"), err);
+        assertEquals(0, esm("revert", d, "m1", "--paused"), err);
+        try (var esm = dev.esm.api.SnapshotManager.connect(URI)) {
+            assertEquals(dev.esm.api.DomainState.PAUSED, esm.domain(d).state());
+        }
+        assertEquals(4, esm("revert", d, "base", "--running"), "the base holds no memory");
+    }
+
+    @Test
     void dryRunPrintsThePlanAndChangesNothing() {
         String d = lab.name();
         assertEquals(0, esm("setup", d, lab.folder() + "/snaps", "--dry-run"), err);

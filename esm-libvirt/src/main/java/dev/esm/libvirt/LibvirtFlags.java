@@ -34,6 +34,12 @@ final class LibvirtFlags {
     static final int BLOCK_JOB_ABORT_PIVOT = 1 << 1;
     /** {@code VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP} */
     static final int QEMU_MONITOR_COMMAND_HMP = 1;
+    /** {@code VIR_DOMAIN_SAVE_RUNNING} ({@code virDomainSaveRestoreFlags}; libvirt-java 0.5.4 has no copy) */
+    static final int SAVE_RUNNING = 1 << 1;
+    /** {@code VIR_DOMAIN_SAVE_PAUSED} */
+    static final int SAVE_PAUSED = 1 << 2;
+    /** {@code VIR_DOMAIN_SAVE_IMAGE_XML_SECURE} ({@code virDomainSaveImageXMLFlags}) */
+    static final int SAVE_IMAGE_XML_SECURE = 1;
 
     private LibvirtFlags() {
     }
@@ -50,6 +56,11 @@ final class LibvirtFlags {
             };
         }
         return mask;
+    }
+
+    /** @return libvirt's mask for {@code virDomainRestoreFlags}: the run state the restored domain is left in */
+    static int restore(boolean paused) {
+        return paused ? SAVE_PAUSED : SAVE_RUNNING;
     }
 
     /** @return libvirt's mask for a snapshot redefinition */

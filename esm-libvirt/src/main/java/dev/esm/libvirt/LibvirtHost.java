@@ -205,6 +205,19 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public String savedDomainXml(String file) {
+        checkOpen();
+        return NativeLibvirt.savedDomainXml(conn, file, LibvirtFlags.SAVE_IMAGE_XML_SECURE);
+    }
+
+    @Override
+    public void restore(String domain, String file, String domainXml, boolean paused) {
+        checkOpen();
+        LOG.debug("restoring domain '{}' from {} ({})", domain, file, paused ? "paused" : "running");
+        NativeLibvirt.restore(conn, file, domainXml, LibvirtFlags.restore(paused));
+    }
+
+    @Override
     public List<String> snapshotXmls(String domain) {
         return withDomain(domain, "listing the snapshots", d -> {
             List<String> out = new ArrayList<>();

@@ -64,6 +64,15 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public long size(String path) {
+        try {
+            return Files.size(Path.of(path));
+        } catch (java.io.IOException e) {
+            throw new StorageException("reading the size of '" + path + "' failed: " + e, e);
+        }
+    }
+
+    @Override
     public ImageInfo info(String path, ImageFormat format) {
         String json = run("reading the header of " + path, List.of(qemuImg, "info", "--output=json", "-U", "-f",
                 format.id(), path));

@@ -27,6 +27,57 @@ final class NativeLibvirt {
 
         /** {@code virStoragePoolFree}. */
         int virStoragePoolFree(Pointer pool);
+
+        /** {@code virDomainRestoreFlags} (libvirt 0.9.4): 0 on success, -1 on error. */
+        int virDomainRestoreFlags(ConnectionPointer conn, String from, String dxml, int flags);
+
+        /** {@code virDomainSaveImageGetXMLDesc} (libvirt 0.9.4): a string the caller frees, or NULL. */
+        Pointer virDomainSaveImageGetXMLDesc(ConnectionPointer conn, String file, int flags);
+
+        /** {@code virGetLastErrorMessage} (libvirt 1.0.6): this thread's last error message; never NULL. */
+        String virGetLastErrorMessage();
+
+        /** {@code virGetLastErrorCode} (libvirt 4.5): this thread's last error code ({@code virErrorNumber}). */
+        int virGetLastErrorCode();
+    }
+
+    /** libvirt's last error on this thread, as ESM's exception. */
+    private static dev.esm.api.errors.HypervisorException lastError(String doing) {
+        String message = Holder.VIRT.virGetLastErrorMessage();
+        int code = Holder.VIRT.virGetLastErrorCode();
+        String name = code >= 0 && code < org.libvirt.Error.ErrorNumber.values().length
+                ? org.libvirt.Error.ErrorNumber.values()[code].name() : "UNKNOWN";
+        return new dev.esm.api.errors.HypervisorException(doing + " failed", code, name, message, null);
+    }
+
+    private static EsmConnect esm(Connect conn) {
+        if (!(conn instanceof EsmConnect c)) {
+            throw new IllegalStateException("this connection was not opened by ESM (NativeLibvirt.EsmConnect)");
+        }
+        return c;
+    }
+
+    /**
+     * {@code virDomainRestoreFlags}: starts the domain saved in {@code file}, with {@code dxml} in place of the
+     * definition saved there. The file is only read.
+     */
+    static void restore(Connect conn, String file, String dxml, int flags) {
+        if (Holder.VIRT.virDomainRestoreFlags(esm(conn).pointer(), file, dxml, flags) != 0) {
+            throw lastError("restoring a domain from " + file);
+        }
+    }
+
+    /** {@code virDomainSaveImageGetXMLDesc}: the domain XML saved in a save (memory) file; the file is only read. */
+    static String savedDomainXml(Connect conn, String file, int flags) {
+        Pointer p = Holder.VIRT.virDomainSaveImageGetXMLDesc(esm(conn).pointer(), file, flags);
+        if (p == null) {
+            throw lastError("reading the domain definition saved in " + file);
+        }
+        try {
+            return p.getString(0, "UTF-8");
+        } finally {
+            Native.free(Pointer.nativeValue(p));
+        }
     }
 
     private static final class Holder {

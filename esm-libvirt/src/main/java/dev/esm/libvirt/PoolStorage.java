@@ -349,6 +349,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return v.isPresent() || poolByFolder.containsKey(path) && pool(path, false).isPresent();
     }
 
+    /** The file's length (a volume's capacity is its length for a file libvirt calls raw). */
+    @Override
+    public long size(String path) {
+        return withVolume(path, "reading the size of", v -> longOf(Xml.parse(v.getXMLDesc(0)).getDocumentElement(),
+                "capacity"));
+    }
+
     @Override
     public ImageInfo info(String path, ImageFormat format) {
         return withVolume(path, "reading", v -> {

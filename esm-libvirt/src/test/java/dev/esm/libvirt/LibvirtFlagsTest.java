@@ -58,6 +58,24 @@ class LibvirtFlagsTest {
         assertEquals(Domain.BlockJobAbortFlags.PIVOT, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
     }
 
+    /** libvirt-java 0.5.4 has no copy of {@code virDomainSaveRestoreFlags}: the values of libvirt-domain.h. */
+    @Test
+    void restoreRunningOrPausedIsLibvirtsSaveRunningOrSavePausedBit() {
+        assertEquals(2, LibvirtFlags.restore(false), "VIR_DOMAIN_SAVE_RUNNING = 1 << 1");
+        assertEquals(4, LibvirtFlags.restore(true), "VIR_DOMAIN_SAVE_PAUSED = 1 << 2");
+    }
+
+    @Test
+    void saveImageXmlSecureIsLibvirtsBit() {
+        assertEquals(1, LibvirtFlags.SAVE_IMAGE_XML_SECURE, "VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 1 << 0");
+    }
+
+    @Test
+    void aMemorySnapshotIsTheDiskOnlyRequestWithoutTheDiskOnlyBit() {
+        assertEquals(Domain.SnapshotCreateFlags.REUSE_EXT | Domain.SnapshotCreateFlags.ATOMIC,
+                LibvirtFlags.snapshotCreate(EnumSet.of(SnapshotFlag.REUSE_EXTERNAL, SnapshotFlag.ATOMIC)));
+    }
+
     @Test
     void xmlFlagsAreLibvirtsSecureAndInactiveBits() {
         assertEquals(DomainSnapshot.XMLFlags.SECURE, LibvirtFlags.SNAPSHOT_XML_SECURE);

@@ -202,7 +202,9 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         List<ImageInfo> infos = s.images().stream()
                 .map(i -> host.storage().info(i.path(), i.format()))
                 .toList();
-        return new SnapshotInfo(s, infos);
+        java.util.OptionalLong memory = s.memoryFile().filter(host.storage()::exists)
+                .map(m -> java.util.OptionalLong.of(host.storage().size(m))).orElse(java.util.OptionalLong.empty());
+        return new SnapshotInfo(s, infos, memory);
     }
 
     /** The state and the definitions, no snapshot yet: what every view starts from. */
@@ -282,6 +284,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         final class Create extends AbstractCommand<Snapshot> implements CreateCommand {
             private String description = "";
             private boolean quiesce;
+            private boolean memory;
 
             Create() {
                 super(null);
@@ -289,7 +292,15 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
             @Override
             OperationPlan planFor(DomainView v) {
-                return Planner.create(v, snapshot, description, quiesce, host.storage()::existsCheaply, clock.instant());
+                return Planner.create(v, snapshot, description, quiesce, memory, host.storage()::existsCheaply,
+                        clock.instant());
+            }
+
+            @Override
+            public CreateCommand memory() {
+                checkOpen();
+                this.memory = true;
+                return this;
             }
 
             @Override
@@ -342,6 +353,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         private final boolean refresh;
         private boolean stopIfRunning;
         private boolean start;
+        private Planner.Resume resume = Planner.Resume.NO;
 
         Revert(String target, boolean refresh) {
             super(null);
@@ -388,8 +400,11 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                                     + "' has no current snapshot and no frozen base: nothing to refresh to; take a"
                                     + " snapshot or run setup first"))
                     : target;
-            return Planner.revert(v, to, refresh, new Planner.RevertOptions(stopIfRunning, start),
-                    host.storage()::existsCheaply, clock.instant());
+            // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real.
+            java.util.function.Predicate<String> exists = p -> host.storage().existsCheaply(p)
+                    || (p.endsWith(".memory") && host.storage().exists(p));
+            return Planner.revert(v, to, refresh, new Planner.RevertOptions(stopIfRunning, start, resume), exists,
+                    clock.instant());
         }
 
         @Override
@@ -403,6 +418,20 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         public RevertCommand start() {
             checkOpen();
             start = true;
+            return this;
+        }
+
+        @Override
+        public RevertCommand running() {
+            checkOpen();
+            resume = Planner.Resume.RUNNING;
+            return this;
+        }
+
+        @Override
+        public RevertCommand paused() {
+            checkOpen();
+            resume = Planner.Resume.PAUSED;
             return this;
         }
 

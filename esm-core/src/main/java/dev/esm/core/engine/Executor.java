@@ -402,11 +402,26 @@ public final class Executor {
             if (again && host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(s.name()))) {
                 return null;
             }
-            Set<SnapshotFlag> flags = EnumSet.of(SnapshotFlag.DISK_ONLY, SnapshotFlag.REUSE_EXTERNAL, SnapshotFlag.ATOMIC);
+            Set<SnapshotFlag> flags = EnumSet.of(SnapshotFlag.REUSE_EXTERNAL, SnapshotFlag.ATOMIC);
+            if (s.memoryFile().isEmpty()) {
+                flags.add(SnapshotFlag.DISK_ONLY);
+            }
             if (s.quiesce()) {
                 flags.add(SnapshotFlag.QUIESCE);
             }
-            host.createSnapshot(domain, s.xml(), flags);
+            try {
+                host.createSnapshot(domain, s.xml(), flags);
+            } catch (RuntimeException e) {
+                // libvirt removes a memory file it could not finish; a partial one left anyway must not stay.
+                s.memoryFile().filter(storage::exists).ifPresent(m -> {
+                    try {
+                        storage.remove(m);
+                    } catch (RuntimeException r) {
+                        e.addSuppressed(r);
+                    }
+                });
+                throw e;
+            }
             return null;
         } else if (step instanceof Step.DefineDomain s) {
             String before = host.domainXml(domain, false);
@@ -433,6 +448,9 @@ public final class Executor {
         } else if (step instanceof Step.RemoveFile s) {
             storage.remove(s.path());
             return null;
+        } else if (step instanceof Step.RestoreMemory s) {
+            restoreMemory(s, again);
+            return null;
         } else if (step instanceof Step.StartDomain) {
             if (!again || !host.state(domain).isActive()) {
                 host.startDomain(domain);
@@ -440,6 +458,39 @@ public final class Executor {
             return null;
         }
         throw new IllegalStateException("unknown step " + step);
+    }
+
+    /**
+     * Starts the domain from a memory file on the fresh overlays. The domain definition saved in the file is used
+     * with every snapshotted disk pointed at its new overlay, and checked before the call: a restore onto the
+     * frozen images would let the guest write into the snapshot. Repeated (recovery), a domain that runs already
+     * was restored; a restore that fails again leaves the domain shut off on the snapshot's disks.
+     */
+    private void restoreMemory(Step.RestoreMemory s, boolean again) {
+        if (again && host.state(domain).isActive()) {
+            return;
+        }
+        try {
+            String saved = host.savedDomainXml(s.memoryFile());
+            String dxml = DomainXml.rewrite(saved, s.sources(), Optional.empty());
+            java.util.Set<String> overlays = new java.util.HashSet<>();
+            s.sources().values().forEach(i -> overlays.add(i.path()));
+            for (var disk : DomainXml.parse(dxml).eligibleDisks()) {
+                if (disk.source().filter(overlays::contains).isEmpty()) {
+                    throw new dev.esm.api.errors.InvalidOperationException("the memory of '" + s.snapshot()
+                            + "' was saved with disk " + disk.target() + " (" + disk.source().orElse("no source")
+                            + "), which has no fresh overlay in this revert; the domain is left shut off on the"
+                            + " snapshot's disks: revert without running()/paused()");
+                }
+            }
+            host.restore(domain, s.memoryFile(), dxml, s.paused());
+        } catch (RuntimeException e) {
+            if (!again) {
+                throw e;
+            }
+            LOG.warn("{}: restoring the memory of '{}' from {} failed again ({}); the domain stays shut off on the"
+                    + " snapshot's disks", domain, s.snapshot(), s.memoryFile(), e.toString());
+        }
     }
 
     private void merge(Step.Merge s, boolean again) {

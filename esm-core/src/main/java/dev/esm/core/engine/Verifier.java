@@ -45,6 +45,15 @@ final class Verifier {
                 });
             }
         }
+        for (Snapshot s : tree.snapshots()) {
+            s.memoryFile().ifPresent(m -> {
+                referenced.add(m);
+                if (!host.storage().exists(m)) {
+                    problems.add("snapshot '" + s.name() + "': its memory file " + m + " is missing (its disks can"
+                            + " still be reverted to, not its running state)");
+                }
+            });
+        }
         DomainDefinition def = v.active();
         Set<String> frozen = tree.frozenPaths();
         for (DiskImage a : def.activeImages()) {

@@ -25,6 +25,7 @@ import java.util.function.Predicate;
  *       {@code <label>} (a snapshot, or {@code base}), starting at {@code <time>} (UTC, {@code yyyyMMdd-HHmmss});
  *       it keeps that name when a later snapshot freezes it. Time only moves on, so a name is never reused; when
  *       a name is taken anyway, {@code -2}, {@code -3}, ... is added.</li>
+ *   <li>a memory snapshot's memory file is {@code <snapshot>.<time>.memory}, beside the frozen images.</li>
  * </ul>
  */
 public final class Names {
@@ -130,6 +131,27 @@ public final class Names {
         }
         for (int n = 2; ; n++) {
             String p = join(dir, prefix + "-" + n + ".qcow2");
+            if (!taken.test(p)) {
+                return p;
+            }
+        }
+    }
+
+    /**
+     * @param dir the folder (the one the snapshot's frozen images are in)
+     * @param snapshot the memory snapshot's name
+     * @param when when the snapshot is taken
+     * @param taken which paths are in use (existing files, or names planned already)
+     * @return a free path for the snapshot's memory file: {@code <snapshot>.<time>.memory}
+     */
+    public static String memoryPath(String dir, String snapshot, Instant when, Predicate<String> taken) {
+        String prefix = snapshot + "." + STAMP.format(when);
+        String first = join(dir, prefix + ".memory");
+        if (!taken.test(first)) {
+            return first;
+        }
+        for (int n = 2; ; n++) {
+            String p = join(dir, prefix + "-" + n + ".memory");
             if (!taken.test(p)) {
                 return p;
             }

@@ -155,6 +155,10 @@ public final class SnapshotTree implements SnapshotChain {
 
     private void line(StringBuilder b, String prefix, String name) {
         b.append(prefix).append(name);
+        Snapshot s = byName.get(name);
+        if (s != null && s.hasMemory()) {
+            b.append(" [memory]");
+        }
         if (current.filter(name::equals).isPresent()) {
             b.append(" *");
         }

@@ -42,6 +42,11 @@ import java.util.Set;
  *   <li>commit refuses when an image of the segment other than {@code In} has anyone else standing on it (a
  *       sibling branch): merging would change what that branch reads.</li>
  * </ul>
+ *
+ * <p>Memory snapshots: a memory file pairs with its snapshot's disk content, which no merge changes (the rules
+ * above keep every surviving snapshot's content); a merge may only move that content to another file, and a
+ * restore always runs on fresh overlays over the snapshot's images as its metadata names them now. A memory
+ * snapshot is removed only when asked (delete or commit naming it), and its memory file goes with it.
  */
 public final class MergePlanner {
     private MergePlanner() {
@@ -231,10 +236,19 @@ public final class MergePlanner {
         for (String p : gone) {
             steps.add(new Step.RemoveFile(p, "no snapshot and no active layer needs it any more"));
         }
+        // A removed memory snapshot's memory file goes with it (also when a failed merge removes it on abort).
+        List<Step> abort = new ArrayList<>(removals);
+        for (Snapshot s : removed) {
+            s.memoryFile().ifPresent(m -> {
+                Step r = new Step.RemoveFile(m, "the memory state of the removed snapshot '" + s.name() + "'");
+                steps.add(r);
+                abort.add(r);
+            });
+        }
         Optional<String> current = tree.current().map(Snapshot::name);
         String target = current.filter(c -> !removedNames.contains(c)).orElse(
                 tree.parent(removed.get(0).name()).map(Snapshot::name).orElse(DomainSnapshots.BASE));
-        return new OperationPlan(op, domain, steps, target, removals);
+        return new OperationPlan(op, domain, steps, target, abort);
     }
 
     /** @return {@code top} and the images below it down to {@code bottom}, top first */

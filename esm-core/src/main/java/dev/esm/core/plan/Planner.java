@@ -38,8 +38,26 @@ public final class Planner {
     private Planner() {
     }
 
+    /** In which run state a revert leaves the domain. */
+    public enum Resume {
+        /** Shut off (a cold disk revert), started afterwards only if asked ({@code start}). */
+        NO,
+        /** Running, from the snapshot's memory state. */
+        RUNNING,
+        /** Paused, from the snapshot's memory state. */
+        PAUSED
+    }
+
     /** Options of a revert or refresh. */
-    public record RevertOptions(boolean stopIfRunning, boolean start) {
+    public record RevertOptions(boolean stopIfRunning, boolean start, Resume resume) {
+        public RevertOptions {
+            java.util.Objects.requireNonNull(resume, "resume");
+        }
+
+        /** A cold (disk) revert. */
+        public RevertOptions(boolean stopIfRunning, boolean start) {
+            this(stopIfRunning, start, Resume.NO);
+        }
     }
 
     /**
@@ -114,6 +132,15 @@ public final class Planner {
      */
     public static OperationPlan create(DomainView view, String name, String description, boolean quiesce,
                                        Predicate<String> exists, Instant now) {
+        return create(view, name, description, quiesce, false, exists, now);
+    }
+
+    /**
+     * Plans {@code create(name)}, with the domain's memory state when {@code memory}: the memory file goes beside
+     * the frozen images, named after the snapshot.
+     */
+    public static OperationPlan create(DomainView view, String name, String description, boolean quiesce,
+                                       boolean memory, Predicate<String> exists, Instant now) {
         SnapshotName.of(name);
         String domain = view.name();
         SnapshotTree tree = view.tree();
@@ -130,6 +157,15 @@ public final class Planner {
         if (quiesce && !live) {
             throw new DomainStateException("quiesce needs a running domain with a guest agent; '" + domain
                     + "' is shut off");
+        }
+        if (memory && !live) {
+            throw new DomainStateException("a snapshot with memory needs a running or paused domain; '" + domain
+                    + "' is shut off: start it first, or take a disk-only snapshot (without memory())");
+        }
+        if (memory && quiesce) {
+            throw new InvalidOperationException("memory() and quiesce() cannot be combined: libvirt quiesces disk-only"
+                    + " snapshots only, and a memory snapshot pauses the guest anyway, so its disks and memory are"
+                    + " consistent without the guest agent; drop quiesce()");
         }
         DomainDefinition def = view.active();
         Optional<EsmRecord> record = view.persistent().record();
@@ -149,8 +185,16 @@ public final class Planner {
             steps.add(new Step.CreateOverlay(overlay, img));
             overlays.add(new DiskImage(img.target(), overlay, ImageFormat.QCOW2));
         }
-        String xml = SnapshotXml.forCreate(name, description, overlays, SnapshotXml.excludedTargets(def));
-        steps.add(new Step.CreateSnapshot(name, xml, live, quiesce, overlays));
+        Optional<String> memoryFile = Optional.empty();
+        if (memory) {
+            String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(active.get(0).path()));
+            String path = Names.memoryPath(dir, name, now, taken);
+            checkFileName(path);
+            planned.add(path);
+            memoryFile = Optional.of(path);
+        }
+        String xml = SnapshotXml.forCreate(name, description, overlays, SnapshotXml.excludedTargets(def), memoryFile);
+        steps.add(new Step.CreateSnapshot(name, xml, live, quiesce, overlays, memoryFile));
         if (record.isEmpty()) {
             // The first snapshot freezes the images the domain had: they become the base.
             steps.add(new Step.DefineDomain(Map.of(), Optional.of(new EsmRecord(Optional.empty(), active, now))));
@@ -179,11 +223,29 @@ public final class Planner {
             }
             to = tree.get(target);
         }
+        boolean restore = options.resume() != Resume.NO;
+        if (restore) {
+            String how = options.resume() == Resume.RUNNING ? "running()" : "paused()";
+            if (!to.hasMemory()) {
+                throw new InvalidOperationException((to.isBase() ? "the base of domain '" + domain + "'"
+                        : "snapshot '" + to.name() + "' of domain '" + domain + "'") + " holds no memory state (it is"
+                        + " disk-only), so it cannot be reverted " + how.replace("()", "") + ": revert without " + how
+                        + " for its disks, and add start() to boot it");
+            }
+            if (options.start()) {
+                throw new InvalidOperationException("start() and " + how + " exclude each other: " + how + " brings"
+                        + " the domain back in its state at the snapshot, start() boots it afresh; choose one");
+            }
+            if (!exists.test(to.memoryFile().orElseThrow())) {
+                throw new StorageException("the memory file " + to.memoryFile().get() + " of snapshot '" + to.name()
+                        + "' is missing, so its running state is lost; revert without " + how + " to get its disks");
+            }
+        }
         List<Step> steps = new ArrayList<>();
         switch (view.state()) {
             case SHUTOFF -> { }
             case RUNNING, PAUSED -> {
-                if (!options.stopIfRunning()) {
+                if (!options.stopIfRunning() && !restore) {
                     throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
                             + "; " + (refresh ? "refresh" : "revert") + " needs it shut off: shut it down, or ask"
                             + " to stop it (stopIfRunning(), --force)");
@@ -251,6 +313,12 @@ public final class Planner {
         }
         if (options.start()) {
             steps.add(new Step.StartDomain());
+        }
+        if (restore) {
+            // Last: the snapshot's disks are in place and every file step is done; a restore that fails then leaves
+            // the domain shut off on the snapshot's disks (a cold revert), never half-way.
+            steps.add(new Step.RestoreMemory(to.name(), to.memoryFile().orElseThrow(), sources,
+                    options.resume() == Resume.PAUSED));
         }
         return new OperationPlan(refresh ? Operation.REFRESH : Operation.REVERT, domain, steps, to.name());
     }

@@ -49,14 +49,24 @@ public sealed interface Step {
         }
     }
 
-    /** Ask libvirt to take the snapshot on the prepared overlays. */
-    record CreateSnapshot(String name, String xml, boolean live, boolean quiesce, List<DiskImage> overlays)
-            implements Step {
+    /**
+     * Ask libvirt to take the snapshot on the prepared overlays; with {@code memoryFile}, the domain's memory and
+     * device state too (the guest paused meanwhile).
+     */
+    record CreateSnapshot(String name, String xml, boolean live, boolean quiesce, List<DiskImage> overlays,
+                          Optional<String> memoryFile) implements Step {
+        /** A disk-only snapshot. */
+        public CreateSnapshot(String name, String xml, boolean live, boolean quiesce, List<DiskImage> overlays) {
+            this(name, xml, live, quiesce, overlays, Optional.empty());
+        }
+
         @Override
         public PlanStep describe() {
             return new PlanStep(StepKind.CREATE_SNAPSHOT, (live ? "live" : "offline") + " external snapshot '" + name
                     + "' of " + overlays.stream().map(DiskImage::target).collect(Collectors.joining(", "))
-                    + ", all disks at once" + (quiesce ? ", guest file systems frozen" : ""));
+                    + ", all disks at once" + (quiesce ? ", guest file systems frozen" : "")
+                    + memoryFile.map(m -> ", with the memory and device state saved to " + m
+                            + " (the guest paused meanwhile)").orElse(""));
         }
     }
 
@@ -149,6 +159,25 @@ public sealed interface Step {
         @Override
         public PlanStep describe() {
             return new PlanStep(StepKind.REMOVE_FILE, "remove " + path + " (" + why + ")");
+        }
+    }
+
+    /**
+     * Start the shut-off domain from a memory snapshot's memory file, with the disks on fresh overlays
+     * ({@code sources}), running or paused. The domain definition saved in the memory file is used with its disk
+     * sources replaced by {@code sources}, so the domain never runs on a frozen image; the file is only read.
+     */
+    record RestoreMemory(String snapshot, String memoryFile, Map<String, DiskImage> sources, boolean paused)
+            implements Step {
+        public RestoreMemory {
+            sources = Map.copyOf(sources);
+        }
+
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.RESTORE_MEMORY, "start the domain " + (paused ? "paused" : "running")
+                    + " from the memory of '" + snapshot + "' (" + memoryFile + ", only read) on " + sources.values()
+                    .stream().map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")));
         }
     }
 

@@ -37,6 +37,23 @@ public interface Host extends AutoCloseable {
     /** Powers a running domain off at once. */
     void stopDomain(String domain);
 
+    /**
+     * Reads the domain definition saved in a memory (save) file, without changing the file.
+     *
+     * @param file a memory file written by a snapshot with memory
+     * @return the domain XML in it, secure parts included
+     */
+    String savedDomainXml(String file);
+
+    /**
+     * Starts a shut-off domain from a memory file (libvirt restore), with {@code domainXml} in place of the
+     * definition saved in the file (same devices; disk sources may differ). The file is only read; the domain's
+     * persistent definition is left as it is.
+     *
+     * @param paused leave the domain paused rather than running
+     */
+    void restore(String domain, String file, String domainXml, boolean paused);
+
     /** @return the full XML of every snapshot of the domain, secure parts included */
     List<String> snapshotXmls(String domain);
 

@@ -49,6 +49,12 @@ public interface Storage {
      */
     void createOverlay(String path, DiskImage backing);
 
+    /**
+     * @return the bytes a file (e.g. a memory file) takes on the host
+     * @throws dev.esm.api.errors.StorageException if it does not exist
+     */
+    long size(String path);
+
     /** Creates a folder (and its parents) reachable by the hypervisor; fine if it exists. */
     void makeDirectory(String path);
 

@@ -21,7 +21,7 @@ import org.w3c.dom.Element;
 
 /**
  * Writes and reads a {@link Journal} as XML. Steps are records; their components are written generically
- * (strings, booleans, images, maps of images, lists of strings, ESM records). Stateless; thread-safe.
+ * (strings, optional strings, booleans, images, maps of images, lists of strings, ESM records). Stateless; thread-safe.
  */
 public final class JournalXml {
     private JournalXml() {
@@ -110,7 +110,8 @@ public final class JournalXml {
                 e.appendChild(i);
             }
         } else if (v instanceof Optional<?> o) {
-            o.ifPresent(r -> {
+            o.filter(String.class::isInstance).ifPresent(str -> e.setAttribute("optional-string", (String) str));
+            o.filter(EsmRecord.class::isInstance).ifPresent(r -> {
                 String domain = DomainXml.rewrite("<domain><name>x</name></domain>", Map.of(),
                         Optional.of((EsmRecord) r));
                 e.setAttribute("record", domain);
@@ -179,6 +180,9 @@ public final class JournalXml {
             List<Object> l = new ArrayList<>();
             Xml.elements(v).forEach(i -> l.add(item == DiskImage.class ? readImage(i) : i.getAttribute("string")));
             return l;
+        } else if (type == Optional.class && generic instanceof ParameterizedType p
+                && p.getActualTypeArguments()[0] == String.class) {
+            return v.hasAttribute("optional-string") ? Optional.of(v.getAttribute("optional-string")) : Optional.empty();
         } else if (type == Optional.class && generic instanceof ParameterizedType) {
             return v.hasAttribute("record") ? DomainXml.parse(v.getAttribute("record")).record() : Optional.empty();
         }

@@ -47,7 +47,32 @@ public final class SnapshotXml {
                         .flatMap(d -> d.image().stream())
                         .toList())
                 .orElse(List.of());
-        return new SnapshotDefinition(name, parent, created, description, state, images, xml);
+        Optional<String> memory = Xml.child(root, "memory")
+                .filter(m -> "external".equals(m.getAttribute("snapshot")))
+                .flatMap(m -> Xml.attr(m, "file")).filter(f -> !f.isEmpty());
+        return new SnapshotDefinition(name, parent, created, description, state, images, xml, memory);
+    }
+
+    /**
+     * Builds the XML that asks libvirt for an external snapshot with memory state: the memory to {@code memoryFile},
+     * the disks to overlays ESM prepared.
+     *
+     * @param memoryFile where libvirt saves the domain's memory and device state
+     * @return the document for {@code virDomainSnapshotCreateXML}
+     */
+    public static String forCreate(String name, String description, List<DiskImage> overlays,
+                                   Collection<String> excludedTargets, Optional<String> memoryFile) {
+        String xml = forCreate(name, description, overlays, excludedTargets);
+        if (memoryFile.isEmpty()) {
+            return xml;
+        }
+        Document doc = Xml.parse(xml);
+        Element root = doc.getDocumentElement();
+        Element memory = doc.createElement("memory");
+        memory.setAttribute("snapshot", "external");
+        memory.setAttribute("file", memoryFile.get());
+        root.insertBefore(memory, Xml.child(root, "disks").orElseThrow());
+        return Xml.write(doc);
     }
 
     /**
@@ -119,9 +144,11 @@ public final class SnapshotXml {
         Element ct = doc.createElement("creationTime");
         ct.setTextContent(Long.toString(created.getEpochSecond()));
         root.insertBefore(ct, disks);
-        Element memory = doc.createElement("memory");
-        memory.setAttribute("snapshot", "no");
-        root.insertBefore(memory, disks);
+        if (Xml.child(root, "memory").isEmpty()) {
+            Element memory = doc.createElement("memory");
+            memory.setAttribute("snapshot", "no");
+            root.insertBefore(memory, disks);
+        }
         root.appendChild(doc.importNode(Xml.parse(domainXml).getDocumentElement(), true));
         return Xml.write(doc);
     }

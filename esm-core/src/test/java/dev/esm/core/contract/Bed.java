@@ -59,6 +59,32 @@ public interface Bed extends AutoCloseable {
     /** @return whether an image, read through its backing chain, holds the pattern */
     boolean imageReads(DiskImage image, int pattern);
 
+    /**
+     * Defines a new shut-off domain, like {@link #newDomain}, whose guest can hold a RAM pattern once started
+     * ({@link #writeMemory}); on a real hypervisor its first disk boots a tiny guest for that.
+     */
+    default String newBootableDomain(List<DiskSpec> disks) {
+        return newDomain(disks);
+    }
+
+    /** @return a fingerprint of a file's whole content (e.g. SHA-256) */
+    String fileHash(String path);
+
+    /** Damages a file as a truncation would (for the bad-input cases of memory files). */
+    void damage(String path);
+
+    /** Writes a pattern into a running domain's RAM (as its guest would). */
+    void writeMemory(String domain, int pattern);
+
+    /** @return whether a running or paused domain's RAM holds the pattern */
+    boolean memoryReads(String domain, int pattern);
+
+    /** Lets a paused domain run. */
+    void resume(String domain);
+
+    /** Pauses a running domain. */
+    void pause(String domain);
+
     void start(String domain);
 
     void stop(String domain);

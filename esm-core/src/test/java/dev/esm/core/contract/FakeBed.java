@@ -91,6 +91,36 @@ public final class FakeBed implements Bed {
     }
 
     @Override
+    public String fileHash(String path) {
+        return storage.fingerprint(path);
+    }
+
+    @Override
+    public void damage(String path) {
+        storage.writeAtomically(path, "<fake-sa");
+    }
+
+    @Override
+    public void writeMemory(String domain, int pattern) {
+        host.writeRam(domain, pattern);
+    }
+
+    @Override
+    public boolean memoryReads(String domain, int pattern) {
+        return host.ram(domain) == pattern;
+    }
+
+    @Override
+    public void resume(String domain) {
+        host.resume(domain);
+    }
+
+    @Override
+    public void pause(String domain) {
+        host.pause(domain);
+    }
+
+    @Override
     public void start(String domain) {
         host.startDomain(domain);
     }

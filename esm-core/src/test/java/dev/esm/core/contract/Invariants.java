@@ -52,6 +52,10 @@ public final class Invariants {
             for (DiskImage img : s.images()) {
                 referenced.addAll(chainTo(bed, img, base));
             }
+            s.memoryFile().ifPresent(m -> {
+                assertTrue(host.storage().exists(m), "the memory file " + m + " of '" + s.name() + "' is missing");
+                referenced.add(m);
+            });
         }
         Optional<Snapshot> cur = chain.current();
         for (DiskImage active : def.activeImages()) {

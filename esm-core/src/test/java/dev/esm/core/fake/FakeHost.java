@@ -35,6 +35,9 @@ public final class FakeHost implements Host {
         String persistent;
         String live;
         boolean running;
+        boolean paused;
+        /** The guest's RAM, as one pattern. */
+        int ram;
         final Map<String, String> snapshots = new LinkedHashMap<>();
         String current;
     }
@@ -68,13 +71,46 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized DomainState state(String domain) {
-        return dom(domain).running ? DomainState.RUNNING : DomainState.SHUTOFF;
+        Dom d = dom(domain);
+        return !d.running ? DomainState.SHUTOFF : d.paused ? DomainState.PAUSED : DomainState.RUNNING;
     }
 
     @Override
     public synchronized String domainXml(String domain, boolean live) {
         Dom d = dom(domain);
-        return live && d.running ? d.live : d.persistent;
+        return live && d.running ? withChains(d.live) : d.persistent;
+    }
+
+    /** @return a live definition with each disk's {@code <backingStore>} chain, as libvirt reports it */
+    private String withChains(String xml) {
+        org.w3c.dom.Document doc = Xml.parse(xml);
+        for (Element disk : Xml.path(doc.getDocumentElement(), "devices", "disk")) {
+            Optional<String> source = Xml.child(disk, "source").flatMap(e -> Xml.attr(e, "file"));
+            Optional<ImageFormat> format = Xml.child(disk, "driver").flatMap(e -> Xml.attr(e, "type"))
+                    .flatMap(ImageFormat::fromId);
+            if (source.isEmpty() || format.isEmpty() || !storage.exists(source.get())) {
+                continue;
+            }
+            Xml.removeChildren(disk, "backingStore");
+            Element cur = disk;
+            var info = storage.info(source.get(), format.get());
+            while (info.backing().isPresent()) {
+                String path = info.backing().get();
+                ImageFormat f = info.backingFormat().orElse(ImageFormat.QCOW2);
+                Element bs = doc.createElement("backingStore");
+                bs.setAttribute("type", "file");
+                Element fe = doc.createElement("format");
+                fe.setAttribute("type", f.id());
+                bs.appendChild(fe);
+                Element se = doc.createElement("source");
+                se.setAttribute("file", path);
+                bs.appendChild(se);
+                cur.appendChild(bs);
+                cur = bs;
+                info = storage.info(path, f);
+            }
+        }
+        return Xml.write(doc);
     }
 
     @Override
@@ -101,7 +137,89 @@ public final class FakeHost implements Host {
             }
         }
         d.running = true;
+        d.paused = false;
+        d.ram = 0;
         d.live = d.persistent;
+    }
+
+    /** Writes a pattern into a running domain's RAM. */
+    public synchronized void writeRam(String domain, int pattern) {
+        Dom d = dom(domain);
+        if (!d.running) {
+            throw invalid("domain is not running");
+        }
+        d.ram = pattern;
+    }
+
+    /** @return the pattern in a running domain's RAM */
+    public synchronized int ram(String domain) {
+        Dom d = dom(domain);
+        if (!d.running) {
+            throw invalid("domain is not running");
+        }
+        return d.ram;
+    }
+
+    /** Pauses a running domain. */
+    public synchronized void pause(String domain) {
+        Dom d = dom(domain);
+        if (!d.running || d.paused) {
+            throw invalid("domain is not running");
+        }
+        d.paused = true;
+    }
+
+    /** Lets a paused domain run. */
+    public synchronized void resume(String domain) {
+        Dom d = dom(domain);
+        if (!d.running || !d.paused) {
+            throw invalid("domain is not paused");
+        }
+        d.paused = false;
+    }
+
+    @Override
+    public synchronized String savedDomainXml(String file) {
+        return Xml.write(Xml.child(save(file), "domain").orElseThrow());
+    }
+
+    private Element save(String file) {
+        String text = storage.read(file).orElseThrow(() -> new HypervisorException("no save file", 38,
+                "VIR_ERR_SYSTEM_ERROR", "Failed to open domain image file '" + file + "'", null));
+        try {
+            Element root = Xml.parse(text).getDocumentElement();
+            if (!"fake-save".equals(root.getTagName()) || Xml.child(root, "domain").isEmpty()) {
+                throw new IllegalArgumentException("not a save image");
+            }
+            return root;
+        } catch (RuntimeException e) {
+            throw new HypervisorException("bad save file", 1, "VIR_ERR_OPERATION_FAILED",
+                    "image magic is incorrect: " + file, null);
+        }
+    }
+
+    @Override
+    public synchronized void restore(String domain, String file, String domainXml, boolean paused) {
+        Dom d = dom(domain);
+        if (d.running) {
+            throw invalid("domain '" + domain + "' is already active");
+        }
+        Element save = save(file);
+        DomainDefinition saved = DomainXml.parse(Xml.write(Xml.child(save, "domain").orElseThrow()));
+        DomainDefinition given = DomainXml.parse(domainXml);
+        if (!saved.uuid().equals(given.uuid()) || saved.disks().size() != given.disks().size()) {
+            throw invalid("the given XML does not match the saved domain");
+        }
+        for (DiskImage img : given.activeImages()) {
+            if (!storage.exists(img.path())) {
+                throw new HypervisorException("restore failed", 38, "VIR_ERR_SYSTEM_ERROR",
+                        "Cannot access storage file '" + img.path() + "'", null);
+            }
+        }
+        d.running = true;
+        d.paused = paused;
+        d.live = domainXml;
+        d.ram = Integer.parseInt(save.getAttribute("ram"));
     }
 
     @Override
@@ -111,6 +229,7 @@ public final class FakeHost implements Host {
             throw invalid("domain is not running");
         }
         d.running = false;
+        d.paused = false;
         d.live = null;
     }
 
@@ -141,8 +260,8 @@ public final class FakeHost implements Host {
     @Override
     public synchronized void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
         Dom d = dom(domain);
-        if (!flags.contains(SnapshotFlag.DISK_ONLY) || !flags.contains(SnapshotFlag.REUSE_EXTERNAL)) {
-            throw invalid("the fake host only takes disk-only snapshots on prepared overlays");
+        if (!flags.contains(SnapshotFlag.REUSE_EXTERNAL)) {
+            throw invalid("the fake host only takes snapshots on prepared overlays");
         }
         if (flags.contains(SnapshotFlag.QUIESCE)) {
             throw invalid("QEMU guest agent is not configured");
@@ -168,8 +287,26 @@ public final class FakeHost implements Host {
             }
             overlays.put(target, new DiskImage(target, file, ImageFormat.QCOW2));
         }
+        Optional<String> memory = Xml.child(root, "memory").filter(m -> "external".equals(m.getAttribute("snapshot")))
+                .map(m -> m.getAttribute("file"));
+        if (memory.isPresent() == flags.contains(SnapshotFlag.DISK_ONLY)) {
+            throw invalid(flags.contains(SnapshotFlag.DISK_ONLY) ? "disk-only snapshot with memory"
+                    : "the fake host takes external memory only (memory snapshot='external' file=...)");
+        }
+        SnapshotState state = d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF;
+        if (memory.isPresent()) {
+            if (!d.running) {
+                throw invalid("a memory snapshot needs a running domain");
+            }
+            if (storage.exists(memory.get())) {
+                throw invalid("memory file " + memory.get() + " exists already");
+            }
+            storage.writeAtomically(memory.get(), "<fake-save ram='" + d.ram + "'>"
+                    + d.live.replaceFirst("^<\\?xml[^>]*>", "") + "</fake-save>");
+            state = d.paused ? SnapshotState.PAUSED : SnapshotState.RUNNING;
+        }
         String full = SnapshotXml.full(xml, Optional.ofNullable(d.current), clock.instant().plusSeconds(tick++),
-                d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF, d.running ? d.live : d.persistent);
+                state, d.running ? d.live : d.persistent);
         d.snapshots.put(name, full);
         d.current = name;
         d.persistent = DomainXml.rewrite(d.persistent, overlays, Optional.empty());

@@ -69,9 +69,17 @@ public final class FakeStorage implements Storage {
     }
 
     @Override
+    public synchronized long size(String path) {
+        if (texts.containsKey(path)) {
+            return texts.get(path).length();
+        }
+        return (long) image(path).blocks.size() * BLOCK + 4096;
+    }
+
+    @Override
     public synchronized List<String> list(String directory) {
         List<String> out = new ArrayList<>();
-        for (String f : files.keySet()) {
+        for (String f : files()) {
             if (f.startsWith(directory + "/") && f.indexOf('/', directory.length() + 1) < 0) {
                 out.add(f);
             }
@@ -212,9 +220,20 @@ public final class FakeStorage implements Storage {
         return 0;
     }
 
-    /** @return every file path */
+    /** @return every file path: images, and small files (memory files, journals) */
     public synchronized Set<String> files() {
-        return new TreeSet<>(files.keySet());
+        Set<String> out = new TreeSet<>(files.keySet());
+        out.addAll(texts.keySet());
+        return out;
+    }
+
+    /** @return a fingerprint of a file's whole content (an image's header and blocks, or a small file's text) */
+    public synchronized String fingerprint(String path) {
+        if (texts.containsKey(path)) {
+            return "text:" + texts.get(path);
+        }
+        Image i = image(path);
+        return i.format + ":" + i.backing + ":" + new TreeMap<>(i.blocks);
     }
 
     /** @return the breaches of invariant 2 seen so far */

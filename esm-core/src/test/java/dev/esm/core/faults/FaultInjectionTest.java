@@ -38,8 +38,15 @@ class FaultInjectionTest {
     static final int C = 0x43;
     static final int D = 0x44;
     static final int E = 0x45;
+    static final int F = 0x46;
 
-    record Scenario(String name, boolean setUp, Consumer<DomainSnapshots> op) {
+    record Scenario(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
+                    java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+        Scenario(String name, boolean setUp, Consumer<DomainSnapshots> op,
+                 java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+            this(name, setUp, false, op, plan);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -50,17 +57,30 @@ class FaultInjectionTest {
 
     static List<Scenario> scenarios() {
         return List.of(
-                new Scenario("setup", false, d -> d.setup("/fake/esm").execute()),
-                new Scenario("create", true, d -> d.snapshot("new").create()),
-                new Scenario("create-first-without-setup", false, d -> d.snapshot("new").create()),
-                new Scenario("revert", true, d -> d.revert("s2").execute()),
-                new Scenario("revert-base", true, d -> d.revert("base").execute()),
-                new Scenario("refresh", true, d -> d.refresh().execute()),
-                new Scenario("delete-leaf", true, d -> d.delete("s2").execute()),
-                new Scenario("delete-middle", true, d -> d.delete("s3").execute()),
-                new Scenario("delete-current", true, d -> d.delete("s4").execute()),
-                new Scenario("delete-branch-point", true, d -> d.delete("s1").execute()),
-                new Scenario("commit", true, d -> d.commit("s1", "s4").execute()));
+                new Scenario("setup", false, d -> d.setup("/fake/esm").execute(), d -> d.setup("/fake/esm").plan()),
+                new Scenario("create", true, d -> d.snapshot("new").create(), d -> d.snapshot("new").plan()),
+                new Scenario("create-first-without-setup", false, d -> d.snapshot("new").create(),
+                        d -> d.snapshot("new").plan()),
+                new Scenario("revert", true, d -> d.revert("s2").execute(), d -> d.revert("s2").plan()),
+                new Scenario("revert-base", true, d -> d.revert("base").execute(), d -> d.revert("base").plan()),
+                new Scenario("refresh", true, d -> d.refresh().execute(), d -> d.refresh().plan()),
+                new Scenario("delete-leaf", true, d -> d.delete("s2").execute(), d -> d.delete("s2").plan()),
+                new Scenario("delete-middle", true, d -> d.delete("s3").execute(), d -> d.delete("s3").plan()),
+                new Scenario("delete-current", true, d -> d.delete("s4").execute(), d -> d.delete("s4").plan()),
+                new Scenario("delete-branch-point", true, d -> d.delete("s1").execute(), d -> d.delete("s1").plan()),
+                new Scenario("commit", true, d -> d.commit("s1", "s4").execute(), d -> d.commit("s1", "s4").plan()),
+                // Memory snapshots: the domain runs, "m" (memory, RAM E) is current, RAM and disks now F.
+                new Scenario("create-memory", true, true, d -> d.snapshot("new").memory().create(),
+                        d -> d.snapshot("new").memory().plan()),
+                new Scenario("revert-running", true, true, d -> d.revert("m").running().execute(),
+                        d -> d.revert("m").running().plan()),
+                new Scenario("revert-paused-from-other", true, true, d -> d.revert("m").paused().execute(),
+                        d -> d.revert("m").paused().plan()),
+                new Scenario("delete-memory", true, true, d -> d.delete("m").execute(), d -> d.delete("m").plan()),
+                new Scenario("delete-parent-of-memory", true, true, d -> d.delete("s4").execute(),
+                        d -> d.delete("s4").plan()),
+                new Scenario("commit-through-memory", true, true, d -> d.commit("s1", "m").execute(),
+                        d -> d.commit("s1", "m").plan()));
     }
 
     static Stream<Arguments> points() {
@@ -78,6 +98,10 @@ class FaultInjectionTest {
         final Map<String, Map<String, Integer>> expected = new HashMap<>();
 
         World(boolean setUp) {
+            this(setUp, false);
+        }
+
+        World(boolean setUp, boolean memory) {
             if (!setUp) {
                 write(A);
                 return;
@@ -91,6 +115,20 @@ class FaultInjectionTest {
             take(d, "s3", C);
             take(d, "s4", D);
             write(E);
+            if (memory) {
+                bed.start(dom);
+                bed.writeMemory(dom, E);
+                d.snapshot("m").memory().create();
+                expected.put("m", Map.of("vda", E, "vdb", E + 0x10));
+                bed.writeMemory(dom, F);
+                write(F);
+            }
+        }
+
+        /** @return the RAM pattern of the running domain, or -1 when it is shut off */
+        int ram() {
+            return bed.host().state(dom).isActive() && bed.memoryReads(dom, E) ? E
+                    : bed.host().state(dom).isActive() && bed.memoryReads(dom, F) ? F : -1;
         }
 
         void write(int p) {
@@ -111,7 +149,7 @@ class FaultInjectionTest {
         }
 
         int state() {
-            for (int p : new int[] {0, A, B, C, D, E}) {
+            for (int p : new int[] {0, A, B, C, D, E, F}) {
                 if (bed.reads(dom, "vda", p) && bed.reads(dom, "vdb", p == 0 ? 0 : p + 0x10)) {
                     return p;
                 }
@@ -121,43 +159,24 @@ class FaultInjectionTest {
     }
 
     static int stepsOf(Scenario s) {
-        World w = new World(s.setUp());
-        var d = w.bed.manager().domain(w.dom);
-        String name = s.name();
-        if (name.startsWith("setup")) {
-            return d.setup("/fake/esm").plan().steps().size();
-        } else if (name.startsWith("create")) {
-            return d.snapshot("new").plan().steps().size();
-        } else if (name.equals("revert")) {
-            return d.revert("s2").plan().steps().size();
-        } else if (name.equals("revert-base")) {
-            return d.revert("base").plan().steps().size();
-        } else if (name.equals("refresh")) {
-            return d.refresh().plan().steps().size();
-        } else if (name.equals("delete-leaf")) {
-            return d.delete("s2").plan().steps().size();
-        } else if (name.equals("delete-middle")) {
-            return d.delete("s3").plan().steps().size();
-        } else if (name.equals("delete-current")) {
-            return d.delete("s4").plan().steps().size();
-        } else if (name.equals("delete-branch-point")) {
-            return d.delete("s1").plan().steps().size();
-        }
-        return d.commit("s1", "s4").plan().steps().size();
+        World w = new World(s.setUp(), s.memory());
+        return s.plan().apply(w.bed.manager().domain(w.dom)).steps().size();
     }
 
     @ParameterizedTest(name = "{0}, step {1}, halt={2}")
     @MethodSource("points")
     void everyStepBoundarySurvivesAFailureOrAHalt(Scenario s, int step, boolean halt) {
         POINTS.incrementAndGet();
-        World w = new World(s.setUp());
+        World w = new World(s.setUp(), s.memory());
         Set<String> before = w.names();
         int stateBefore = w.state();
+        int ramBefore = w.ram();
         // What a clean run gives, on a twin world.
-        World twin = new World(s.setUp());
+        World twin = new World(s.setUp(), s.memory());
         s.op().accept(twin.bed.manager().domain(twin.dom));
         Set<String> after = twin.names();
         int stateAfter = twin.state();
+        int ramAfter = twin.ram();
 
         w.bed.injecting((plan, i, st) -> {
             if (i == step) {
@@ -190,6 +209,12 @@ class FaultInjectionTest {
         int state = w.state();
         assertTrue(state == stateBefore || state == stateAfter, at + "the current state reads " + state + ", not "
                 + stateBefore + " (before) or " + stateAfter + " (after)");
+        int ram = w.ram();
+        assertTrue(ram == ramBefore || ram == ramAfter, at + "the RAM holds " + ram + ", not " + ramBefore
+                + " (before) or " + ramAfter + " (after)");
+        if (state == stateAfter && stateAfter != stateBefore) {
+            assertEquals(ramAfter, ram, at + "the disks were reverted, so the RAM must be too");
+        }
         assertTrue(w.bed.storage().read("/fake-state/00000000-0000-0000-0000-000000000001.journal").isEmpty(),
                 "the journal is gone after recovery");
     }

@@ -41,4 +41,15 @@ class SnapshotTreeTest {
         assertEquals("a", tree.parent("c").orElseThrow().name());
         assertEquals("base", tree.parent("a").orElseThrow().name());
     }
+
+    @Test
+    void snapshotsWithMemoryAreMarkedInTheRenderedTree() {
+        SnapshotDefinition a = snap("a", null, 1);
+        SnapshotDefinition m = new SnapshotDefinition("m", Optional.of("a"), Instant.ofEpochSecond(2), "",
+                SnapshotState.RUNNING, a.images(), "", Optional.of("/d/m.memory"));
+        var tree = SnapshotTree.build(DEF, List.of(a, m), Optional.of("m"));
+        assertEquals("base\n+- a\n   +- m [memory] *\n", tree.render());
+        assertTrue(tree.get("m").hasMemory());
+        assertEquals(Optional.of("/d/m.memory"), tree.get("m").memoryFile());
+    }
 }

@@ -89,4 +89,29 @@ class SnapshotXmlTest {
         assertEquals(SnapshotState.DISK_SNAPSHOT, s.state());
         assertEquals(List.of(new DiskImage("vda", "/b.raw", ImageFormat.RAW)), s.images());
     }
+
+    @Test
+    void aMemoryRequestSavesTheMemoryExternallyAndReadsBackWithItsFile() {
+        String req = SnapshotXml.forCreate("m", "", List.of(new DiskImage("vda", "/o.qcow2", ImageFormat.QCOW2)),
+                List.of("hdc"), Optional.of("/d/m 1.memory"));
+        assertTrue(req.contains("<memory file=\"/d/m 1.memory\" snapshot=\"external\"/>"), req);
+        String domain = "<domain><name>x</name><devices><disk type='file' device='disk'><driver type='qcow2'/>"
+                + "<source file='/b.qcow2'/><target dev='vda'/></disk></devices></domain>";
+        SnapshotDefinition s = SnapshotXml.parse(SnapshotXml.full(req, Optional.empty(), Instant.ofEpochSecond(7),
+                SnapshotState.RUNNING, domain));
+        assertEquals(Optional.of("/d/m 1.memory"), s.memoryFile());
+        assertTrue(s.toApi().hasMemory());
+        assertEquals(Optional.empty(), SnapshotXml.parse(LIBVIRT).memoryFile(), "memory snapshot='no' is disk-only");
+    }
+
+    @Test
+    void aJournalKeepsTheMemoryStepsAsPlanned() {
+        var create = new dev.esm.core.plan.Step.CreateSnapshot("m", "<x/>", true, false,
+                List.of(new DiskImage("vda", "/o.qcow2", ImageFormat.QCOW2)), Optional.of("/d/m.memory"));
+        var restore = new dev.esm.core.plan.Step.RestoreMemory("m", "/d/m.memory",
+                java.util.Map.of("vda", new DiskImage("vda", "/n.qcow2", ImageFormat.QCOW2)), true);
+        var plan = new dev.esm.core.plan.OperationPlan(dev.esm.api.Operation.REVERT, "d", List.of(create, restore), "m");
+        var back = JournalXml.read(JournalXml.write(dev.esm.core.plan.Journal.of(plan, Instant.EPOCH)));
+        assertEquals(List.of(create, restore), back.steps());
+    }
 }
