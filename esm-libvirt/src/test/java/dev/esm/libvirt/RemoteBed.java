@@ -233,6 +233,64 @@ public final class RemoteBed implements Bed {
         return shell.readsPattern(image.format().id(), image.path(), pattern, 0, LENGTH);
     }
 
+    /** @return the SHA-256 of a file on the host */
+    @Override
+    public String fileHash(String path) {
+        return shell.run("sha256sum", path).trim().split("\\s+")[0];
+    }
+
+    /** Cuts a file on the host to 100 bytes. */
+    @Override
+    public void damage(String path) {
+        shell.run("truncate", "-s", "100", path);
+    }
+
+    /**
+     * Not offered: the memory contract runs on the local daemon ({@code LibvirtMemoryContractIT}); this bed's
+     * domains boot no guest that could hold a RAM pattern.
+     */
+    @Override
+    public void writeMemory(String domain, int pattern) {
+        throw new UnsupportedOperationException("the remote bed has no RAM-pattern guest");
+    }
+
+    @Override
+    public boolean memoryReads(String domain, int pattern) {
+        throw new UnsupportedOperationException("the remote bed has no RAM-pattern guest");
+    }
+
+    @Override
+    public void resume(String domain) {
+        libvirtCall(domain, Domain::resume);
+    }
+
+    @Override
+    public void pause(String domain) {
+        libvirtCall(domain, Domain::suspend);
+    }
+
+    private interface DomainAction {
+        void apply(Domain d) throws LibvirtException;
+    }
+
+    private void libvirtCall(String domain, DomainAction action) {
+        Domain d = null;
+        try {
+            d = conn.domainLookupByName(domain);
+            action.apply(d);
+        } catch (LibvirtException e) {
+            throw new IllegalStateException(domain + ": " + e.getMessage(), e);
+        } finally {
+            if (d != null) {
+                try {
+                    d.free();
+                } catch (LibvirtException ignored) {
+                    // freed anyway
+                }
+            }
+        }
+    }
+
     @Override
     public void start(String domain) {
         host.startDomain(domain);
