@@ -65,7 +65,8 @@ public interface DomainSnapshots {
     SetupCommand setup(String directory);
 
     /**
-     * Takes a snapshot of all eligible disks at once (all or none), shut off or running.
+     * Takes a snapshot of all eligible disks at once (all or none), shut off or running; with
+     * {@link CreateCommand#memory()}, of the running domain's memory and device state too.
      *
      * @param name the new snapshot's name; see {@link SnapshotName} for the rules
      * @return the command; run it with {@link CreateCommand#create()}
@@ -76,7 +77,8 @@ public interface DomainSnapshots {
     /**
      * Puts the domain's disks on fresh empty overlays on top of a snapshot's images. The snapshot itself is
      * not touched, so reverting to it again gives the same content. Changes since the last create, revert or
-     * refresh are discarded.
+     * refresh are discarded. A snapshot with memory can be reverted to a running or paused domain
+     * ({@link RevertCommand#running()}, {@link RevertCommand#paused()}); otherwise the domain is left shut off.
      *
      * @param name a snapshot name, or {@value #BASE}
      * @return the command; run it with {@link RevertCommand#execute()}

@@ -5,7 +5,7 @@ import dev.esm.api.SnapshotManager;
 
 /**
  * An ESM operation in a process of its own, for the tests that run two at once or kill one half-way:
- * {@code ChildOperation <uri> <domain> setup <dir> | create <name> | revert <name> | delete <name>}.
+ * {@code ChildOperation <uri> <domain> setup <dir> | create <name> | revert <name> | revert-running <name> | delete <name>}.
  */
 public final class ChildOperation {
     private ChildOperation() {
@@ -18,6 +18,7 @@ public final class ChildOperation {
                 case "setup" -> d.setup(args[3]).execute();
                 case "create" -> d.snapshot(args[3]).create();
                 case "revert" -> d.revert(args[3]).execute();
+                case "revert-running" -> d.revert(args[3]).running().execute();
                 case "delete" -> d.delete(args[3]).execute();
                 default -> throw new IllegalArgumentException(args[2]);
             }

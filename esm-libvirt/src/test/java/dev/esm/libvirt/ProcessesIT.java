@@ -81,6 +81,36 @@ class ProcessesIT {
     }
 
     @Test
+    void aProcessKilledDuringARevertToRunningLeavesTheDomainRunningInTheSnapshotsStateAfterRecovery()
+            throws Exception {
+        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        bed.start(dom);
+        bed.writeMemory(dom, 0x41);
+        bed.write(dom, "vda", 0x41);
+        Snapshot m = d.snapshot("m1").memory().create();
+        String hash = bed.fileHash(m.memoryFile().orElseThrow());
+        bed.writeMemory(dom, 0x42);
+        bed.write(dom, "vda", 0x42);
+        Process p = child(dom, "revert-running", "m1");
+        // Killed once the old run is gone: somewhere between the new definition and the restore.
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (p.isAlive() && bed.host().state(dom).isActive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(p.isAlive(), "the revert was still running when killed");
+        killGroup(p);
+        d = bed.manager().domain(dom); // opening recovers an unfinished revert: it completes it
+        assertTrue(d.verify().isEmpty(), d.verify().toString());
+        assertEquals(dev.esm.api.DomainState.RUNNING, d.state());
+        assertTrue(bed.memoryReads(dom, 0x41), "the snapshot's RAM");
+        assertTrue(bed.reads(dom, "vda", 0x41), "the snapshot's disk");
+        assertEquals(hash, bed.fileHash(m.memoryFile().orElseThrow()), "the memory file is unchanged");
+        assertTrue(bed.imageReads(m.image("vda").orElseThrow(), 0x41), "the frozen image is unchanged");
+    }
+
+    @Test
     void twoProcessesCreatingSnapshotsOnOneDomainSerialiseAndBothSucceed() throws Exception {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
         bed.manager().domain(dom).setup(bed.folder(dom) + "/esm").execute();

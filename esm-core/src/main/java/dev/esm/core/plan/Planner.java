@@ -250,7 +250,9 @@ public final class Planner {
                             + "; " + (refresh ? "refresh" : "revert") + " needs it shut off: shut it down, or ask"
                             + " to stop it (stopIfRunning(), --force)");
                 }
-                steps.add(new Step.StopDomain());
+                if (!restore) {
+                    steps.add(new Step.StopDomain());
+                }
             }
             case OTHER -> throw new DomainStateException("domain '" + domain
                     + "' is neither running nor shut off; wait until it is, then retry");
@@ -289,6 +291,11 @@ public final class Planner {
             if (unnamed.size() != record.get().unnamed().size()) {
                 newRecord = Optional.of(record.get().withUnnamed(unnamed));
             }
+        }
+        if (restore && view.state().isActive()) {
+            // A revert to a running state stops the domain only once the overlays exist: a revert that cannot make
+            // them (no space, say) leaves the running domain alone.
+            steps.add(new Step.StopDomain());
         }
         steps.add(new Step.DefineDomain(sources, newRecord));
         Optional<String> libvirtCurrent = view.libvirtCurrent();

@@ -59,6 +59,9 @@ public interface Bed extends AutoCloseable {
     /** @return whether an image, read through its backing chain, holds the pattern */
     boolean imageReads(DiskImage image, int pattern);
 
+    // The memory-snapshot operations below have defaults that refuse, so that beds written before them still
+    // compile; MemoryContract needs them all.
+
     /**
      * Defines a new shut-off domain, like {@link #newDomain}, whose guest can hold a RAM pattern once started
      * ({@link #writeMemory}); on a real hypervisor its first disk boots a tiny guest for that.
@@ -68,22 +71,34 @@ public interface Bed extends AutoCloseable {
     }
 
     /** @return a fingerprint of a file's whole content (e.g. SHA-256) */
-    String fileHash(String path);
+    default String fileHash(String path) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot hash files");
+    }
 
     /** Damages a file as a truncation would (for the bad-input cases of memory files). */
-    void damage(String path);
+    default void damage(String path) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot damage files");
+    }
 
     /** Writes a pattern into a running domain's RAM (as its guest would). */
-    void writeMemory(String domain, int pattern);
+    default void writeMemory(String domain, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no RAM-pattern guest");
+    }
 
     /** @return whether a running or paused domain's RAM holds the pattern */
-    boolean memoryReads(String domain, int pattern);
+    default boolean memoryReads(String domain, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no RAM-pattern guest");
+    }
 
     /** Lets a paused domain run. */
-    void resume(String domain);
+    default void resume(String domain) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot resume domains");
+    }
 
     /** Pauses a running domain. */
-    void pause(String domain);
+    default void pause(String domain) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot pause domains");
+    }
 
     void start(String domain);
 

@@ -26,7 +26,7 @@ public final class FakeBed implements Bed {
     }
 
     @Override
-    public Host host() {
+    public FakeHost host() {
         return host;
     }
 

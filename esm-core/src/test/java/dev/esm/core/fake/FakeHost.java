@@ -45,6 +45,13 @@ public final class FakeHost implements Host {
     private final FakeStorage storage;
     private final Clock clock;
     private final Map<String, Dom> domains = new HashMap<>();
+    /** When not negative, a memory snapshot fails after writing this many bytes (a full file system). */
+    private int memorySpace = -1;
+
+    /** Makes memory snapshots fail as on a full file system, after writing {@code bytes}; -1 for enough room. */
+    public synchronized void memorySpace(int bytes) {
+        memorySpace = bytes;
+    }
     private long tick;
 
     public FakeHost(FakeStorage storage, Clock clock) {
@@ -300,6 +307,13 @@ public final class FakeHost implements Host {
             }
             if (storage.exists(memory.get())) {
                 throw invalid("memory file " + memory.get() + " exists already");
+            }
+            if (memorySpace >= 0) {
+                // As a full file system: part of the file is written, then the write fails (libvirt usually
+                // removes it; the fake leaves it, to check that ESM does).
+                storage.writeAtomically(memory.get(), ("<fake-save ram='" + d.ram + "'>").substring(0, memorySpace));
+                throw new HypervisorException("save failed", 38, "VIR_ERR_SYSTEM_ERROR",
+                        "unable to write " + memory.get() + ": No space left on device", null);
             }
             storage.writeAtomically(memory.get(), "<fake-save ram='" + d.ram + "'>"
                     + d.live.replaceFirst("^<\\?xml[^>]*>", "") + "</fake-save>");

@@ -22,7 +22,8 @@ import net.jqwik.api.state.ActionChain;
 import net.jqwik.api.state.Transformer;
 
 /**
- * Random sequences of write / create / revert / refresh / delete / commit on the in-memory host keep SEMANTICS.md's invariants
+ * Random sequences of write / create / revert / refresh / delete / commit (and, on a running domain, RAM writes,
+ * memory snapshots and reverts to running) on the in-memory host keep SEMANTICS.md's invariants
  * after every action: 1 (every snapshot reads what it read when taken), 2 (nothing writes into an image that
  * backs another), 3 (every referenced image exists, every chain ends at the base), 4 (no orphan in the disks
  * folder), 6 (libvirt's metadata agrees), and the domain reads what the last create / revert / refresh promised.
@@ -39,6 +40,19 @@ class SnapshotModelProperties {
         final Map<String, Integer> active = new HashMap<>(Map.of("vda", 0, "vdb", 0));
         String current;
         int names;
+        /** Whether the domain runs (the memory chains keep it running), and the RAM pattern it must hold. */
+        boolean running;
+        int ram;
+        /** The RAM pattern of each memory snapshot. */
+        final Map<String, Integer> ramAt = new HashMap<>();
+
+        /** A set-up domain, started (for the memory chains). */
+        static World running() {
+            World w = new World(true);
+            w.bed.start(w.dom);
+            w.running = true;
+            return w;
+        }
 
         World(boolean setUp) {
             dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"),
@@ -66,6 +80,13 @@ class SnapshotModelProperties {
                         + e.getValue());
             }
             assertEquals(current, d.chain().current().map(Snapshot::name).orElse(null));
+            if (running) {
+                assertTrue(bed.memoryReads(dom, ram), "the RAM should hold " + ram);
+            }
+        }
+
+        List<String> withMemory() {
+            return targets().stream().filter(ramAt::containsKey).toList();
         }
 
         @Override
@@ -184,6 +205,76 @@ class SnapshotModelProperties {
                 }));
             });
         }
+    }
+
+    static final class WriteRam implements Action.Independent<World> {
+        @Override
+        public Arbitrary<Transformer<World>> transformer() {
+            return Arbitraries.integers().between(1, 250).map(p -> Transformer.mutate("write " + p + " to RAM", w -> {
+                w.bed.writeMemory(w.dom, p);
+                w.ram = p;
+            }));
+        }
+    }
+
+    static final class CreateMemory implements Action.Independent<World> {
+        @Override
+        public Arbitrary<Transformer<World>> transformer() {
+            return Arbitraries.just(Transformer.mutate("create with memory", w -> {
+                String name = "m" + (++w.names);
+                w.d.snapshot(name).memory().create();
+                w.expected.put(name, Map.copyOf(w.active));
+                w.ramAt.put(name, w.ram);
+                w.current = name;
+            }));
+        }
+    }
+
+    static final class RevertRunning implements Action.Dependent<World> {
+        @Override
+        public boolean precondition(World w) {
+            return !w.withMemory().isEmpty();
+        }
+
+        @Override
+        public Arbitrary<Transformer<World>> transformer(World w) {
+            return Arbitraries.of(w.withMemory()).map(t -> Transformer.mutate("revert " + t + " running", x -> {
+                x.d.revert(t).running().execute();
+                x.active.clear();
+                x.active.putAll(x.expected.get(t));
+                x.ram = x.ramAt.get(t);
+                x.current = t;
+            }));
+        }
+    }
+
+    /** A cold revert of a running domain, started again afresh (its RAM then empty). */
+    static final class RevertCold implements Action.Dependent<World> {
+        @Override
+        public Arbitrary<Transformer<World>> transformer(World w) {
+            return Arbitraries.of(w.targets()).map(t -> Transformer.mutate("revert " + t + " cold, start", x -> {
+                x.d.revert(t).stopIfRunning().start().execute();
+                x.active.clear();
+                x.active.putAll(x.expected.get(t));
+                x.ram = 0;
+                x.current = t;
+            }));
+        }
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> runningChains() {
+        return ActionChain.startWith(World::running)
+                .withAction(3, new Write()).withAction(2, new WriteRam()).withAction(1, new Create())
+                .withAction(2, new CreateMemory()).withAction(2, new RevertRunning()).withAction(1, new RevertCold())
+                .withAction(2, new Delete()).withAction(1, new Commit())
+                .withMaxTransformations(30);
+    }
+
+    @Property(tries = 60)
+    void aRunningDomainWithMemorySnapshotsKeepsEveryInvariantAndItsRamUnderRandomOperations(
+            @ForAll("runningChains") ActionChain<World> chain) {
+        chain.withInvariant("SEMANTICS.md invariants and the RAM", World::check).run();
     }
 
     @Provide
