@@ -47,8 +47,16 @@ public interface SnapshotManager extends AutoCloseable {
      */
     static SnapshotManager connect(String uri) {
         String chosen = System.getProperty("esm.imageAccess");
-        return connect(uri, chosen == null || chosen.isBlank() ? ImageAccess.AUTO
-                : ImageAccess.valueOf(chosen.trim().toUpperCase(java.util.Locale.ROOT)));
+        ImageAccess access = ImageAccess.AUTO;
+        if (chosen != null && !chosen.isBlank()) {
+            try {
+                access = ImageAccess.valueOf(chosen.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-Desm.imageAccess=" + chosen + " is not one of "
+                        + java.util.Arrays.toString(ImageAccess.values()), e);
+            }
+        }
+        return connect(uri, access);
     }
 
     /**
