@@ -364,9 +364,9 @@ public final class PoolStorage implements Storage, AutoCloseable {
             long allocation = longOf(root, "allocation");
             Optional<DiskImage> backing = Optional.empty();
             if (format == ImageFormat.QCOW2) {
-                ByteBuffer head = ByteBuffer.wrap(download(v, 0, 32));
+                ByteBuffer head = header(v);
                 capacity = head.limit() >= 32 ? head.getLong(24) : capacity; // libvirt may still call it raw
-                backing = backingOf(v, path);
+                backing = backingOf(head, path);
             }
             return new ImageInfo(path, format, capacity, allocation, backing.map(DiskImage::path),
                     backing.map(DiskImage::format));
@@ -382,14 +382,19 @@ public final class PoolStorage implements Storage, AutoCloseable {
         if (format != ImageFormat.QCOW2) {
             return Optional.empty();
         }
-        return withVolume(path, "reading the header of", v -> backingOf(v, path));
+        return withVolume(path, "reading the header of", v -> backingOf(header(v), path));
     }
 
-    private Optional<DiskImage> backingOf(StorageVol v, String path) throws LibvirtException, IOException {
+    /** @return an image's header with its extensions and backing name: one download, two when the name lies far */
+    private ByteBuffer header(StorageVol v) throws LibvirtException {
         ByteBuffer head = ByteBuffer.wrap(download(v, 0, 4096));
         if (head.limit() >= 20 && head.getLong(8) + head.getInt(16) > head.limit()) {
             head = ByteBuffer.wrap(download(v, 0, 1 << 21));
         }
+        return head;
+    }
+
+    private Optional<DiskImage> backingOf(ByteBuffer head, String path) throws IOException {
         String[] b = Qcow2.backing(head, path);
         if (b == null) {
             return Optional.empty();
