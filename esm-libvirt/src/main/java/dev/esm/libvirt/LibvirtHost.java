@@ -20,7 +20,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.libvirt.Connect;
 import org.libvirt.DomainBlockJobInfo;
-import org.libvirt.event.BlockJobListener;
 import org.libvirt.event.BlockJobStatus;
 import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
@@ -33,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * call returns; nothing relies on finalizers. libvirt errors become {@link dev.esm.api.errors.EsmException}s
  * with libvirt's code and message.
  *
+ * <p>Block jobs: several may run at once, on several disks of one domain and on many domains; each waits for its
+ * own disk's events ({@link BlockJobEvents}, one registration per connection) and polls the job as a fallback.
+ *
  * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads, and this class keeps no
- * other mutable state than the closed flag.
+ * other mutable state than the closed flag and the lazily registered event callback (set under its monitor).
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
@@ -61,7 +63,10 @@ public final class LibvirtHost implements Host {
     private final Connect conn;
     private final Storage storage;
     private volatile boolean closed;
-    private final boolean events;
+    /** Whether libvirt's event loop runs (else block jobs are polled). */
+    private volatile boolean events;
+    /** This connection's block-job events, registered at the first merge. */
+    private volatile BlockJobEvents blockJobEvents;
     /** How often a block job is looked at when no event arrives; events usually come first. */
     private static final long POLL_MILLIS = 100;
     /** The longest a merge may make no progress at all before it is aborted and reported as failed. */
@@ -294,31 +299,48 @@ public final class LibvirtHost implements Host {
         String doing = (active ? "active " : "") + "block commit of " + disk + " (" + top + " into " + base + ")";
         withDomainDo(domain, doing, d -> {
             clearLeftoverJob(d, disk);
-            BlockingQueue<BlockJobStatus> statuses = new LinkedBlockingQueue<>();
-            BlockJobListener onEvent = (dom, path, type, status) -> statuses.add(status);
-            if (events) {
-                d.addBlockJobListener(onEvent);
+            BlockJobEvents events = blockJobEvents();
+            if (events == null) {
+                runCommit(d, disk, base, top, active, listener, cancel, new LinkedBlockingQueue<>(), doing);
+                return;
             }
-            try {
-                runCommit(d, disk, base, top, active, listener, cancel, statuses, doing);
-            } finally {
-                if (events) {
-                    try {
-                        d.removeBlockJobListener(onEvent);
-                    } catch (LibvirtException e) {
-                        LOG.debug("removing a block-job listener failed: {}", e.toString());
-                    }
-                }
+            try (BlockJobEvents.Subscription sub = events.subscribe(domain, disk)) {
+                runCommit(d, disk, base, top, active, listener, cancel, sub.statuses(), doing);
             }
         });
+    }
+
+    /**
+     * @return the connection's block-job events (registered at the first merge: commands that merge nothing do not
+     *         pay for it), or null when no event loop runs (jobs are then polled)
+     */
+    private BlockJobEvents blockJobEvents() {
+        BlockJobEvents e = blockJobEvents;
+        if (e != null || !events) {
+            return e;
+        }
+        synchronized (this) {
+            checkOpen();
+            if (blockJobEvents == null) {
+                try {
+                    blockJobEvents = new BlockJobEvents(conn);
+                } catch (RuntimeException | LinkageError failed) {
+                    LOG.debug("no block-job events ({}); block jobs are polled", failed.toString());
+                    events = false;
+                }
+            }
+            return blockJobEvents;
+        }
     }
 
     private void runCommit(Domain d, String disk, String base, String top, boolean active, ProgressListener listener,
                            Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
             throws LibvirtException {
+        LOG.debug("starting {}", doing);
         d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
         LOG.debug("started {}", doing);
         long lastDone = -1;
+        long lastEnd = 0;
         long lastChange = System.currentTimeMillis();
         while (true) {
             BlockJobStatus status;
@@ -330,6 +352,12 @@ public final class LibvirtHost implements Host {
             }
             if (cancel.isCancelled()) {
                 abortJob(d, disk);
+                if (!active && !DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {
+                    // The job completed before the abort reached it: the merge is done, and its disk's steps must run.
+                    LOG.debug("{} completed as it was cancelled", doing);
+                    listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
+                    return;
+                }
                 throw new OperationCancelledException(doing + " was cancelled; " + top + " keeps all its data");
             }
             DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
@@ -348,6 +376,7 @@ public final class LibvirtHost implements Host {
                         + " keeps all its data");
             }
             if (job) {
+                lastEnd = info.end;
                 listener.onProgress(new Progress(disk, info.cur, info.end));
                 if (info.cur != lastDone) {
                     lastDone = info.cur;
@@ -367,6 +396,7 @@ public final class LibvirtHost implements Host {
             }
             if (!active && (status == BlockJobStatus.COMPLETED || !job)) {
                 verifyGone(d, disk, top, doing);
+                listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1))); // a finished job is gone: report its end
                 return;
             }
             if (System.currentTimeMillis() - lastChange > STALL_MILLIS) {
@@ -493,6 +523,9 @@ public final class LibvirtHost implements Host {
             return;
         }
         closed = true;
+        if (blockJobEvents != null) {
+            blockJobEvents.close();
+        }
         if (storage instanceof AutoCloseable c) {
             try {
                 c.close();

@@ -39,6 +39,59 @@ final class NativeLibvirt {
 
         /** {@code virGetLastErrorCode} (libvirt 4.5): this thread's last error code ({@code virErrorNumber}). */
         int virGetLastErrorCode();
+
+        /**
+         * {@code virConnectDomainEventRegisterAny} (libvirt 0.8.0) for {@code VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2}:
+         * a callback id, or -1 on error. {@code dom} NULL: every domain of the connection.
+         */
+        int virConnectDomainEventRegisterAny(ConnectionPointer conn, Pointer dom, int eventId, BlockJobCallback cb,
+                                             Pointer opaque, Pointer freeCallback);
+
+        /** {@code virConnectDomainEventDeregisterAny}: 0 on success, -1 on error. */
+        int virConnectDomainEventDeregisterAny(ConnectionPointer conn, int callbackId);
+
+        /** {@code virDomainGetName}: owned by the domain object (no call to the daemon). */
+        String virDomainGetName(Pointer dom);
+    }
+
+    /** {@code virConnectDomainEventBlockJobCallback}: called on libvirt's event loop thread. */
+    interface BlockJobCallback extends com.sun.jna.Callback {
+        /**
+         * @param disk the disk's target name ({@code vda}), as {@code BLOCK_JOB_2} reports it
+         * @param type the job type ({@code virDomainBlockJobType})
+         * @param status {@code virConnectDomainEventBlockJobStatus}: 0 completed, 1 failed, 2 canceled, 3 ready
+         */
+        void invoke(Pointer conn, Pointer dom, String disk, int type, int status, Pointer opaque);
+    }
+
+    /** {@code VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2} (libvirt 1.2.6): block-job events naming the disk by its target. */
+    static final int EVENT_ID_BLOCK_JOB_2 = 16;
+
+    /**
+     * Registers {@code cb} for the block-job events of every domain on the connection (one registration, whatever
+     * the number of domains and disks). Keep {@code cb} reachable until it is deregistered.
+     *
+     * @return the callback id
+     */
+    static int registerBlockJobEvents(Connect conn, BlockJobCallback cb) {
+        int id = Holder.VIRT.virConnectDomainEventRegisterAny(esm(conn).pointer(), null, EVENT_ID_BLOCK_JOB_2, cb,
+                null, null);
+        if (id < 0) {
+            throw lastError("registering for block-job events");
+        }
+        return id;
+    }
+
+    /** Deregisters a callback {@link #registerBlockJobEvents} registered. */
+    static void deregisterEvents(Connect conn, int callbackId) {
+        if (Holder.VIRT.virConnectDomainEventDeregisterAny(esm(conn).pointer(), callbackId) != 0) {
+            throw lastError("deregistering block-job events");
+        }
+    }
+
+    /** @return the name of the domain an event names (valid during the callback only) */
+    static String domainName(Pointer dom) {
+        return Holder.VIRT.virDomainGetName(dom);
     }
 
     /** libvirt's last error on this thread, as ESM's exception. */

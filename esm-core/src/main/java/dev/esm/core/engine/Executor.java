@@ -114,13 +114,10 @@ public final class Executor {
                 }
                 if (step instanceof Step.Merge) {
                     List<Integer> batch = mergesFrom(steps, i);
-                    boolean allOffline = batch.subList(0, batch.size() - 1).stream()
-                            .noneMatch(k -> ((Step.Merge) steps.get(k)).live());
-                    // Offline merges (qemu-img processes) run together; live block jobs one after another, as
-                    // libvirt-java tracks one block-job event callback per domain.
-                    if (batch.size() > 2 && allOffline) {
-                        // The disks' merges are independent: run them together, then each disk's remaining steps.
-                        for (int k : batch) {
+                    // The disks' merges are independent (one block job, or one offline commit, per disk, each
+                    // finished on its own disk's events): run them together, then each disk's remaining steps.
+                    if (batch.size() > 2) {
+                        for (int k : batch.subList(0, batch.size() - 1)) {
                             listener.beforeStep(plan, k, steps.get(k));
                         }
                         merging = true;
@@ -226,8 +223,10 @@ public final class Executor {
     }
 
     /**
-     * Runs several disks' merges at once (one thread each; libvirt's connection and QEMU take them in parallel),
-     * then the steps of each disk whose merge completed. The first failure is rethrown after that.
+     * Runs several disks' merges at once (one thread each; libvirt's connection and QEMU take them in parallel:
+     * live, one block job per disk, each pivoted and finished on its own disk's events; offline, one commit per
+     * disk), then the steps of each disk whose merge completed. A merge that fails does not stop the others (their
+     * disks are made consistent); cancellation reaches all of them. The first failure is rethrown after that.
      *
      * @param batch the merges' indexes, then the index after the last disk's steps
      * @return the index of the last step run
@@ -237,7 +236,7 @@ public final class Executor {
         List<Integer> merges = batch.subList(0, batch.size() - 1);
         int end = batch.get(batch.size() - 1);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(merges.size(), r -> {
-            Thread t = new Thread(r, "esm-merge");
+            Thread t = new Thread(r, "esm-merge-" + domain);
             t.setDaemon(true);
             return t;
         });
