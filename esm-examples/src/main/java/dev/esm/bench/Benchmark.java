@@ -31,7 +31,9 @@ import org.libvirt.DomainSnapshot;
  * process per command and one shell process for many), merge throughput and chain-length cost, on the real libvirtd,
  * and prints a table and writes JSON.
  *
- * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000] [-Desm.bench.sections=ops,cli,merge,chain,model]
+ * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000]
+ *     [-Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.fleetThreads=20]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
@@ -42,7 +44,7 @@ public final class Benchmark {
     private final List<Stats> results = new ArrayList<>();
 
     private int[] chains;
-    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,chain,model}); all when unset. */
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}); all when unset. */
     private final java.util.Set<String> sections = System.getProperty("esm.bench.sections") == null ? null
             : java.util.Set.of(System.getProperty("esm.bench.sections").split(","));
 
@@ -93,6 +95,13 @@ public final class Benchmark {
         }
         if (b.want("merge")) {
             b.merges();
+        }
+        ScaleBench scale = new ScaleBench(uri, smoke, b.runs, b::add);
+        if (b.want("disks")) {
+            scale.disks();
+        }
+        if (b.want("fleet")) {
+            scale.fleet();
         }
         if (b.want("chain")) {
             b.chainLength();

@@ -35,8 +35,13 @@ import org.slf4j.LoggerFactory;
  * <p>Block jobs: several may run at once, on several disks of one domain and on many domains; each waits for its
  * own disk's events ({@link BlockJobEvents}, one registration per connection) and polls the job as a fallback.
  *
- * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads, and this class keeps no
- * other mutable state than the closed flag and the lazily registered event callback (set under its monitor).
+ * <p>Many domains at once: each domain's calls go through one of a few connections ({@link #CONNECTIONS}, or
+ * {@code -Desm.connections}; opened as domains need them), so that libvirtd's per-connection limit on calls in
+ * progress does not make one domain's calls wait for another's. Nothing in this class is locked across a libvirt call.
+ *
+ * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads; the mutable state is the
+ * closed flag, the lazily opened connections (under the array's monitor), the domains' assignment to them (a
+ * concurrent map) and the lazily registered event callback (under this object's monitor).
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
@@ -60,7 +65,20 @@ public final class LibvirtHost implements Host {
     }
 
     private final String uri;
+    /** The first connection: storage, events, and the domains assigned to it. */
     private final Connect conn;
+    /**
+     * Connections for domain calls, opened when first needed ({@code [0]} is {@link #conn}). libvirtd serves at most
+     * {@code max_client_requests} (5 by default) calls of one connection at a time and queues the rest, so many
+     * domains driven at once through one connection wait for one another's slow calls (starts, pivots, snapshots);
+     * each domain is assigned one of these in turn and keeps it.
+     */
+    private final Connect[] connections;
+    private final java.util.concurrent.ConcurrentMap<String, Integer> connectionOf =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger assigned = new java.util.concurrent.atomic.AtomicInteger();
+    /** How many connections domain calls may use by default. */
+    static final int CONNECTIONS = 4;
     private final Storage storage;
     private volatile boolean closed;
     /** Whether libvirt's event loop runs (else block jobs are polled). */
@@ -83,6 +101,7 @@ public final class LibvirtHost implements Host {
         this.storage = storage;
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
+        this.connections = connections(conn);
         LOG.debug("connected to {}", uri);
     }
 
@@ -97,9 +116,38 @@ public final class LibvirtHost implements Host {
         this.uri = uri;
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
+        this.connections = connections(conn);
         this.storage = access.resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE ? new PoolStorage(conn, this)
                 : new LocalStorage();
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
+    }
+
+    /** @return room for the connections: {@code -Desm.connections} as it is when the host is made, else 4 */
+    private static Connect[] connections(Connect first) {
+        Connect[] all = new Connect[Math.max(1, Integer.getInteger("esm.connections", CONNECTIONS))];
+        all[0] = first;
+        return all;
+    }
+
+    /**
+     * @return the connection {@code domain}'s calls go through: the same one for every call on the domain, the
+     *         domains spread over the connections in turn (opened at the first domain that
+     *         needs one)
+     */
+    private Connect connectionFor(String domain) {
+        int i = connectionOf.computeIfAbsent(domain, n -> Math.floorMod(assigned.getAndIncrement(), connections.length));
+        Connect c = connections[i];
+        if (c != null) {
+            return c;
+        }
+        synchronized (connections) {
+            checkOpen();
+            if (connections[i] == null) {
+                connections[i] = open(uri);
+                LOG.debug("opened connection {} to {}", i + 1, uri);
+            }
+            return connections[i];
+        }
     }
 
     private static Connect open(String uri) {
@@ -124,7 +172,7 @@ public final class LibvirtHost implements Host {
         checkOpen();
         Domain d = null;
         try {
-            d = conn.domainLookupByName(domain);
+            d = connectionFor(domain).domainLookupByName(domain);
             return call.apply(d);
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap(doing + " of domain '" + domain + "'", e);
@@ -219,7 +267,7 @@ public final class LibvirtHost implements Host {
     public void restore(String domain, String file, String domainXml, boolean paused) {
         checkOpen();
         LOG.debug("restoring domain '{}' from {} ({})", domain, file, paused ? "paused" : "running");
-        NativeLibvirt.restore(conn, file, domainXml, LibvirtFlags.restore(paused));
+        NativeLibvirt.restore(connectionFor(domain), file, domainXml, LibvirtFlags.restore(paused));
     }
 
     @Override
@@ -533,10 +581,17 @@ public final class LibvirtHost implements Host {
                 LOG.debug("closing the storage failed: {}", e.toString());
             }
         }
-        try {
-            conn.close();
-        } catch (LibvirtException e) {
-            LOG.debug("closing {} failed: {}", uri, e.toString());
+        synchronized (connections) {
+            for (Connect c : connections) {
+                if (c == null) {
+                    continue;
+                }
+                try {
+                    c.close();
+                } catch (LibvirtException e) {
+                    LOG.debug("closing {} failed: {}", uri, e.toString());
+                }
+            }
         }
     }
 }
