@@ -77,6 +77,8 @@ public final class LibvirtHost implements Host {
     private final java.util.concurrent.ConcurrentMap<String, Integer> connectionOf =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger assigned = new java.util.concurrent.atomic.AtomicInteger();
+    /** How many domains' assignments are kept before they are forgotten (and made again as needed). */
+    private static final int MAX_ASSIGNED = 10_000;
     /** How many connections domain calls may use by default. */
     static final int CONNECTIONS = 4;
     private final Storage storage;
@@ -135,6 +137,12 @@ public final class LibvirtHost implements Host {
      *         needs one)
      */
     private Connect connectionFor(String domain) {
+        if (connections.length == 1) {
+            return conn;
+        }
+        if (connectionOf.size() > MAX_ASSIGNED) {
+            connectionOf.clear(); // merge helpers and removed domains: a new assignment is as good as the old one
+        }
         int i = connectionOf.computeIfAbsent(domain, n -> Math.floorMod(assigned.getAndIncrement(), connections.length));
         Connect c = connections[i];
         if (c != null) {
