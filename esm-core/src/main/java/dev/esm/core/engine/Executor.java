@@ -25,7 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a plan's steps in order through the port, keeping a durable {@link Journal} of how far it got.
+ * Runs a plan's steps in order through the port, keeping a durable {@link Journal} of how far it got. The merges
+ * of several disks that follow one another in a plan run at once (one thread each, live or offline), then each
+ * disk's remaining steps in plan order.
  *
  * <ul>
  *   <li>A step that fails before any merge started: the steps taken are undone in reverse (overlays and copies
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *       operation if only files were created so far, else completes it, every step being safe to repeat.</li>
  * </ul>
  *
- * <p>Not thread-safe: one executor runs one plan.
+ * <p>Not thread-safe: one executor runs one plan (its merge threads are its own; the port is called from them).
  */
 public final class Executor {
     private static final Logger LOG = LoggerFactory.getLogger(Executor.class);

@@ -80,7 +80,8 @@ public interface Host extends AutoCloseable {
      * (libvirt block commit) and waits until done, reporting progress. For the active layer ({@code active}),
      * the domain is pivoted onto {@code base} at the end. For an intermediate {@code top}, QEMU re-points the
      * image above it at {@code base}. A job that fails or is aborted throws; cancellation aborts the job and
-     * throws {@link dev.esm.api.errors.OperationCancelledException}. Either way {@code top} keeps its data.
+     * throws {@link dev.esm.api.errors.OperationCancelledException}. Either way {@code top} keeps its data. Called
+     * for several disks of one domain at once (one thread per disk): each call waits for its own disk's job only.
      */
     void blockCommit(String domain, String disk, String base, String top, boolean active,
                      dev.esm.api.ProgressListener listener, Cancellation cancel);
