@@ -416,7 +416,10 @@ public final class LibvirtHost implements Host {
                 }
                 throw new OperationCancelledException(doing + " was cancelled; " + top + " keeps all its data");
             }
-            DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+            // The event that ends the wait (an intermediate job completed, an active one ready for its pivot) needs
+            // no look at the job: with several disks' jobs on one domain, each look waits for the others' calls.
+            boolean decisive = active ? status == BlockJobStatus.READY : status == BlockJobStatus.COMPLETED;
+            DomainBlockJobInfo info = decisive ? null : d.getBlockJobInfo(disk, 0);
             boolean job = info != null && (info.type != 0 || info.end != 0);
             if ((status == BlockJobStatus.FAILED || status == BlockJobStatus.CANCELED) && job
                     && info.cur > 0 && status != null && lastDone >= 0) {
@@ -440,6 +443,9 @@ public final class LibvirtHost implements Host {
                 }
             }
             if (active && (status == BlockJobStatus.READY || (job && info.end > 0 && info.cur == info.end))) {
+                if (!job) {
+                    listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
+                }
                 try {
                     d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
                 } catch (LibvirtException notReadyYet) {
@@ -452,7 +458,8 @@ public final class LibvirtHost implements Host {
             }
             if (!active && (status == BlockJobStatus.COMPLETED || !job)) {
                 verifyGone(d, disk, top, doing);
-                listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1))); // a finished job is gone: report its end
+                // A finished job is gone: its end is reported here.
+                listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
                 return;
             }
             if (System.currentTimeMillis() - lastChange > STALL_MILLIS) {
