@@ -37,11 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Many domains at once: each domain's calls go through one of a few connections ({@link #CONNECTIONS}, or
  * {@code -Desm.connections}; opened as domains need them), so that libvirtd's per-connection limit on calls in
- * progress does not make one domain's calls wait for another's. Nothing in this class is locked across a libvirt call.
+ * progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
  *
  * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads; the mutable state is the
- * closed flag, the lazily opened connections (under the array's monitor), the domains' assignment to them (a
- * concurrent map) and the lazily registered event callback (under this object's monitor).
+ * closed flag, the lazily opened connections (each opened under its slot's monitor, stored and closed under the
+ * array's), the domains' assignment to them (a concurrent map) and the lazily registered event callback (under this
+ * object's monitor).
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
@@ -74,6 +75,8 @@ public final class LibvirtHost implements Host {
      * each domain is assigned one of these in turn and keeps it.
      */
     private final Connect[] connections;
+    /** One monitor per slot of {@link #connections}, held while that slot's connection is opened. */
+    private final Object[] opening;
     private final java.util.concurrent.ConcurrentMap<String, Integer> connectionOf =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger assigned = new java.util.concurrent.atomic.AtomicInteger();
@@ -104,6 +107,7 @@ public final class LibvirtHost implements Host {
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
         this.connections = connections(conn);
+        this.opening = monitors(connections.length);
         LOG.debug("connected to {}", uri);
     }
 
@@ -119,6 +123,7 @@ public final class LibvirtHost implements Host {
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
         this.connections = connections(conn);
+        this.opening = monitors(connections.length);
         this.storage = access.resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE ? new PoolStorage(conn, this)
                 : new LocalStorage();
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
@@ -129,6 +134,14 @@ public final class LibvirtHost implements Host {
         Connect[] all = new Connect[Math.max(1, Integer.getInteger("esm.connections", CONNECTIONS))];
         all[0] = first;
         return all;
+    }
+
+    private static Object[] monitors(int n) {
+        Object[] out = new Object[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = new Object();
+        }
+        return out;
     }
 
     /**
@@ -148,13 +161,28 @@ public final class LibvirtHost implements Host {
         if (c != null) {
             return c;
         }
-        synchronized (connections) {
+        synchronized (opening[i]) { // one connection opened at a time per slot; the others stay usable
             checkOpen();
             if (connections[i] == null) {
-                connections[i] = open(uri);
+                Connect opened = open(uri);
+                synchronized (connections) {
+                    if (closed) {
+                        closeQuietly(opened);
+                        checkOpen();
+                    }
+                    connections[i] = opened;
+                }
                 LOG.debug("opened connection {} to {}", i + 1, uri);
             }
             return connections[i];
+        }
+    }
+
+    private void closeQuietly(Connect c) {
+        try {
+            c.close();
+        } catch (LibvirtException e) {
+            LOG.debug("closing {} failed: {}", uri, e.toString());
         }
     }
 
@@ -598,13 +626,8 @@ public final class LibvirtHost implements Host {
         }
         synchronized (connections) {
             for (Connect c : connections) {
-                if (c == null) {
-                    continue;
-                }
-                try {
-                    c.close();
-                } catch (LibvirtException e) {
-                    LOG.debug("closing {} failed: {}", uri, e.toString());
+                if (c != null) {
+                    closeQuietly(c);
                 }
             }
         }

@@ -160,8 +160,9 @@ public final class FakeStorage implements Storage {
     }
 
     @Override
-    public synchronized void commit(String top, String base, String disk, dev.esm.api.ProgressListener listener,
-                                    dev.esm.core.port.Cancellation cancel) {
+    public void commit(String top, String base, String disk, dev.esm.api.ProgressListener listener,
+                       dev.esm.core.port.Cancellation cancel) {
+        // Progress is reported outside the lock, as qemu-img's reader thread does, so that merges can overlap.
         listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
         mergeInto(top, base, cancel);
         listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));

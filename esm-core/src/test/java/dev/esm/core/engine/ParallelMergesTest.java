@@ -1,0 +1,90 @@
+package dev.esm.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.errors.OperationCancelledException;
+import dev.esm.core.contract.Bed.DiskSpec;
+import dev.esm.core.contract.FakeBed;
+import dev.esm.core.contract.Invariants;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executor runs the merges of several disks at once, live as well as offline: every disk's merge has started
+ * before any finishes (each waits at a barrier in its first progress report, which one merge after another could
+ * never pass), and cancelling one cancels all.
+ */
+class ParallelMergesTest {
+    private static final List<String> DISKS = List.of("vda", "vdb", "vdc");
+
+    private String threeDiskDomain(FakeBed bed) {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2"), DiskSpec.qcow2("vdb", "b.qcow2"),
+                DiskSpec.qcow2("vdc", "c.qcow2")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup("/fake/esm").execute();
+        DISKS.forEach(t -> bed.write(dom, t, 0x41));
+        d.snapshot("s1").create();
+        DISKS.forEach(t -> bed.write(dom, t, 0x42));
+        d.snapshot("s2").create();
+        DISKS.forEach(t -> bed.write(dom, t, 0x43));
+        return dom;
+    }
+
+    private void mergesOfEveryDiskOverlap(boolean live) throws Exception {
+        FakeBed bed = new FakeBed();
+        String dom = threeDiskDomain(bed);
+        if (live) {
+            bed.start(dom);
+        }
+        CyclicBarrier allStarted = new CyclicBarrier(DISKS.size());
+        Set<String> passed = ConcurrentHashMap.newKeySet();
+        bed.manager().domain(dom).delete("s1").progress(p -> {
+            if (passed.add(p.disk())) {
+                try {
+                    allStarted.await(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the disks' merges did not run at once", e);
+                }
+            }
+        }).execute();
+        assertEquals(Set.copyOf(DISKS), passed);
+        Invariants.check(bed, dom, Map.of("s2", Map.of("vda", 0x42, "vdb", 0x42, "vdc", 0x42)));
+        DISKS.forEach(t -> assertTrue(bed.reads(dom, t, 0x43), t + " keeps the current state"));
+    }
+
+    @Test
+    void liveMergesOfSeveralDisksRunAtOnce() throws Exception {
+        mergesOfEveryDiskOverlap(true);
+    }
+
+    @Test
+    void offlineMergesOfSeveralDisksRunAtOnce() throws Exception {
+        mergesOfEveryDiskOverlap(false);
+    }
+
+    @Test
+    void cancellingLiveMergesOfSeveralDisksCancelsThemAllAndKeepsTheSurvivingSnapshots() {
+        FakeBed bed = new FakeBed();
+        String dom = threeDiskDomain(bed);
+        bed.start(dom);
+        var delete = bed.manager().domain(dom).delete("s2"); // the current snapshot: active commits and pivots
+        delete.progress(p -> delete.cancel());
+        try {
+            delete.execute();
+        } catch (OperationCancelledException expectedWhenAMergeWasStillRunning) {
+            // what matters is what is left
+        }
+        Invariants.check(bed, dom, Map.of("s1", Map.of("vda", 0x41, "vdb", 0x41, "vdc", 0x41)));
+        DISKS.forEach(t -> assertTrue(bed.reads(dom, t, 0x43), t + " keeps the current state"));
+        assertThrows(dev.esm.api.errors.SnapshotNotFoundException.class,
+                () -> bed.manager().domain(dom).revert("s2").execute(), "the snapshot being merged into is removed");
+    }
+}
