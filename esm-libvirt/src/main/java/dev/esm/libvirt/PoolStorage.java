@@ -48,8 +48,9 @@ import org.w3c.dom.Element;
  *   <li>Copies ({@link #place}) move the bytes unchanged through this process and are verified by reading the
  *       copy back: libvirt's own host-side copy converts by the format it probes and flattens backing chains,
  *       and ESM never lets a format be probed.</li>
- *   <li>Offline merges run a transient, paused helper domain on the image chain and a libvirt block commit in
- *       it (libvirt has no offline commit); the helper is destroyed afterwards.</li>
+ *   <li>Offline merges hot-plug the image chain into a transient, paused helper domain and run a libvirt block
+ *       commit in it (libvirt has no offline commit); helpers are kept for the next merge and die with this
+ *       client's connection ({@link MergeHelpers}).</li>
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
  *   <li>Journals and locks live on the host, in the state pool ({@code /var/lib/libvirt/esm} unless
@@ -68,10 +69,6 @@ import org.w3c.dom.Element;
  */
 public final class PoolStorage implements Storage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolStorage.class);
-    /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the folder (and its parents) if missing. */
-    static final int POOL_CREATE_WITH_BUILD = 1;
-    /** {@code VIR_DOMAIN_START_PAUSED}. */
-    static final int DOMAIN_START_PAUSED = 1;
     private static final String STATE_POOL = "esm-state";
     private static final int CHUNK = Volumes.CHUNK;
 
@@ -80,6 +77,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
     private final HostState state;
+    private final MergeHelpers helpers;
     private volatile String arch;
 
     /**
@@ -92,6 +90,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.stateDir = System.getProperty("esm.hostStateDir", "/var/lib/libvirt/esm");
         this.state = new HostState(conn, this, stateDir, host.uri(),
                 Duration.parse(System.getProperty("esm.leaseTtl", "PT30S")));
+        this.helpers = new MergeHelpers(conn, host, this::arch);
     }
 
     /** @return the connection (for tests) */
@@ -135,7 +134,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 return found;
             }
             try {
-                conn.storagePoolCreateXML(xml, POOL_CREATE_WITH_BUILD).free();
+                conn.storagePoolCreateXML(xml, LibvirtFlags.POOL_CREATE_WITH_BUILD).free();
             } catch (LibvirtException e) {
                 found = findPool(folder);
                 if (found.isPresent()) {
@@ -579,73 +578,10 @@ public final class PoolStorage implements Storage, AutoCloseable {
         Volumes.free(s);
     }
 
+    /** Merges in a paused helper domain on the host, kept for the next merge: see {@link MergeHelpers}. */
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
-        String helper = "esm-merge-" + UUID.randomUUID().toString().substring(0, 8);
-        String xml = "<domain type='qemu'><name>" + helper + "</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"
-                + "<os><type arch='" + arch() + "'>hvm</type></os><on_poweroff>destroy</on_poweroff><devices>"
-                + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='"
-                + Xml.escape(top) + "'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
-        long t0 = System.nanoTime();
-        destroyLeftoverHelpers(top);
-        try {
-            conn.domainCreateXML(xml, DOMAIN_START_PAUSED).free();
-        } catch (LibvirtException e) {
-            throw new StorageException("merging " + top + " into " + base + ": cannot start a paused helper domain"
-                    + " on the host (libvirt: " + e.getMessage() + ")", e);
-        }
-        LOG.debug("helper domain {} for the merge of {} started in {} ms", helper, top,
-                (System.nanoTime() - t0) / 1_000_000);
-        try {
-            host.blockCommit(helper, "vda", base, top, true,
-                    p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel);
-        } finally {
-            try {
-                org.libvirt.Domain d = conn.domainLookupByName(helper);
-                try {
-                    d.destroy();
-                } finally {
-                    d.free();
-                }
-            } catch (LibvirtException e) {
-                LOG.warn("cannot destroy the merge helper domain {}: {}", helper, e.getMessage());
-            }
-        }
-        LOG.debug("offline merge of {} into {} through helper {} took {} ms", top, base, helper,
-                (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /**
-     * Destroys merge helpers a client that stopped half-way left running on {@code top} (QEMU would refuse to open
-     * the image twice). Its job may have written part of the data into the base already; the merge is run again
-     * from the start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
-     */
-    private void destroyLeftoverHelpers(String top) {
-        try {
-            for (int id : conn.listDomains()) {
-                org.libvirt.Domain d = null;
-                try {
-                    d = conn.domainLookupByID(id);
-                    if (d.getName().startsWith("esm-merge-")
-                            && dev.esm.core.xml.DomainXml.chain(d.getXMLDesc(0), "vda").contains(top)) {
-                        LOG.warn("destroying the merge helper {} a stopped client left on {}", d.getName(), top);
-                        d.destroy();
-                    }
-                } catch (LibvirtException gone) {
-                    LOG.debug("domain {} vanished while looking for leftover helpers: {}", id, gone.getMessage());
-                } finally {
-                    if (d != null) {
-                        try {
-                            d.free();
-                        } catch (LibvirtException ignored) {
-                            // freed anyway
-                        }
-                    }
-                }
-            }
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.wrap("looking for leftover merge helpers", e);
-        }
+        helpers.commit(top, base, disk, listener, cancel);
     }
 
     private String arch() {
@@ -682,7 +618,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 String xml = "<pool type='dir'><name>" + STATE_POOL + "</name><target><path>" + Xml.escape(stateDir)
                         + "</path><permissions><mode>0700</mode></permissions></target></pool>";
                 try {
-                    conn.storagePoolCreateXML(xml, POOL_CREATE_WITH_BUILD).free();
+                    conn.storagePoolCreateXML(xml, LibvirtFlags.POOL_CREATE_WITH_BUILD).free();
                 } catch (LibvirtException e) {
                     if (findPool(stateDir).isEmpty()) {
                         throw new StorageException("cannot make ESM's state folder " + stateDir + " on the host"
