@@ -7,8 +7,13 @@ import dev.esm.core.port.Cancellation;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.Xml;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.libvirt.Connect;
@@ -27,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Helpers are started with {@code VIR_DOMAIN_START_AUTODESTROY}: libvirtd destroys them when this client's
  * connection closes, also when the client dies, so none outlives its client. A helper that fails in any way is
  * destroyed, not reused. Each helper runs one merge at a time; merges of several disks at once take a helper
- * each, and at most {@value #KEEP} idle ones are kept.
+ * each; at most {@value #KEEP} idle ones are kept, each for at most a minute without a merge.
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -36,13 +41,20 @@ final class MergeHelpers {
     static final String PREFIX = "esm-merge-";
     private static final String TARGET = "sda";
     private static final int KEEP = 4;
+    /** How long a helper is kept with no merge to run. */
+    private static final long IDLE_MILLIS = 60_000;
 
     private final Connect conn;
     private final LibvirtHost host;
     private final Supplier<String> arch;
     private final String client = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger started = new AtomicInteger();
-    private final Deque<String> idle = new ArrayDeque<>();
+    /** Idle helpers, the most recently used first, with when each became idle. */
+    private final Deque<Idle> idle = new ArrayDeque<>();
+    private ScheduledExecutorService reaper;
+
+    private record Idle(String name, long since) {
+    }
 
     MergeHelpers(Connect conn, LibvirtHost host, Supplier<String> arch) {
         this.conn = conn;
@@ -90,9 +102,9 @@ final class MergeHelpers {
 
     private String take() {
         synchronized (idle) {
-            String h = idle.pollFirst();
+            Idle h = idle.pollFirst();
             if (h != null) {
-                return h;
+                return h.name();
             }
         }
         return start();
@@ -101,11 +113,45 @@ final class MergeHelpers {
     private void giveBack(String helper) {
         synchronized (idle) {
             if (idle.size() < KEEP) {
-                idle.addFirst(helper);
+                idle.addFirst(new Idle(helper, System.nanoTime()));
+                if (reaper == null) {
+                    reaper = Executors.newSingleThreadScheduledExecutor(r -> {
+                        Thread t = new Thread(r, "esm-merge-helper-reaper");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                reaper.schedule(this::reap, IDLE_MILLIS + 100, TimeUnit.MILLISECONDS);
                 return;
             }
         }
         destroy(helper);
+    }
+
+    /** Destroys the helpers idle for {@value #IDLE_MILLIS} ms or more (a paused QEMU still holds its memory). */
+    private void reap() {
+        List<String> old = new ArrayList<>();
+        synchronized (idle) {
+            long now = System.nanoTime();
+            idle.removeIf(h -> {
+                boolean stale = now - h.since() >= TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS);
+                if (stale) {
+                    old.add(h.name());
+                }
+                return stale;
+            });
+        }
+        old.forEach(this::destroy);
+    }
+
+    /** Stops reaping; the helpers themselves die with the connection (autodestroy). */
+    void close() {
+        synchronized (idle) {
+            if (reaper != null) {
+                reaper.shutdownNow();
+            }
+            idle.clear();
+        }
     }
 
     private String start() {
@@ -164,7 +210,7 @@ final class MergeHelpers {
 
     private void destroy(String helper) {
         synchronized (idle) {
-            idle.remove(helper);
+            idle.removeIf(h -> h.name().equals(helper));
         }
         Domain d = null;
         try {

@@ -746,6 +746,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public void close() {
+        helpers.close();
         state.close();
         poolByFolder.clear();
         poolHandles.values().forEach(PoolStorage::free);
