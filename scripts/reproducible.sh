@@ -14,18 +14,19 @@ start=$SECONDS
 runs="a b"
 if [ "${1:-}" = "--against-tree" ]; then
   runs="b"
-  find . -path '*/target/*.jar' -not -path '*/target/lib/*' -not -path './tests/*' -print0 | sort -z \
+  find . -mindepth 3 -maxdepth 3 -path './*/target/*.jar' -not -path './tests/*' -print0 | sort -z \
       | xargs -0 sha256sum >"$scratch/a.sha256"
 fi
 for run in $runs; do
   mkdir -p "$scratch/$run"
   # The work tree as git sees it (tracked and new files, nothing ignored such as target/).
   git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$scratch/$run" 2>/dev/null || true
-  # -Dmaven.antrun.skip: the tool's class-data-sharing archive is not a jar and takes a training run to make.
-  (cd "$scratch/$run" && ./mvnw -B -ntp -o -q clean package -DskipTests -Dmaven.antrun.skip=true \
+  # As a release builds (-Prelease; -Dgpg.skip: signatures are not jars). -Dmaven.antrun.skip: the tool's
+  # class-data-sharing archive is not a jar and takes a training run to make.
+  (cd "$scratch/$run" && ./mvnw -B -ntp -o -q clean package -Prelease -Dgpg.skip -DskipTests -Dmaven.antrun.skip=true \
       -Denforcer.skip=true >"$scratch/$run.log" 2>&1) || { cat "$scratch/$run.log"; echo "reproducible: build $run failed"; exit 1; }
-  (cd "$scratch/$run" && find . -path '*/target/*.jar' -not -path '*/target/lib/*' -not -path './tests/*' -print0 | sort -z \
-      | xargs -0 sha256sum) >"$scratch/$run.sha256"
+  (cd "$scratch/$run" && find . -mindepth 3 -maxdepth 3 -path './*/target/*.jar' -not -path './tests/*' -print0 \
+      | sort -z | xargs -0 sha256sum) >"$scratch/$run.sha256"
 done
 count=$(wc -l <"$scratch/a.sha256")
 if [ "$count" -eq 0 ]; then echo "reproducible: no jar was built"; exit 1; fi
