@@ -128,7 +128,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         if (text.isEmpty()) {
             return false;
         }
-        var journal = dev.esm.core.xml.JournalXml.read(text.get(), "the recovery journal " + journalPath());
+        var journal = dev.esm.core.xml.JournalXml.read(text.get());
         LOG.warn("domain '{}': found an unfinished {} from {}; recovering", name,
                 journal.operation().name().toLowerCase(), journal.started());
         boolean completed = new Executor(host, name, (p, i, s) -> { }, ProgressListener.NONE, Cancellation.none(),

@@ -69,20 +69,25 @@ public final class JournalXml {
         return Xml.write(doc);
     }
 
-    /** @return the journal read back */
+    /** @return the journal read back; errors call it "the recovery journal of domain '...'" */
     public static Journal read(String xml) {
-        return read(xml, "the recovery journal");
+        return read(xml, null);
     }
 
     /**
      * @param xml the journal
-     * @param where what to call the journal in an error (its path)
+     * @param where what to call the journal in an error (its path), or null for "the recovery journal of domain
+     *              '...'" (the domain named in it)
      * @return the journal read back
      * @throws JournalVersionException when the journal is of another format version than {@link #VERSION}
      * @throws XmlException when it is not a journal, or a step in it cannot be read
      */
     public static Journal read(String xml, String where) {
         Element root = Xml.parse(xml).getDocumentElement();
+        if (where == null) {
+            where = "the recovery journal" + (root.hasAttribute("domain") ? " of domain '" + root.getAttribute("domain")
+                    + "'" : "");
+        }
         if (!"esm-journal".equals(root.getTagName())) {
             throw new XmlException(where + " is not an ESM journal (its root element is <" + root.getTagName() + ">)");
         }

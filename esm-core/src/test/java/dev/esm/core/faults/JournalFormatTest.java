@@ -90,7 +90,7 @@ class JournalFormatTest {
         var files = bed.storage().files();
         bed.restart();
         JournalVersionException e = assertThrows(JournalVersionException.class, () -> bed.manager().domain(dom));
-        assertTrue(e.getMessage().contains(StoredJournalTest.JOURNAL + " is in journal format version 7"),
+        assertTrue(e.getMessage().contains("the recovery journal of domain '" + dom + "' is in journal format version 7"),
                 e.getMessage());
         assertEquals(Optional.of(journal), bed.storage().read(StoredJournalTest.JOURNAL), "the journal is kept");
         assertEquals(files, bed.storage().files());
