@@ -184,7 +184,8 @@ public final class JournalXml {
             }
         }
         if (type == null) {
-            throw new XmlException("unknown journal step " + kind);
+            throw new XmlException("unknown journal step '" + kind + "': the journal was written by an ESM release with "
+                    + "steps this one does not know; recover the domain with that release, then use this one");
         }
         RecordComponent[] comps = type.getRecordComponents();
         Map<String, Element> values = new LinkedHashMap<>();

@@ -74,6 +74,14 @@ class JournalFormatTest {
     }
 
     @Test
+    void anUnknownStepSaysWhatToDo() {
+        XmlException e = assertThrows(XmlException.class,
+                () -> JournalXml.read(STORED.replace("<step kind=\"RemoveFile\">", "<step kind=\"Teleport\">")));
+        assertTrue(e.getMessage().contains("unknown journal step 'Teleport'"), e.getMessage());
+        assertTrue(e.getMessage().contains("recover the domain with that release"), e.getMessage());
+    }
+
+    @Test
     void aMissingRequiredComponentIsNamed() {
         XmlException e = assertThrows(XmlException.class,
                 () -> JournalXml.read(STORED.replace("<v name=\"disk\" string=\"vda\"/>", "")));
