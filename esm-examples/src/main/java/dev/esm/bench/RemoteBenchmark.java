@@ -3,7 +3,7 @@ package dev.esm.bench;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageAccess;
 import dev.esm.api.SnapshotManager;
-import dev.esm.examples.ThrowawayDomain;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
