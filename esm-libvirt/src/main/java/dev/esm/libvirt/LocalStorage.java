@@ -44,7 +44,7 @@ public final class LocalStorage implements Storage {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** Folders must let the hypervisor's user (libvirt-qemu) pass through, without listing them. */
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx--x--x");
-    private static final long PROCESS_TIMEOUT_SECONDS = 120;
+    private static final java.time.Duration PROCESS_TIMEOUT = java.time.Duration.ofSeconds(120);
 
     private final String qemuImg;
 
@@ -76,11 +76,27 @@ public final class LocalStorage implements Storage {
     public ImageInfo info(String path, ImageFormat format) {
         String json = run("reading the header of " + path, List.of(qemuImg, "info", "--output=json", "-U", "-f",
                 format.id(), path));
-        long virtual = number(json, "virtual-size").orElseThrow(() -> new StorageException(
+        return imageInfo(path, format, json);
+    }
+
+    /**
+     * Reads {@code qemu-img info --output=json}'s answer for one image (not {@code --backing-chain}): the members
+     * of the top-level object only, so a nested object's {@code virtual-size} is never taken for the image's.
+     */
+    static ImageInfo imageInfo(String path, ImageFormat format, String json) {
+        Object top;
+        try {
+            top = JsonValue.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException("qemu-img info gave unreadable output for " + path + ": " + e.getMessage(), e);
+        }
+        long virtual = JsonValue.member(top, "virtual-size", Long.class).orElseThrow(() -> new StorageException(
                 "qemu-img info gave no virtual size for " + path));
-        long actual = number(json, "actual-size").orElse(0L);
-        Optional<String> backing = string(json, "full-backing-filename").or(() -> string(json, "backing-filename"));
-        Optional<ImageFormat> backingFormat = string(json, "backing-filename-format").flatMap(ImageFormat::fromId);
+        long actual = JsonValue.member(top, "actual-size", Long.class).orElse(0L);
+        Optional<String> backing = JsonValue.member(top, "full-backing-filename", String.class)
+                .or(() -> JsonValue.member(top, "backing-filename", String.class));
+        Optional<ImageFormat> backingFormat = JsonValue.member(top, "backing-filename-format", String.class)
+                .flatMap(ImageFormat::fromId);
         return new ImageInfo(path, format, virtual, actual, backing, backingFormat);
     }
 
@@ -229,7 +245,7 @@ public final class LocalStorage implements Storage {
         LOG.debug("running {}", command);
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p = new ProcessBuilder(ChildProcess.tied(command)).redirectErrorStream(true).start();
             p.getOutputStream().close();
         } catch (IOException e) {
             throw new StorageException("merging " + top + " into " + base + ": cannot run " + qemuImg + " ("
@@ -243,14 +259,16 @@ public final class LocalStorage implements Storage {
             while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
                 if (cancel.isCancelled()) {
                     p.destroy();
-                    p.waitFor(10, TimeUnit.SECONDS);
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                        ChildProcess.kill(p);
+                    }
                     throw new OperationCancelledException("merging " + top + " into " + base + " was cancelled; "
                             + top + " keeps all its data");
                 }
             }
             reader.join(5000);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            ChildProcess.kill(p);
             Thread.currentThread().interrupt();
             throw new OperationCancelledException("merging " + top + " into " + base + " was interrupted", e);
         }
@@ -339,7 +357,9 @@ public final class LocalStorage implements Storage {
     @Override
     public Optional<String> read(String path) {
         try {
-            return Files.exists(Path.of(path)) ? Optional.of(Files.readString(Path.of(path))) : Optional.empty();
+            return Optional.of(Files.readString(Path.of(path))); // one call: no window between exists and read
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
             throw new StorageException("cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -419,65 +439,10 @@ public final class LocalStorage implements Storage {
     }
 
     private static String run(String doing, List<String> command) {
-        LOG.debug("running {}", command);
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new StorageException(doing + ": cannot run " + command.get(0) + " (" + e.getMessage()
-                    + "); install qemu-utils", e);
+        ChildProcess.Result r = ChildProcess.run(doing, command, PROCESS_TIMEOUT);
+        if (r.exit() != 0) {
+            throw new StorageException(doing + " failed: " + (r.err() + r.out()).strip());
         }
-        try {
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new StorageException(doing + ": " + command.get(0) + " did not finish in "
-                        + PROCESS_TIMEOUT_SECONDS + " s");
-            }
-            String text = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new StorageException(doing + " failed: " + text.strip());
-            }
-            return text;
-        } catch (IOException e) {
-            throw new StorageException(doing + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new StorageException(doing + " was interrupted", e);
-        }
-    }
-
-    static Optional<Long> number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*(\\d+)").matcher(json);
-        return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
-    }
-
-    static Optional<String> string(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        if (!m.find()) {
-            return Optional.empty();
-        }
-        String raw = m.group(1);
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c == '\\' && i + 1 < raw.length()) {
-                char n = raw.charAt(++i);
-                switch (n) {
-                    case 'n' -> b.append('\n');
-                    case 't' -> b.append('\t');
-                    case 'u' -> {
-                        b.append((char) Integer.parseInt(raw.substring(i + 1, i + 5), 16));
-                        i += 4;
-                    }
-                    default -> b.append(n);
-                }
-            } else {
-                b.append(c);
-            }
-        }
-        return Optional.of(b.toString());
+        return r.out();
     }
 }
