@@ -121,6 +121,43 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty();
+        }
+        try {
+            String[] b = Qcow2.backing(Path.of(path));
+            return b == null ? Optional.empty() : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        } catch (NoSuchFileException e) {
+            throw new StorageException("'" + path + "' does not exist", e);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean encrypted(String path, ImageFormat format) {
+        try {
+            return Qcow2.encrypted(Path.of(path), format);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> symbolicLink(String path) {
+        Path p = Path.of(path);
+        if (!Files.isSymbolicLink(p)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readSymbolicLink(p).toString());
+        } catch (IOException e) {
+            throw new StorageException("cannot read the symbolic link " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public void createOverlay(String path, DiskImage backing) {
         Path p = Path.of(path);
         long size;

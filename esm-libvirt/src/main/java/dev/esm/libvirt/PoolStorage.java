@@ -385,6 +385,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return withVolume(path, "reading the header of", v -> backingOf(header(v), path));
     }
 
+    @Override
+    public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty();
+        }
+        return withVolume(path, "reading the header of", v -> {
+            String[] b = Qcow2.backing(header(v), path);
+            return b == null ? Optional.<BackingReference>empty()
+                    : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        });
+    }
+
     /** @return an image's header with its extensions and backing name: one download, two when the name lies far */
     private ByteBuffer header(StorageVol v) throws LibvirtException {
         ByteBuffer head = ByteBuffer.wrap(download(v, 0, 4096));

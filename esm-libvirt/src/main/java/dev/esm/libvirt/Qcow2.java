@@ -55,6 +55,25 @@ final class Qcow2 {
     }
 
     /**
+     * @return whether an image is encrypted: a qcow2 header's crypt method is set (AES or LUKS), or a file opened as
+     *     raw starts with a LUKS header
+     */
+    static boolean encrypted(Path image, ImageFormat format) throws IOException {
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(36);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // the first bytes
+            }
+            b.flip();
+            if (format == ImageFormat.QCOW2) {
+                return b.limit() >= 36 && b.getInt(0) == MAGIC && b.getInt(32) != 0;
+            }
+            return b.limit() >= 6 && b.get(0) == 'L' && b.get(1) == 'U' && b.get(2) == 'K' && b.get(3) == 'S'
+                    && b.get(4) == (byte) 0xba && b.get(5) == (byte) 0xbe;
+        }
+    }
+
+    /**
      * @return {@code bytes} rounded up to whole 512-byte sectors: what QEMU shows the guest of a raw file of that
      *     length, and the virtual size {@code qemu-img create} records (an overlay must not cut a raw base's tail)
      */

@@ -33,6 +33,7 @@ import dev.esm.core.xml.SnapshotXml;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -259,6 +260,27 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return v.withGraph(g);
     }
 
+    /** Reads what setup must know of the images it would move: which are links, which name their backing how. */
+    private Planner.SetupFacts setupFacts(DomainView v) {
+        Map<String, String> links = new java.util.HashMap<>();
+        Map<String, Planner.Backing> backings = new java.util.HashMap<>();
+        for (var disk : v.persistent().eligibleDisks()) {
+            if (disk.isBlock() || disk.image().isEmpty()) {
+                continue;
+            }
+            DiskImage img = disk.image().get();
+            if (!host.storage().exists(img.path())) {
+                continue; // the planner and the steps name a missing image
+            }
+            host.storage().symbolicLink(img.path()).ifPresent(l -> links.put(img.path(), l));
+            host.storage().backingReference(img.path(), img.format()).ifPresent(ref -> {
+                DiskImage resolved = host.storage().backing(img.path(), img.format()).orElseThrow();
+                backings.put(img.path(), new Planner.Backing(ref.name(), resolved, ref.format().isPresent()));
+            });
+        }
+        return new Planner.SetupFacts(links, backings);
+    }
+
     private boolean hasUnnamed(DomainView v) {
         return v.persistent().record().map(r -> !r.unnamed().isEmpty()).orElse(false);
     }
@@ -267,7 +289,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     public SetupCommand setup(String directory) {
         class Setup extends AbstractCommand<SnapshotChain> implements SetupCommand {
             Setup() {
-                super(v -> Planner.setup(v, directory, host.storage()::existsCheaply, clock.instant()));
+                super(v -> Planner.setup(v, directory, host.storage()::existsCheaply, clock.instant(), setupFacts(v)));
             }
 
             @Override

@@ -61,6 +61,36 @@ public final class Planner {
     }
 
     /**
+     * What setup must know of the images it moves, read from the host before planning.
+     *
+     * @param links the disks' images that are symbolic links: image path to the link's text
+     * @param backings the backing reference of each image that has one, by image path
+     */
+    public record SetupFacts(Map<String, String> links, Map<String, Backing> backings) {
+        public SetupFacts {
+            links = Map.copyOf(links);
+            backings = Map.copyOf(backings);
+        }
+
+        /** Nothing known: no links, no backing files. */
+        public static final SetupFacts NONE = new SetupFacts(Map.of(), Map.of());
+    }
+
+    /**
+     * An image's backing reference.
+     *
+     * @param reference the name as the image's header records it
+     * @param resolved the backing image it names (an absolute path) with the recorded format
+     * @param formatRecorded whether the header records the backing format (else QEMU would have to probe it)
+     */
+    public record Backing(String reference, DiskImage resolved, boolean formatRecorded) {
+        /** @return whether the name is relative to the image's folder: it would dangle once the image moves */
+        public boolean relative() {
+            return !reference.startsWith("/");
+        }
+    }
+
+    /**
      * Plans {@code setup(directory)}: see SEMANTICS.md.
      *
      * @param view the domain now
@@ -69,6 +99,19 @@ public final class Planner {
      * @param now the time the base is frozen
      */
     public static OperationPlan setup(DomainView view, String directory, Predicate<String> exists, Instant now) {
+        return setup(view, directory, exists, now, SetupFacts.NONE);
+    }
+
+    /**
+     * Plans {@code setup(directory)}: see SEMANTICS.md. An image that is a symbolic link is refused (moving it
+     * would move the link, not the image); an image whose backing file is named relative to its folder is pointed
+     * at the same backing file by its absolute name once placed (so the chain still opens from the new folder);
+     * a folder so deep that later overlays' backing names could not fit a qcow2 header is refused.
+     *
+     * @param facts what the host says of the images: links and backing references
+     */
+    public static OperationPlan setup(DomainView view, String directory, Predicate<String> exists, Instant now,
+                                      SetupFacts facts) {
         String domain = view.name();
         if (directory == null || !directory.startsWith("/")) {
             throw new InvalidOperationException("setup needs an absolute folder, got '" + directory + "'");
@@ -100,6 +143,22 @@ public final class Planner {
         List<Step> removals = new ArrayList<>();
         for (DiskImage img : active) {
             String stem = stems.get(img.target());
+            int longest = Names.longestOverlayPath(disksDir, stem);
+            if (longest > Names.MAX_BACKING_NAME_BYTES) {
+                throw new StorageException("setup into '" + directory + "' would make the overlays of "
+                        + img.target() + " paths of up to " + longest + " bytes, and every later overlay records its"
+                        + " backing image's path in a qcow2 header, which holds at most "
+                        + Names.MAX_BACKING_NAME_BYTES + " bytes: no snapshot could ever be taken; choose a"
+                        + " folder with a shorter path");
+            }
+            String link = facts.links().get(img.path());
+            if (link != null) {
+                String real = link.startsWith("/") ? link : Names.join(Names.directory(img.path()), link);
+                throw new UnsupportedDiskException("the image of " + img.target() + ", " + img.path() + ", is a"
+                        + " symbolic link to " + real + "; setup moves images, and moving a link would leave the"
+                        + " image itself where it is, open to writes: point the disk at " + real + " (virsh edit "
+                        + domain + ") or put the image itself in place of the link, then run setup again");
+            }
             DiskImage baseImage = img;
             if (!def.disk(img.target()).orElseThrow().isBlock()) {
                 String to = Names.basePath(disksDir, stem);
@@ -110,6 +169,17 @@ public final class Planner {
                 }
                 planned.add(to);
                 steps.add(new Step.MoveImage(img.path(), to));
+                Backing b = facts.backings().get(img.path());
+                if (b != null && b.relative()) {
+                    if (!b.formatRecorded()) {
+                        throw new UnsupportedDiskException("the image of " + img.target() + ", " + img.path()
+                                + ", names its backing file '" + b.reference() + "' without its format, and ESM"
+                                + " never probes formats: record it (qemu-img rebase -u -F <format> -b '"
+                                + b.reference() + "' " + img.path() + "), then run setup again");
+                    }
+                    // The name is relative to the image's folder: from disks/ it would name another file.
+                    steps.add(new Step.Rebase(to, b.resolved()));
+                }
                 removals.add(new Step.RemoveFile(img.path(), "the image now lives at " + to));
                 baseImage = new DiskImage(img.target(), to, img.format());
             }
@@ -346,6 +416,18 @@ public final class Planner {
                 throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' has format '"
                         + d.driverType().orElse("(none given)") + "'; ESM handles qcow2 and raw, named explicitly"
                         + " in <driver type=...> (formats are never probed)");
+            }
+            if (d.encrypted()) {
+                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' is encrypted"
+                        + " (<encryption> in its definition); ESM's overlays are not encrypted, so the guest's new"
+                        + " writes would be stored in clear, and libvirt cannot hand the secret to an encrypted image"
+                        + " below an overlay: leave the disk out of snapshots (snapshot='no' in its <disk>) or"
+                        + " decrypt it (qemu-img convert) first");
+            }
+            if (d.sliced()) {
+                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' uses a slice of"
+                        + " its image (<slices> in its <source>); an overlay would show the guest the whole file:"
+                        + " leave the disk out of snapshots (snapshot='no') or copy the slice to an image of its own");
             }
             String other = seen.put(source, d.target());
             if (other != null) {
