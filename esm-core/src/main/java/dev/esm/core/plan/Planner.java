@@ -116,6 +116,10 @@ public final class Planner {
         if (directory == null || !directory.startsWith("/")) {
             throw new InvalidOperationException("setup needs an absolute folder, got '" + directory + "'");
         }
+        if (directory.matches("(?s).*[\\n\\r\\t].*")) {
+            throw new InvalidOperationException("the folder '" + directory.replace("\n", "\\n") + "' holds a newline,"
+                    + " carriage return or tab, which libvirt's snapshot metadata turns into a space: choose another");
+        }
         if (view.state() != DomainState.SHUTOFF) {
             throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
                     + "; setup works offline only: shut it down first");
@@ -416,6 +420,13 @@ public final class Planner {
                 throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' has format '"
                         + d.driverType().orElse("(none given)") + "'; ESM handles qcow2 and raw, named explicitly"
                         + " in <driver type=...> (formats are never probed)");
+            }
+            if (source.matches("(?s).*[\\n\\r\\t].*")) {
+                throw new UnsupportedDiskException("the path of " + d.target() + "'s image, '" + source.replace("\n",
+                        "\\n").replace("\r", "\\r").replace("\t", "\\t") + "', holds a newline, carriage return"
+                        + " or tab; libvirt keeps such a path in the domain, but its copy of the domain in each"
+                        + " snapshot has the character turned into a space, so no snapshot could be reverted to:"
+                        + " rename the file or folder and point the disk at the new name (virsh edit " + domain + ")");
             }
             if (d.encrypted()) {
                 throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' is encrypted"

@@ -44,10 +44,13 @@ public final class Xml {
         }
     }
 
-    /** @return {@code s} escaped for XML text and attribute values (either quote) */
+    /**
+     * @return {@code s} escaped for XML text and attribute values (either quote); newlines, carriage returns and
+     *     tabs as character references, which a parser keeps in an attribute value (a path may hold them)
+     */
     public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
-                .replace("\"", "&quot;");
+                .replace("\"", "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;");
     }
 
     /**
