@@ -37,13 +37,16 @@ import org.slf4j.LoggerFactory;
  * (overlay creation with an explicit backing format, reading an image header). Formats are always passed
  * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600.
  *
- * <p>Thread-safety: stateless, thread-safe.
+ * <p>Thread-safety: thread-safe; its only state is the table of lock files this JVM holds ({@link #lock}).
  */
 public final class LocalStorage implements Storage {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** Folders must let the hypervisor's user (libvirt-qemu) pass through, without listing them. */
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx--x--x");
+    /** Which lock files a thread of this JVM holds or is taking (see {@link #lock}). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.Semaphore> IN_PROCESS =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private static final java.time.Duration PROCESS_TIMEOUT = java.time.Duration.ofSeconds(120);
 
     private final String qemuImg;
@@ -415,36 +418,50 @@ public final class LocalStorage implements Storage {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A POSIX record lock (what {@link FileChannel#tryLock} takes) on a file that exists only while it is held: the
+     * holder removes the file before it lets go, so lock files do not pile up. That needs care, because a waiter may
+     * have opened the file just before it was removed and then locks a file no longer in the folder while a third
+     * process makes a new one. So a lock counts only when the path still names the very file locked: the file's
+     * identity (device and inode, read with stat, which opens nothing: closing any other descriptor of the file would
+     * drop a POSIX lock) is read before and after opening it (the same both times, so the opened file is that one; a
+     * held file's inode number cannot be reused) and again once it is locked; else it starts over. Only a holder
+     * removes the file, and only while it holds it.
+     */
     @Override
     public Lease lock(String path, java.time.Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        FileChannel ch;
+        Path p = Path.of(path);
+        // One holder per file in this JVM first: closing any channel of a file drops every POSIX lock this process
+        // holds on it, so no other thread here may open and close it while the lock is held.
+        java.util.concurrent.Semaphore here = IN_PROCESS.computeIfAbsent(p.toAbsolutePath().normalize().toString(),
+                k -> new java.util.concurrent.Semaphore(1));
         try {
-            ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new StorageException("cannot open the lock " + path + ": " + e.getMessage(), e);
+            if (!here.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new dev.esm.api.errors.DomainBusyException("another operation in this process holds the lock "
+                        + path + "; retry when it has finished");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.esm.api.errors.DomainBusyException("interrupted while waiting for " + path);
         }
+        boolean acquired = false;
         try {
             while (true) {
-                java.nio.channels.FileLock l = null;
-                try {
-                    l = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
-                    l = null;
-                }
-                if (l != null) {
-                    java.nio.channels.FileLock held = l;
+                Lease held = tryLockOnce(p);
+                if (held != null) {
+                    acquired = true;
                     return () -> {
                         try {
-                            held.release();
-                            ch.close();
-                        } catch (IOException e) {
-                            LOG.debug("releasing {} failed: {}", path, e.toString());
+                            held.close();
+                        } finally {
+                            here.release();
                         }
                     };
                 }
                 if (System.nanoTime() > deadline) {
-                    ch.close();
                     throw new dev.esm.api.errors.DomainBusyException("another process holds the lock " + path
                             + " (an operation on the same domain is running); retry when it has finished");
                 }
@@ -455,6 +472,75 @@ public final class LocalStorage implements Storage {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new dev.esm.api.errors.DomainBusyException("interrupted while waiting for " + path);
+        } finally {
+            if (!acquired) {
+                here.release();
+            }
+        }
+    }
+
+    /** @return the lock, or null when someone else holds it (or the file changed under us: try again) */
+    private static Lease tryLockOnce(Path p) throws IOException {
+        Object before = fileKey(p);
+        if (before == null) {
+            try {
+                Files.createFile(p);
+            } catch (FileAlreadyExistsException madeByAnother) {
+                // fine: the same file for all
+            }
+            before = fileKey(p);
+            if (before == null) {
+                return null;
+            }
+        }
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        boolean keep = false;
+        try {
+            Object opened = fileKey(p);
+            if (!before.equals(opened)) {
+                return null; // replaced while we opened it: we cannot tell which file we have
+            }
+            java.nio.channels.FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
+                return null;
+            }
+            if (l == null) {
+                return null;
+            }
+            if (!opened.equals(fileKey(p))) {
+                l.release(); // removed by its last holder after we opened it: a stale file
+                return null;
+            }
+            keep = true;
+            return () -> {
+                try {
+                    Files.deleteIfExists(p); // still ours: nobody removes a file they do not hold
+                } catch (IOException e) {
+                    LOG.debug("removing the lock file {} failed: {}", p, e.toString());
+                }
+                try {
+                    l.release();
+                    ch.close();
+                } catch (IOException e) {
+                    LOG.debug("releasing {} failed: {}", p, e.toString());
+                }
+            };
+        } finally {
+            if (!keep) {
+                ch.close();
+            }
+        }
+    }
+
+    /** @return the file's identity (device and inode) by stat, opening nothing; null if there is no file */
+    private static Object fileKey(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
