@@ -385,6 +385,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return withVolume(path, "reading the header of", v -> backingOf(header(v), path));
     }
 
+    /** The crypt method in a qcow2 header, or a LUKS header at the start of a volume read as raw. */
+    @Override
+    public boolean encrypted(String path, ImageFormat format) {
+        return withVolume(path, "reading the header of", v -> Qcow2.encrypted(ByteBuffer.wrap(download(v, 0, 36)),
+                format));
+    }
+
     @Override
     public Optional<BackingReference> backingReference(String path, ImageFormat format) {
         if (format != ImageFormat.QCOW2) {

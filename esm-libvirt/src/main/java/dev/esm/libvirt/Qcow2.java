@@ -65,12 +65,17 @@ final class Qcow2 {
                 // the first bytes
             }
             b.flip();
-            if (format == ImageFormat.QCOW2) {
-                return b.limit() >= 36 && b.getInt(0) == MAGIC && b.getInt(32) != 0;
-            }
-            return b.limit() >= 6 && b.get(0) == 'L' && b.get(1) == 'U' && b.get(2) == 'K' && b.get(3) == 'S'
-                    && b.get(4) == (byte) 0xba && b.get(5) == (byte) 0xbe;
+            return encrypted(b, format);
         }
+    }
+
+    /** @return whether an image whose first bytes (up to 36) are {@code b} is encrypted; see {@link #encrypted(Path, ImageFormat)} */
+    static boolean encrypted(ByteBuffer b, ImageFormat format) {
+        if (format == ImageFormat.QCOW2) {
+            return b.limit() >= 36 && b.getInt(0) == MAGIC && b.getInt(32) != 0;
+        }
+        return b.limit() >= 6 && b.get(0) == 'L' && b.get(1) == 'U' && b.get(2) == 'K' && b.get(3) == 'S'
+                && b.get(4) == (byte) 0xba && b.get(5) == (byte) 0xbe;
     }
 
     /**
