@@ -152,14 +152,18 @@ class OddDisksIT {
         return secret;
     }
 
+    /** Replaces an image by a LUKS-encrypted qcow2 one whose passphrase is in a new libvirt secret; returns its UUID. */
+    private String luksImage(Path image) throws Exception {
+        Files.delete(image);
+        run("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=sec0,data=hunter22", "-o",
+                "encrypt.format=luks,encrypt.key-secret=sec0", image.toString(), "16M");
+        return secret("hunter22");
+    }
+
     @Test
     void aLuksEncryptedDiskIsRefusedUpFrontAndTheDomainStillStarts() throws Exception {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.qcow2("vdb", "secret.qcow2")));
-        Path enc = Path.of(bed.folder(dom), "secret.qcow2");
-        Files.delete(enc);
-        run("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=sec0,data=hunter22", "-o",
-                "encrypt.format=luks,encrypt.key-secret=sec0", enc.toString(), "16M");
-        String uuid = secret("hunter22");
+        String uuid = luksImage(Path.of(bed.folder(dom), "secret.qcow2"));
         String encryption = "<encryption format='luks'><secret type='passphrase' uuid='" + uuid + "'/></encryption>";
         redefine(dom, x -> x.replaceFirst("(<source file='[^']*secret\\.qcow2'[^/]*)/>", "$1>" + encryption
                 + "</source>"));
@@ -186,11 +190,7 @@ class OddDisksIT {
     @Test
     void anEncryptedDiskLeftOutOfSnapshotsKeepsItsEncryptionAndTheDomainStarts() throws Exception {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.qcow2("vdb", "secret.qcow2")));
-        Path enc = Path.of(bed.folder(dom), "secret.qcow2");
-        Files.delete(enc);
-        run("qemu-img", "create", "-q", "-f", "qcow2", "--object", "secret,id=sec0,data=hunter22", "-o",
-                "encrypt.format=luks,encrypt.key-secret=sec0", enc.toString(), "16M");
-        String uuid = secret("hunter22");
+        String uuid = luksImage(Path.of(bed.folder(dom), "secret.qcow2"));
         redefine(dom, x -> x.replaceFirst("<disk type='file' device='disk'>(\\s*<driver[^>]*/>\\s*<source file='[^']*"
                 + "secret\\.qcow2'[^/]*)/>", "<disk type='file' device='disk' snapshot='no'>$1><encryption format="
                 + "'luks'><secret type='passphrase' uuid='" + uuid + "'/></encryption></source>"));

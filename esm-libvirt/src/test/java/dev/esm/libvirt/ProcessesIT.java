@@ -162,8 +162,8 @@ class ProcessesIT {
         }
     }
 
-    @Test
-    void aProcessKilledDuringAMergeLeavesEverySnapshotIntactAfterRecovery() throws Exception {
+    /** @return a set-up domain where s1 holds 0x41, s2 0x42 over 1.5 GiB and the current state 0x43 */
+    private String domainWithALargeMerge() {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "big.qcow2").size(2L << 30)));
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(bed.folder(dom) + "/esm").execute();
@@ -172,6 +172,12 @@ class ProcessesIT {
         bed.writeLarge(dom, "vda", 0x42, 1500L << 20);
         d.snapshot("s2").create();
         bed.write(dom, "vda", 0x43);
+        return dom;
+    }
+
+    @Test
+    void aProcessKilledDuringAMergeLeavesEverySnapshotIntactAfterRecovery() throws Exception {
+        String dom = domainWithALargeMerge();
         Process p = child(dom, "delete", "s1"); // merges s2's 1.5 GiB into s1's image
         String journal = Path.of("/var/lib/esm").toString();
         long deadline = System.currentTimeMillis() + 30_000;
@@ -199,14 +205,7 @@ class ProcessesIT {
      */
     @Test
     void aJvmKilledDuringAMergeTakesItsQemuImgWithItAndRecoveryRedoesTheMerge() throws Exception {
-        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "big.qcow2").size(2L << 30)));
-        DomainSnapshots d = bed.manager().domain(dom);
-        d.setup(bed.folder(dom) + "/esm").execute();
-        bed.write(dom, "vda", 0x41);
-        d.snapshot("s1").create();
-        bed.writeLarge(dom, "vda", 0x42, 1500L << 20);
-        d.snapshot("s2").create();
-        bed.write(dom, "vda", 0x43);
+        String dom = domainWithALargeMerge();
         Process p = child(dom, "delete", "s1"); // merges s2's 1.5 GiB into s1's image
         long deadline = System.currentTimeMillis() + 30_000;
         Optional<ProcessHandle> qemuImg = Optional.empty();
