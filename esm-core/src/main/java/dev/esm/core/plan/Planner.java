@@ -116,10 +116,7 @@ public final class Planner {
         if (directory == null || !directory.startsWith("/")) {
             throw new InvalidOperationException("setup needs an absolute folder, got '" + directory + "'");
         }
-        if (directory.matches("(?s).*[\\n\\r\\t].*")) {
-            throw new InvalidOperationException("the folder '" + directory.replace("\n", "\\n") + "' holds a newline,"
-                    + " carriage return or tab, which libvirt's snapshot metadata turns into a space: choose another");
-        }
+        UnusualDisks.refuseOddFolder(directory);
         if (view.state() != DomainState.SHUTOFF) {
             throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
                     + "; setup works offline only: shut it down first");
@@ -147,22 +144,8 @@ public final class Planner {
         List<Step> removals = new ArrayList<>();
         for (DiskImage img : active) {
             String stem = stems.get(img.target());
-            int longest = Names.longestOverlayPath(disksDir, stem);
-            if (longest > Names.MAX_BACKING_NAME_BYTES) {
-                throw new StorageException("setup into '" + directory + "' would make the overlays of "
-                        + img.target() + " paths of up to " + longest + " bytes, and every later overlay records its"
-                        + " backing image's path in a qcow2 header, which holds at most "
-                        + Names.MAX_BACKING_NAME_BYTES + " bytes: no snapshot could ever be taken; choose a"
-                        + " folder with a shorter path");
-            }
-            String link = facts.links().get(img.path());
-            if (link != null) {
-                String real = link.startsWith("/") ? link : Names.join(Names.directory(img.path()), link);
-                throw new UnsupportedDiskException("the image of " + img.target() + ", " + img.path() + ", is a"
-                        + " symbolic link to " + real + "; setup moves images, and moving a link would leave the"
-                        + " image itself where it is, open to writes: point the disk at " + real + " (virsh edit "
-                        + domain + ") or put the image itself in place of the link, then run setup again");
-            }
+            UnusualDisks.checkSetupFolder(directory, disksDir, stem, img.target());
+            UnusualDisks.refuseLink(img, facts.links().get(img.path()), domain);
             DiskImage baseImage = img;
             if (!def.disk(img.target()).orElseThrow().isBlock()) {
                 String to = Names.basePath(disksDir, stem);
@@ -173,17 +156,7 @@ public final class Planner {
                 }
                 planned.add(to);
                 steps.add(new Step.MoveImage(img.path(), to));
-                Backing b = facts.backings().get(img.path());
-                if (b != null && b.relative()) {
-                    if (!b.formatRecorded()) {
-                        throw new UnsupportedDiskException("the image of " + img.target() + ", " + img.path()
-                                + ", names its backing file '" + b.reference() + "' without its format, and ESM"
-                                + " never probes formats: record it (qemu-img rebase -u -F <format> -b '"
-                                + b.reference() + "' " + img.path() + "), then run setup again");
-                    }
-                    // The name is relative to the image's folder: from disks/ it would name another file.
-                    steps.add(new Step.Rebase(to, b.resolved()));
-                }
+                UnusualDisks.absoluteBacking(img, to, facts.backings().get(img.path())).ifPresent(steps::add);
                 removals.add(new Step.RemoveFile(img.path(), "the image now lives at " + to));
                 baseImage = new DiskImage(img.target(), to, img.format());
             }
@@ -421,25 +394,7 @@ public final class Planner {
                         + d.driverType().orElse("(none given)") + "'; ESM handles qcow2 and raw, named explicitly"
                         + " in <driver type=...> (formats are never probed)");
             }
-            if (source.matches("(?s).*[\\n\\r\\t].*")) {
-                throw new UnsupportedDiskException("the path of " + d.target() + "'s image, '" + source.replace("\n",
-                        "\\n").replace("\r", "\\r").replace("\t", "\\t") + "', holds a newline, carriage return"
-                        + " or tab; libvirt keeps such a path in the domain, but its copy of the domain in each"
-                        + " snapshot has the character turned into a space, so no snapshot could be reverted to:"
-                        + " rename the file or folder and point the disk at the new name (virsh edit " + domain + ")");
-            }
-            if (d.encrypted()) {
-                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' is encrypted"
-                        + " (<encryption> in its definition); ESM's overlays are not encrypted, so the guest's new"
-                        + " writes would be stored in clear, and libvirt cannot hand the secret to an encrypted image"
-                        + " below an overlay: leave the disk out of snapshots (snapshot='no' in its <disk>) or"
-                        + " decrypt it (qemu-img convert) first");
-            }
-            if (d.sliced()) {
-                throw new UnsupportedDiskException("disk " + d.target() + " of domain '" + domain + "' uses a slice of"
-                        + " its image (<slices> in its <source>); an overlay would show the guest the whole file:"
-                        + " leave the disk out of snapshots (snapshot='no') or copy the slice to an image of its own");
-            }
+            UnusualDisks.refuse(d, domain);
             String other = seen.put(source, d.target());
             if (other != null) {
                 throw new UnsupportedDiskException("disks " + other + " and " + d.target() + " of domain '" + domain
