@@ -51,6 +51,11 @@ final class ChainOpens {
 
     private void chains(String who, DomainDefinition def) {
         for (DiskDef d : def.eligibleDisks()) {
+            if (d.format().isEmpty()) {
+                report(who + ", " + d.target() + ": the disk names " + d.driverType().map(t -> "the format '" + t
+                        + "', which ESM does not handle").orElse("no format in <driver type=...>; libvirt then"
+                        + " opens its image as raw, whatever it holds"));
+            }
             d.image().ifPresent(img -> chain(who, img, Optional.of(d)));
         }
     }
