@@ -121,7 +121,11 @@ public final class Xml {
                 }
                 continue;
             }
-            out.append(c == '\r' ? "&#13;" : String.valueOf(c));
+            if (c == '\r') {
+                out.append("&#13;");
+            } else {
+                out.append(c);
+            }
             i++;
         }
         return out.toString();
