@@ -96,6 +96,35 @@ final class ChildProcess {
         }
     }
 
+    /**
+     * Ends what a stopped ESM process may have left working on an image where {@code setpriv} was missing (or the
+     * JVM died before the child's signal was set): every process of this user that has the image's path as one
+     * of its arguments and each of {@code words} in its command line. Called under the domain's lock, where no live ESM process can be working
+     * on that image.
+     *
+     * @return how many were ended
+     */
+    static int endLeftovers(String image, String... words) {
+        long self = ProcessHandle.current().pid();
+        int ended = 0;
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            List<String> args = java.util.Arrays.asList(h.info().arguments().orElse(new String[0]));
+            String line = h.info().commandLine().orElse("");
+            if (h.pid() == self || !args.contains(image) || !java.util.Arrays.stream(words).allMatch(line::contains)) {
+                continue;
+            }
+            LOG.info("ending {} (pid {}), left by a stopped process: {}", words[0], h.pid(), line);
+            h.destroyForcibly();
+            try {
+                h.onExit().get(10, TimeUnit.SECONDS);
+                ended++;
+            } catch (Exception e) {
+                LOG.warn("{} (pid {}) did not end: {}", words[0], h.pid(), e.toString());
+            }
+        }
+        return ended;
+    }
+
     /** Kills a child and waits (briefly) until it is gone. */
     static void kill(Process p) {
         p.destroyForcibly();

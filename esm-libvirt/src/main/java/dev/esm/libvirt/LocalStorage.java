@@ -281,6 +281,8 @@ public final class LocalStorage implements Storage {
 
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
+        // A merge of this image that a killed process left running would hold its write lock: end it first.
+        ChildProcess.endLeftovers(top, "qemu-img", "commit");
         List<String> command = List.of(qemuImg, "commit", "-p", "-f", "qcow2", "-b", base, top);
         LOG.debug("running {}", command);
         Process p;

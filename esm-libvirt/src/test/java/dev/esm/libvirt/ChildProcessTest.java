@@ -71,4 +71,24 @@ class ChildProcessTest {
         assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the child ended with its starting thread");
         assertEquals(128 + 9, p.exitValue(), "killed by SIGKILL");
     }
+
+    @Test
+    void aLeftoverMergeOfAnImageIsEndedAndNothingElse() throws Exception {
+        String image = "/var/tmp/esm-leftover-" + ProcessHandle.current().pid() + "/top image.qcow2";
+        // Looks like "qemu-img commit ... <image>" in ps, as a merge a killed JVM left would.
+        Process leftover = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu-img", "commit", "-b", "base", image)
+                .start();
+        Process other = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu-img", "commit", "-b", "base",
+                image + ".other").start();
+        try {
+            Thread.sleep(200);
+            assertEquals(0, ChildProcess.endLeftovers(image, "qemu-img", "rebase"), "not another kind of job");
+            assertEquals(1, ChildProcess.endLeftovers(image, "qemu-img", "commit"), "only the merge of that image");
+            assertTrue(other.isAlive(), "not the merge of an image whose name merely starts alike");
+            assertTrue(leftover.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || !leftover.isAlive());
+        } finally {
+            leftover.destroyForcibly();
+            other.destroyForcibly();
+        }
+    }
 }
