@@ -387,6 +387,25 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return withVolume(path, "reading the header of", v -> backingOf(header(v), path));
     }
 
+    /** The crypt method in a qcow2 header, or a LUKS header at the start of a volume read as raw. */
+    @Override
+    public boolean encrypted(String path, ImageFormat format) {
+        return withVolume(path, "reading the header of", v -> Qcow2.encrypted(ByteBuffer.wrap(download(v, 0, 36)),
+                format));
+    }
+
+    @Override
+    public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty();
+        }
+        return withVolume(path, "reading the header of", v -> {
+            String[] b = Qcow2.backing(header(v), path);
+            return b == null ? Optional.<BackingReference>empty()
+                    : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        });
+    }
+
     /** @return an image's header with its extensions and backing name: one download, two when the name lies far */
     private ByteBuffer header(StorageVol v) throws LibvirtException {
         ByteBuffer head = ByteBuffer.wrap(download(v, 0, 4096));
