@@ -301,7 +301,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             try {
                 return Optional.of(p.storageVolLookupByName(fileName(path)));
             } catch (LibvirtException miss) {
-                p.refresh(0);
+                refresh(p);
                 try {
                     return Optional.of(p.storageVolLookupByName(fileName(path)));
                 } catch (LibvirtException gone) {
@@ -312,6 +312,29 @@ public final class PoolStorage implements Storage, AutoCloseable {
             throw new StorageException("looking up '" + path + "' failed (libvirt: " + e.getMessage() + ")", e);
         } finally {
             free(p);
+        }
+    }
+
+    /**
+     * Rescans a pool's folder. libvirtd refuses a refresh while a volume of the pool is being created ("has
+     * asynchronous jobs running"), which another client may be doing at any time: wait for it, briefly.
+     */
+    private static void refresh(StoragePool p) throws LibvirtException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                p.refresh(0);
+                return;
+            } catch (LibvirtException e) {
+                if (attempt >= 50 || !String.valueOf(e.getMessage()).contains("asynchronous jobs")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -670,7 +693,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         StoragePool p = null;
         try {
             p = conn.storagePoolLookupByName(name.get());
-            p.refresh(0);
+            refresh(p);
             List<String> out = new ArrayList<>();
             for (String v : p.listVolumes()) {
                 StorageVol vol = p.storageVolLookupByName(v);
