@@ -77,18 +77,14 @@ class PoolStateIT {
         }
     }
 
+    /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     private String existingPool() {
-        String out = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-list", "--name"));
-        for (String p : out.split("\n")) {
-            if (p.isBlank()) {
-                continue;
-            }
-            String xml = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-dumpxml", p.trim()));
-            if (xml.contains("<path>" + a.storage().stateDirectory() + "</path>")) {
-                return p.trim();
-            }
+        String name = NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
+                a.storage().stateDirectory());
+        if (name == null) {
+            throw new IllegalStateException("no pool over " + a.storage().stateDirectory());
         }
-        throw new IllegalStateException("no pool over " + a.storage().stateDirectory());
+        return name;
     }
 
     private static List<String> concat(List<String> head, String... tail) {
