@@ -127,6 +127,14 @@ public interface DomainSnapshots {
     boolean recover();
 
     /**
+     * @return what the last recovery on this handle did: the one {@link #recover()} or a changing command ran, or the
+     *     one run when the domain was opened; empty when there was none
+     */
+    default java.util.Optional<Recovery> lastRecovery() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Checks the domain, its snapshots, libvirt's metadata and every image chain against each other, changing
      * nothing.
      *

@@ -12,7 +12,7 @@ import dev.esm.core.model.SnapshotTree;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.Planner;
 import dev.esm.core.xml.DomainXml;
-import dev.esm.examples.ThrowawayDomain;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -3,19 +3,22 @@ package dev.esm.bench;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageAccess;
 import dev.esm.api.SnapshotManager;
-import dev.esm.examples.ThrowawayDomain;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The cost of reaching images through libvirt's storage API instead of as local files: create, revert and refresh
  * (offline, 1 and 4 disks) and an offline merge, through one libvirtd, three ways: local files over the local
  * URI, the storage API over the local URI, and the storage API over a remote URI (e.g. {@code qemu+ssh://} to the
  * same daemon). Connection set-up is outside the timings. The lab domains are made on this machine, so the remote
- * URI must reach this machine's daemon.
+ * URI must reach this machine's daemon. The three variants take turns operation by operation (each on its own
+ * throwaway domain), so their ratios hold on a machine whose load comes and goes.
  *
  * <p>{@code java dev.esm.bench.RemoteBenchmark [--local=qemu:///system] [--remote=URI] [--json=FILE] [--smoke]}
  */
@@ -53,15 +56,11 @@ public final class RemoteBenchmark {
             throws Exception {
         RemoteBenchmark b = new RemoteBenchmark(Integer.getInteger("esm.bench.runs", smoke ? 2 : 11), out);
         out.println("ESM image-access benchmark: local " + local + (remote == null ? "" : ", remote " + remote) + "; "
-                + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version"));
+                + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version")
+                + "; the variants take turns, operation by operation, so a load that comes and goes hits them alike");
         out.println(Stats.header());
-        b.ops(local, local, ImageAccess.LOCAL_FILES, 1, true);
         for (int disks : new int[] {1, 4}) {
-            b.ops(local, local, ImageAccess.LOCAL_FILES, disks, false);
-            b.ops(local, local, ImageAccess.LIBVIRT_STORAGE, disks, false);
-            if (remote != null) {
-                b.ops(local, remote, ImageAccess.LIBVIRT_STORAGE, disks, false);
-            }
+            b.ops(local, remote, disks);
         }
         Files.createDirectories(json.toAbsolutePath().getParent());
         Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
@@ -69,36 +68,90 @@ public final class RemoteBenchmark {
         return b.results;
     }
 
-    private void ops(String labUri, String uri, ImageAccess access, int disks, boolean warmUp) throws Exception {
-        String variant = (uri.equals(labUri) ? "local" : "remote") + "/"
-                + (access == ImageAccess.LOCAL_FILES ? "files" : "storage-api");
-        try (ThrowawayDomain lab = ThrowawayDomain.create(labUri, "esm-rbench", disks, 64L << 20);
-             SnapshotManager esm = SnapshotManager.connect(uri, access)) {
+    /** One way of reaching the images, with its own throwaway domain and manager. */
+    private record Variant(String name, ImageAccess access, ThrowawayDomain lab, SnapshotManager esm,
+            DomainSnapshots vm) implements AutoCloseable {
+        static Variant open(String name, String labUri, String uri, ImageAccess access, int disks)
+                throws java.io.IOException {
+            ThrowawayDomain lab = ThrowawayDomain.create(labUri, "esm-rbench", disks, 64L << 20);
+            SnapshotManager esm = SnapshotManager.connect(uri, access);
             DomainSnapshots vm = esm.domain(lab.name());
             vm.setup(lab.folder() + "/esm").execute();
-            List<Double> create = new ArrayList<>();
-            List<Double> revert = new ArrayList<>();
-            List<Double> refresh = new ArrayList<>();
-            int n = warmUp ? 5 : runs;
-            for (int i = 0; i < n; i++) {
+            return new Variant(name, access, lab, esm, vm);
+        }
+
+        @Override
+        public void close() {
+            try {
+                esm.close();
+            } finally {
+                lab.close();
+            }
+        }
+    }
+
+    private void ops(String labUri, String remote, int disks) throws Exception {
+        List<Variant> variants = new ArrayList<>();
+        try {
+            variants.add(Variant.open("local/files", labUri, labUri, ImageAccess.LOCAL_FILES, disks));
+            variants.add(Variant.open("local/storage-api", labUri, labUri, ImageAccess.LIBVIRT_STORAGE, disks));
+            if (remote != null) {
+                variants.add(Variant.open("remote/storage-api", labUri, remote, ImageAccess.LIBVIRT_STORAGE, disks));
+            }
+            int warm = 3;
+            Map<String, List<Double>> create = new LinkedHashMap<>();
+            Map<String, List<Double>> revert = new LinkedHashMap<>();
+            Map<String, List<Double>> refresh = new LinkedHashMap<>();
+            for (int i = 0; i < warm + runs; i++) {
                 int k = i;
-                create.add(time(() -> vm.snapshot("c" + k).create()));
+                for (Variant v : variants) {
+                    double ms = time(() -> v.vm().snapshot("c" + k).create());
+                    if (i >= warm) {
+                        create.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(ms);
+                    }
+                }
             }
-            for (int i = 0; i < n; i++) {
-                revert.add(time(() -> vm.revert("c0").execute()));
-                refresh.add(time(() -> vm.refresh().execute()));
+            for (int i = 0; i < warm + runs; i++) {
+                for (Variant v : variants) {
+                    double r = time(() -> v.vm().revert("c0").execute());
+                    double f = time(() -> v.vm().refresh().execute());
+                    if (i >= warm) {
+                        revert.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(r);
+                        refresh.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(f);
+                    }
+                }
             }
-            vm.snapshot("m0").create();
-            vm.snapshot("m1").create();
-            List<Double> merge = List.of(time(() -> vm.delete("m0").execute()));
-            if (warmUp) {
-                return;
+            // The first offline merge over the storage API starts a helper domain; the next ones reuse it.
+            Map<String, List<Double>> merge = new LinkedHashMap<>();
+            Map<String, List<Double>> again = new LinkedHashMap<>();
+            for (Variant v : variants) {
+                v.vm().snapshot("m0").create();
+                v.vm().snapshot("m1").create();
+                merge.put(v.name(), List.of(time(() -> v.vm().delete("m0").execute())));
             }
-            add("access", "create", variant, disks, create, "");
-            add("access", "revert", variant, disks, revert, "");
-            add("access", "refresh", variant, disks, refresh, "");
-            add("access", "delete-middle", variant, disks, merge, access == ImageAccess.LIBVIRT_STORAGE
-                    ? "offline merge in a paused helper domain" : "qemu-img commit");
+            for (int i = 0; i < Math.min(runs, 3); i++) {
+                int k = i;
+                for (Variant v : variants) {
+                    v.vm().snapshot("n" + k).create();
+                    v.vm().snapshot("n" + k + "b").create();
+                    again.computeIfAbsent(v.name(), n -> new ArrayList<>())
+                            .add(time(() -> v.vm().delete("n" + k).execute()));
+                }
+            }
+            for (Variant v : variants) {
+                add("access", "create", v.name(), disks, create.get(v.name()), "");
+                add("access", "revert", v.name(), disks, revert.get(v.name()), "");
+                add("access", "refresh", v.name(), disks, refresh.get(v.name()), "");
+                boolean api = v.access() == ImageAccess.LIBVIRT_STORAGE;
+                add("access", "delete-middle", v.name(), disks, merge.get(v.name()),
+                        api ? "offline merge; helper domain started" : "qemu-img commit");
+                add("access", "delete-again", v.name(), disks, again.get(v.name()),
+                        api ? "offline merge; helper domain reused" : "qemu-img commit");
+            }
+        } finally {
+            for (Variant v : variants) {
+                v.close();
+            }
         }
     }
 

@@ -723,14 +723,21 @@ public final class EsmCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            boolean any = withDomain(domain, DomainSnapshots::recover);
+            // Opening the domain recovers what it finds; recover() then finds nothing: report either.
+            java.util.Optional<dev.esm.api.Recovery> done = withDomain(domain, d -> {
+                d.recover();
+                return d.lastRecovery();
+            });
             if (json) {
-                out().println("{\"operation\":\"recover\",\"domain\":" + Json.str(domain) + ",\"recovered\":" + any
-                        + "}");
+                out().println("{\"operation\":\"recover\",\"domain\":" + Json.str(domain) + ",\"recovered\":"
+                        + done.isPresent() + done.map(r -> ",\"unfinished\":" + Json.str(r.operation().name()
+                        .toLowerCase(java.util.Locale.ROOT)) + ",\"target\":" + Json.str(r.target()) + ",\"started\":"
+                        + Json.str(r.started().toString()) + ",\"outcome\":" + Json.str(r.completed() ? "completed"
+                        : "undone")).orElse("") + "}");
                 return 0;
             }
-            say(any ? "recovered an unfinished operation on '" + domain + "'" : "'" + domain + "' has no unfinished"
-                    + " operation (one found when the domain was opened is recovered then)");
+            say(done.map(r -> "'" + domain + "': " + r.describe()).orElse("'" + domain + "' has no unfinished"
+                    + " operation"));
             return 0;
         }
     }

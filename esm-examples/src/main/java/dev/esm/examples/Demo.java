@@ -2,6 +2,7 @@ package dev.esm.examples;
 
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.SnapshotManager;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.PrintStream;
 
 /**

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.esm.examples.ThrowawayDomain;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,6 +114,59 @@ class EsmProcessIT {
         assertTrue(out.contains("esm> created snapshot 's1'"), out);
         assertTrue(out.contains("esm> base\n+- s1 *\n"), "the shell went on after the failure: " + out);
         assertTrue(err.contains("has no snapshot 'nope'"), err);
+    }
+
+    /** Leaves what a process killed right after a create made its first overlay leaves: the journal and that file. */
+    private void leaveAnUnfinishedCreate(String snapshot) {
+        var storage = new dev.esm.libvirt.LocalStorage();
+        String xml = run2("virsh", "-c", URI, "dumpxml", "--inactive", "--security-info", lab.name());
+        var def = dev.esm.core.xml.DomainXml.parse(xml);
+        var view = new dev.esm.core.plan.DomainView(dev.esm.api.DomainState.SHUTOFF, def, java.util.Optional.empty(),
+                List.of(), java.util.Optional.empty());
+        var plan = dev.esm.core.plan.Planner.create(view, snapshot, "", false, storage::exists, java.time.Instant.now());
+        var first = (dev.esm.core.plan.Step.CreateOverlay) plan.steps().get(0);
+        var journal = dev.esm.core.plan.Journal.of(plan, java.time.Instant.parse("2026-11-27T10:00:00Z"));
+        storage.writeAtomically(storage.stateDirectory() + "/" + def.uuid() + ".journal",
+                dev.esm.core.xml.JournalXml.write(journal));
+        storage.createOverlay(first.path(), first.backing());
+    }
+
+    private static String run2(String... cmd) {
+        try {
+            return run(cmd);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void recoverSaysWhatItRecoveredAndAFailureAfterARecoveryIsOneLineOnStderr() throws Exception {
+        lab = ThrowawayDomain.create(URI, "esm-recover");
+        String d = lab.name();
+        esm("setup", d, lab.folder() + "/snaps");
+        java.util.Set<String> before = files(lab.folder());
+        leaveAnUnfinishedCreate("s9");
+        Process p = esmProcess("recover", d);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), err);
+        assertEquals("'" + d + "': the unfinished create of s9 (started 2026-11-27T10:00:00Z) was undone\n", out);
+        assertEquals("", err, "nothing but the result");
+        assertEquals(before, files(lab.folder()), "the overlay it had made is gone");
+        leaveAnUnfinishedCreate("s9");
+        p = esmProcess("delete", d, "nosuch");
+        err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(3, p.waitFor(), err);
+        assertEquals(1, err.lines().count(), "one line, no log of the recovery before it: " + err);
+        assertTrue(err.contains("nosuch"), err);
+        assertEquals(before, files(lab.folder()));
+        assertEquals("'" + d + "' has no unfinished operation\n", esm("recover", d));
+    }
+
+    private static java.util.Set<String> files(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(Path::toString).collect(java.util.stream.Collectors.toSet());
+        }
     }
 
     @Test

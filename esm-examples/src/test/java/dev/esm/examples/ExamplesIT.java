@@ -7,6 +7,7 @@ import dev.esm.api.DomainSnapshots;
 import dev.esm.api.DomainState;
 import dev.esm.api.Snapshot;
 import dev.esm.api.SnapshotManager;
+import dev.esm.junit5.ThrowawayDomain;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -41,6 +41,15 @@ final class LibvirtFlags {
     /** {@code VIR_DOMAIN_SAVE_IMAGE_XML_SECURE} ({@code virDomainSaveImageXMLFlags}) */
     static final int SAVE_IMAGE_XML_SECURE = 1;
 
+    /** {@code VIR_DOMAIN_START_PAUSED} */
+    static final int DOMAIN_START_PAUSED = 1;
+    /** {@code VIR_DOMAIN_START_AUTODESTROY}: libvirtd destroys the domain when the starting connection closes */
+    static final int DOMAIN_START_AUTODESTROY = 1 << 1;
+    /** {@code VIR_DOMAIN_AFFECT_LIVE} ({@code virDomainModificationImpact}, for device attach and detach) */
+    static final int AFFECT_LIVE = 1;
+    /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the pool's folder (and its parents) if missing */
+    static final int POOL_CREATE_WITH_BUILD = 1;
+
     private LibvirtFlags() {
     }
 
@@ -66,6 +75,11 @@ final class LibvirtFlags {
     /** @return libvirt's mask for a snapshot redefinition */
     static int snapshotRedefine(boolean current) {
         return SNAPSHOT_CREATE_REDEFINE | (current ? SNAPSHOT_CREATE_CURRENT : 0);
+    }
+
+    /** @return libvirt's mask for starting a merge helper: paused, and destroyed with this client's connection */
+    static int helperStart() {
+        return DOMAIN_START_PAUSED | DOMAIN_START_AUTODESTROY;
     }
 
     /** @return libvirt's mask for reading a domain's XML */

@@ -37,14 +37,17 @@ import org.slf4j.LoggerFactory;
  * (overlay creation with an explicit backing format, reading an image header). Formats are always passed
  * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600.
  *
- * <p>Thread-safety: stateless, thread-safe.
+ * <p>Thread-safety: thread-safe; its only state is the table of lock files this JVM holds ({@link #lock}).
  */
 public final class LocalStorage implements Storage {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** Folders must let the hypervisor's user (libvirt-qemu) pass through, without listing them. */
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx--x--x");
-    private static final long PROCESS_TIMEOUT_SECONDS = 120;
+    /** Which lock files a thread of this JVM holds or is taking (see {@link #lock}). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.Semaphore> IN_PROCESS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.time.Duration PROCESS_TIMEOUT = java.time.Duration.ofSeconds(120);
 
     private final String qemuImg;
 
@@ -76,11 +79,27 @@ public final class LocalStorage implements Storage {
     public ImageInfo info(String path, ImageFormat format) {
         String json = run("reading the header of " + path, List.of(qemuImg, "info", "--output=json", "-U", "-f",
                 format.id(), path));
-        long virtual = number(json, "virtual-size").orElseThrow(() -> new StorageException(
+        return imageInfo(path, format, json);
+    }
+
+    /**
+     * Reads {@code qemu-img info --output=json}'s answer for one image (not {@code --backing-chain}): the members
+     * of the top-level object only, so a nested object's {@code virtual-size} is never taken for the image's.
+     */
+    static ImageInfo imageInfo(String path, ImageFormat format, String json) {
+        Object top;
+        try {
+            top = JsonValue.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new StorageException("qemu-img info gave unreadable output for " + path + ": " + e.getMessage(), e);
+        }
+        long virtual = JsonValue.member(top, "virtual-size", Long.class).orElseThrow(() -> new StorageException(
                 "qemu-img info gave no virtual size for " + path));
-        long actual = number(json, "actual-size").orElse(0L);
-        Optional<String> backing = string(json, "full-backing-filename").or(() -> string(json, "backing-filename"));
-        Optional<ImageFormat> backingFormat = string(json, "backing-filename-format").flatMap(ImageFormat::fromId);
+        long actual = JsonValue.member(top, "actual-size", Long.class).orElse(0L);
+        Optional<String> backing = JsonValue.member(top, "full-backing-filename", String.class)
+                .or(() -> JsonValue.member(top, "backing-filename", String.class));
+        Optional<ImageFormat> backingFormat = JsonValue.member(top, "backing-filename-format", String.class)
+                .flatMap(ImageFormat::fromId);
         return new ImageInfo(path, format, virtual, actual, backing, backingFormat);
     }
 
@@ -101,6 +120,43 @@ public final class LocalStorage implements Storage {
             throw new StorageException("'" + path + "' does not exist", e);
         } catch (IOException e) {
             throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty();
+        }
+        try {
+            String[] b = Qcow2.backing(Path.of(path));
+            return b == null ? Optional.empty() : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        } catch (NoSuchFileException e) {
+            throw new StorageException("'" + path + "' does not exist", e);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean encrypted(String path, ImageFormat format) {
+        try {
+            return Qcow2.encrypted(Path.of(path), format);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> symbolicLink(String path) {
+        Path p = Path.of(path);
+        if (!Files.isSymbolicLink(p)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readSymbolicLink(p).toString());
+        } catch (IOException e) {
+            throw new StorageException("cannot read the symbolic link " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -225,11 +281,13 @@ public final class LocalStorage implements Storage {
 
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
+        // A merge of this image that a killed process left running would hold its write lock: end it first.
+        ChildProcess.endLeftovers(top, "qemu-img", "commit");
         List<String> command = List.of(qemuImg, "commit", "-p", "-f", "qcow2", "-b", base, top);
         LOG.debug("running {}", command);
         Process p;
         try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            p = new ProcessBuilder(ChildProcess.tied(command)).redirectErrorStream(true).start();
             p.getOutputStream().close();
         } catch (IOException e) {
             throw new StorageException("merging " + top + " into " + base + ": cannot run " + qemuImg + " ("
@@ -243,14 +301,16 @@ public final class LocalStorage implements Storage {
             while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
                 if (cancel.isCancelled()) {
                     p.destroy();
-                    p.waitFor(10, TimeUnit.SECONDS);
+                    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                        ChildProcess.kill(p);
+                    }
                     throw new OperationCancelledException("merging " + top + " into " + base + " was cancelled; "
                             + top + " keeps all its data");
                 }
             }
             reader.join(5000);
         } catch (InterruptedException e) {
-            p.destroyForcibly();
+            ChildProcess.kill(p);
             Thread.currentThread().interrupt();
             throw new OperationCancelledException("merging " + top + " into " + base + " was interrupted", e);
         }
@@ -339,7 +399,9 @@ public final class LocalStorage implements Storage {
     @Override
     public Optional<String> read(String path) {
         try {
-            return Files.exists(Path.of(path)) ? Optional.of(Files.readString(Path.of(path))) : Optional.empty();
+            return Optional.of(Files.readString(Path.of(path))); // one call: no window between exists and read
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (IOException e) {
             throw new StorageException("cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -358,36 +420,50 @@ public final class LocalStorage implements Storage {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A POSIX record lock (what {@link FileChannel#tryLock} takes) on a file that exists only while it is held: the
+     * holder removes the file before it lets go, so lock files do not pile up. That needs care, because a waiter may
+     * have opened the file just before it was removed and then locks a file no longer in the folder while a third
+     * process makes a new one. So a lock counts only when the path still names the very file locked: the file's
+     * identity (device and inode, read with stat, which opens nothing: closing any other descriptor of the file would
+     * drop a POSIX lock) is read before and after opening it (the same both times, so the opened file is that one; a
+     * held file's inode number cannot be reused) and again once it is locked; else it starts over. Only a holder
+     * removes the file, and only while it holds it.
+     */
     @Override
     public Lease lock(String path, java.time.Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        FileChannel ch;
+        Path p = Path.of(path);
+        // One holder per file in this JVM first: closing any channel of a file drops every POSIX lock this process
+        // holds on it, so no other thread here may open and close it while the lock is held.
+        java.util.concurrent.Semaphore here = IN_PROCESS.computeIfAbsent(p.toAbsolutePath().normalize().toString(),
+                k -> new java.util.concurrent.Semaphore(1));
         try {
-            ch = FileChannel.open(Path.of(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new StorageException("cannot open the lock " + path + ": " + e.getMessage(), e);
+            if (!here.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new dev.esm.api.errors.DomainBusyException("another operation in this process holds the lock "
+                        + path + "; retry when it has finished");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.esm.api.errors.DomainBusyException("interrupted while waiting for " + path);
         }
+        boolean acquired = false;
         try {
             while (true) {
-                java.nio.channels.FileLock l = null;
-                try {
-                    l = ch.tryLock();
-                } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
-                    l = null;
-                }
-                if (l != null) {
-                    java.nio.channels.FileLock held = l;
+                Lease held = tryLockOnce(p);
+                if (held != null) {
+                    acquired = true;
                     return () -> {
                         try {
-                            held.release();
-                            ch.close();
-                        } catch (IOException e) {
-                            LOG.debug("releasing {} failed: {}", path, e.toString());
+                            held.close();
+                        } finally {
+                            here.release();
                         }
                     };
                 }
                 if (System.nanoTime() > deadline) {
-                    ch.close();
                     throw new dev.esm.api.errors.DomainBusyException("another process holds the lock " + path
                             + " (an operation on the same domain is running); retry when it has finished");
                 }
@@ -398,6 +474,75 @@ public final class LocalStorage implements Storage {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new dev.esm.api.errors.DomainBusyException("interrupted while waiting for " + path);
+        } finally {
+            if (!acquired) {
+                here.release();
+            }
+        }
+    }
+
+    /** @return the lock, or null when someone else holds it (or the file changed under us: try again) */
+    private static Lease tryLockOnce(Path p) throws IOException {
+        Object before = fileKey(p);
+        if (before == null) {
+            try {
+                Files.createFile(p);
+            } catch (FileAlreadyExistsException madeByAnother) {
+                // fine: the same file for all
+            }
+            before = fileKey(p);
+            if (before == null) {
+                return null;
+            }
+        }
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        boolean keep = false;
+        try {
+            Object opened = fileKey(p);
+            if (!before.equals(opened)) {
+                return null; // replaced while we opened it: we cannot tell which file we have
+            }
+            java.nio.channels.FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException inThisProcess) {
+                return null;
+            }
+            if (l == null) {
+                return null;
+            }
+            if (!opened.equals(fileKey(p))) {
+                l.release(); // removed by its last holder after we opened it: a stale file
+                return null;
+            }
+            keep = true;
+            return () -> {
+                try {
+                    Files.deleteIfExists(p); // still ours: nobody removes a file they do not hold
+                } catch (IOException e) {
+                    LOG.debug("removing the lock file {} failed: {}", p, e.toString());
+                }
+                try {
+                    l.release();
+                    ch.close();
+                } catch (IOException e) {
+                    LOG.debug("releasing {} failed: {}", p, e.toString());
+                }
+            };
+        } finally {
+            if (!keep) {
+                ch.close();
+            }
+        }
+    }
+
+    /** @return the file's identity (device and inode) by stat, opening nothing; null if there is no file */
+    private static Object fileKey(Path p) throws IOException {
+        try {
+            return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (NoSuchFileException e) {
+            return null;
         }
     }
 
@@ -419,65 +564,10 @@ public final class LocalStorage implements Storage {
     }
 
     private static String run(String doing, List<String> command) {
-        LOG.debug("running {}", command);
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new StorageException(doing + ": cannot run " + command.get(0) + " (" + e.getMessage()
-                    + "); install qemu-utils", e);
+        ChildProcess.Result r = ChildProcess.run(doing, command, PROCESS_TIMEOUT);
+        if (r.exit() != 0) {
+            throw new StorageException(doing + " failed: " + (r.err() + r.out()).strip());
         }
-        try {
-            p.getOutputStream().close();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(PROCESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new StorageException(doing + ": " + command.get(0) + " did not finish in "
-                        + PROCESS_TIMEOUT_SECONDS + " s");
-            }
-            String text = new String(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                throw new StorageException(doing + " failed: " + text.strip());
-            }
-            return text;
-        } catch (IOException e) {
-            throw new StorageException(doing + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new StorageException(doing + " was interrupted", e);
-        }
-    }
-
-    static Optional<Long> number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*(\\d+)").matcher(json);
-        return m.find() ? Optional.of(Long.parseLong(m.group(1))) : Optional.empty();
-    }
-
-    static Optional<String> string(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        if (!m.find()) {
-            return Optional.empty();
-        }
-        String raw = m.group(1);
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c == '\\' && i + 1 < raw.length()) {
-                char n = raw.charAt(++i);
-                switch (n) {
-                    case 'n' -> b.append('\n');
-                    case 't' -> b.append('\t');
-                    case 'u' -> {
-                        b.append((char) Integer.parseInt(raw.substring(i + 1, i + 5), 16));
-                        i += 4;
-                    }
-                    default -> b.append(n);
-                }
-            } else {
-                b.append(c);
-            }
-        }
-        return Optional.of(b.toString());
+        return r.out();
     }
 }

@@ -48,36 +48,36 @@ import org.w3c.dom.Element;
  *   <li>Copies ({@link #place}) move the bytes unchanged through this process and are verified by reading the
  *       copy back: libvirt's own host-side copy converts by the format it probes and flattens backing chains,
  *       and ESM never lets a format be probed.</li>
- *   <li>Offline merges run a transient, paused helper domain on the image chain and a libvirt block commit in
- *       it (libvirt has no offline commit); the helper is destroyed afterwards.</li>
+ *   <li>Offline merges hot-plug the image chain into a transient, paused helper domain and run a libvirt block
+ *       commit in it (libvirt has no offline commit); helpers are kept for the next merge and die with this
+ *       client's connection ({@link MergeHelpers}).</li>
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
  *   <li>Journals and locks live on the host, in the state pool ({@code /var/lib/libvirt/esm} unless
- *       {@code -Desm.hostStateDir} says otherwise): journals as versioned volumes with a checksum (a torn
- *       write leaves the previous version readable), locks as leases (see {@link #lock}).</li>
+ *       {@code -Desm.hostStateDir} says otherwise): journals as two checksummed slots in one volume (a torn
+ *       write leaves the previous version readable), locks as leases with a heartbeat ({@link HostState}).</li>
  * </ul>
  *
- * <p>Thread-safety: thread-safe. Every libvirt object is freed before the call that looked it up returns; only
- * pool names are cached.
+ * <p>Costs: every call is a round trip to libvirtd; an upload or download is two. libvirtd refreshes the whole
+ * pool after every upload (in the background, but the pool's next call waits for it), at about 60 µs per
+ * volume here: so overlays are uploaded (one refresh of the images folder per disk) rather than made by
+ * {@code qemu-img} on the host (about 35 ms per disk), and the state pool is kept small (a journal's volume is
+ * deleted when its operation ends).
+ *
+ * <p>Thread-safety: thread-safe. Every libvirt object is freed before the call that looked it up returns, except
+ * pool handles (kept until {@link #close}) and those {@link HostState} keeps.
  */
 public final class PoolStorage implements Storage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolStorage.class);
-    /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the folder (and its parents) if missing. */
-    static final int POOL_CREATE_WITH_BUILD = 1;
-    /** {@code VIR_DOMAIN_START_PAUSED}. */
-    static final int DOMAIN_START_PAUSED = 1;
     private static final String STATE_POOL = "esm-state";
-    private static final int CHUNK = 256 * 1024;
-    private static final String LEASE_SUFFIX = ".lease";
-    /** A lease's content: who holds it (100 characters), a space, the heartbeat counter (20 digits), a newline. */
-    private static final int LEASE_LENGTH = 122;
+    private static final int CHUNK = Volumes.CHUNK;
 
     private final Connect conn;
     private final LibvirtHost host;
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
-    private final Duration leaseTtl;
-    private final String clientId = UUID.randomUUID().toString();
+    private final HostState state;
+    private final MergeHelpers helpers;
     private volatile String arch;
 
     /**
@@ -88,7 +88,9 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.conn = conn;
         this.host = host;
         this.stateDir = System.getProperty("esm.hostStateDir", "/var/lib/libvirt/esm");
-        this.leaseTtl = Duration.parse(System.getProperty("esm.leaseTtl", "PT30S"));
+        this.state = new HostState(conn, this, stateDir, host.uri(),
+                Duration.parse(System.getProperty("esm.leaseTtl", "PT30S")));
+        this.helpers = new MergeHelpers(conn, host, this::arch);
     }
 
     /** @return the connection (for tests) */
@@ -98,12 +100,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     // ---------------------------------------------------------------------------------------------------- pools
 
-    private static String parent(String path) {
+    static String parent(String path) {
         int i = path.lastIndexOf('/');
         return i <= 0 ? "/" : path.substring(0, i);
     }
 
-    private static String fileName(String path) {
+    static String fileName(String path) {
         return path.substring(path.lastIndexOf('/') + 1);
     }
 
@@ -132,7 +134,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 return found;
             }
             try {
-                conn.storagePoolCreateXML(xml, POOL_CREATE_WITH_BUILD).free();
+                conn.storagePoolCreateXML(xml, LibvirtFlags.POOL_CREATE_WITH_BUILD).free();
             } catch (LibvirtException e) {
                 found = findPool(folder);
                 if (found.isPresent()) {
@@ -237,18 +239,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface PoolCall<T> {
+    interface PoolCall<T> {
         T apply(StoragePool p) throws LibvirtException;
     }
 
     private static boolean isCode(LibvirtException e, String code) {
-        return e.getError() != null && e.getError().getCode() != null && e.getError().getCode().name().equals(code);
+        return Volumes.isCode(e, code);
     }
 
     /** Pool handles by pool name, kept for the life of this storage (freed by {@link #close()}). */
     private final Map<String, StoragePool> poolHandles = new ConcurrentHashMap<>();
 
-    private <T> T inPool(String folder, String doing, PoolCall<T> call) {
+    <T> T inPool(String folder, String doing, PoolCall<T> call) {
         for (int attempt = 0; ; attempt++) {
             String name = requirePool(folder);
             try {
@@ -299,7 +301,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             try {
                 return Optional.of(p.storageVolLookupByName(fileName(path)));
             } catch (LibvirtException miss) {
-                p.refresh(0);
+                refresh(p);
                 try {
                     return Optional.of(p.storageVolLookupByName(fileName(path)));
                 } catch (LibvirtException gone) {
@@ -310,6 +312,29 @@ public final class PoolStorage implements Storage, AutoCloseable {
             throw new StorageException("looking up '" + path + "' failed (libvirt: " + e.getMessage() + ")", e);
         } finally {
             free(p);
+        }
+    }
+
+    /**
+     * Rescans a pool's folder. libvirtd refuses a refresh while a volume of the pool is being created ("has
+     * asynchronous jobs running"), which another client may be doing at any time: wait for it, briefly.
+     */
+    private static void refresh(StoragePool p) throws LibvirtException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                p.refresh(0);
+                return;
+            } catch (LibvirtException e) {
+                if (attempt >= 50 || !String.valueOf(e.getMessage()).contains("asynchronous jobs")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException stop) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -383,6 +408,25 @@ public final class PoolStorage implements Storage, AutoCloseable {
             return Optional.empty();
         }
         return withVolume(path, "reading the header of", v -> backingOf(header(v), path));
+    }
+
+    /** The crypt method in a qcow2 header, or a LUKS header at the start of a volume read as raw. */
+    @Override
+    public boolean encrypted(String path, ImageFormat format) {
+        return withVolume(path, "reading the header of", v -> Qcow2.encrypted(ByteBuffer.wrap(download(v, 0, 36)),
+                format));
+    }
+
+    @Override
+    public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2) {
+            return Optional.empty();
+        }
+        return withVolume(path, "reading the header of", v -> {
+            String[] b = Qcow2.backing(header(v), path);
+            return b == null ? Optional.<BackingReference>empty()
+                    : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        });
     }
 
     /** @return an image's header with its extensions and backing name: one download, two when the name lies far */
@@ -557,120 +601,29 @@ public final class PoolStorage implements Storage, AutoCloseable {
     }
 
     private static void sendFully(Stream out, byte[] buf, int n) throws LibvirtException {
-        byte[] part = n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
-        int sent = 0;
-        while (sent < n) {
-            byte[] rest = sent == 0 ? part : java.util.Arrays.copyOfRange(part, sent, n);
-            int k = out.send(rest);
-            if (k < 0) {
-                throw new IllegalStateException("stream send returned " + k);
-            }
-            sent += k;
-        }
+        Volumes.sendFully(out, buf, n);
     }
 
     private byte[] download(StorageVol v, long offset, int length) throws LibvirtException {
-        Stream in = conn.streamNew(0);
-        try {
-            v.download(in, offset, length, 0);
-            ByteBuffer out = ByteBuffer.allocate(length);
-            byte[] buf = new byte[Math.min(length, CHUNK)];
-            for (int n; (n = in.receive(buf)) > 0; ) {
-                out.put(buf, 0, Math.min(n, out.remaining()));
-            }
-            in.finish();
-            byte[] result = new byte[out.position()];
-            out.flip().get(result);
-            return result;
-        } catch (LibvirtException e) {
-            abort(in);
-            throw e;
-        } finally {
-            freeStream(in);
-        }
+        return Volumes.download(conn, v, offset, length);
     }
 
     private void upload(StorageVol v, byte[] data) throws LibvirtException {
-        Stream out = conn.streamNew(0);
-        try {
-            v.upload(out, 0, data.length, 0);
-            sendFully(out, data, data.length);
-            out.finish();
-        } catch (LibvirtException e) {
-            abort(out);
-            throw e;
-        } finally {
-            freeStream(out);
-        }
+        Volumes.upload(conn, v, 0, data);
     }
 
+    private static void abort(Stream s) {
+        Volumes.abort(s);
+    }
+
+    private static void freeStream(Stream s) {
+        Volumes.free(s);
+    }
+
+    /** Merges in a paused helper domain on the host, kept for the next merge: see {@link MergeHelpers}. */
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
-        String helper = "esm-merge-" + UUID.randomUUID().toString().substring(0, 8);
-        String xml = "<domain type='qemu'><name>" + helper + "</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>"
-                + "<os><type arch='" + arch() + "'>hvm</type></os><on_poweroff>destroy</on_poweroff><devices>"
-                + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='"
-                + Xml.escape(top) + "'/><target dev='vda' bus='virtio'/></disk></devices></domain>";
-        long t0 = System.nanoTime();
-        destroyLeftoverHelpers(top);
-        try {
-            conn.domainCreateXML(xml, DOMAIN_START_PAUSED).free();
-        } catch (LibvirtException e) {
-            throw new StorageException("merging " + top + " into " + base + ": cannot start a paused helper domain"
-                    + " on the host (libvirt: " + e.getMessage() + ")", e);
-        }
-        LOG.debug("helper domain {} for the merge of {} started in {} ms", helper, top,
-                (System.nanoTime() - t0) / 1_000_000);
-        try {
-            host.blockCommit(helper, "vda", base, top, true,
-                    p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel);
-        } finally {
-            try {
-                org.libvirt.Domain d = conn.domainLookupByName(helper);
-                try {
-                    d.destroy();
-                } finally {
-                    d.free();
-                }
-            } catch (LibvirtException e) {
-                LOG.warn("cannot destroy the merge helper domain {}: {}", helper, e.getMessage());
-            }
-        }
-        LOG.debug("offline merge of {} into {} through helper {} took {} ms", top, base, helper,
-                (System.nanoTime() - t0) / 1_000_000);
-    }
-
-    /**
-     * Destroys merge helpers a client that stopped half-way left running on {@code top} (QEMU would refuse to open
-     * the image twice). Its job may have written part of the data into the base already; the merge is run again
-     * from the start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
-     */
-    private void destroyLeftoverHelpers(String top) {
-        try {
-            for (int id : conn.listDomains()) {
-                org.libvirt.Domain d = null;
-                try {
-                    d = conn.domainLookupByID(id);
-                    if (d.getName().startsWith("esm-merge-")
-                            && dev.esm.core.xml.DomainXml.chain(d.getXMLDesc(0), "vda").contains(top)) {
-                        LOG.warn("destroying the merge helper {} a stopped client left on {}", d.getName(), top);
-                        d.destroy();
-                    }
-                } catch (LibvirtException gone) {
-                    LOG.debug("domain {} vanished while looking for leftover helpers: {}", id, gone.getMessage());
-                } finally {
-                    if (d != null) {
-                        try {
-                            d.free();
-                        } catch (LibvirtException ignored) {
-                            // freed anyway
-                        }
-                    }
-                }
-            }
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.wrap("looking for leftover merge helpers", e);
-        }
+        helpers.commit(top, base, disk, listener, cancel);
     }
 
     private String arch() {
@@ -707,7 +660,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 String xml = "<pool type='dir'><name>" + STATE_POOL + "</name><target><path>" + Xml.escape(stateDir)
                         + "</path><permissions><mode>0700</mode></permissions></target></pool>";
                 try {
-                    conn.storagePoolCreateXML(xml, POOL_CREATE_WITH_BUILD).free();
+                    conn.storagePoolCreateXML(xml, LibvirtFlags.POOL_CREATE_WITH_BUILD).free();
                 } catch (LibvirtException e) {
                     if (findPool(stateDir).isEmpty()) {
                         throw new StorageException("cannot make ESM's state folder " + stateDir + " on the host"
@@ -721,117 +674,14 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return stateDir;
     }
 
-    /**
-     * A small text file (a journal) is two volumes, its slots {@code name~0} and {@code name~1}, written in turn
-     * in place (an upload, no create or delete): each starts with a header line of {@value #SLOT_HEADER} bytes,
-     * {@code esm1 <seq> <length> <crc32c>}, followed by the content. A reader takes the valid slot with the
-     * higher sequence number, so a write torn by a crash leaves the previous content readable; a valid slot of
-     * length 0 means removed.
-     */
-    private static final int SLOT_HEADER = 64;
-    /** Slots are sparse volumes of this size; only what is written takes space. */
-    private static final long SLOT_CAPACITY = 16L << 20;
-
-    /** What a slot holds: its sequence number and content (null when torn or never written). */
-    private record Slot(int index, long seq, String content) {
-    }
-
-    /** The slot this client wrote last for each small file, and its sequence number. */
-    private final Map<String, Slot> written = new ConcurrentHashMap<>();
-
-    private static String slotPath(String path, int index) {
-        return path + "~" + index;
-    }
-
-    private Slot readSlot(String path, int index) {
-        Optional<StorageVol> vol = volume(slotPath(path, index));
-        if (vol.isEmpty()) {
-            return new Slot(index, 0, null);
-        }
-        try {
-            byte[] head = download(vol.get(), 0, 65536);
-            if (head.length < SLOT_HEADER) {
-                return new Slot(index, 0, null);
-            }
-            String[] f = new String(head, 0, SLOT_HEADER, StandardCharsets.US_ASCII).trim().split(" ");
-            if (f.length != 4 || !f[0].equals("esm1")) {
-                return new Slot(index, 0, null);
-            }
-            long seq = Long.parseLong(f[1]);
-            int length = Integer.parseInt(f[2]);
-            byte[] body = length + SLOT_HEADER <= head.length
-                    ? java.util.Arrays.copyOfRange(head, SLOT_HEADER, SLOT_HEADER + length)
-                    : download(vol.get(), SLOT_HEADER, length);
-            CRC32C crc = new CRC32C();
-            crc.update(body);
-            if (body.length != length || !Long.toHexString(crc.getValue()).equals(f[3])) {
-                LOG.warn("{} slot {} is torn; using the other one", path, index);
-                return new Slot(index, 0, null);
-            }
-            return new Slot(index, seq, new String(body, StandardCharsets.UTF_8));
-        } catch (LibvirtException | RuntimeException e) {
-            LOG.debug("reading {} slot {} failed: {}", path, index, e.toString());
-            return new Slot(index, 0, null);
-        } finally {
-            free(vol.get());
-        }
-    }
-
-    /** @return the newest valid slot (seq 0 when there is none) */
-    private Slot newest(String path) {
-        Slot a = readSlot(path, 0);
-        Slot b = readSlot(path, 1);
-        return b.seq > a.seq ? b : a;
-    }
-
     @Override
     public void writeAtomically(String path, String content) {
-        writeSlot(path, content.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private void writeSlot(String path, byte[] body) {
-        if (body.length + SLOT_HEADER > SLOT_CAPACITY) {
-            throw new StorageException("cannot write " + path + ": " + body.length + " bytes is more than a journal"
-                    + " slot holds");
-        }
-        Slot last = written.computeIfAbsent(path, this::newest);
-        int index = last.seq == 0 ? 0 : 1 - last.index;
-        long seq = last.seq + 1;
-        CRC32C crc = new CRC32C();
-        crc.update(body);
-        String header = String.format("esm1 %d %d %s", seq, body.length, Long.toHexString(crc.getValue()));
-        byte[] data = new byte[SLOT_HEADER + body.length];
-        byte[] h = String.format("%-" + (SLOT_HEADER - 1) + "s\n", header).getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(h, 0, data, 0, SLOT_HEADER);
-        System.arraycopy(body, 0, data, SLOT_HEADER, body.length);
-        String slot = slotPath(path, index);
-        StorageVol v = volume(slot).orElseGet(() -> {
-            String xml = "<volume><name>" + Xml.escape(fileName(slot)) + "</name><capacity>" + SLOT_CAPACITY
-                    + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600"
-                    + "</mode></permissions></target></volume>";
-            return inPool(parent(slot), "creating " + slot, p -> p.storageVolCreateXML(xml, 0));
-        });
-        try {
-            upload(v, data);
-        } catch (LibvirtException e) {
-            written.remove(path);
-            throw new StorageException("cannot write " + path + " (libvirt: " + e.getMessage() + ")", e);
-        } finally {
-            free(v);
-        }
-        written.put(path, new Slot(index, seq, null));
+        state.write(path, content);
     }
 
     @Override
     public Optional<String> read(String path) {
-        Slot s = newest(path);
-        return s.seq == 0 || s.content == null || s.content.isEmpty() ? Optional.empty() : Optional.of(s.content);
-    }
-
-    /** @return whether {@code path} is a small file kept in slots (rather than a volume of its own) */
-    private boolean slotted(String path) {
-        return written.containsKey(path) || parent(path).equals(stateDir) && (path.endsWith(".journal")
-                || existsCheaply(slotPath(path, 0)));
+        return state.read(path);
     }
 
     @Override
@@ -843,7 +693,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         StoragePool p = null;
         try {
             p = conn.storagePoolLookupByName(name.get());
-            p.refresh(0);
+            refresh(p);
             List<String> out = new ArrayList<>();
             for (String v : p.listVolumes()) {
                 StorageVol vol = p.storageVolLookupByName(v);
@@ -864,208 +714,21 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
     }
 
-    /**
-     * A lease on the host, shared by every client of the host: the volume {@code <path>.lease} in the state pool,
-     * created exclusively (libvirt refuses a second volume of the same name, so of racing clients exactly one
-     * wins). The holder rewrites a heartbeat counter in it every third of the lease time ({@code -Desm.leaseTtl},
-     * default 30 s). A waiting client that sees the content unchanged for a whole lease time on its own clock
-     * (so clocks need not agree) takes the lease over: holding the exclusive {@code <path>.takeover} volume, it
-     * checks the lease is still the stale one, removes it and creates its own.
-     */
+    /** A lease on the host, shared by every client of the host: see {@link HostState}. */
     @Override
     public Lease lock(String path, Duration wait) {
-        String lease = path + LEASE_SUFFIX;
-        long deadline = System.nanoTime() + wait.toNanos();
-        Observed seen = null;
-        while (true) {
-            if (tryCreate(lease)) {
-                return new Heartbeat(lease);
-            }
-            Optional<String> content = readLease(lease);
-            long now = System.nanoTime();
-            if (content.isPresent()) {
-                if (seen == null || !seen.content.equals(content.get())) {
-                    seen = new Observed(content.get(), now);
-                } else if (now - seen.since > leaseTtl.toNanos() && takeOver(lease, seen.content)) {
-                    return new Heartbeat(lease);
-                }
-            }
-            if (now > deadline) {
-                throw new DomainBusyException("another client holds the lease " + lease + " on " + host.uri()
-                        + " (" + content.orElse("?").strip() + "); retry when its operation has finished");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DomainBusyException("interrupted while waiting for " + lease);
-            }
-        }
-    }
-
-    private record Observed(String content, long since) {
-    }
-
-    private String leaseText(long beat) {
-        String who = clientId + " " + ProcessHandle.current().pid() + "@" + hostName();
-        return String.format("%-100.100s %020d%n", who, beat);
-    }
-
-    private static String hostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "?";
-        }
-    }
-
-    /** @return whether this client made the lease volume (and wrote its first beat into it) */
-    private boolean tryCreate(String lease) {
-        byte[] data = leaseText(0).getBytes(StandardCharsets.UTF_8);
-        String xml = "<volume><name>" + Xml.escape(fileName(lease)) + "</name><capacity>" + data.length
-                + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
-                + "</permissions></target></volume>";
-        StorageVol v = inPool(parent(lease), "creating " + lease, p -> {
-            try {
-                return p.storageVolCreateXML(xml, 0);
-            } catch (LibvirtException taken) {
-                if (isCode(taken, "VIR_ERR_NO_STORAGE_POOL")) {
-                    throw taken;
-                }
-                return null; // the name is in use: someone holds it
-            }
-        });
-        if (v == null) {
-            return false;
-        }
-        try {
-            upload(v, data);
-            return true;
-        } catch (LibvirtException e) {
-            removeQuietly(lease);
-            throw new StorageException("writing the lease " + lease + " failed: " + e.getMessage(), e);
-        } finally {
-            free(v);
-        }
-    }
-
-    private Optional<String> readLease(String lease) {
-        Optional<StorageVol> vol = volume(lease);
-        if (vol.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(new String(download(vol.get(), 0, LEASE_LENGTH), StandardCharsets.UTF_8));
-        } catch (LibvirtException e) {
-            return Optional.empty();
-        } finally {
-            free(vol.get());
-        }
-    }
-
-    private boolean takeOver(String lease, String stale) {
-        String guard = path(lease) + ".takeover";
-        if (!tryCreate(guard)) {
-            // Another client is taking over (or died doing so: its guard goes stale like a lease).
-            Optional<String> g = readLease(guard);
-            if (g.isPresent()) {
-                Observed o = staleGuards.merge(guard, new Observed(g.get(), System.nanoTime()),
-                        (a, b) -> a.content.equals(b.content) ? a : b);
-                if (System.nanoTime() - o.since > leaseTtl.toNanos()) {
-                    LOG.warn("removing the stale take-over guard {}", guard);
-                    removeQuietly(guard);
-                    staleGuards.remove(guard);
-                }
-            }
-            return false;
-        }
-        try {
-            Optional<String> now = readLease(lease);
-            if (now.isPresent() && !now.get().equals(stale)) {
-                return false; // its holder is alive after all
-            }
-            LOG.warn("taking over the lease {} of a client that stopped beating: {}", lease, stale.strip());
-            removeQuietly(lease);
-            return tryCreate(lease);
-        } finally {
-            removeQuietly(guard);
-        }
-    }
-
-    private final Map<String, Observed> staleGuards = new ConcurrentHashMap<>();
-
-    private static String path(String lease) {
-        return lease.substring(0, lease.length() - LEASE_SUFFIX.length());
-    }
-
-    /** A held lease with its heartbeat thread. */
-    private final class Heartbeat implements Lease {
-        private final String lease;
-        private final Thread beater;
-        private volatile boolean released;
-        /** Set when the heartbeat found the lease taken over: it is then another client's to remove. */
-        private volatile boolean lost;
-
-        Heartbeat(String lease) {
-            this.lease = lease;
-            this.beater = new Thread(this::beat, "esm-lease-" + fileName(lease));
-            beater.setDaemon(true);
-            beater.start();
-        }
-
-        private void beat() {
-            long n = 0;
-            while (!released) {
-                try {
-                    Thread.sleep(Math.max(100, leaseTtl.toMillis() / 3));
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (released) {
-                    return;
-                }
-                Optional<String> now = readLease(lease);
-                if (now.isEmpty() || !now.get().startsWith(clientId)) {
-                    lost = true;
-                    LOG.error("the lease {} was taken over by another client ({}); this client's operation is no"
-                            + " longer protected", lease, now.orElse("gone").strip());
-                    return;
-                }
-                byte[] data = leaseText(++n).getBytes(StandardCharsets.UTF_8);
-                Optional<StorageVol> v = volume(lease);
-                if (v.isPresent()) {
-                    try {
-                        upload(v.get(), data);
-                    } catch (LibvirtException e) {
-                        LOG.warn("renewing the lease {} failed: {}", lease, e.getMessage());
-                    } finally {
-                        free(v.get());
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            released = true;
-            beater.interrupt();
-            try {
-                beater.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (!lost) {
-                removeQuietly(lease);
-            }
-        }
+        stateDirectory();
+        return state.lock(path, wait);
     }
 
     @Override
     public void remove(String path) {
-        if (slotted(path)) {
-            if (newest(path).seq > 0) {
-                writeSlot(path, new byte[0]); // removed: an empty newest slot
-            }
+        if (path.endsWith(HostState.LEASE_SUFFIX)) {
+            state.removeLease(path);
+            return;
+        }
+        if (state.isJournal(path)) {
+            state.remove(path); // removed: an empty newest version
             return;
         }
         Optional<StorageVol> v = volume(path);
@@ -1125,50 +788,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public void close() {
+        helpers.close();
+        state.close();
         poolByFolder.clear();
         poolHandles.values().forEach(PoolStorage::free);
         poolHandles.clear();
     }
 
-    // ---------------------------------------------------------------------------------------------- freeing
-
     private static void free(StoragePool p) {
-        if (p != null) {
-            try {
-                p.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a pool object failed: {}", e.toString());
-            }
-        }
+        Volumes.free(p);
     }
 
     private static void free(StorageVol v) {
-        if (v != null) {
-            try {
-                v.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a volume object failed: {}", e.toString());
-            }
-        }
-    }
-
-    private static void abort(Stream s) {
-        if (s != null) {
-            try {
-                s.abort();
-            } catch (LibvirtException e) {
-                LOG.debug("aborting a stream failed: {}", e.toString());
-            }
-        }
-    }
-
-    private static void freeStream(Stream s) {
-        if (s != null) {
-            try {
-                s.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a stream failed: {}", e.toString());
-            }
-        }
+        Volumes.free(v);
     }
 }

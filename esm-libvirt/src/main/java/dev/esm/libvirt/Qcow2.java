@@ -32,11 +32,17 @@ final class Qcow2 {
     private Qcow2() {
     }
 
-    /** @return the guest-visible size of an image, read from its header (qcow2) or its length (raw) */
+    /** The unit QEMU sizes block devices in: a raw file's length is rounded up to it. */
+    static final int SECTOR = 512;
+
+    /**
+     * @return the guest-visible size of an image, read from its header (qcow2) or its length rounded up to whole
+     *     sectors (raw), as QEMU opens it
+     */
     static long virtualSize(Path image, ImageFormat format) throws IOException {
         try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
             if (format == ImageFormat.RAW) {
-                return ch.size();
+                return sectors(ch.size());
             }
             ByteBuffer b = ByteBuffer.allocate(32);
             ch.read(b, 0);
@@ -46,6 +52,38 @@ final class Qcow2 {
             }
             return b.getLong(24);
         }
+    }
+
+    /**
+     * @return whether an image is encrypted: a qcow2 header's crypt method is set (AES or LUKS), or a file opened as
+     *     raw starts with a LUKS header
+     */
+    static boolean encrypted(Path image, ImageFormat format) throws IOException {
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(36);
+            while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+                // the first bytes
+            }
+            b.flip();
+            return encrypted(b, format);
+        }
+    }
+
+    /** @return whether an image whose first bytes (up to 36) are {@code b} is encrypted; see {@link #encrypted(Path, ImageFormat)} */
+    static boolean encrypted(ByteBuffer b, ImageFormat format) {
+        if (format == ImageFormat.QCOW2) {
+            return b.limit() >= 36 && b.getInt(0) == MAGIC && b.getInt(32) != 0;
+        }
+        return b.limit() >= 6 && b.get(0) == 'L' && b.get(1) == 'U' && b.get(2) == 'K' && b.get(3) == 'S'
+                && b.get(4) == (byte) 0xba && b.get(5) == (byte) 0xbe;
+    }
+
+    /**
+     * @return {@code bytes} rounded up to whole 512-byte sectors: what QEMU shows the guest of a raw file of that
+     *     length, and the virtual size {@code qemu-img create} records (an overlay must not cut a raw base's tail)
+     */
+    static long sectors(long bytes) {
+        return (bytes + SECTOR - 1) & -SECTOR;
     }
 
     /**
@@ -187,7 +225,7 @@ final class Qcow2 {
      * @param overlay the file (created exclusively by the caller)
      * @param backing the backing image's path, as it will be recorded
      * @param backingFormat the backing image's format, recorded too
-     * @param size the virtual size (the backing image's)
+     * @param size the virtual size (the backing image's); rounded up to whole sectors
      */
     static void writeOverlay(Path overlay, String backing, ImageFormat backingFormat, long size) throws IOException {
         ByteBuffer[] parts = overlayParts(backing, backingFormat, size);
@@ -214,7 +252,9 @@ final class Qcow2 {
     }
 
     /** @return the header, refcount table, refcount block and L1 table of an empty overlay, each from cluster i */
-    private static ByteBuffer[] overlayParts(String backing, ImageFormat backingFormat, long size) throws IOException {
+    private static ByteBuffer[] overlayParts(String backing, ImageFormat backingFormat, long requested)
+            throws IOException {
+        long size = sectors(requested); // as qemu-img create does: a 1-byte raw base gives a 512-byte disk, not 0
         byte[] name = backing.getBytes(StandardCharsets.UTF_8);
         byte[] fmt = backingFormat.id().getBytes(StandardCharsets.UTF_8);
         int fmtPadded = (fmt.length + 7) & ~7;

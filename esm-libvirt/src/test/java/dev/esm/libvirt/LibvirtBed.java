@@ -107,21 +107,6 @@ public final class LibvirtBed implements Bed {
     }
 
     /**
-     * The boot sector of the RAM-pattern guest (16-bit real mode, loaded by SeaBIOS at 0x7c00): forever, copy CMOS
-     * byte 0x40 into guest RAM 0x10000..0x17fff, then sleep until the next timer tick.
-     * <pre>
-     *   sti; mov ax,0x1000; mov es,ax
-     * l: mov al,0x40; out 0x70,al; in al,0x71; xor di,di; mov cx,0x8000; cld; rep stosb; hlt; jmp l
-     * </pre>
-     */
-    private static final byte[] BOOT_CODE = {(byte) 0xFB, (byte) 0xB8, 0x00, 0x10, (byte) 0x8E, (byte) 0xC0,
-        (byte) 0xB0, 0x40, (byte) 0xE6, 0x70, (byte) 0xE4, 0x71, 0x31, (byte) 0xFF, (byte) 0xB9, 0x00, (byte) 0x80,
-        (byte) 0xFC, (byte) 0xF3, (byte) 0xAA, (byte) 0xF4, (byte) 0xEB, (byte) 0xEF};
-    /** The RAM the guest fills: its first and last 16 bytes are checked. */
-    private static final long RAM_FROM = 0x10000;
-    private static final long RAM_LAST = 0x17ff0;
-
-    /**
      * Like {@link #newDomain}, with the RAM-pattern guest in the first disk's first sector: once started, the
      * guest keeps RAM filled with a byte the test sets through the RTC's CMOS (HMP {@code o}), and HMP {@code xp}
      * reads it back. Disk patterns written later over sector 0 do not stop the running guest (its code is in RAM).
@@ -132,11 +117,7 @@ public final class LibvirtBed implements Bed {
         DiskImage first = active(name, disks.get(0).target(), false);
         try {
             Path boot = Files.createTempFile(root, "boot", ".bin");
-            byte[] sector = new byte[512];
-            System.arraycopy(BOOT_CODE, 0, sector, 0, BOOT_CODE.length);
-            sector[510] = 0x55;
-            sector[511] = (byte) 0xAA;
-            Files.write(boot, sector);
+            Files.write(boot, RamGuest.bootSector());
             run(List.of("qemu-io", "-f", first.format().id(), "-c", "write -s " + boot + " 0 512", first.path()));
             Files.delete(boot);
         } catch (IOException e) {
@@ -147,44 +128,12 @@ public final class LibvirtBed implements Bed {
 
     @Override
     public void writeMemory(String domain, int pattern) {
-        // Until the guest runs its loop, the BIOS uses the CMOS index port too: the byte is set again each round.
-        // The guest copies it on its next timer tick: wait for that (bounded), as a user would watch for it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        for (int round = 0; !memoryReads(domain, pattern); round++) {
-            if (round % 10 == 0 && host.humanMonitorCommand(domain, "xp /2xb 0x7c00").contains("0xfb 0xb8")) {
-                host.humanMonitorCommand(domain, "o /b 0x70 0x40");
-                host.humanMonitorCommand(domain, String.format("o /b 0x71 0x%02x", pattern));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the guest of " + domain + " did not copy pattern " + pattern
-                        + " into its RAM: " + host.humanMonitorCommand(domain, "xp /16xb " + RAM_FROM));
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        RamGuest.write(host, domain, pattern);
     }
 
     @Override
     public boolean memoryReads(String domain, int pattern) {
-        String want = String.format("0x%02x", pattern);
-        for (long at : new long[] {RAM_FROM, RAM_LAST}) {
-            // e.g. "0000000000010000: 0x41 0x41 ... (8 a line)"
-            List<String> bytes = new ArrayList<>();
-            for (String line : host.humanMonitorCommand(domain, "xp /16xb " + at).split("\n")) {
-                String[] parts = line.trim().split(":", 2);
-                if (parts.length == 2 && !parts[1].isBlank()) {
-                    bytes.addAll(List.of(parts[1].trim().split("\\s+")));
-                }
-            }
-            if (bytes.size() != 16 || !bytes.stream().allMatch(want::equals)) {
-                return false;
-            }
-        }
-        return true;
+        return RamGuest.reads(host, domain, pattern);
     }
 
     @Override

@@ -66,6 +66,21 @@ class LibvirtFlagsTest {
     }
 
     @Test
+    void aMergeHelperStartsPausedAndIsDestroyedWithItsConnection() {
+        assertEquals(Domain.CreateFlags.PAUSED | Domain.CreateFlags.AUTODESTROY, LibvirtFlags.helperStart());
+    }
+
+    @Test
+    void hotPlugAffectsTheLiveDomainOnly() {
+        assertEquals(Domain.DeviceModifyFlags.LIVE, LibvirtFlags.AFFECT_LIVE);
+    }
+
+    @Test
+    void poolCreateWithBuildIsLibvirtsBit() {
+        assertEquals(1, LibvirtFlags.POOL_CREATE_WITH_BUILD, "VIR_STORAGE_POOL_CREATE_WITH_BUILD = 1 << 0");
+    }
+
+    @Test
     void saveImageXmlSecureIsLibvirtsBit() {
         assertEquals(1, LibvirtFlags.SAVE_IMAGE_XML_SECURE, "VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 1 << 0");
     }

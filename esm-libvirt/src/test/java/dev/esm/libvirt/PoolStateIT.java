@@ -77,18 +77,14 @@ class PoolStateIT {
         }
     }
 
+    /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     private String existingPool() {
-        String out = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-list", "--name"));
-        for (String p : out.split("\n")) {
-            if (p.isBlank()) {
-                continue;
-            }
-            String xml = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-dumpxml", p.trim()));
-            if (xml.contains("<path>" + a.storage().stateDirectory() + "</path>")) {
-                return p.trim();
-            }
+        String name = NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
+                a.storage().stateDirectory());
+        if (name == null) {
+            throw new IllegalStateException("no pool over " + a.storage().stateDirectory());
         }
-        throw new IllegalStateException("no pool over " + a.storage().stateDirectory());
+        return name;
     }
 
     private static List<String> concat(List<String> head, String... tail) {
@@ -114,14 +110,47 @@ class PoolStateIT {
         a.storage().writeAtomically(journal, "<journal n='2'/>");
         assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
         // A client killed while uploading version 3 leaves the slot it wrote (the older one, slot 0) torn.
-        String name = journal.substring(journal.lastIndexOf('/') + 1) + "~0";
+        String name = journal.substring(journal.lastIndexOf('/') + 1);
         Path torn = Files.createTempFile("torn", "");
-        Files.writeString(torn, String.format("%-63s%n<journal n='3", "esm1 3 16 12345678"));
+        Files.writeString(torn, String.format("%-63s%n<journal n='3", "esm2 3 16 12345678"));
         List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
-        LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, torn.toString()));
+        LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, torn.toString(), "--offset", "0"));
         Files.delete(torn);
         assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
         b.storage().remove(journal);
         assertEquals(Optional.empty(), a.storage().read(journal));
+    }
+
+    @Test
+    void aJournalLargerThanItsSlotRegionIsReadWholeAndTheNextSmallOneReplacesIt() {
+        String journal = key + ".journal";
+        String big = "<journal>" + "x".repeat(3 * HostState.REGION) + "</journal>";
+        a.storage().writeAtomically(journal, big);
+        assertEquals(Optional.of(big), b.storage().read(journal));
+        b.storage().writeAtomically(journal, "<journal n='small'/>");
+        assertEquals(Optional.of("<journal n='small'/>"), a.storage().read(journal));
+        a.storage().writeAtomically(journal, big + big);
+        assertEquals(Optional.of(big + big), b.storage().read(journal));
+    }
+
+    @Test
+    void aJournalWrittenByAnotherClientWhileThisOneWaitedIsNotOverwrittenFromStaleMemory() throws Exception {
+        String journal = key + ".journal";
+        try (Storage.Lease la = a.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
+            a.storage().writeAtomically(journal, "<journal n='a1'/>");
+        }
+        try (Storage.Lease lb = b.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
+            assertEquals(Optional.of("<journal n='a1'/>"), b.storage().read(journal));
+            b.storage().writeAtomically(journal, "<journal n='b1'/>");
+            b.storage().writeAtomically(journal, "<journal n='b2'/>");
+        }
+        try (Storage.Lease la = a.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
+            // a remembers writing slot 0 with sequence 1; b wrote sequences 2 (slot 1) and 3 (slot 0) since.
+            // Writing from that memory would put sequence 2 into slot 1, older than b's newest.
+            a.storage().writeAtomically(journal, "<journal n='a2'/>");
+            assertEquals(Optional.of("<journal n='a2'/>"), b.storage().read(journal));
+            a.storage().remove(journal);
+        }
+        assertEquals(Optional.empty(), b.storage().read(journal));
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -161,8 +162,8 @@ class ProcessesIT {
         }
     }
 
-    @Test
-    void aProcessKilledDuringAMergeLeavesEverySnapshotIntactAfterRecovery() throws Exception {
+    /** @return a set-up domain where s1 holds 0x41, s2 0x42 over 1.5 GiB and the current state 0x43 */
+    private String domainWithALargeMerge() {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "big.qcow2").size(2L << 30)));
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(bed.folder(dom) + "/esm").execute();
@@ -171,6 +172,12 @@ class ProcessesIT {
         bed.writeLarge(dom, "vda", 0x42, 1500L << 20);
         d.snapshot("s2").create();
         bed.write(dom, "vda", 0x43);
+        return dom;
+    }
+
+    @Test
+    void aProcessKilledDuringAMergeLeavesEverySnapshotIntactAfterRecovery() throws Exception {
+        String dom = domainWithALargeMerge();
         Process p = child(dom, "delete", "s1"); // merges s2's 1.5 GiB into s1's image
         String journal = Path.of("/var/lib/esm").toString();
         long deadline = System.currentTimeMillis() + 30_000;
@@ -184,6 +191,43 @@ class ProcessesIT {
         killGroup(p);
         DomainSnapshots after = bed.manager().domain(dom); // opening recovers from the journal
         assertTrue(after.verify().isEmpty(), after.verify().toString() + " (state folder " + journal + ")");
+        assertTrue(after.chain().find("s2").isPresent());
+        assertTrue(bed.imageReads(after.chain().get("s2").images().get(0), 0x42));
+        assertTrue(bed.reads(dom, "vda", 0x43), "the current state is unchanged");
+        after.revert("s2").execute();
+        assertTrue(bed.reads(dom, "vda", 0x42));
+    }
+
+    /**
+     * Only the JVM is killed (SIGKILL to its pid, not its process group): its qemu-img child dies with it (started
+     * through setpriv --pdeathsig KILL), so no process keeps the image's write lock, and recovery redoes the merge
+     * instead of abandoning it.
+     */
+    @Test
+    void aJvmKilledDuringAMergeTakesItsQemuImgWithItAndRecoveryRedoesTheMerge() throws Exception {
+        String dom = domainWithALargeMerge();
+        Process p = child(dom, "delete", "s1"); // merges s2's 1.5 GiB into s1's image
+        long deadline = System.currentTimeMillis() + 30_000;
+        Optional<ProcessHandle> qemuImg = Optional.empty();
+        while (qemuImg.isEmpty() && System.currentTimeMillis() < deadline && p.isAlive()) {
+            qemuImg = p.descendants().filter(h -> h.info().commandLine().orElse("").contains("qemu-img commit"))
+                    .findFirst();
+            Thread.sleep(5);
+        }
+        assertTrue(qemuImg.isPresent() && p.isAlive(), "killed while qemu-img was merging");
+        Thread.sleep(100);
+        new ProcessBuilder("kill", "-9", Long.toString(p.pid())).start().waitFor(); // the JVM only
+        p.waitFor(10, TimeUnit.SECONDS);
+        ProcessHandle child = qemuImg.get();
+        long gone = System.nanoTime();
+        assertTrue(child.onExit().get(5, TimeUnit.SECONDS) != null && !child.isAlive(),
+                "qemu-img ended with the JVM that started it");
+        System.out.printf("qemu-img ended %d ms after its JVM was killed%n", (System.nanoTime() - gone) / 1_000_000);
+        DomainSnapshots after = bed.manager().domain(dom); // opening recovers from the journal
+        assertTrue(after.lastRecovery().isPresent() && after.lastRecovery().get().completed(),
+                after.lastRecovery().toString());
+        assertTrue(after.verify().isEmpty(), after.verify().toString());
+        assertTrue(after.chain().find("s1").isEmpty(), "the delete was completed: s1 is gone");
         assertTrue(after.chain().find("s2").isPresent());
         assertTrue(bed.imageReads(after.chain().get("s2").images().get(0), 0x42));
         assertTrue(bed.reads(dom, "vda", 0x43), "the current state is unchanged");

@@ -246,17 +246,29 @@ public final class RemoteBed implements Bed {
     }
 
     /**
-     * Not offered: the memory contract runs on the local daemon ({@code LibvirtMemoryContractIT}); this bed's
-     * domains boot no guest that could hold a RAM pattern.
+     * Like {@link #newDomain}, with the RAM-pattern guest ({@link RamGuest}) written into the first disk's first
+     * sector on the host (through ssh, as every data pattern of this bed).
      */
     @Override
+    public String newBootableDomain(List<DiskSpec> disks) {
+        String name = newDomain(disks);
+        DiskImage first = active(name, disks.get(0).target(), false);
+        String b64 = java.util.Base64.getEncoder().encodeToString(RamGuest.bootSector());
+        shell.script("t=$(mktemp); trap 'rm -f \"$t\"' EXIT; echo \"$1\" | base64 -d > \"$t\";"
+                + " qemu-io -f \"$2\" -c \"write -s $t 0 512\" \"$3\" >/dev/null",
+                b64, first.format().id(), first.path());
+        return name;
+    }
+
+    /** Through HMP over the remote connection: see {@link RamGuest}. */
+    @Override
     public void writeMemory(String domain, int pattern) {
-        throw new UnsupportedOperationException("the remote bed has no RAM-pattern guest");
+        RamGuest.write(host, domain, pattern);
     }
 
     @Override
     public boolean memoryReads(String domain, int pattern) {
-        throw new UnsupportedOperationException("the remote bed has no RAM-pattern guest");
+        return RamGuest.reads(host, domain, pattern);
     }
 
     @Override

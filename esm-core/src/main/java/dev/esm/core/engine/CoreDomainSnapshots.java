@@ -13,6 +13,7 @@ import dev.esm.api.Disk;
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.DomainState;
+import dev.esm.api.Recovery;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.Plan;
 import dev.esm.api.RevertCommand;
@@ -33,6 +34,7 @@ import dev.esm.core.xml.SnapshotXml;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private final Executor.StepListener listener;
     private final ReentrantLock lock;
     private final String key;
+    private volatile Recovery lastRecovery;
 
     CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener listener, ReentrantLock lock) {
         this.host = host;
@@ -129,18 +132,30 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             return false;
         }
         var journal = dev.esm.core.xml.JournalXml.read(text.get());
-        LOG.warn("domain '{}': found an unfinished {} from {}; recovering", name,
+        // A change, logged at info: the caller learns of it from lastRecovery(), and a CLI's one line of error
+        // stays one line.
+        LOG.info("domain '{}': found an unfinished {} from {}; recovering", name,
                 journal.operation().name().toLowerCase(), journal.started());
         boolean completed = new Executor(host, name, (p, i, s) -> { }, ProgressListener.NONE, Cancellation.none(),
                 sink, clock).recover(journal);
-        LOG.info("domain '{}': the unfinished {} was {}", name, journal.operation().name().toLowerCase(),
-                completed ? "completed" : "undone");
+        Recovery done = new Recovery(journal.operation(), journal.target(), journal.started(), completed);
+        lastRecovery = done;
+        LOG.info("domain '{}': {}", name, done.describe());
         return true;
     }
 
     @Override
+    public Optional<Recovery> lastRecovery() {
+        return Optional.ofNullable(lastRecovery);
+    }
+
+    /**
+     * Holds the domain's lock while it reads, so that the journal and the definitions are read between operations,
+     * never in the middle of one (which would look interrupted); waits for a running operation like a change does.
+     */
+    @Override
     public List<String> verify() {
-        return Verifier.verify(host, graphed(view(), true), host.storage().read(journalPath()).isPresent());
+        return locked(() -> Verifier.verify(host, graphed(view(), true), host.storage().read(journalPath()).isPresent()));
     }
 
     @Override
@@ -259,6 +274,27 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return v.withGraph(g);
     }
 
+    /** Reads what setup must know of the images it would move: which are links, which name their backing how. */
+    private Planner.SetupFacts setupFacts(DomainView v) {
+        Map<String, String> links = new java.util.HashMap<>();
+        Map<String, Planner.Backing> backings = new java.util.HashMap<>();
+        for (var disk : v.persistent().eligibleDisks()) {
+            if (disk.isBlock() || disk.image().isEmpty()) {
+                continue;
+            }
+            DiskImage img = disk.image().get();
+            if (!host.storage().exists(img.path())) {
+                continue; // the planner and the steps name a missing image
+            }
+            host.storage().symbolicLink(img.path()).ifPresent(l -> links.put(img.path(), l));
+            host.storage().backingReference(img.path(), img.format()).ifPresent(ref -> {
+                DiskImage resolved = host.storage().backing(img.path(), img.format()).orElseThrow();
+                backings.put(img.path(), new Planner.Backing(ref.name(), resolved, ref.format().isPresent()));
+            });
+        }
+        return new Planner.SetupFacts(links, backings);
+    }
+
     private boolean hasUnnamed(DomainView v) {
         return v.persistent().record().map(r -> !r.unnamed().isEmpty()).orElse(false);
     }
@@ -267,7 +303,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     public SetupCommand setup(String directory) {
         class Setup extends AbstractCommand<SnapshotChain> implements SetupCommand {
             Setup() {
-                super(v -> Planner.setup(v, directory, host.storage()::existsCheaply, clock.instant()));
+                super(v -> Planner.setup(v, directory, host.storage()::existsCheaply, clock.instant(), setupFacts(v)));
             }
 
             @Override

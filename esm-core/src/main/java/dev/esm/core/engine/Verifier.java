@@ -13,7 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Checks a domain's snapshots, images and metadata against each other (SEMANTICS.md's invariants 3, 4, 6). */
+/**
+ * Checks a domain's snapshots, images and metadata against each other (SEMANTICS.md's invariants 3, 4, 6), and
+ * judges every chain as QEMU would open it ({@link ChainOpens}).
+ */
 final class Verifier {
     private Verifier() {
     }
@@ -74,6 +77,7 @@ final class Verifier {
                 }
             });
         }
+        new ChainOpens(host.storage(), problems).check(v);
         v.persistent().record().flatMap(EsmRecord::disksDir).ifPresent(dir -> {
             for (String f : host.storage().list(dir)) {
                 if (!referenced.contains(f)) {

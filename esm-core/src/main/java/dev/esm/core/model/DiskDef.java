@@ -19,10 +19,31 @@ import java.util.Set;
  * @param readonly whether {@code <readonly/>} is set
  * @param shareable whether {@code <shareable/>} is set
  * @param snapshotMode the {@code snapshot} attribute, if set
+ * @param details the names of the elements inside {@code <source>} (e.g. {@code encryption}, {@code slices},
+ *     {@code seclabel}), and {@code encryption} also when given directly in {@code <disk>} (libvirt's older place)
  */
 public record DiskDef(String target, String device, String type, Optional<String> source,
                       Optional<String> driverType, boolean readonly, boolean shareable,
-                      Optional<String> snapshotMode) {
+                      Optional<String> snapshotMode, Set<String> details) {
+    public DiskDef {
+        details = Set.copyOf(details);
+    }
+
+    /** A disk without details in its source. */
+    public DiskDef(String target, String device, String type, Optional<String> source, Optional<String> driverType,
+                   boolean readonly, boolean shareable, Optional<String> snapshotMode) {
+        this(target, device, type, source, driverType, readonly, shareable, snapshotMode, Set.of());
+    }
+
+    /** @return whether the disk's image is encrypted ({@code <encryption>}): QEMU needs a secret to open it */
+    public boolean encrypted() {
+        return details.contains("encryption");
+    }
+
+    /** @return whether the disk uses only a slice (an offset and size) of its image ({@code <slices>}) */
+    public boolean sliced() {
+        return details.contains("slices");
+    }
 
     /** @return why this disk is left out of snapshots; empty when it is eligible (SEMANTICS.md, "Words") */
     public Set<Ineligibility> ineligibility() {

@@ -158,6 +158,22 @@ public final class Names {
         }
     }
 
+    /** The longest backing file name a qcow2 header can hold (QEMU's limit). */
+    public static final int MAX_BACKING_NAME_BYTES = 1023;
+
+    /**
+     * @param dir the folder overlays of a disk go to
+     * @param stem the disk's stem
+     * @return the bytes of the longest path an overlay of that disk can get there (the longest snapshot name, a
+     *     numbered duplicate), which later overlays record as their backing file name
+     */
+    public static int longestOverlayPath(String dir, String stem) {
+        String name = stem + ".after-" + "x".repeat(dev.esm.api.SnapshotName.MAX_BYTES) + "."
+                + STAMP.format(Instant.EPOCH) + "-9999.qcow2";
+        int nameBytes = Math.min(MAX_FILE_NAME_BYTES, name.getBytes(StandardCharsets.UTF_8).length);
+        return join(dir, "").getBytes(StandardCharsets.UTF_8).length + nameBytes;
+    }
+
     /** @return whether a file name fits the file system's limit */
     public static boolean fits(String fileName) {
         return fileName.getBytes(StandardCharsets.UTF_8).length <= MAX_FILE_NAME_BYTES;

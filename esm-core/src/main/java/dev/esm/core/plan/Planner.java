@@ -61,6 +61,36 @@ public final class Planner {
     }
 
     /**
+     * What setup must know of the images it moves, read from the host before planning.
+     *
+     * @param links the disks' images that are symbolic links: image path to the link's text
+     * @param backings the backing reference of each image that has one, by image path
+     */
+    public record SetupFacts(Map<String, String> links, Map<String, Backing> backings) {
+        public SetupFacts {
+            links = Map.copyOf(links);
+            backings = Map.copyOf(backings);
+        }
+
+        /** Nothing known: no links, no backing files. */
+        public static final SetupFacts NONE = new SetupFacts(Map.of(), Map.of());
+    }
+
+    /**
+     * An image's backing reference.
+     *
+     * @param reference the name as the image's header records it
+     * @param resolved the backing image it names (an absolute path) with the recorded format
+     * @param formatRecorded whether the header records the backing format (else QEMU would have to probe it)
+     */
+    public record Backing(String reference, DiskImage resolved, boolean formatRecorded) {
+        /** @return whether the name is relative to the image's folder: it would dangle once the image moves */
+        public boolean relative() {
+            return !reference.startsWith("/");
+        }
+    }
+
+    /**
      * Plans {@code setup(directory)}: see SEMANTICS.md.
      *
      * @param view the domain now
@@ -69,10 +99,24 @@ public final class Planner {
      * @param now the time the base is frozen
      */
     public static OperationPlan setup(DomainView view, String directory, Predicate<String> exists, Instant now) {
+        return setup(view, directory, exists, now, SetupFacts.NONE);
+    }
+
+    /**
+     * Plans {@code setup(directory)}: see SEMANTICS.md. An image that is a symbolic link is refused (moving it
+     * would move the link, not the image); an image whose backing file is named relative to its folder is pointed
+     * at the same backing file by its absolute name once placed (so the chain still opens from the new folder);
+     * a folder so deep that later overlays' backing names could not fit a qcow2 header is refused.
+     *
+     * @param facts what the host says of the images: links and backing references
+     */
+    public static OperationPlan setup(DomainView view, String directory, Predicate<String> exists, Instant now,
+                                      SetupFacts facts) {
         String domain = view.name();
         if (directory == null || !directory.startsWith("/")) {
             throw new InvalidOperationException("setup needs an absolute folder, got '" + directory + "'");
         }
+        UnusualDisks.refuseOddFolder(directory);
         if (view.state() != DomainState.SHUTOFF) {
             throw new DomainStateException("domain '" + domain + "' is " + view.state().name().toLowerCase()
                     + "; setup works offline only: shut it down first");
@@ -100,6 +144,8 @@ public final class Planner {
         List<Step> removals = new ArrayList<>();
         for (DiskImage img : active) {
             String stem = stems.get(img.target());
+            UnusualDisks.checkSetupFolder(directory, disksDir, stem, img.target());
+            UnusualDisks.refuseLink(img, facts.links().get(img.path()), domain);
             DiskImage baseImage = img;
             if (!def.disk(img.target()).orElseThrow().isBlock()) {
                 String to = Names.basePath(disksDir, stem);
@@ -110,6 +156,7 @@ public final class Planner {
                 }
                 planned.add(to);
                 steps.add(new Step.MoveImage(img.path(), to));
+                UnusualDisks.absoluteBacking(img, to, facts.backings().get(img.path())).ifPresent(steps::add);
                 removals.add(new Step.RemoveFile(img.path(), "the image now lives at " + to));
                 baseImage = new DiskImage(img.target(), to, img.format());
             }
@@ -347,6 +394,7 @@ public final class Planner {
                         + d.driverType().orElse("(none given)") + "'; ESM handles qcow2 and raw, named explicitly"
                         + " in <driver type=...> (formats are never probed)");
             }
+            UnusualDisks.refuse(d, domain);
             String other = seen.put(source, d.target());
             if (other != null) {
                 throw new UnsupportedDiskException("disks " + other + " and " + d.target() + " of domain '" + domain

@@ -3,6 +3,7 @@ package dev.esm.core.port;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.ImageInfo;
+import java.util.Optional;
 
 /**
  * Every file operation ESM makes, on the domain's host. Paths are the host's. New files are created
@@ -41,6 +42,46 @@ public interface Storage {
     default java.util.Optional<DiskImage> backing(String path, ImageFormat format) {
         ImageInfo i = info(path, format);
         return i.backing().map(b -> new DiskImage("?", b, i.backingFormat().orElse(ImageFormat.QCOW2)));
+    }
+
+    /**
+     * An image's backing reference exactly as its header records it.
+     *
+     * @param name the backing file name as written (relative names are relative to the image's folder)
+     * @param format the backing format recorded in the header (its id, e.g. {@code raw}), if one is recorded
+     */
+    record BackingReference(String name, Optional<String> format) {
+        /** @return whether the name is relative to the image's folder (so moving the image breaks the chain) */
+        public boolean relative() {
+            return !name.startsWith("/");
+        }
+    }
+
+    /**
+     * Reads an image's backing reference as written in its header: the name (relative or absolute) and whether a
+     * format is recorded. The default derives it from {@link #backing} (so it cannot tell relative names or
+     * missing formats apart); the storages ESM ships read the header.
+     *
+     * @return the reference, if the image has a backing file
+     */
+    default Optional<BackingReference> backingReference(String path, ImageFormat format) {
+        return backing(path, format).map(b -> new BackingReference(b.path(), Optional.of(b.format().id())));
+    }
+
+    /**
+     * @return whether the image is encrypted (a qcow2 image with LUKS or AES encryption, or a LUKS volume declared
+     *     raw), so that QEMU needs a secret to open it; the default cannot tell and says no
+     */
+    default boolean encrypted(String path, ImageFormat format) {
+        return false;
+    }
+
+    /**
+     * @return where a symbolic link at {@code path} points (as written in the link), or empty when {@code path}
+     *     is not a symbolic link (or the storage cannot tell)
+     */
+    default Optional<String> symbolicLink(String path) {
+        return Optional.empty();
     }
 
     /**

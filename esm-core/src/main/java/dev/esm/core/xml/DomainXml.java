@@ -59,9 +59,12 @@ public final class DomainXml {
             default -> Optional.<String>empty();
         }).filter(s -> !s.isEmpty());
         Optional<String> driverType = Xml.child(disk, "driver").flatMap(d -> Xml.attr(d, "type"));
+        java.util.Set<String> details = new java.util.TreeSet<>();
+        Xml.child(disk, "source").ifPresent(s -> Xml.elements(s).forEach(e -> details.add(Xml.localName(e))));
+        Xml.child(disk, "encryption").ifPresent(e -> details.add("encryption"));
         return new DiskDef(target, device, type, source, driverType,
                 Xml.child(disk, "readonly").isPresent(), Xml.child(disk, "shareable").isPresent(),
-                Xml.attr(disk, "snapshot"));
+                Xml.attr(disk, "snapshot"), details);
     }
 
     private static Optional<EsmRecord> record(Element domain) {
@@ -141,9 +144,20 @@ public final class DomainXml {
                 continue;
             }
             disk.setAttribute("type", "file");
+            // A new <source> for the new file that keeps what describes how the disk is used rather than which
+            // file it is: startupPolicy, <seclabel> (e.g. relabel='no' on NFS), <reservations>, <encryption>.
+            // (Disks with <encryption> or <slices> get no overlays: the planner refuses them.)
             Element source = doc.createElement("source");
             source.setAttribute("file", image.path());
             Optional<Element> old = Xml.child(disk, "source");
+            old.ifPresent(o -> {
+                Xml.attr(o, "startupPolicy").ifPresent(v -> source.setAttribute("startupPolicy", v));
+                for (Element e : Xml.elements(o)) {
+                    if (!"slices".equals(Xml.localName(e))) {
+                        source.appendChild(e.cloneNode(true));
+                    }
+                }
+            });
             if (old.isPresent()) {
                 disk.replaceChild(source, old.get());
             } else {

@@ -3,6 +3,7 @@ package dev.esm.core.xml;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.Operation;
+import dev.esm.api.errors.JournalVersionException;
 import dev.esm.core.model.EsmRecord;
 import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.Step;
@@ -21,9 +22,22 @@ import org.w3c.dom.Element;
 
 /**
  * Writes and reads a {@link Journal} as XML. Steps are records; their components are written generically
- * (strings, optional strings, booleans, images, maps of images, lists of strings, ESM records). Stateless; thread-safe.
+ * (strings, optional strings, booleans, images, maps of images, lists of strings, ESM records), each as a
+ * {@code <v name="component">} element. Stateless; thread-safe.
+ *
+ * <p>A journal outlives the process that wrote it, and possibly the ESM release: a journal left by one release is
+ * recovered by the next. So the format is versioned ({@link #VERSION}, the root's {@code version} attribute) and
+ * read by name, never by position: a step's components are matched to the record's components by their names, in
+ * any order; a name this release does not know is ignored; a component the journal lacks is empty when it is an
+ * {@code Optional}, a list or a map, {@code false} when a boolean, and an error otherwise. A journal of another
+ * version is refused with a {@link JournalVersionException} that says what to do, and left untouched. A change to a
+ * step record that old journals cannot satisfy by these rules needs a new version (and a reader for the old one).
+ * {@code src/test/resources/journals/} keeps journals written by each version, and a test recovers them.
  */
 public final class JournalXml {
+    /** The journal format this ESM writes and reads. */
+    public static final int VERSION = 1;
+
     private JournalXml() {
     }
 
@@ -32,7 +46,7 @@ public final class JournalXml {
         Document doc = Xml.newDocument();
         Element root = doc.createElement("esm-journal");
         doc.appendChild(root);
-        root.setAttribute("version", "1");
+        root.setAttribute("version", Integer.toString(VERSION));
         root.setAttribute("operation", j.operation().name());
         root.setAttribute("domain", j.domain());
         root.setAttribute("target", j.target());
@@ -55,9 +69,37 @@ public final class JournalXml {
         return Xml.write(doc);
     }
 
-    /** @return the journal read back */
+    /** @return the journal read back; errors call it "the recovery journal of domain '...'" */
     public static Journal read(String xml) {
+        return read(xml, null);
+    }
+
+    /**
+     * @param xml the journal
+     * @param where what to call the journal in an error (its path), or null for "the recovery journal of domain
+     *              '...'" (the domain named in it)
+     * @return the journal read back
+     * @throws JournalVersionException when the journal is of another format version than {@link #VERSION}
+     * @throws XmlException when it is not a journal, or a step in it cannot be read
+     */
+    public static Journal read(String xml, String where) {
         Element root = Xml.parse(xml).getDocumentElement();
+        if (where == null) {
+            where = "the recovery journal" + (root.hasAttribute("domain") ? " of domain '" + root.getAttribute("domain")
+                    + "'" : "");
+        }
+        if (!"esm-journal".equals(root.getTagName())) {
+            throw new XmlException(where + " is not an ESM journal (its root element is <" + root.getTagName() + ">)");
+        }
+        String version = root.hasAttribute("version") ? root.getAttribute("version") : null;
+        if (!Integer.toString(VERSION).equals(version)) {
+            String domain = root.hasAttribute("domain") ? "'" + root.getAttribute("domain") + "'" : "<domain>";
+            throw new JournalVersionException(where + (version == null ? " names no format version"
+                    : " is in journal format version " + version) + "; this ESM reads and writes version " + VERSION
+                    + " only. An unfinished operation of another ESM release (most likely a newer one) left it: "
+                    + "recover the domain with that release (esm recover " + domain + ", or open the domain with it), "
+                    + "then use this one. Nothing was changed, and the journal is left as it is.", version, VERSION);
+        }
         List<Step> steps = new ArrayList<>();
         Xml.elements(Xml.child(root, "steps").orElseThrow()).forEach(e -> steps.add(readStep(e)));
         List<Step> abort = new ArrayList<>();
@@ -142,16 +184,23 @@ public final class JournalXml {
             }
         }
         if (type == null) {
-            throw new XmlException("unknown journal step " + kind);
+            throw new XmlException("unknown journal step '" + kind + "': the journal was written by an ESM release with "
+                    + "steps this one does not know; recover the domain with that release, then use this one");
         }
         RecordComponent[] comps = type.getRecordComponents();
-        List<Element> values = Xml.elements(e);
+        Map<String, Element> values = new LinkedHashMap<>();
+        for (Element v : Xml.elements(e)) {
+            if (values.putIfAbsent(v.getAttribute("name"), v) != null) {
+                throw new XmlException("journal step " + kind + " has component '" + v.getAttribute("name") + "' twice");
+            }
+        }
         Object[] args = new Object[comps.length];
         Class<?>[] types = new Class<?>[comps.length];
         for (int i = 0; i < comps.length; i++) {
             types[i] = comps[i].getType();
-            Element v = values.get(i);
-            args[i] = readValue(v, comps[i].getType(), comps[i].getGenericType());
+            Element v = values.get(comps[i].getName());
+            args[i] = v != null ? readValue(v, comps[i].getType(), comps[i].getGenericType())
+                    : absent(kind, comps[i]);
         }
         try {
             Constructor<?> ctor = type.getDeclaredConstructor(types);
@@ -159,6 +208,20 @@ public final class JournalXml {
         } catch (ReflectiveOperationException ex) {
             throw new XmlException("cannot read journal step " + kind + ": " + ex, ex);
         }
+    }
+
+    /** @return the value of a component the journal does not have: empty or false where that means something */
+    private static Object absent(String kind, RecordComponent c) {
+        if (c.getType() == Optional.class) {
+            return Optional.empty();
+        } else if (c.getType() == List.class) {
+            return List.of();
+        } else if (c.getType() == Map.class) {
+            return Map.of();
+        } else if (c.getType() == boolean.class) {
+            return false;
+        }
+        throw new XmlException("journal step " + kind + " lacks its component '" + c.getName() + "'");
     }
 
     private static Object readValue(Element v, Class<?> type, Type generic) {

@@ -44,10 +44,13 @@ public final class Xml {
         }
     }
 
-    /** @return {@code s} escaped for XML text and attribute values (either quote) */
+    /**
+     * @return {@code s} escaped for XML text and attribute values (either quote); newlines, carriage returns and
+     *     tabs as character references, which a parser keeps in an attribute value (a path may hold them)
+     */
     public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
-                .replace("\"", "&quot;");
+                .replace("\"", "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;");
     }
 
     /**
@@ -61,10 +64,71 @@ public final class Xml {
             synchronized (FACTORY) {
                 b = FACTORY.newDocumentBuilder();
             }
-            return b.parse(new InputSource(new StringReader(xml)));
+            return b.parse(new InputSource(new StringReader(keepWhiteSpace(xml))));
         } catch (Exception e) {
             throw new XmlException("not well-formed XML: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Protects white space that an XML parser would otherwise change: in attribute values, a newline, carriage
+     * return or tab becomes a space (attribute-value normalisation), and a carriage return anywhere becomes a
+     * newline (end-of-line handling). libvirt writes such characters as they are (a disk's path may hold a newline),
+     * so they are turned into character references first, which every parser keeps. Comments, CDATA sections and
+     * processing instructions are left alone.
+     *
+     * @param xml a document as libvirt writes it
+     * @return the same document, with the characters above as character references where they would change
+     */
+    static String keepWhiteSpace(String xml) {
+        if (xml.indexOf('\n') < 0 && xml.indexOf('\r') < 0 && xml.indexOf('\t') < 0) {
+            return xml;
+        }
+        StringBuilder out = new StringBuilder(xml.length() + 16);
+        int i = 0;
+        int n = xml.length();
+        while (i < n) {
+            char c = xml.charAt(i);
+            if (c == '<') {
+                String end = xml.startsWith("<!--", i) ? "-->" : xml.startsWith("<![CDATA[", i) ? "]]>"
+                        : xml.startsWith("<?", i) ? "?>" : xml.startsWith("<!", i) ? ">" : null;
+                if (end != null) {
+                    int stop = xml.indexOf(end, i);
+                    stop = stop < 0 ? n : stop + end.length();
+                    out.append(xml, i, stop);
+                    i = stop;
+                    continue;
+                }
+                // A tag: copy it, protecting white space inside its quoted attribute values.
+                char quote = 0;
+                for (; i < n; i++) {
+                    char t = xml.charAt(i);
+                    if (quote != 0) {
+                        if (t == quote) {
+                            quote = 0;
+                        } else if (t == '\n' || t == '\r' || t == '\t') {
+                            out.append("&#").append((int) t).append(';');
+                            continue;
+                        }
+                    } else if (t == '"' || t == '\'') {
+                        quote = t;
+                    } else if (t == '>') {
+                        out.append(t);
+                        i++;
+                        break;
+                    }
+                    out.append(t);
+                }
+                continue;
+            }
+            if (c == '\r') {
+                out.append("&#13;");
+            } else {
+                out.append(c);
+            }
+            i++;
+        }
+        return out.toString();
     }
 
     /** @return a new empty document */

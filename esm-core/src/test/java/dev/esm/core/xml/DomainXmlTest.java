@@ -87,4 +87,24 @@ class DomainXmlTest {
         String evil = "<?xml version='1.0'?><!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><domain><name>&x;</name></domain>";
         assertThrows(XmlException.class, () -> DomainXml.parse(evil));
     }
+
+    @Test
+    void aRewriteKeepsWhatTheSourceSaysOfHowTheDiskIsUsedAndDropsWhatDescribedTheOldFile() {
+        String xml = "<domain><name>x</name><devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                + "<source file='/nfs/a.img' startupPolicy='optional' index='2'><seclabel model='dac' relabel='no'/>"
+                + "<slices><slice type='storage' offset='0' size='512'/></slices></source>"
+                + "<target dev='vda' bus='virtio'/></disk></devices></domain>";
+        var disk = DomainXml.parse(xml).disk("vda").orElseThrow();
+        assertEquals(Set.of("seclabel", "slices"), disk.details());
+        assertTrue(disk.sliced());
+        assertFalse(disk.encrypted());
+        String out = DomainXml.rewrite(xml, Map.of("vda", new DiskImage("vda", "/nfs/o.qcow2", ImageFormat.QCOW2)),
+                Optional.empty());
+        var source = Xml.path(Xml.parse(out).getDocumentElement(), "devices", "disk", "source").get(0);
+        assertEquals("/nfs/o.qcow2", source.getAttribute("file"));
+        assertEquals("optional", source.getAttribute("startupPolicy"));
+        assertFalse(source.hasAttribute("index"), "libvirt numbers the new chain itself");
+        assertEquals("no", Xml.child(source, "seclabel").orElseThrow().getAttribute("relabel"));
+        assertTrue(Xml.child(source, "slices").isEmpty(), "a slice of the old file is no slice of the overlay");
+    }
 }

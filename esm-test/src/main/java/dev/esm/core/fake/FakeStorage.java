@@ -221,6 +221,11 @@ public final class FakeStorage implements Storage {
         return 0;
     }
 
+    /** @return the blocks written into this image itself (block index to pattern), not those of its backing chain */
+    public synchronized Map<Long, Integer> blocks(String path) {
+        return new TreeMap<>(image(path).blocks);
+    }
+
     /** @return every file path: images, and small files (memory files, journals) */
     public synchronized Set<String> files() {
         Set<String> out = new TreeSet<>(files.keySet());

@@ -1,4 +1,4 @@
-package dev.esm.examples;
+package dev.esm.junit5;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,8 +14,10 @@ import org.libvirt.LibvirtException;
 
 /**
  * A tiny lab domain for demos and tests: 64 MiB, one vCPU, TCG (no KVM needed), no OS (it sits in SeaBIOS), one
- * 16 MiB qcow2 disk and one 8 MiB raw disk in a fresh folder. {@link #close()} removes the domain, its snapshot
- * metadata and the folder. Not thread-safe.
+ * 16 MiB qcow2 disk and one 8 MiB raw disk (or as many qcow2 disks as asked) in a fresh folder under
+ * {@code /var/tmp/esm-demo} (world-traversable, as QEMU runs as another user). Made with {@code qemu-img} and
+ * libvirt-java, not with ESM: defining domains is not ESM's job. {@link #close()} removes the domain, its snapshot
+ * metadata and the folder. {@link EsmThrowawayDomain} makes one per test class. Not thread-safe.
  */
 public final class ThrowawayDomain implements AutoCloseable {
     private final String uri;
@@ -43,13 +45,26 @@ public final class ThrowawayDomain implements AutoCloseable {
      * the demo's pair of a qcow2 and a raw disk.
      */
     public static ThrowawayDomain create(String uri, String prefix, int disks, long size) throws IOException {
+        return create(uri, prefix, null, disks, size);
+    }
+
+    /**
+     * A lab domain with a name of the caller's choosing (which must not be taken), else as
+     * {@link #create(String, String, int, long)}.
+     */
+    public static ThrowawayDomain named(String uri, String name, int disks, long size) throws IOException {
+        return create(uri, name, name, disks, size);
+    }
+
+    private static ThrowawayDomain create(String uri, String prefix, String chosen, int disks, long size)
+            throws IOException {
         Path base = Path.of("/var/tmp/esm-demo");
         Files.createDirectories(base);
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path folder = Files.createTempDirectory(base, prefix + "-");
         // QEMU runs as libvirt-qemu: the folder must let it through.
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
-        String name = folder.getFileName().toString();
+        String name = chosen != null ? chosen : folder.getFileName().toString();
         StringBuilder devices = new StringBuilder();
         if (disks < 0) {
             run("qemu-img", "create", "-q", "-f", "qcow2", folder.resolve("system.qcow2").toString(), "16M");
@@ -71,7 +86,7 @@ public final class ThrowawayDomain implements AutoCloseable {
             conn = new Connect(uri, false);
             conn.domainDefineXML(xml).free();
         } catch (LibvirtException e) {
-            throw new IOException("cannot define the demo domain at " + uri + ": " + e.getMessage(), e);
+            throw new IOException("cannot define the lab domain " + name + " at " + uri + ": " + e.getMessage(), e);
         } finally {
             close(conn);
         }
