@@ -123,7 +123,7 @@ public final class Benchmark {
         void run() throws Exception;
     }
 
-    private static double time(Action a) throws Exception {
+    static double time(Action a) throws Exception {
         long t0 = System.nanoTime();
         a.run();
         return (System.nanoTime() - t0) / 1e6;
@@ -654,7 +654,7 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- processes
 
-    private static void exec(List<String> cmd) throws IOException, InterruptedException {
+    static void exec(List<String> cmd) throws IOException, InterruptedException {
         execOut(cmd);
     }
 

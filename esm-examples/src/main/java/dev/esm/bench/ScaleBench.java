@@ -2,7 +2,7 @@ package dev.esm.bench;
 
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.SnapshotManager;
-import dev.esm.examples.ThrowawayDomain;
+import dev.esm.junit5.ThrowawayDomain;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The benchmark's scaling sections: merges of 1 and 4 disks with the same data per disk ({@code disks}), and a
@@ -38,24 +37,10 @@ final class ScaleBench {
         this.sink = sink;
     }
 
-    private static double time(Benchmark.Action a) throws Exception {
-        long t0 = System.nanoTime();
-        a.run();
-        return (System.nanoTime() - t0) / 1e6;
-    }
-
     private static double median(List<Double> ms) {
         List<Double> s = new ArrayList<>(ms);
         Collections.sort(s);
         return s.get(s.size() / 2);
-    }
-
-    private static void exec(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException(cmd + " failed: " + out);
-        }
     }
 
     // ---------------------------------------------------------------- disks
@@ -86,8 +71,8 @@ final class ScaleBench {
                         if (mode.equals("live")) {
                             lab.start();
                         }
-                        middle.add(time(() -> vm.delete("a0").execute()));
-                        current.add(time(() -> vm.delete("a1").execute()));
+                        middle.add(Benchmark.time(() -> vm.delete("a0").execute()));
+                        current.add(Benchmark.time(() -> vm.delete("a1").execute()));
                     }
                 }
                 String ratioM = disks == 1 ? "" : String.format(Locale.ROOT, "; %.2fx 1 disk", median(middle) / middle1[0]);
@@ -107,8 +92,8 @@ final class ScaleBench {
     private static void write(DomainSnapshots vm, long size, int pattern) throws Exception {
         for (var disk : vm.disks()) {
             if (disk.ineligible().isEmpty()) {
-                exec(List.of("qemu-io", "-f", "qcow2", "-c", String.format("write -P 0x%02x 0 %d", pattern, size),
-                        disk.source().orElseThrow()));
+                Benchmark.exec(List.of("qemu-io", "-f", "qcow2", "-c",
+                        String.format("write -P 0x%02x 0 %d", pattern, size), disk.source().orElseThrow()));
             }
         }
     }
@@ -158,13 +143,13 @@ final class ScaleBench {
             try {
                 for (int r = 0; r < rounds; r++) {
                     String tag = "r" + r;
-                    serial.add(time(() -> {
+                    serial.add(Benchmark.time(() -> {
                         for (DomainSnapshots vm : vms) {
                             perOpSerial.addAll(cycle(vm, tag + "s"));
                         }
                     }));
-                    parallel.add(time(() -> perOpParallel.addAll(atOnce(pool, vms, tag + "p"))));
-                    parallelOne.add(time(() -> atOnce(pool, viaOne, tag + "o")));
+                    parallel.add(Benchmark.time(() -> perOpParallel.addAll(atOnce(pool, vms, tag + "p"))));
+                    parallelOne.add(Benchmark.time(() -> atOnce(pool, viaOne, tag + "o")));
                 }
             } finally {
                 pool.shutdownNow();
@@ -208,11 +193,11 @@ final class ScaleBench {
     /** @return each operation's time in ms */
     private static List<Double> cycle(DomainSnapshots vm, String tag) throws Exception {
         List<Double> ms = new ArrayList<>();
-        ms.add(time(() -> vm.snapshot(tag + "1").create()));
-        ms.add(time(() -> vm.snapshot(tag + "2").create()));
-        ms.add(time(() -> vm.delete(tag + "1").execute()));
-        ms.add(time(() -> vm.revert(tag + "2").stopIfRunning().start().execute()));
-        ms.add(time(() -> vm.delete(tag + "2").execute()));
+        ms.add(Benchmark.time(() -> vm.snapshot(tag + "1").create()));
+        ms.add(Benchmark.time(() -> vm.snapshot(tag + "2").create()));
+        ms.add(Benchmark.time(() -> vm.delete(tag + "1").execute()));
+        ms.add(Benchmark.time(() -> vm.revert(tag + "2").stopIfRunning().start().execute()));
+        ms.add(Benchmark.time(() -> vm.delete(tag + "2").execute()));
         return ms;
     }
 }

@@ -107,6 +107,18 @@ class ParallelMergeIT {
         }
     }
 
+    /** Deletes a snapshot, checking that its disks' jobs ran at once and that each reported its end. */
+    private void deleteWatched(DomainSnapshots d, String snapshot, String what) {
+        Seen seen = new Seen();
+        try (JobWatcher w = new JobWatcher(d.name())) {
+            d.delete(snapshot).progress(seen::on).execute();
+            w.close();
+            w.assertSeveralAtOnce(what);
+        }
+        expected.remove(snapshot);
+        seen.assertEveryDiskEnded(what);
+    }
+
     /** Writes {@code bytes} of a pattern through the running domain's QEMU (HMP qemu-io). */
     private void writeLive(String dom, String target, int pattern, long bytes) {
         org.w3c.dom.Element root = dev.esm.core.xml.Xml.parse(bed.host().domainXml(dom, true)).getDocumentElement();
@@ -151,24 +163,10 @@ class ParallelMergeIT {
                 writeLive(dom, t, F, 32L << 20); // enough for each disk's active commit to take a while
             }
             // s1's image takes s2's data: an intermediate live commit on each disk.
-            Seen middle = new Seen();
-            try (JobWatcher w = new JobWatcher(dom)) {
-                d.delete("s1").progress(middle::on).execute();
-                w.close();
-                w.assertSeveralAtOnce("delete of a middle snapshot");
-            }
-            expected.remove("s1");
-            middle.assertEveryDiskEnded("delete of a middle snapshot");
+            deleteWatched(d, "s1", "delete of a middle snapshot");
             Invariants.check(bed, dom, expected);
             // s2 is current: the active layer goes into its image, an active commit and a pivot per disk.
-            Seen active = new Seen();
-            try (JobWatcher w = new JobWatcher(dom)) {
-                d.delete("s2").progress(active::on).execute();
-                w.close();
-                w.assertSeveralAtOnce("delete of the current snapshot");
-            }
-            expected.remove("s2");
-            active.assertEveryDiskEnded("delete of the current snapshot");
+            deleteWatched(d, "s2", "delete of the current snapshot");
             for (String t : DISKS) {
                 assertTrue(bed.reads(dom, t, F), t + " keeps the running state after its pivot");
             }
