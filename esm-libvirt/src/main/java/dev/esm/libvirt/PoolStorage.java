@@ -279,10 +279,16 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     /** @return the volume at {@code path}, refreshing its pool once when libvirt does not know it yet */
     private Optional<StorageVol> volume(String path) {
-        try {
-            return Optional.of(conn.storageVolLookupByPath(path)); // one call when a pool knows it already
-        } catch (LibvirtException miss) {
-            LOG.trace("{} not known to any pool yet: {}", path, miss.getMessage());
+        Optional<StorageVol> known = inKnownPool(path);
+        if (known != null && known.isPresent()) {
+            return known;
+        }
+        if (known == null) {
+            try {
+                return Optional.of(conn.storageVolLookupByPath(path)); // one call when a pool knows it already
+            } catch (LibvirtException miss) {
+                LOG.trace("{} not known to any pool yet: {}", path, miss.getMessage());
+            }
         }
         String folder = parent(path);
         Optional<String> poolName = pool(folder, false);
@@ -359,11 +365,50 @@ public final class PoolStorage implements Storage, AutoCloseable {
     /** Without rescanning a folder: libvirt's pools know every file made through them. */
     @Override
     public boolean existsCheaply(String path) {
+        Optional<StorageVol> known = inKnownPool(path);
+        if (known != null) {
+            known.ifPresent(PoolStorage::free);
+            return known.isPresent() || poolByFolder.containsKey(path);
+        }
         try {
             free(conn.storageVolLookupByPath(path));
             return true;
         } catch (LibvirtException miss) {
             return poolByFolder.containsKey(path);
+        }
+    }
+
+    /**
+     * Looks {@code path} up in the pool already known for its folder: one call that locks that pool only.
+     * ({@code virStorageVolLookupByPath} locks every pool in turn, so it waits for any pool's refresh, and libvirtd
+     * refreshes a whole pool after every upload: the state pool after each journal write.)
+     *
+     * @return the volume, empty when that pool has no such volume (it may still be a file made behind libvirt's
+     *         back), or null when no pool is known for the folder yet
+     */
+    private Optional<StorageVol> inKnownPool(String path) {
+        String folder = parent(path);
+        String name = poolByFolder.get(folder);
+        if (name == null) {
+            return null;
+        }
+        StoragePool p = poolHandles.get(name);
+        try {
+            if (p == null) {
+                p = conn.storagePoolLookupByName(name);
+                StoragePool raced = poolHandles.putIfAbsent(name, p);
+                if (raced != null) {
+                    free(p);
+                    p = raced;
+                }
+            }
+            return Optional.of(p.storageVolLookupByName(fileName(path)));
+        } catch (LibvirtException e) {
+            if (isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                return Optional.empty();
+            }
+            LOG.trace("looking up {} in pool {} failed: {}", path, name, e.getMessage());
+            return null; // the pool vanished (libvirtd restarted): the general path makes it again
         }
     }
 
