@@ -157,6 +157,12 @@ public final class EsmCli implements Callable<Integer> {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
         }
+        // The executor's warnings narrate a failure whose exception the tool prints as its one line on stderr
+        // (a step that failed, what was undone): shown with --verbose only.
+        String executor = "org.slf4j.simpleLogger.log.dev.esm.core.engine.Executor";
+        if (!verbose && System.getProperty(executor) == null) {
+            System.setProperty(executor, "error");
+        }
         int code;
         try (Session session = new Session(System.out, System.err, true)) {
             Interrupts.install(session);
