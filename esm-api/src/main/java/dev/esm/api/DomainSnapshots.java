@@ -1,8 +1,10 @@
 package dev.esm.api;
 
+import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.InvalidNameException;
 import dev.esm.api.errors.SnapshotNotFoundException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The snapshots of one domain, and the commands that change them. Obtained from
@@ -44,6 +46,25 @@ public interface DomainSnapshots {
 
     /** @return the snapshot tree as it is now: an immutable copy, read with one round of libvirt calls */
     SnapshotChain chain();
+
+    /**
+     * Reads one snapshot alone: one lookup and one description from libvirt, however many snapshots the domain
+     * has ({@link #chain()} reads them all). Gives what {@code chain().find(name)} gives.
+     *
+     * @param name a snapshot name, or {@value #BASE} (the base is read with the whole tree)
+     * @return the snapshot, or empty when the domain has none of that name
+     * @throws DomainNotFoundException if the domain is gone
+     */
+    Optional<Snapshot> find(String name);
+
+    /**
+     * @param name a snapshot name, or {@value #BASE}
+     * @return whether the domain has a snapshot of that name, at the cost of {@link #find}
+     * @throws DomainNotFoundException if the domain is gone
+     */
+    default boolean exists(String name) {
+        return find(name).isPresent();
+    }
 
     /**
      * Reads one snapshot with the size of each of its images.

@@ -607,13 +607,16 @@ public final class Benchmark {
                 have++;
                 List<Double> revert = new ArrayList<>();
                 List<Double> read = new ArrayList<>();
+                List<Double> find = new ArrayList<>();
                 for (int i = 0; i < Math.min(runs, 5); i++) {
                     revert.add(time(() -> vm.revert("probe" + n).execute()));
                     read.add(time(vm::chain));
+                    find.add(time(() -> vm.find("probe" + n).orElseThrow()));
                 }
                 add("chain", "create", "esm", 1, "offline", n, create, "");
                 add("chain", "revert", "esm", 1, "offline", n, revert, "");
                 add("chain", "read-tree", "esm", 1, "offline", n, read, "");
+                add("chain", "find-one", "esm", 1, "offline", n, find, "find(name): one lookup");
                 if (n > 200) {
                     out.println("   note: libvirt refuses to start a domain whose chain holds more than 200 images");
                 }

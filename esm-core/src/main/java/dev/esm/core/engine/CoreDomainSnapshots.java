@@ -212,8 +212,20 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     }
 
     @Override
+    public Optional<Snapshot> find(String snapshot) {
+        if (DomainSnapshots.BASE.equals(snapshot)) {
+            return chain().find(snapshot); // ESM's record or the oldest snapshot: needs the domain and the tree
+        }
+        try {
+            return Optional.of(SnapshotXml.parse(host.snapshotXml(name, snapshot)).toApi());
+        } catch (dev.esm.api.errors.SnapshotNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public SnapshotInfo info(String snapshot) {
-        Snapshot s = chain().get(snapshot);
+        Snapshot s = find(snapshot).orElseGet(() -> chain().get(snapshot)); // get's error names the snapshots
         List<ImageInfo> infos = s.images().stream()
                 .map(i -> host.storage().info(i.path(), i.format()))
                 .toList();

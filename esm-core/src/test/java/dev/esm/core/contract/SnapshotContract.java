@@ -23,6 +23,7 @@ import dev.esm.core.contract.Bed.DiskSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +111,27 @@ public abstract class SnapshotContract {
         check(dom);
         assertReads(dom, "vda", Z);
         assertEquals("base", d.chain().current().orElseThrow().name());
+    }
+
+    @Test
+    void findAndExistsReadOneSnapshotAsTheTreeShowsIt() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        d.snapshot("s1").description("first").create();
+        d.snapshot("s2").create();
+        SnapshotChain tree = d.chain();
+        for (String n : List.of("s1", "s2", "base")) {
+            assertEquals(tree.find(n), d.find(n), n);
+            assertTrue(d.exists(n), n);
+        }
+        assertEquals("first", d.find("s1").orElseThrow().description());
+        assertEquals(Optional.of("s1"), d.find("s2").orElseThrow().parent());
+        assertTrue(d.find("nope").isEmpty());
+        assertFalse(d.exists("nope"));
+        d.delete("s2").execute();
+        assertFalse(d.exists("s2"), "gone after its delete");
+        assertEquals(d.chain().get("s1"), d.info("s1").snapshot());
     }
 
     @Test
