@@ -14,6 +14,15 @@ import java.util.Set;
  */
 public record Disk(String target, String device, Optional<String> source, Optional<ImageFormat> format,
                    Set<Ineligibility> ineligible) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param target the target device, e.g. {@code vda}
+     * @param device libvirt's device kind: {@code disk}, {@code cdrom}, {@code floppy} or {@code lun}
+     * @param source the active image's path or block device, if any
+     * @param format the active image's format, if known and supported
+     * @param ineligible why the disk is left out of snapshots; empty for an eligible disk
+     */
     public Disk {
         ineligible = Set.copyOf(ineligible);
     }

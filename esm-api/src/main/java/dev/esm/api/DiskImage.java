@@ -11,6 +11,13 @@ import java.util.Objects;
  * @param format the image's format
  */
 public record DiskImage(String target, String path, ImageFormat format) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param target the disk's target device in the domain, e.g. {@code vda}
+     * @param path the image's path on the domain's host
+     * @param format the image's format
+     */
     public DiskImage {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(path, "path");

@@ -50,7 +50,10 @@ public enum ImageAccess {
         return !hostName.isEmpty() && !hostName.equals("localhost");
     }
 
-    /** @return this choice made concrete for a URI: never {@link #AUTO} */
+    /**
+     * @param uri a libvirt connection URI
+     * @return this choice made concrete for a URI: never {@link #AUTO}
+     */
     public ImageAccess resolve(String uri) {
         return this != AUTO ? this : isRemote(uri) ? LIBVIRT_STORAGE : LOCAL_FILES;
     }

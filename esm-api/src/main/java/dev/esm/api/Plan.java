@@ -11,6 +11,13 @@ import java.util.Objects;
  * @param steps the steps, in order
  */
 public record Plan(Operation operation, String domain, List<PlanStep> steps) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param operation the operation
+     * @param domain the domain's name
+     * @param steps the steps, in order
+     */
     public Plan {
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(domain, "domain");

@@ -9,6 +9,12 @@ import java.util.Objects;
  * @param description what it does, for people, naming the files and snapshots involved
  */
 public record PlanStep(StepKind kind, String description) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param kind what kind of step it is
+     * @param description what it does, for people, naming the files and snapshots involved
+     */
     public PlanStep {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(description, "description");

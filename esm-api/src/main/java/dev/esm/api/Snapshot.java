@@ -22,6 +22,20 @@ import java.util.Optional;
  */
 public record Snapshot(String name, Optional<String> parent, Instant creationTime, String description,
                        SnapshotState state, List<DiskImage> images, boolean isBase, Optional<String> memoryFile) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param name the snapshot's name, or {@value DomainSnapshots#BASE}
+     * @param parent the snapshot that was current when this one was taken; empty for a snapshot taken on the base,
+     *        and for the base itself
+     * @param creationTime when it was taken (for the base: when it was frozen, if known, else the epoch)
+     * @param description the free-text description, empty if none
+     * @param state the domain's state when it was taken
+     * @param images the frozen image of each disk, in the domain's disk order
+     * @param isBase whether this is the base pseudo-snapshot
+     * @param memoryFile for a memory snapshot ({@link CreateCommand#memory()}): the file on the domain's host that
+     *        holds its RAM and device state; empty for a disk-only snapshot and the base
+     */
     public Snapshot {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(parent, "parent");
@@ -32,7 +46,18 @@ public record Snapshot(String name, Optional<String> parent, Instant creationTim
         Objects.requireNonNull(memoryFile, "memoryFile");
     }
 
-    /** A snapshot without memory state (disk-only, or the base). */
+    /**
+     * A snapshot without memory state (disk-only, or the base).
+     *
+     * @param name the snapshot's name, or {@value DomainSnapshots#BASE}
+     * @param parent the snapshot that was current when this one was taken; empty for a snapshot taken on the base,
+     *        and for the base itself
+     * @param creationTime when it was taken (for the base: when it was frozen, if known, else the epoch)
+     * @param description the free-text description, empty if none
+     * @param state the domain's state when it was taken
+     * @param images the frozen image of each disk, in the domain's disk order
+     * @param isBase whether this is the base pseudo-snapshot
+     */
     public Snapshot(String name, Optional<String> parent, Instant creationTime, String description,
                     SnapshotState state, List<DiskImage> images, boolean isBase) {
         this(name, parent, creationTime, description, state, images, isBase, Optional.empty());

@@ -13,12 +13,25 @@ import java.util.OptionalLong;
  *                   empty for a disk-only snapshot
  */
 public record SnapshotInfo(Snapshot snapshot, List<ImageInfo> images, OptionalLong memorySize) {
+    /**
+     * Checks the components and keeps immutable copies of the collections.
+     *
+     * @param snapshot the snapshot
+     * @param images the frozen image of each disk, with sizes
+     * @param memorySize for a memory snapshot, the bytes its memory file ({@link Snapshot#memoryFile()}) takes; empty
+     *        for a disk-only snapshot
+     */
     public SnapshotInfo {
         images = List.copyOf(images);
         Objects.requireNonNull(memorySize, "memorySize");
     }
 
-    /** A snapshot without memory state. */
+    /**
+     * A snapshot without memory state.
+     *
+     * @param snapshot the snapshot
+     * @param images the frozen image of each disk, with sizes
+     */
     public SnapshotInfo(Snapshot snapshot, List<ImageInfo> images) {
         this(snapshot, images, OptionalLong.empty());
     }

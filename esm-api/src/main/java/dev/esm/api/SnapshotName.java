@@ -21,6 +21,7 @@ public record SnapshotName(String value) implements Comparable<SnapshotName> {
     public static final int MAX_BYTES = 64;
 
     /**
+     * @param value the name
      * @throws InvalidNameException if the name breaks a rule; the message says which
      */
     public SnapshotName {

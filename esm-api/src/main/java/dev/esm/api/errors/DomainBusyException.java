@@ -7,6 +7,7 @@ package dev.esm.api.errors;
 public class DomainBusyException extends EsmException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what went wrong and what to do about it */
     public DomainBusyException(String message) {
         super(message);
     }

@@ -7,10 +7,15 @@ package dev.esm.api.errors;
 public abstract class EsmException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what went wrong and what to do about it */
     protected EsmException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what went wrong and what to do about it
+     * @param cause the underlying error, e.g. libvirt's
+     */
     protected EsmException(String message, Throwable cause) {
         super(message, cause);
     }

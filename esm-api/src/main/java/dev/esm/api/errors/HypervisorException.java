@@ -10,8 +10,11 @@ import java.util.Objects;
 public class HypervisorException extends EsmException {
     private static final long serialVersionUID = 1L;
 
+    /** libvirt's numeric error code, or -1. */
     private final int code;
+    /** libvirt's symbolic name for the code. */
     private final String codeName;
+    /** libvirt's message, verbatim. */
     private final String hypervisorMessage;
 
     /**

@@ -6,10 +6,15 @@ package dev.esm.api.errors;
 public class InvalidOperationException extends EsmException {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what went wrong and what to do about it */
     public InvalidOperationException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what went wrong and what to do about it
+     * @param cause the underlying error, e.g. libvirt's
+     */
     public InvalidOperationException(String message, Throwable cause) {
         super(message, cause);
     }

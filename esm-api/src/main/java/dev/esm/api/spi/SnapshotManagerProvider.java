@@ -7,7 +7,10 @@ import dev.esm.api.SnapshotManager;
  * the highest {@link #priority()} that {@link #supports(String) supports} the URI wins.
  */
 public interface SnapshotManagerProvider {
-    /** @return whether this provider can open the given libvirt connection URI */
+    /**
+     * @param uri a libvirt connection URI
+     * @return whether this provider can open it
+     */
     boolean supports(String uri);
 
     /** @return a larger number wins when several providers support a URI */
