@@ -39,6 +39,8 @@ public interface CreateCommand extends Command<Snapshot> {
      * Takes the snapshot (the verb; same as {@link #execute()}).
      *
      * @return the new snapshot, now the current one
+     * @throws dev.esm.api.errors.SnapshotExistsException if the domain has a snapshot of that name
+     * @throws dev.esm.api.errors.EsmException as {@link #execute()}
      */
     default Snapshot create() {
         return execute();

@@ -553,6 +553,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private abstract class AbstractCommand<R> {
         private final Function<DomainView, OperationPlan> planner;
         private boolean used;
+        private boolean running;
         ProgressListener progress = ProgressListener.NONE;
         final Cancellation cancellation = new Cancellation(null);
 
@@ -582,9 +583,26 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             return planFor(read()).toApi();
         }
 
+        /**
+         * Runs the command; a run that failed leaves it open, so it may be executed again (planned again
+         * against the domain as it is then). A cancelled command stays cancelled.
+         */
         public final R execute() {
             checkOpen();
-            used = true;
+            if (running) {
+                throw new IllegalStateException("this command is running already; commands are single-use");
+            }
+            running = true;
+            try {
+                R result = run();
+                used = true;
+                return result;
+            } finally {
+                running = false;
+            }
+        }
+
+        private R run() {
             return locked(() -> {
                 recoverLocked();
                 // Planned again under the lock: the domain may have changed since plan() or since the caller looked.

@@ -315,6 +315,19 @@ public abstract class SnapshotContract {
     }
 
     @Test
+    void aCommandThatFailedMayRunAgainAndThenOnlyOnce() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2")));
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(bed.folder(dom) + "/esm").execute();
+        var revert = d.revert("later");
+        assertThrows(SnapshotNotFoundException.class, revert::execute);
+        d.snapshot("later").create();
+        revert.execute(); // planned again: the snapshot exists now
+        assertEquals("later", d.chain().current().orElseThrow().name());
+        assertThrows(IllegalStateException.class, revert::execute);
+    }
+
+    @Test
     void infoReportsEveryFrozenImageWithItsSize() {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "disk.qcow2"), DiskSpec.raw("vdb", "data.raw")));
         DomainSnapshots d = bed.manager().domain(dom);
