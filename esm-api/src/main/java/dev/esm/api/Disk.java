@@ -10,7 +10,8 @@ import java.util.Set;
  * @param device libvirt's device kind: {@code disk}, {@code cdrom}, {@code floppy} or {@code lun}
  * @param source the active image's path or block device, if any
  * @param format the active image's format, if known and supported
- * @param ineligible why the disk is left out of snapshots; empty for an eligible disk
+ * @param ineligible why the disk does not take part in snapshots: left out, or refusing the domain's snapshots
+ *        until it is left out ({@link Ineligibility#leavesOut()}); empty for an eligible disk
  */
 public record Disk(String target, String device, Optional<String> source, Optional<ImageFormat> format,
                    Set<Ineligibility> ineligible) {
@@ -21,7 +22,8 @@ public record Disk(String target, String device, Optional<String> source, Option
      * @param device libvirt's device kind: {@code disk}, {@code cdrom}, {@code floppy} or {@code lun}
      * @param source the active image's path or block device, if any
      * @param format the active image's format, if known and supported
-     * @param ineligible why the disk is left out of snapshots; empty for an eligible disk
+     * @param ineligible why the disk does not take part in snapshots (see {@link Ineligibility}); empty for an
+     *        eligible disk
      */
     public Disk {
         ineligible = Set.copyOf(ineligible);

@@ -96,6 +96,31 @@ public record DiskDef(String target, String device, String type, Optional<String
 
     /** @return the API's view of this disk */
     public Disk toApi() {
-        return new Disk(target, device, source, format(), ineligibility());
+        Set<Ineligibility> why = ineligibility();
+        if (why.isEmpty()) {
+            why = refusals();
+        }
+        return new Disk(target, device, source, format(), why);
+    }
+
+    /**
+     * @return why create refuses the domain while this (otherwise eligible) disk takes part; the planner's
+     *         refusals ({@code Planner}, {@code UnusualDisks}) are these, with their messages
+     */
+    public Set<Ineligibility> refusals() {
+        Set<Ineligibility> why = EnumSet.noneOf(Ineligibility.class);
+        if (format().isEmpty()) {
+            why.add(Ineligibility.UNSUPPORTED_FORMAT);
+        }
+        if (encrypted()) {
+            why.add(Ineligibility.ENCRYPTED);
+        }
+        if (sliced()) {
+            why.add(Ineligibility.SLICED);
+        }
+        if (source.filter(p -> p.indexOf('\n') >= 0 || p.indexOf('\r') >= 0 || p.indexOf('\t') >= 0).isPresent()) {
+            why.add(Ineligibility.CONTROL_CHARACTER_IN_PATH);
+        }
+        return why;
     }
 }

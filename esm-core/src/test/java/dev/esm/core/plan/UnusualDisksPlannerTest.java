@@ -1,12 +1,15 @@
 package dev.esm.core.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.esm.api.Disk;
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
+import dev.esm.api.Ineligibility;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.StorageException;
 import dev.esm.api.errors.UnsupportedDiskException;
@@ -15,6 +18,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The planner's answers to unusual disks (docs/bad-input.md, "Unusual disks"): refused up front, or planned right. */
@@ -40,6 +44,32 @@ class UnusualDisksPlannerTest {
         assertTrue(e.getMessage().contains("vdb") && e.getMessage().contains("encrypted")
                 && e.getMessage().contains("snapshot='no'"), e.getMessage());
         assertThrows(UnsupportedDiskException.class, () -> Planner.create(v, "s1", "", false, p -> false, NOW));
+    }
+
+    /** disks() and create agree: every disk create refuses is reported with its reason, and no other. */
+    @Test
+    void disksReportsEveryDiskCreateRefusesAndCreateRefusesNoDiskReportedEligible() {
+        String luks = "<encryption format='luks'><secret type='passphrase' uuid='x'/></encryption>";
+        String slice = "<slices><slice type='storage' offset='1048576' size='1048576'/></slices>";
+        Map<String, Optional<Ineligibility>> cases = Map.of(
+                disk("vda", "/i/a.qcow2", ""), Optional.empty(),
+                disk("vda", "/i/a.qcow2", luks), Optional.of(Ineligibility.ENCRYPTED),
+                disk("vda", "/i/a.img", slice), Optional.of(Ineligibility.SLICED),
+                disk("vda", "/i/a&#10;b.qcow2", ""), Optional.of(Ineligibility.CONTROL_CHARACTER_IN_PATH),
+                disk("vda", "/i/a.qcow2", "").replace(" type='qcow2'", ""), Optional.of(Ineligibility.UNSUPPORTED_FORMAT),
+                disk("vda", "/i/a.vmdk", "").replace("'qcow2'", "'vmdk'"), Optional.of(Ineligibility.UNSUPPORTED_FORMAT));
+        cases.forEach((xml, reason) -> {
+            var v = view(xml);
+            Disk reported = v.persistent().disks().get(0).toApi();
+            assertEquals(reason.map(Set::of).orElse(Set.of()), reported.ineligible(), xml);
+            if (reported.eligible()) {
+                Planner.create(v, "s1", "", false, p -> false, NOW);
+            } else {
+                assertFalse(reported.ineligible().iterator().next().leavesOut(), xml);
+                assertThrows(UnsupportedDiskException.class, () -> Planner.create(v, "s1", "", false, p -> false, NOW),
+                        xml);
+            }
+        });
     }
 
     @Test
