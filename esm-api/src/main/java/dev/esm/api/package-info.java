@@ -16,7 +16,8 @@
  *
  * <p>What a snapshot means (the behavioural contract): a snapshot is the content every eligible disk had at
  * the instant it was taken. It is never written again, so reverting to it any number of times gives the
- * same content. See {@link dev.esm.api.DomainSnapshots} for each operation.
+ * same content. See {@link dev.esm.api.DomainSnapshots} for each operation, and {@code docs/semantics.md} in
+ * ESM's source (the words, each operation and the invariants the tests check) for the whole contract.
  *
  * <p>Every command can show its plan instead of running it ({@link dev.esm.api.Command#plan()}). Every
  * failure is an unchecked {@link dev.esm.api.errors.EsmException}. No libvirt type appears in this package.

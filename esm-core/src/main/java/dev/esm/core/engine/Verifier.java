@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Checks a domain's snapshots, images and metadata against each other (SEMANTICS.md's invariants 3, 4, 6), and
+ * Checks a domain's snapshots, images and metadata against each other (docs/semantics.md's invariants 3, 4, 6), and
  * judges every chain as QEMU would open it ({@link ChainOpens}).
  */
 final class Verifier {

@@ -45,7 +45,7 @@ public record DiskDef(String target, String device, String type, Optional<String
         return details.contains("slices");
     }
 
-    /** @return why this disk is left out of snapshots; empty when it is eligible (SEMANTICS.md, "Words") */
+    /** @return why this disk is left out of snapshots; empty when it is eligible (docs/semantics.md, "Words") */
     public Set<Ineligibility> ineligibility() {
         Set<Ineligibility> why = EnumSet.noneOf(Ineligibility.class);
         switch (device) {

@@ -91,7 +91,7 @@ public final class Planner {
     }
 
     /**
-     * Plans {@code setup(directory)}: see SEMANTICS.md.
+     * Plans {@code setup(directory)}: see docs/semantics.md.
      *
      * @param view the domain now
      * @param directory an absolute folder on the host
@@ -103,7 +103,7 @@ public final class Planner {
     }
 
     /**
-     * Plans {@code setup(directory)}: see SEMANTICS.md. An image that is a symbolic link is refused (moving it
+     * Plans {@code setup(directory)}: see docs/semantics.md. An image that is a symbolic link is refused (moving it
      * would move the link, not the image); an image whose backing file is named relative to its folder is pointed
      * at the same backing file by its absolute name once placed (so the chain still opens from the new folder);
      * a folder so deep that later overlays' backing names could not fit a qcow2 header is refused.

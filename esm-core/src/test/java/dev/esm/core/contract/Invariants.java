@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Checks SEMANTICS.md's invariants on a domain, through the port (libvirt's own view) and the bed. */
+/** Checks docs/semantics.md's invariants on a domain, through the port (libvirt's own view) and the bed. */
 public final class Invariants {
     private Invariants() {
     }

@@ -20,7 +20,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Delete and commit (SEMANTICS.md): on a tree with two branches and two disks (one raw base), every surviving
+ * Delete and commit (docs/semantics.md): on a tree with two branches and two disks (one raw base), every surviving
  * snapshot and the current state keep their contents, no orphan is left, libvirt agrees; offline and live.
  */
 public abstract class MergeContract extends SnapshotContract {

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behavioural contract of SEMANTICS.md, run against any {@link Bed}: the in-memory fake in esm-core, the
+ * The behavioural contract of docs/semantics.md, run against any {@link Bed}: the in-memory fake in esm-core, the
  * real libvirtd in esm-libvirt. After every step the invariants are checked ({@link Invariants}).
  */
 public abstract class SnapshotContract {

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * For every operation and every step boundary: fail there (the executor undoes or aborts), or halt there (as a
- * process killed at that point; a new manager then recovers from the journal). Afterwards SEMANTICS.md's
+ * process killed at that point; a new manager then recovers from the journal). Afterwards docs/semantics.md's
  * invariants hold, every surviving snapshot reads its own content, the current state reads what it read before
  * or what the operation promised, and the operation took full effect or none.
  */

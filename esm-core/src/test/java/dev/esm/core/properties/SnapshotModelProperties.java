@@ -23,7 +23,7 @@ import net.jqwik.api.state.Transformer;
 
 /**
  * Random sequences of write / create / revert / refresh / delete / commit (and, on a running domain, RAM writes,
- * memory snapshots and reverts to running) on the in-memory host keep SEMANTICS.md's invariants
+ * memory snapshots and reverts to running) on the in-memory host keep docs/semantics.md's invariants
  * after every action: 1 (every snapshot reads what it read when taken), 2 (nothing writes into an image that
  * backs another), 3 (every referenced image exists, every chain ends at the base), 4 (no orphan in the disks
  * folder), 6 (libvirt's metadata agrees), and the domain reads what the last create / revert / refresh promised.
@@ -274,7 +274,7 @@ class SnapshotModelProperties {
     @Property(tries = 60)
     void aRunningDomainWithMemorySnapshotsKeepsEveryInvariantAndItsRamUnderRandomOperations(
             @ForAll("runningChains") ActionChain<World> chain) {
-        chain.withInvariant("SEMANTICS.md invariants and the RAM", World::check).run();
+        chain.withInvariant("docs/semantics.md invariants and the RAM", World::check).run();
     }
 
     @Provide
@@ -295,11 +295,11 @@ class SnapshotModelProperties {
 
     @Property(tries = 60)
     void aSetUpDomainKeepsEveryInvariantUnderRandomOperations(@ForAll("setUpChains") ActionChain<World> chain) {
-        chain.withInvariant("SEMANTICS.md invariants", World::check).run();
+        chain.withInvariant("docs/semantics.md invariants", World::check).run();
     }
 
     @Property(tries = 60)
     void aDomainWithoutSetupKeepsEveryInvariantUnderRandomOperations(@ForAll("plainChains") ActionChain<World> chain) {
-        chain.withInvariant("SEMANTICS.md invariants", World::check).run();
+        chain.withInvariant("docs/semantics.md invariants", World::check).run();
     }
 }

@@ -16,7 +16,7 @@ import java.util.TreeSet;
 
 /**
  * An in-memory host file system holding images as block maps with backing references. It records every write
- * into an image that backs another one (a breach of SEMANTICS.md invariant 2). Thread-safe (synchronized).
+ * into an image that backs another one (a breach of docs/semantics.md invariant 2). Thread-safe (synchronized).
  */
 public final class FakeStorage implements Storage {
     /** The block size patterns are written in. */
