@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  * checks the lease is still the stale one, removes it and creates its own.
  *
  * <p>Thread-safety: thread-safe. Volume handles of journals are kept (one per journal, freed by {@link #close});
- * a held lease keeps its own handle until released.
+ * a held lease keeps its own handle until released. Heartbeats run on a connection of their own (opened by the
+ * first one, closed by {@link #close}), never at the same time as the operation's calls on its connection.
  */
 final class HostState implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HostState.class);
@@ -72,6 +73,13 @@ final class HostState implements AutoCloseable {
     private final Map<String, Slot> lastSlot = new ConcurrentHashMap<>();
     private final Map<String, StorageVol> journalVolumes = new ConcurrentHashMap<>();
     private final Map<String, Observed> staleGuards = new ConcurrentHashMap<>();
+    /**
+     * The heartbeats' own connection, opened by the first heartbeat: a heartbeat's upload running at the same time
+     * as the operation's calls on one remote connection was seen to hang both in libvirt's client (libvirt 9.0,
+     * qemu+ssh), so the beats never share the operation's connection.
+     */
+    private Connect beatConn;
+    private boolean closed;
 
     HostState(Connect conn, PoolStorage storage, String stateDir, String hostUri, Duration leaseTtl) {
         this.conn = conn;
@@ -486,12 +494,29 @@ final class HostState implements AutoCloseable {
         }
 
         private void beat() {
+            StorageVol mine = null;
+            try {
+                Connect c = beatConnection();
+                mine = c.storageVolLookupByPath(lease);
+                beatOn(c, mine);
+            } catch (LibvirtException | RuntimeException e) {
+                if (!released) {
+                    LOG.warn("the heartbeat of the lease {} cannot run ({}); another client may take the lease over"
+                            + " after {}", lease, e.getMessage(), leaseTtl);
+                }
+            } finally {
+                Volumes.free(mine);
+            }
+        }
+
+        private void beatOn(Connect c, StorageVol hv) {
             for (long n = 0; !released; n++) {
                 try {
                     if (n > 0) {
                         Optional<String> now;
                         try {
-                            now = Optional.of(readLease(vol));
+                            now = Optional.of(new String(Volumes.download(c, hv, 0, LEASE_LENGTH),
+                                    StandardCharsets.UTF_8).replace('\0', ' '));
                         } catch (LibvirtException e) {
                             now = Optional.empty();
                         }
@@ -502,7 +527,7 @@ final class HostState implements AutoCloseable {
                             return;
                         }
                     }
-                    Volumes.upload(conn, vol, 0, leaseText(n).getBytes(StandardCharsets.UTF_8));
+                    Volumes.upload(c, hv, 0, leaseText(n).getBytes(StandardCharsets.UTF_8));
                 } catch (LibvirtException e) {
                     LOG.warn("renewing the lease {} failed: {}", lease, e.getMessage());
                 }
@@ -535,8 +560,30 @@ final class HostState implements AutoCloseable {
         }
     }
 
+    /** @return the heartbeats' connection, opened on first use */
+    private synchronized Connect beatConnection() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (beatConn == null) {
+            beatConn = LibvirtHost.open(hostUri);
+        }
+        return beatConn;
+    }
+
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+            if (beatConn != null) {
+                try {
+                    beatConn.close();
+                } catch (LibvirtException e) {
+                    LOG.debug("closing the heartbeat connection failed: {}", e.getMessage());
+                }
+                beatConn = null;
+            }
+        }
         journalVolumes.values().forEach(Volumes::free);
         journalVolumes.clear();
         lastSlot.clear();

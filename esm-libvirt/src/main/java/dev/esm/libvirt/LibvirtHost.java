@@ -186,7 +186,7 @@ public final class LibvirtHost implements Host {
         }
     }
 
-    private static Connect open(String uri) {
+    static Connect open(String uri) {
         try {
             return new NativeLibvirt.EsmConnect(uri);
         } catch (LibvirtException e) {
