@@ -409,7 +409,7 @@ final class HostState implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(readLease(vol.get()));
+            return Optional.of(readLease(conn, vol.get()));
         } catch (LibvirtException e) {
             return Optional.empty();
         } finally {
@@ -417,8 +417,8 @@ final class HostState implements AutoCloseable {
         }
     }
 
-    private String readLease(StorageVol v) throws LibvirtException {
-        return new String(Volumes.download(conn, v, 0, LEASE_LENGTH), StandardCharsets.UTF_8).replace('\0', ' ');
+    private static String readLease(Connect c, StorageVol v) throws LibvirtException {
+        return new String(Volumes.download(c, v, 0, LEASE_LENGTH), StandardCharsets.UTF_8).replace('\0', ' ');
     }
 
     private void delete(String path) {
@@ -515,8 +515,7 @@ final class HostState implements AutoCloseable {
                     if (n > 0) {
                         Optional<String> now;
                         try {
-                            now = Optional.of(new String(Volumes.download(c, hv, 0, LEASE_LENGTH),
-                                    StandardCharsets.UTF_8).replace('\0', ' '));
+                            now = Optional.of(readLease(c, hv));
                         } catch (LibvirtException e) {
                             now = Optional.empty();
                         }

@@ -554,7 +554,7 @@ public final class LibvirtHost implements Host {
                 LibvirtFlags.QEMU_MONITOR_COMMAND_HMP));
     }
 
-    /** @return the names of the running domains (for tests and diagnostics) */
+    /** @return the names of the running domains (merge helpers left by stopped clients are found among them) */
     List<String> runningDomainNames() {
         checkOpen();
         List<String> out = new ArrayList<>();

@@ -193,12 +193,12 @@ final class MergeHelpers {
         Domain d = null;
         try {
             d = conn.domainLookupByName(helper);
-            String live = d.getXMLDesc(0);
-            if (DomainXml.chain(live, TARGET).isEmpty()) {
+            List<String> chain = DomainXml.chain(d.getXMLDesc(0), TARGET);
+            if (chain.isEmpty()) {
                 return true;
             }
             // libvirt finds the disk by its target; after the commit's pivot its source is the base.
-            d.detachDeviceFlags(diskXml(DomainXml.chain(live, TARGET).get(0)), LibvirtFlags.AFFECT_LIVE);
+            d.detachDeviceFlags(diskXml(chain.get(0)), LibvirtFlags.AFFECT_LIVE);
             return DomainXml.chain(d.getXMLDesc(0), TARGET).isEmpty();
         } catch (LibvirtException e) {
             LOG.debug("detaching the merged chain from helper {} failed: {}", helper, e.getMessage());
@@ -229,30 +229,23 @@ final class MergeHelpers {
      * start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
      */
     private void destroyLeftovers(String top) {
-        try {
-            for (int id : conn.listDomains()) {
-                Domain d = null;
-                try {
-                    d = conn.domainLookupByID(id);
-                    if (!d.getName().startsWith(PREFIX)) {
-                        continue;
-                    }
-                    String xml = d.getXMLDesc(0);
-                    for (String target : new String[] {TARGET, "vda"}) {
-                        if (DomainXml.chain(xml, target).contains(top)) {
-                            LOG.warn("destroying the merge helper {} a stopped client left on {}", d.getName(), top);
-                            d.destroy();
-                            break;
-                        }
-                    }
-                } catch (LibvirtException gone) {
-                    LOG.debug("domain {} vanished while looking for leftover helpers: {}", id, gone.getMessage());
-                } finally {
-                    free(d);
-                }
+        for (String name : host.runningDomainNames()) {
+            if (!name.startsWith(PREFIX)) {
+                continue;
             }
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.wrap("looking for leftover merge helpers", e);
+            Domain d = null;
+            try {
+                d = conn.domainLookupByName(name);
+                String xml = d.getXMLDesc(0);
+                if (DomainXml.chain(xml, TARGET).contains(top) || DomainXml.chain(xml, "vda").contains(top)) {
+                    LOG.warn("destroying the merge helper {} a stopped client left on {}", name, top);
+                    d.destroy();
+                }
+            } catch (LibvirtException gone) {
+                LOG.debug("merge helper {} vanished while looking for leftovers: {}", name, gone.getMessage());
+            } finally {
+                free(d);
+            }
         }
     }
 

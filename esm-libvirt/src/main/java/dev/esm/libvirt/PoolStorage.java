@@ -250,20 +250,25 @@ public final class PoolStorage implements Storage, AutoCloseable {
     /** Pool handles by pool name, kept for the life of this storage (freed by {@link #close()}). */
     private final Map<String, StoragePool> poolHandles = new ConcurrentHashMap<>();
 
+    /** @return the kept handle of the pool named {@code name}, looked up once */
+    private StoragePool poolHandle(String name) throws LibvirtException {
+        StoragePool p = poolHandles.get(name);
+        if (p == null) {
+            p = conn.storagePoolLookupByName(name);
+            StoragePool raced = poolHandles.putIfAbsent(name, p);
+            if (raced != null) {
+                free(p);
+                p = raced;
+            }
+        }
+        return p;
+    }
+
     <T> T inPool(String folder, String doing, PoolCall<T> call) {
         for (int attempt = 0; ; attempt++) {
             String name = requirePool(folder);
             try {
-                StoragePool p = poolHandles.get(name);
-                if (p == null) {
-                    p = conn.storagePoolLookupByName(name);
-                    StoragePool raced = poolHandles.putIfAbsent(name, p);
-                    if (raced != null) {
-                        free(p);
-                        p = raced;
-                    }
-                }
-                return call.apply(p);
+                return call.apply(poolHandle(name));
             } catch (LibvirtException e) {
                 boolean gone = isCode(e, "VIR_ERR_NO_STORAGE_POOL");
                 if (gone && attempt == 0) {
@@ -392,17 +397,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
         if (name == null) {
             return null;
         }
-        StoragePool p = poolHandles.get(name);
         try {
-            if (p == null) {
-                p = conn.storagePoolLookupByName(name);
-                StoragePool raced = poolHandles.putIfAbsent(name, p);
-                if (raced != null) {
-                    free(p);
-                    p = raced;
-                }
-            }
-            return Optional.of(p.storageVolLookupByName(fileName(path)));
+            return Optional.of(poolHandle(name).storageVolLookupByName(fileName(path)));
         } catch (LibvirtException e) {
             if (isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                 return Optional.empty();
