@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-/** One step of a plan: data only; {@link dev.esm.core.engine.Executor} runs it through the port. */
+/** One step of a plan: data only; the executor runs it through the port. */
 public sealed interface Step {
 
     /** @return the step as the API shows it */
