@@ -39,6 +39,14 @@ public final class FakeBed implements Bed {
         manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener);
     }
 
+    /**
+     * Replaces the manager with one made with {@code settings} (its listener and lock wait), whose executor calls
+     * {@code faults} before every step.
+     */
+    public void configured(dev.esm.api.Settings settings, dev.esm.core.engine.Executor.StepListener faults) {
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), faults, settings);
+    }
+
     /** Replaces the manager with a fresh one, as a new process would make after a crash. */
     public void restart() {
         manager = new CoreSnapshotManager(host);
