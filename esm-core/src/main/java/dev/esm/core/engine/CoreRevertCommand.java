@@ -10,7 +10,7 @@ import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.OperationPlan;
-import dev.esm.core.plan.Planner;
+import dev.esm.core.plan.RevertPlanner;
 import dev.esm.core.xml.SnapshotXml;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -28,7 +28,7 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
     private final boolean refresh;
     private boolean stopIfRunning;
     private boolean start;
-    private Planner.Resume resume = Planner.Resume.NO;
+    private RevertPlanner.Resume resume = RevertPlanner.Resume.NO;
 
     /**
      * @param to the snapshot to revert to; ignored for a refresh
@@ -90,7 +90,7 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
         // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real.
         Predicate<String> exists = p -> ctx.host.storage().existsCheaply(p)
                 || (p.endsWith(".memory") && ctx.host.storage().exists(p));
-        return Planner.revert(v, target, refresh, new Planner.RevertOptions(stopIfRunning, start, resume), exists,
+        return RevertPlanner.revert(v, target, refresh, new RevertPlanner.RevertOptions(stopIfRunning, start, resume), exists,
                 ctx.clock.instant());
     }
 
@@ -111,14 +111,14 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
     @Override
     public RevertCommand running() {
         checkOpen();
-        resume = Planner.Resume.RUNNING;
+        resume = RevertPlanner.Resume.RUNNING;
         return this;
     }
 
     @Override
     public RevertCommand paused() {
         checkOpen();
-        resume = Planner.Resume.PAUSED;
+        resume = RevertPlanner.Resume.PAUSED;
         return this;
     }
 

@@ -5,7 +5,7 @@ import dev.esm.api.SetupCommand;
 import dev.esm.api.SnapshotChain;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.OperationPlan;
-import dev.esm.core.plan.Planner;
+import dev.esm.core.plan.SetupPlanner;
 
 /** {@link SetupCommand}: moves the domain's images into a folder and freezes them as the base. Single-use. */
 final class CoreSetupCommand extends AbstractCommand<SnapshotChain> implements SetupCommand {
@@ -28,7 +28,7 @@ final class CoreSetupCommand extends AbstractCommand<SnapshotChain> implements S
 
     @Override
     OperationPlan planFor(DomainView v) {
-        return Planner.setup(v, directory, ctx.host.storage()::existsCheaply, ctx.clock.instant(),
+        return SetupPlanner.setup(v, directory, ctx.host.storage()::existsCheaply, ctx.clock.instant(),
                 ctx.views.setupFacts(v));
     }
 
