@@ -157,9 +157,25 @@ public interface DomainSnapshots {
 
     /**
      * Checks the domain, its snapshots, libvirt's metadata and every image chain against each other, changing
-     * nothing.
+     * nothing: every snapshot's images exist and their chains end at the base; memory files exist; the active
+     * layer stands on the current snapshot and is no snapshot's frozen image; every chain opens as QEMU would open
+     * it (backing files reachable, formats recorded, sizes that do not shrink, encryption where libvirt can serve
+     * it); no stray file in ESM's folder; no unfinished operation. Waits for a running operation on the domain.
+     *
+     * @return the problems found, each with its kind, snapshot, disk and file; empty when all is consistent
+     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
+     */
+    List<Finding> check();
+
+    /**
+     * {@link #check()} as sentences, for people.
      *
      * @return the problems found, one sentence each; empty when all is consistent
+     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
      */
-    List<String> verify();
+    default List<String> verify() {
+        return check().stream().map(Finding::message).toList();
+    }
 }

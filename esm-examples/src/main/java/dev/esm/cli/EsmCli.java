@@ -702,13 +702,13 @@ public final class EsmCli implements Callable<Integer> {
     static final class Verify extends Reading {
         @Override
         public Integer call() {
-            List<String> problems = withDomain(args.domain, DomainSnapshots::verify);
+            List<dev.esm.api.Finding> problems = withDomain(args.domain, DomainSnapshots::check);
             if (json) {
-                out().println(Json.array(problems.stream().map(Json::str).toList()));
+                out().println(Json.findings(problems));
             } else if (problems.isEmpty()) {
                 say("'" + args.domain + "' is consistent");
             } else {
-                problems.forEach(p -> out().println("problem: " + p));
+                problems.forEach(p -> out().println("problem: " + p.message()));
             }
             return problems.isEmpty() ? 0 : 7;
         }

@@ -57,7 +57,12 @@ abstract class AbstractCommand<R> {
 
     public final Plan plan() {
         checkOpen();
-        return planFor(read()).toApi();
+        return describe(planFor(read()));
+    }
+
+    /** @return the plan as the API shows it; merging commands add what each merge copies */
+    Plan describe(OperationPlan plan) {
+        return plan.toApi();
     }
 
     public final R execute() {

@@ -68,7 +68,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
      * never in the middle of one (which would look interrupted); waits for a running operation like a change does.
      */
     @Override
-    public List<String> verify() {
+    public List<dev.esm.api.Finding> check() {
         return ctx.lock.locked(() -> Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true),
                 ctx.journals.present()));
     }
