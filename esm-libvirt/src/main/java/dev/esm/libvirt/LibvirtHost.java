@@ -309,6 +309,16 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public void suspendDomain(String domain) {
+        withDomainDo(domain, "pausing", Domain::suspend);
+    }
+
+    @Override
+    public void resumeDomain(String domain) {
+        withDomainDo(domain, "resuming", Domain::resume);
+    }
+
+    @Override
     public String savedDomainXml(String file) {
         checkOpen();
         return NativeLibvirt.savedDomainXml(conn, file, LibvirtFlags.SAVE_IMAGE_XML_SECURE);

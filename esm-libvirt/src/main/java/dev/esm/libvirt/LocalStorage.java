@@ -238,6 +238,31 @@ public final class LocalStorage implements Storage {
         copyVerified(src, dst);
     }
 
+    /**
+     * Copies into a temporary file beside {@code to}, verified and flushed, then renames it over {@code to}: the
+     * old {@code to} stays whole until the new one is complete (a firmware variables file is never half-written).
+     */
+    @Override
+    public void copy(String from, String to) {
+        Path src = Path.of(from);
+        Path dst = Path.of(to);
+        Path tmp = dst.resolveSibling("." + dst.getFileName() + ".esm-copy");
+        removeQuietly(tmp);
+        if (!Files.exists(src)) {
+            throw new StorageException("'" + from + "' does not exist");
+        }
+        copyVerified(src, tmp);
+        try {
+            Files.move(tmp, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(dst.getParent());
+            LOG.debug("copied {} over {}", from, to);
+        } catch (IOException e) {
+            removeQuietly(tmp);
+            throw new StorageException("cannot put the copy of '" + from + "' at '" + to + "': " + e.getMessage(), e);
+        }
+    }
+
     private void copyVerified(Path src, Path dst) {
         try {
             Files.createFile(dst, PosixFilePermissions.asFileAttribute(OWNER_ONLY));

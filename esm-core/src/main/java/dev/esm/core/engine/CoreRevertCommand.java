@@ -89,7 +89,7 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
                 : to;
         // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real.
         Predicate<String> exists = p -> ctx.host.storage().existsCheaply(p)
-                || (p.endsWith(".memory") && ctx.host.storage().exists(p));
+                || ((p.endsWith(".memory") || p.endsWith(".nvram")) && ctx.host.storage().exists(p));
         return RevertPlanner.revert(v, target, refresh, new RevertPlanner.RevertOptions(stopIfRunning, start, resume), exists,
                 ctx.clock.instant());
     }

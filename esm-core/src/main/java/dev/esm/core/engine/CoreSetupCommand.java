@@ -28,7 +28,9 @@ final class CoreSetupCommand extends AbstractCommand<SnapshotChain> implements S
 
     @Override
     OperationPlan planFor(DomainView v) {
-        return SetupPlanner.setup(v, directory, ctx.host.storage()::existsCheaply, ctx.clock.instant(),
+        java.util.Optional<String> vars = v.persistent().nvram();
+        return SetupPlanner.setup(v, directory, p -> vars.equals(java.util.Optional.of(p))
+                ? ctx.host.storage().exists(p) : ctx.host.storage().existsCheaply(p), ctx.clock.instant(),
                 ctx.views.setupFacts(v));
     }
 

@@ -136,6 +136,26 @@ final class StepRunner {
         } else if (step instanceof Step.RestoreMemory s) {
             restoreMemory(s, again);
             return null;
+        } else if (step instanceof Step.PauseDomain) {
+            if (host.state(domain) == DomainState.RUNNING) {
+                host.suspendDomain(domain);
+            }
+            return () -> {
+                if (host.state(domain) == DomainState.PAUSED) {
+                    host.resumeDomain(domain);
+                }
+            };
+        } else if (step instanceof Step.ResumeDomain) {
+            if (host.state(domain) == DomainState.PAUSED) {
+                host.resumeDomain(domain);
+            }
+            return null;
+        } else if (step instanceof Step.SaveFirmware s) {
+            storage.copy(s.vars(), s.copy());
+            return () -> storage.remove(s.copy());
+        } else if (step instanceof Step.RestoreFirmware s) {
+            storage.copy(s.copy(), s.vars());
+            return null;
         } else if (step instanceof Step.StartDomain) {
             if (!again || !host.state(domain).isActive()) {
                 host.startDomain(domain);

@@ -54,6 +54,10 @@ final class Verifier {
                 });
             }
         }
+        if (v.persistent().nvram().isPresent()) {
+            // Each snapshot's (and setup's base's) copy of the firmware variables belongs to it.
+            all.forEach(s -> dev.esm.core.plan.Firmware.copyOf(v.persistent().record(), s).ifPresent(referenced::add));
+        }
         for (Snapshot s : tree.snapshots()) {
             s.memoryFile().ifPresent(m -> {
                 referenced.add(m);

@@ -1,6 +1,7 @@
 package dev.esm.core.plan;
 
 import dev.esm.api.DiskImage;
+import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.Operation;
 import dev.esm.api.SnapshotName;
@@ -103,7 +104,24 @@ public final class Planner {
             memoryFile = Optional.of(path);
         }
         String xml = SnapshotXml.forCreate(name, description, overlays, SnapshotXml.excludedTargets(def), memoryFile);
+        Optional<String> vars = def.nvram().or(() -> view.persistent().nvram()).filter(exists);
+        // The firmware variables are copied at the snapshot's instant: a running domain is paused for the copy and
+        // the snapshot, unless quiesced (a paused guest cannot freeze its file systems: then the copy is taken just
+        // before the snapshot).
+        boolean pause = vars.isPresent() && view.state() == DomainState.RUNNING && !quiesce;
+        if (pause) {
+            steps.add(new Step.PauseDomain());
+        }
+        if (vars.isPresent()) {
+            String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(active.get(0).path()));
+            String copy = Names.firmwarePath(dir, name);
+            checkFileName(copy);
+            steps.add(new Step.SaveFirmware(name, vars.get(), copy));
+        }
         steps.add(new Step.CreateSnapshot(name, xml, live, quiesce, overlays, memoryFile));
+        if (pause) {
+            steps.add(new Step.ResumeDomain());
+        }
         if (record.isEmpty()) {
             // The first snapshot freezes the images the domain had: they become the base.
             steps.add(new Step.DefineDomain(Map.of(), Optional.of(new EsmRecord(Optional.empty(), active, now))));

@@ -160,6 +160,12 @@ public final class RevertPlanner {
         } else if (!libvirtCurrent.equals(Optional.of(to.name()))) {
             steps.add(new Step.SetCurrent(to.name()));
         }
+        // After the point of no return (a failure completes the revert instead of undoing it), before any start.
+        Optional<String> vars = def.nvram();
+        Optional<String> copy = Firmware.copyOf(record, to).filter(exists);
+        if (vars.isPresent() && copy.isPresent()) {
+            steps.add(new Step.RestoreFirmware(to.name(), copy.get(), vars.get()));
+        }
         Set<String> removed = new HashSet<>();
         for (DiskImage old : activeNow) {
             if (!keep.contains(old.path()) && !planned.contains(old.path()) && removed.add(old.path())) {

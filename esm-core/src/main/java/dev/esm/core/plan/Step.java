@@ -208,6 +208,40 @@ public sealed interface Step {
         }
     }
 
+    /** Pause the running domain, so that what the next steps copy is from one instant. */
+    record PauseDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.PAUSE_DOMAIN, "pause the domain for the snapshot's instant");
+        }
+    }
+
+    /** Let the domain paused by {@link PauseDomain} run again. */
+    record ResumeDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.RESUME_DOMAIN, "let the domain run again");
+        }
+    }
+
+    /** Copy the firmware variables file to a snapshot's own copy (replacing a leftover of that name). */
+    record SaveFirmware(String snapshot, String vars, String copy) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.SAVE_FIRMWARE, "copy the firmware variables " + vars + " to " + copy,
+                    Optional.of(snapshot), Optional.empty(), List.of(copy, vars));
+        }
+    }
+
+    /** Put a snapshot's copy of the firmware variables back (the copy is only read). */
+    record RestoreFirmware(String snapshot, String copy, String vars) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.RESTORE_FIRMWARE, "put the firmware variables of '" + snapshot + "' (" + copy
+                    + ", only read) back in " + vars, Optional.of(snapshot), Optional.empty(), List.of(vars, copy));
+        }
+    }
+
     /** Start the domain. */
     record StartDomain() implements Step {
         @Override
