@@ -277,7 +277,8 @@ final class DomainJournals implements AutoCloseable {
      * @return the definition with its journal element (if any) replaced by the domain's newest journal
      */
     String withCurrent(String domainXml) {
-        String uuid = Xml.childText(Xml.parse(domainXml).getDocumentElement(), "uuid").map(String::trim).orElse("");
+        Document doc = Xml.parse(domainXml);
+        String uuid = Xml.childText(doc.getDocumentElement(), "uuid").map(String::trim).orElse("");
         Optional<String> newest;
         if (uuid.isEmpty()) {
             newest = Optional.empty(); // a new domain: no journal yet
@@ -285,7 +286,7 @@ final class DomainJournals implements AutoCloseable {
             Optional<String> known = current.get(uuid);
             newest = known != null ? known : elementOf(uuid).flatMap(e -> e);
         }
-        return replaced(domainXml, newest);
+        return replaced(doc, domainXml, newest);
     }
 
     /**
@@ -295,7 +296,10 @@ final class DomainJournals implements AutoCloseable {
      *         {@code element}; the rest of the metadata (ESM's record, other programs' elements) is kept
      */
     static String replaced(String domainXml, Optional<String> element) {
-        Document doc = Xml.parse(domainXml);
+        return replaced(Xml.parse(domainXml), domainXml, element);
+    }
+
+    private static String replaced(Document doc, String domainXml, Optional<String> element) {
         Element domain = doc.getDocumentElement();
         Optional<Element> metadata = Xml.child(domain, "metadata");
         boolean carries = metadata.isPresent() && Xml.elements(metadata.get()).stream()

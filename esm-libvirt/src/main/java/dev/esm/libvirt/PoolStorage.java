@@ -55,16 +55,19 @@ import org.w3c.dom.Element;
  *       client's connection ({@link MergeHelpers}).</li>
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
- *   <li>Journals and locks live on the host, in the state pool ({@code /var/lib/libvirt/esm} unless
- *       {@code -Desm.hostStateDir} says otherwise): journals as two checksummed slots in one volume (a torn
- *       write leaves the previous version readable), locks as leases with a heartbeat ({@link HostState}).</li>
+ *   <li>Journals and locks live on the host: a domain's journal in its own persistent definition (one
+ *       {@code virDomainSetMetadata} call per write, {@link DomainJournals}); journals too large for that, and
+ *       those of the previous release, in the state pool ({@code /var/lib/libvirt/esm} unless
+ *       {@code -Desm.hostStateDir} says otherwise) as two checksummed slots in one volume (a torn write leaves the
+ *       previous version readable); locks as leases with a heartbeat, volumes of the state pool
+ *       ({@link HostState}).</li>
  * </ul>
  *
  * <p>Costs: every call is a round trip to libvirtd; an upload or download is two. libvirtd refreshes the whole
  * pool after every upload (in the background, but the pool's next call waits for it), at about 60 µs per
  * volume here: so overlays are uploaded (one refresh of the images folder per disk) rather than made by
- * {@code qemu-img} on the host (about 35 ms per disk), and the state pool is kept small (a journal's volume is
- * deleted when its operation ends).
+ * {@code qemu-img} on the host (about 35 ms per disk); journals are not uploaded at all (above); the overlays
+ * this client made keep their handles, so removing one later takes no lookup.
  *
  * <p>Thread-safety: thread-safe. Every libvirt object is freed before the call that looked it up returns, except
  * pool handles (kept until {@link #close}) and those {@link HostState} keeps.

@@ -77,7 +77,6 @@ class PoolStateIT {
         }
     }
 
-    /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     /** A persistent throwaway domain with no devices (never started); undefined by the caller. */
     private String newDomain() {
         String name = "esm-it-journal-" + UUID.randomUUID();
@@ -191,6 +190,7 @@ class PoolStateIT {
         }
     }
 
+    /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     private String existingPool() {
         String name = NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
                 a.storage().stateDirectory());
