@@ -25,8 +25,8 @@ import org.w3c.dom.Node;
  * operation runs); the others stay in {@link HostState}'s volume form.
  *
  * <p>Why: a write is one call ({@code virDomainSetMetadata} with {@code VIR_DOMAIN_AFFECT_CONFIG}); libvirtd saves
- * the definition by writing a new file and renaming it over the old one, so a reader sees the old or the new
- * journal, never a torn one. A volume upload is two round trips and makes libvirtd refresh the whole state pool
+ * the definition by writing a new file, syncing it and renaming it over the old one ({@code virFileRewrite}), so a
+ * reader sees the old or the new journal, never a torn one, and a written journal survives a host crash. A volume upload is two round trips and makes libvirtd refresh the whole state pool
  * (which the pool's next call waits for). Only the persistent definition is written: ESM reads it from there, and a
  * running domain's live definition becomes nobody's persistent one.
  *
