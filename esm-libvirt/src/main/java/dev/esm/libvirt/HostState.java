@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * state pool, so that every client of the host (on any machine) sees the same ones. Part of {@link PoolStorage}.
  *
  * <h2>Journals</h2>
- * A journal is one volume holding two slots, written in turn in place (one upload each; the volume is made by
+ * (A domain's journal of up to {@value DomainJournals#MAX} bytes is kept in the domain's definition instead, by
+ * {@link DomainJournals}; this volume form holds larger ones, files that are no domain's journal, and the journals
+ * of the previous release, which kept every journal here.) A journal is one volume holding two slots, written in turn in place (one upload each; the volume is made by
  * the first write and deleted when the journal is removed, so the state pool holds only unfinished operations). Slot {@code i} starts at {@code i * }{@value #REGION}: a header line of {@value #HEADER}
  * bytes, {@code esm2 <seq> <length> <crc32c>}, then the content when it fits the region, else the content lies
  * at {@code 2 * REGION + i * }{@value #MAX_BODY} (written before the header). A reader downloads both regions in

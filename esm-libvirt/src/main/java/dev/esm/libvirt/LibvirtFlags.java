@@ -47,6 +47,10 @@ final class LibvirtFlags {
     static final int DOMAIN_START_AUTODESTROY = 1 << 1;
     /** {@code VIR_DOMAIN_AFFECT_LIVE} ({@code virDomainModificationImpact}, for device attach and detach) */
     static final int AFFECT_LIVE = 1;
+    /** {@code VIR_DOMAIN_AFFECT_CONFIG} ({@code virDomainModificationImpact}): the persistent definition */
+    static final int AFFECT_CONFIG = 1 << 1;
+    /** {@code VIR_DOMAIN_METADATA_ELEMENT} ({@code virDomainMetadataType}): an XML element in a namespace */
+    static final int METADATA_ELEMENT = 2;
     /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the pool's folder (and its parents) if missing */
     static final int POOL_CREATE_WITH_BUILD = 1;
 

@@ -290,7 +290,9 @@ public final class LibvirtHost implements Host {
         checkOpen();
         Domain d = null;
         try {
-            d = conn.domainDefineXML(xml);
+            // Over the storage API the domain's journal lives in its definition: the XML to define (read before
+            // the journal's last write, or a snapshot's copy) must carry the newest one, not the one it was read with.
+            d = conn.domainDefineXML(storage instanceof PoolStorage ps ? ps.withCurrentJournal(xml) : xml);
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("defining a domain", e);
         } finally {

@@ -19,9 +19,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
@@ -53,16 +55,19 @@ import org.w3c.dom.Element;
  *       client's connection ({@link MergeHelpers}).</li>
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
- *   <li>Journals and locks live on the host, in the state pool ({@code /var/lib/libvirt/esm} unless
- *       {@code SnapshotManager.Builder.hostStateDirectory} says otherwise): journals as two checksummed slots in one volume (a torn
- *       write leaves the previous version readable), locks as leases with a heartbeat ({@link HostState}).</li>
+ *   <li>Journals and locks live on the host: a domain's journal in its own persistent definition (one
+ *       {@code virDomainSetMetadata} call per write, {@link DomainJournals}); journals too large for that, and
+ *       those of the previous release, in the state pool ({@code /var/lib/libvirt/esm} unless
+ *       {@code SnapshotManager.Builder.hostStateDirectory} says otherwise) as two checksummed slots in one volume (a torn write leaves the
+ *       previous version readable); locks as leases with a heartbeat, volumes of the state pool
+ *       ({@link HostState}).</li>
  * </ul>
  *
  * <p>Costs: every call is a round trip to libvirtd; an upload or download is two. libvirtd refreshes the whole
  * pool after every upload (in the background, but the pool's next call waits for it), at about 60 µs per
  * volume here: so overlays are uploaded (one refresh of the images folder per disk) rather than made by
- * {@code qemu-img} on the host (about 35 ms per disk), and the state pool is kept small (a journal's volume is
- * deleted when its operation ends).
+ * {@code qemu-img} on the host (about 35 ms per disk); journals are not uploaded at all (above); the overlays
+ * this client made keep their handles, so removing one later takes no lookup.
  *
  * <p>Thread-safety: thread-safe. Every libvirt object is freed before the call that looked it up returns, except
  * pool handles (kept until {@link #close}) and those {@link HostState} keeps.
@@ -77,6 +82,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
     private final HostState state;
+    private final DomainJournals journals;
+    /** Journals of domains whose volume may exist (written by this client, or found): removed with the journal. */
+    private final Set<String> journalVolumes = ConcurrentHashMap.newKeySet();
+    /** Journals of domains this client has looked for a volume of (see {@link #read}). */
+    private final Set<String> legacyChecked = ConcurrentHashMap.newKeySet();
     private final MergeHelpers helpers;
     private volatile String arch;
 
@@ -92,6 +102,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.stateDir = stateDir;
         this.state = new HostState(conn, this, stateDir, host.uri(), leaseTime);
         this.helpers = new MergeHelpers(conn, host, this::arch);
+        this.journals = new DomainJournals(conn);
     }
 
     /** @return the connection (for tests) */
@@ -537,12 +548,10 @@ public final class PoolStorage implements Storage, AutoCloseable {
             upload(created, image);
         } catch (LibvirtException e) {
             free(created);
-            created = null;
             removeQuietly(path);
             throw new StorageException("cannot write overlay '" + path + "': " + e.getMessage(), e);
-        } finally {
-            free(created);
         }
+        keep(path, created);
         LOG.debug("created overlay {} on {}", path, backing.path());
     }
 
@@ -716,14 +725,63 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return stateDir;
     }
 
+    /**
+     * A domain's journal ({@code <uuid>.journal} in the state folder) goes into the domain's definition
+     * ({@link DomainJournals}: one call, no upload); other files, and journals too large for a definition or of
+     * domains without a persistent one, into a volume ({@link HostState}). A journal that moves to a volume is
+     * removed from the definition after the volume is written (a reader prefers the definition's).
+     */
     @Override
     public void writeAtomically(String path, String content) {
+        Optional<String> uuid = state.isJournal(path) ? DomainJournals.uuidOf(path) : Optional.empty();
+        if (uuid.isPresent() && journals.write(uuid.get(), content)) {
+            return; // a volume of an earlier version, if any, is removed with the journal
+        }
+        if (uuid.isPresent()) {
+            journalVolumes.add(path);
+        }
         state.write(path, content);
+        uuid.ifPresent(journals::markInVolume);
     }
 
+    /**
+     * A domain's journal is read from its definition and, when that holds none, from its volume (where this
+     * release keeps large journals, and where the releases before it kept every journal).
+     */
     @Override
     public Optional<String> read(String path) {
-        return state.read(path);
+        Optional<String> uuid = state.isJournal(path) ? DomainJournals.uuidOf(path) : Optional.empty();
+        DomainJournals.Found found = uuid.isPresent() ? journals.read(uuid.get()) : null;
+        if (found == null) {
+            return state.read(path); // not a domain's journal, or a domain without a persistent definition
+        }
+        switch (found.kind()) {
+            case HERE:
+                return found.journal();
+            case IN_VOLUME:
+                journalVolumes.add(path);
+                return state.read(path);
+            default:
+                // No journal in the definition. A release before this one kept journals in volumes: look for one
+                // the first time this client reads the domain's journal (one call), not on every operation.
+                if (!legacyChecked.add(path)) {
+                    return Optional.empty();
+                }
+                Optional<String> legacy = state.read(path);
+                if (legacy.isPresent()) {
+                    journalVolumes.add(path);
+                }
+                return legacy;
+        }
+    }
+
+    /**
+     * @param domainXml a definition about to be defined (read earlier, or a snapshot's copy)
+     * @return it with the domain's newest journal in place of the journal element it carries (see
+     *         {@link DomainJournals})
+     */
+    String withCurrentJournal(String domainXml) {
+        return journals.withCurrent(domainXml);
     }
 
     @Override
@@ -760,7 +818,9 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public Lease lock(String path, Duration wait) {
         stateDirectory();
-        return state.lock(path, wait);
+        Lease lease = state.lock(path, wait);
+        journals.forget(); // another client may have written journals while this one did not hold a lease
+        return lease;
     }
 
     @Override
@@ -770,10 +830,17 @@ public final class PoolStorage implements Storage, AutoCloseable {
             return;
         }
         if (state.isJournal(path)) {
-            state.remove(path); // removed: an empty newest version
+            // The volume first: a crash in between leaves the definition's journal, the newest (the other order
+            // could leave an older one in a volume, to be recovered as if unfinished).
+            Optional<String> uuid = DomainJournals.uuidOf(path);
+            if (uuid.isEmpty() || journalVolumes.remove(path)) {
+                state.remove(path);
+            }
+            uuid.ifPresent(journals::remove);
             return;
         }
-        Optional<StorageVol> v = volume(path);
+        StorageVol made = made(path);
+        Optional<StorageVol> v = made != null ? Optional.of(made) : volume(path);
         if (v.isEmpty()) {
             return;
         }
@@ -784,9 +851,41 @@ public final class PoolStorage implements Storage, AutoCloseable {
             v.get().delete(0); // a file, or an empty folder (libvirt removes a folder volume with rmdir)
             LOG.debug("removed {}", path);
         } catch (LibvirtException e) {
-            throw new StorageException("cannot remove '" + path + "' (libvirt: " + e.getMessage() + ")", e);
+            if (made == null || !isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                throw new StorageException("cannot remove '" + path + "' (libvirt: " + e.getMessage() + ")", e);
+            }
+            LOG.debug("{} was removed already", path); // by hand, or by another client (a kept handle)
         } finally {
             free(v.get());
+        }
+    }
+
+    /**
+     * Handles of the overlays this client made, by path, the most recent {@value #KEPT} (a handle is a few bytes
+     * on each side): an overlay is usually removed by a later operation of the same client (revert, refresh), which
+     * then needs no lookup. libvirt resolves a handle by its pool and name on each call, so a kept handle stays
+     * right for a volume removed and made again under the same name.
+     */
+    private final Map<String, StorageVol> madeVolumes = new LinkedHashMap<>();
+    private static final int KEPT = 256;
+
+    private void keep(String path, StorageVol v) {
+        StorageVol old;
+        synchronized (madeVolumes) {
+            old = madeVolumes.put(path, v);
+            if (madeVolumes.size() > KEPT) {
+                var eldest = madeVolumes.entrySet().iterator();
+                free(eldest.next().getValue());
+                eldest.remove();
+            }
+        }
+        free(old);
+    }
+
+    /** @return the kept handle of an overlay this client made (now the caller's to free), or null */
+    private StorageVol made(String path) {
+        synchronized (madeVolumes) {
+            return madeVolumes.remove(path);
         }
     }
 
@@ -832,6 +931,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
     public void close() {
         helpers.close();
         state.close();
+        journals.close();
+        synchronized (madeVolumes) {
+            madeVolumes.values().forEach(PoolStorage::free);
+            madeVolumes.clear();
+        }
         poolByFolder.clear();
         poolHandles.values().forEach(PoolStorage::free);
         poolHandles.clear();

@@ -97,4 +97,14 @@ class LibvirtFlagsTest {
         assertEquals(Domain.XMLFlags.SECURE | Domain.XMLFlags.INACTIVE, LibvirtFlags.domainXml(false));
         assertEquals(Domain.XMLFlags.SECURE, LibvirtFlags.domainXml(true));
     }
+
+    @Test
+    void affectConfigIsLibvirtsPersistentDefinitionBit() {
+        assertEquals(Domain.ModificationImpact.CONFIG, LibvirtFlags.AFFECT_CONFIG);
+    }
+
+    @Test
+    void metadataElementIsLibvirtsElementType() {
+        assertEquals(Domain.MetadataType.ELEMENT, LibvirtFlags.METADATA_ELEMENT);
+    }
 }

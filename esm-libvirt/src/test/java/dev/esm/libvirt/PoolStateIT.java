@@ -77,6 +77,119 @@ class PoolStateIT {
         }
     }
 
+    /** A persistent throwaway domain with no devices (never started); undefined by the caller. */
+    private String newDomain() {
+        String name = "esm-it-journal-" + UUID.randomUUID();
+        a.defineDomain("<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>32</memory>"
+                + "<os><type arch='x86_64' machine='pc'>hvm</type></os></domain>");
+        return name;
+    }
+
+    private String journalOf(String domain) {
+        String uuid = dev.esm.core.xml.DomainXml.parse(a.domainXml(domain, false)).uuid();
+        return Names.join(a.storage().stateDirectory(), uuid + ".journal");
+    }
+
+    private boolean volumeExists(String path) {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        return LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "vol-list", "--pool", existingPool()))
+                .contains(name);
+    }
+
+    private void undefine(String domain) {
+        LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "undefine", domain));
+    }
+
+    @Test
+    void aDomainsJournalIsKeptInItsDefinitionWithNoVolumeAndIsReadByAnotherClient() {
+        String dom = newDomain();
+        try {
+            String journal = journalOf(dom);
+            String text = "<journal n='1'>\n\tpaths: /a b/&amp; \u00e9\r\n</journal>";
+            a.storage().writeAtomically(journal, text);
+            assertEquals(Optional.of(text), b.storage().read(journal));
+            assertTrue(b.domainXml(dom, false).contains(DomainJournals.NS));
+            assertTrue(!volumeExists(journal), "no volume for a journal kept in the definition");
+            b.storage().remove(journal);
+            assertEquals(Optional.empty(), a.storage().read(journal));
+            assertTrue(!a.domainXml(dom, false).contains(DomainJournals.NS));
+        } finally {
+            undefine(dom);
+        }
+    }
+
+    @Test
+    void aDefineFromADefinitionReadBeforeTheLastJournalWriteKeepsTheNewestJournal() {
+        String dom = newDomain();
+        try {
+            String journal = journalOf(dom);
+            a.storage().writeAtomically(journal, "<journal n='1'/>");
+            String readThen = a.domainXml(dom, false); // carries n=1
+            a.storage().writeAtomically(journal, "<journal n='2'/>");
+            a.defineDomain(readThen);
+            assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
+            b.defineDomain(readThen); // b read n=2 above: it knows the newest
+            assertEquals(Optional.of("<journal n='2'/>"), a.storage().read(journal));
+            String withJournal = a.domainXml(dom, false);
+            a.storage().remove(journal);
+            a.defineDomain(withJournal); // a definition read while the journal existed must not bring it back
+            assertEquals(Optional.empty(), b.storage().read(journal));
+        } finally {
+            undefine(dom);
+        }
+    }
+
+    @Test
+    void aJournalVolumeLeftByThePreviousReleaseIsReadAndRemovedWithTheJournal() throws Exception {
+        String dom = newDomain();
+        try {
+            String journal = journalOf(dom);
+            // The previous release kept every journal in a volume: slot 0, sequence 1, the content inline.
+            byte[] body = "<journal n='old'/>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+            crc.update(body);
+            String header = String.format("%-63s%n", "esm2 1 " + body.length + " " + Long.toHexString(crc.getValue()));
+            Path file = Files.createTempFile("legacy", "");
+            Files.write(file, (header + new String(body, java.nio.charset.StandardCharsets.UTF_8))
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String name = journal.substring(journal.lastIndexOf('/') + 1);
+            List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
+            LibvirtBed.run(concat(virsh, "vol-create-as", "--pool", existingPool(), name,
+                    Long.toString(2L * HostState.REGION), "--format", "raw"));
+            LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, file.toString()));
+            Files.delete(file);
+
+            assertEquals(Optional.of("<journal n='old'/>"), b.storage().read(journal));
+            b.storage().writeAtomically(journal, "<journal n='new'/>"); // a recovery writes the new way
+            assertEquals(Optional.of("<journal n='new'/>"), a.storage().read(journal));
+            b.storage().remove(journal);
+            assertTrue(!volumeExists(journal), "the old volume is removed with the journal");
+            assertEquals(Optional.empty(), a.storage().read(journal));
+        } finally {
+            undefine(dom);
+        }
+    }
+
+    @Test
+    void aJournalTooLargeForADefinitionGoesToItsVolumeAndTheDefinitionSaysSo() {
+        String dom = newDomain();
+        try {
+            String journal = journalOf(dom);
+            String big = "<journal>" + "x".repeat(DomainJournals.MAX) + "</journal>";
+            a.storage().writeAtomically(journal, big);
+            assertTrue(volumeExists(journal));
+            assertEquals(Optional.of(big), b.storage().read(journal));
+            assertTrue(b.domainXml(dom, false).length() < DomainJournals.MAX);
+            b.storage().writeAtomically(journal, "<journal n='small'/>");
+            assertEquals(Optional.of("<journal n='small'/>"), a.storage().read(journal));
+            a.storage().remove(journal);
+            assertTrue(!volumeExists(journal));
+            assertEquals(Optional.empty(), b.storage().read(journal));
+        } finally {
+            undefine(dom);
+        }
+    }
+
     /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     private String existingPool() {
         String name = NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
