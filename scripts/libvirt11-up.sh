@@ -44,6 +44,7 @@ stop() {
   for m in $(awk -v r="$ROOT/" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
     umount -l "$m" || true
   done
+  if mountpoint -q "$ROOT"; then umount -l "$ROOT" || true; fi
 }
 if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 
@@ -87,6 +88,9 @@ fi
 
 # --- mounts --------------------------------------------------------------------------------------------------------
 mkdir -p "$RUN"
+# The root bound onto itself, so that its / is a mount point: libvirt's QEMU driver gives each QEMU a private mount
+# namespace and first makes / a slave mount, which fails (EINVAL) on a folder that is not one.
+mountpoint -q "$ROOT" || mount --bind "$ROOT" "$ROOT"
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/sys" || mount --rbind /sys "$ROOT/sys"
 mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
