@@ -29,8 +29,9 @@ log() { printf '[libvirt11-up] %s\n' "$*" >&2; }
 die() { log "CANNOT START THE SECOND LIBVIRT: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, mounts)"
 
-mounted() { awk -v m="$1" '$5 == m { found = 1 } END { exit !found }' /proc/self/mountinfo; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A daemon of this root: its pid file names a live process whose root folder is this root (a stale pid file naming a
+# reused pid does not pass).
+alive() { [ -f "$1" ] && [ "$(readlink "/proc/$(cat "$1" 2>/dev/null)/root" 2>/dev/null)" = "$(readlink -f "$ROOT")" ]; }
 
 stop() {
   for d in libvirtd virtlogd; do
@@ -46,6 +47,10 @@ stop() {
   done
   if mountpoint -q "$ROOT"; then umount -l "$ROOT" || true; fi
 }
+# One run at a time (two test runs on one machine must not debootstrap into the same folder at once).
+mkdir -p "$DIR"
+exec 9>"$DIR/lock"
+flock 9
 if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 
 # --- the root (once) --------------------------------------------------------------------------------------------
@@ -112,7 +117,8 @@ fi
 
 # --- daemons -------------------------------------------------------------------------------------------------------
 mkdir -p "$RUN/libvirt"
-in_root() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C chroot "$ROOT" "$@"; }
+# (Without the lock's descriptor: the daemons outlive this script.)
+in_root() { env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C chroot "$ROOT" "$@" 9>&-; }
 if ! alive "$RUN/virtlogd.pid"; then
   log "starting virtlogd in the root"
   in_root virtlogd -d || die "virtlogd did not start"
