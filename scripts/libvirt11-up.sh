@@ -8,8 +8,8 @@
 # The folders the tests keep images in (/var/tmp, /dev/shm through /dev) are bind-mounted at the same paths, so a
 # test can hand the second libvirtd a path and read the same file with the host's qemu-io.
 #
-# Idempotent: the root is made once (a marker records that the packages went in), mounts and daemons are checked
-# each time. Prints the URI on stdout: qemu+unix:///system?socket=/run/esm-libvirt11/libvirt/libvirt-sock
+# Idempotent: the root is made once (markers record the debootstrap and the packages that went in), mounts and
+# daemons are checked each time. Prints the URI on stdout: qemu+unix:///system?socket=/run/esm-libvirt11/libvirt/libvirt-sock
 # Environment: ESM_LIBVIRT11_DIR (default /var/lib/esm-libvirt11), ESM_LIBVIRT11_RUN (default /run/esm-libvirt11),
 # ESM_DEBIAN_MIRROR (default http://deb.debian.org/debian).
 # With --stop: stops the second root's daemons and unmounts its folders (the root stays for the next run).
@@ -54,8 +54,13 @@ flock 9
 if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 
 # --- the root (once) --------------------------------------------------------------------------------------------
-if [ ! -f "$MARKER" ]; then
-  export DEBIAN_FRONTEND=noninteractive
+# What goes in from bookworm-backports: the monolithic libvirtd, its QEMU, storage (dir pools) and secret (LUKS
+# disks) drivers, and QEMU. Changing the list installs the difference at the next run, without a new debootstrap.
+PKGS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage libvirt-daemon-driver-secret"
+PKGS="$PKGS qemu-system-x86 qemu-utils"
+BASE="$ROOT/.esm-debootstrap-complete"
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -f "$BASE" ]; then
   if ! command -v debootstrap >/dev/null; then
     log "installing debootstrap"
     apt-get update -qq || die "apt-get update failed"
@@ -64,7 +69,6 @@ if [ ! -f "$MARKER" ]; then
   # A half-made root from an interrupted run: start again (after unmounting anything left in it).
   stop
   if [ -e "$ROOT" ]; then log "removing the incomplete root $ROOT"; rm -rf --one-file-system "$ROOT"; fi
-  mkdir -p "$DIR"
   log "debootstrap of bookworm (minbase) into $ROOT"
   debootstrap --variant=minbase bookworm "$ROOT" "$MIRROR" >"$DIR/debootstrap.log" 2>&1 \
     || { tail -20 "$DIR/debootstrap.log" >&2; die "debootstrap failed (log: $DIR/debootstrap.log)"; }
@@ -72,37 +76,49 @@ if [ ! -f "$MARKER" ]; then
   # Package scripts must not start services.
   printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
   chmod +x "$ROOT/usr/sbin/policy-rc.d"
-  mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+  touch "$BASE"
+fi
+if [ "$(head -1 "$MARKER" 2>/dev/null)" != "packages: $PKGS" ]; then
+  stop # a running libvirtd would not load drivers installed under it
+  mount -t proc proc "$ROOT/proc"
   log "installing libvirt and QEMU from bookworm-backports in the root"
   {
     chroot "$ROOT" apt-get update -qq &&
-      chroot "$ROOT" apt-get install -y -qq --no-install-recommends -t bookworm-backports \
-        libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage qemu-system-x86 qemu-utils
-  } >"$DIR/apt.log" 2>&1 || { tail -20 "$DIR/apt.log" >&2; die "apt-get in the root failed (log: $DIR/apt.log)"; }
+      chroot "$ROOT" apt-get install -y -qq --no-install-recommends -t bookworm-backports $PKGS
+  } >"$DIR/apt.log" 2>&1 || {
+    umount "$ROOT/proc"
+    tail -20 "$DIR/apt.log" >&2
+    die "apt-get in the root failed (log: $DIR/apt.log)"
+  }
   umount "$ROOT/proc"
   # No AppArmor or SELinux inside the root; no cgroups (the host's libvirtd owns the machine's cgroup tree).
-  cat >>"$ROOT/etc/libvirt/qemu.conf" <<'EOF'
+  if ! grep -q '^# esm (scripts/libvirt11-up.sh)' "$ROOT/etc/libvirt/qemu.conf"; then
+    cat >>"$ROOT/etc/libvirt/qemu.conf" <<'EOF'
 
 # esm (scripts/libvirt11-up.sh): a second libvirtd chrooted next to the host's one.
 security_driver = "none"
 cgroup_controllers = [ ]
 EOF
-  chroot "$ROOT" dpkg-query -W -f='${Package} ${Version}\n' libvirt-daemon qemu-system-x86 >"$MARKER"
-  log "root ready: $(tr '\n' ' ' <"$MARKER")"
+  fi
+  { echo "packages: $PKGS"
+    chroot "$ROOT" dpkg-query -W -f='${Package} ${Version}\n' libvirt-daemon qemu-system-x86; } >"$MARKER"
+  log "root ready: $(tail -n +2 "$MARKER" | tr '\n' ' ')"
 fi
 
 # --- mounts --------------------------------------------------------------------------------------------------------
 mkdir -p "$RUN"
 # The root bound onto itself, so that its / is a mount point: libvirt's QEMU driver gives each QEMU a private mount
 # namespace and first makes / a slave mount, which fails (EINVAL) on a folder that is not one.
-mountpoint -q "$ROOT" || mount --bind "$ROOT" "$ROOT"
+# Private, and the host's folders bound in as slaves: where / is a shared mount (systemd), mounts and unmounts made
+# in the root (--stop's included) must not reach the host's /dev, /sys or /var/tmp.
+mountpoint -q "$ROOT" || { mount --bind "$ROOT" "$ROOT" && mount --make-private "$ROOT"; }
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
-mountpoint -q "$ROOT/sys" || mount --rbind /sys "$ROOT/sys"
-mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
+mountpoint -q "$ROOT/sys" || { mount --rbind /sys "$ROOT/sys" && mount --make-rslave "$ROOT/sys"; }
+mountpoint -q "$ROOT/dev" || { mount --rbind /dev "$ROOT/dev" && mount --make-rslave "$ROOT/dev"; }
 mountpoint -q "$ROOT/run" || mount --bind "$RUN" "$ROOT/run"
 for d in $SHARED; do
   mkdir -p "$d" "$ROOT$d"
-  mountpoint -q "$ROOT$d" || mount --rbind "$d" "$ROOT$d"
+  mountpoint -q "$ROOT$d" || { mount --rbind "$d" "$ROOT$d" && mount --make-rslave "$ROOT$d"; }
 done
 
 # QEMU runs as the root's libvirt-qemu (uid 64055, as Debian reserves it, so the same as the host's; libvirt's
