@@ -116,9 +116,15 @@ mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 mountpoint -q "$ROOT/sys" || { mount --rbind /sys "$ROOT/sys" && mount --make-rslave "$ROOT/sys"; }
 mountpoint -q "$ROOT/dev" || { mount --rbind /dev "$ROOT/dev" && mount --make-rslave "$ROOT/dev"; }
 mountpoint -q "$ROOT/run" || mount --bind "$RUN" "$ROOT/run"
+# A file system a test mounts under one of them later (BadInputIT's small tmpfs, to fill it) must show in the root
+# too: the host's folder is made a shared mount (bound onto itself, with what is mounted under it) first.
 for d in $SHARED; do
   mkdir -p "$d" "$ROOT$d"
-  mountpoint -q "$ROOT$d" || { mount --rbind "$d" "$ROOT$d" && mount --make-rslave "$ROOT$d"; }
+  if ! mountpoint -q "$ROOT$d"; then
+    mountpoint -q "$d" || mount --rbind "$d" "$d"
+    mount --make-shared "$d"
+    mount --rbind "$d" "$ROOT$d" && mount --make-rslave "$ROOT$d"
+  fi
 done
 
 # QEMU runs as the root's libvirt-qemu (uid 64055, as Debian reserves it, so the same as the host's; libvirt's
