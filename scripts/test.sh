@@ -28,9 +28,10 @@ bash scripts/reproducible.sh --against-tree
 #  - LibvirtMemoryContractIT: memory snapshots (save images, restore, the saved definition), QEMU's migration format;
 #  - ParallelMergeIT: one block job per disk at once, each finished and pivoted on its own libvirt event;
 #  - ExamplesIT and DemoIT's daemon test: the examples and the README's demo as users run them.
-# Left out: the pool-storage contracts (the same calls through libvirt's volume API, 3 min), the remote ITs (the
+# Left out (they pass there too, run by hand): the pool-storage contracts (the same operations through libvirt's volume
+# API, 3.5 min), the fleet, process and CLI ITs (ESM's own concurrency and crash recovery, 4 min), the remote ITs (the
 # client side of qemu+ssh, not the daemon's version), the bare-machine demo (the host's in-process driver), and the
-# tests of ESM's own parts (processes, qcow2 headers, odd disks, bad input), which do not depend on libvirt's version.
+# tests of ESM's own parts (qcow2 headers, odd disks, bad input).
 if [ "${ESM_SKIP_LIBVIRT11:-}" = 1 ]; then
   echo "[test] SKIPPED: the integration tests against libvirt 11.3 / QEMU 10.0 (ESM_SKIP_LIBVIRT11=1)" >&2
 else
