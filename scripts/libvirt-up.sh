@@ -38,11 +38,15 @@ if $install_only; then
 fi
 
 $SUDO mkdir -p /run/libvirt /var/run/libvirt
-if ! pgrep -x virtlogd >/dev/null; then
+# By pid file, not by process name: scripts/libvirt11-up.sh runs a second libvirtd and virtlogd (chrooted, with their
+# own /run) that must not pass for this host's.
+alive() { [ -f "$1" ] && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$2" ] \
+  && [ "$($SUDO readlink "/proc/$(cat "$1")/root")" = / ]; }
+if ! alive /run/virtlogd.pid virtlogd; then
   log "starting virtlogd"
   $SUDO virtlogd -d
 fi
-if ! pgrep -x libvirtd >/dev/null; then
+if ! alive /run/libvirtd.pid libvirtd; then
   log "starting libvirtd"
   $SUDO libvirtd -d
 fi

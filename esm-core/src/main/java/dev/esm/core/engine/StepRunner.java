@@ -243,10 +243,10 @@ final class StepRunner {
     }
 
     /**
-     * Removes a snapshot's metadata and gives its children its parent. libvirt (9.0) re-parents the children
-     * itself but also rewrites their saved disk sources to the removed snapshot's, as if its data had been
-     * merged down; ESM merges the other way, so it puts the children's own definitions back (saved in the
-     * journal first).
+     * Removes a snapshot's metadata and gives its children its parent. libvirt re-parents the children itself;
+     * 9.0 also rewrites their saved disk sources to the removed snapshot's, as if its data had been merged down,
+     * and 11.3 does not. ESM merges the other way, so it puts the children's own definitions back (saved in the
+     * journal first) whatever the version did: right on both without asking which.
      */
     private void removeSnapshot(String name, boolean again) {
         Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
