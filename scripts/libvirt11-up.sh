@@ -57,7 +57,7 @@ if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 # What goes in from bookworm-backports: the monolithic libvirtd, its QEMU, storage (dir pools) and secret (LUKS
 # disks) drivers, and QEMU. Changing the list installs the difference at the next run, without a new debootstrap.
 PKGS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage libvirt-daemon-driver-secret"
-PKGS="$PKGS qemu-system-x86 qemu-utils"
+PKGS="$PKGS qemu-system-x86 qemu-utils ovmf"
 BASE="$ROOT/.esm-debootstrap-complete"
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -f "$BASE" ]; then
