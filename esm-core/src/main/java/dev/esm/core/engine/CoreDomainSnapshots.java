@@ -30,7 +30,6 @@ import dev.esm.core.plan.Planner;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.DomainXml;
-import dev.esm.core.xml.SnapshotXml;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -55,11 +54,14 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private final Clock clock;
     private final Executor.StepListener listener;
     private final ReentrantLock lock;
+    private final ParsedSnapshots parsed;
     private final String key;
     private volatile Recovery lastRecovery;
 
-    CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener listener, ReentrantLock lock) {
+    CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener listener, ReentrantLock lock,
+                        ParsedSnapshots parsed) {
         this.host = host;
+        this.parsed = parsed;
         this.name = name;
         this.clock = clock;
         this.listener = listener;
@@ -217,7 +219,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             return chain().find(snapshot); // ESM's record or the oldest snapshot: needs the domain and the tree
         }
         try {
-            return Optional.of(SnapshotXml.parse(host.snapshotXml(name, snapshot)).toApi());
+            return Optional.of(parsed.parseOne(host.snapshotXml(name, snapshot)).toApi());
         } catch (dev.esm.api.errors.SnapshotNotFoundException e) {
             return Optional.empty();
         }
@@ -250,7 +252,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     /** @return {@code bare} with every snapshot */
     private DomainView complete(DomainView bare) {
-        return with(bare, host.snapshotXmls(name).stream().map(SnapshotXml::parse).toList(), host.currentSnapshot(name));
+        return with(bare, parsed.parse(host.snapshotXmls(name)), host.currentSnapshot(name));
     }
 
     /** Reads everything planning needs, in one round of calls. */
@@ -370,7 +372,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             DomainView read() {
                 List<SnapshotDefinition> same = new ArrayList<>();
                 try {
-                    same.add(SnapshotXml.parse(host.snapshotXml(name, snapshot)));
+                    same.add(parsed.parseOne(host.snapshotXml(name, snapshot)));
                 } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
                     // the usual case
                 }
@@ -380,7 +382,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
             @Override
             Snapshot result(OperationPlan plan, DomainView before) {
                 warnIfChainIsLong();
-                return SnapshotXml.parse(host.snapshotXml(name, snapshot)).toApi();
+                return parsed.parseOne(host.snapshotXml(name, snapshot)).toApi();
             }
         }
         return new Create();
@@ -428,7 +430,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
                     }
                     try {
                         for (String n : wanted) {
-                            few.add(SnapshotXml.parse(host.snapshotXml(name, n)));
+                            few.add(parsed.parseOne(host.snapshotXml(name, n)));
                         }
                         return with(bare, few, current);
                     } catch (dev.esm.api.errors.SnapshotNotFoundException absent) {
