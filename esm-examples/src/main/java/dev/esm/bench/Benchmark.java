@@ -592,7 +592,7 @@ public final class Benchmark {
     // ---------------------------------------------------------------- chain length
 
     /** Snapshots beyond this many are metadata-only redefinitions (real ones take a minute per thousand or more). */
-    private static final int REAL_SNAPSHOTS = 1000;
+    private static final int REAL_SNAPSHOTS = Integer.getInteger("esm.bench.realSnapshots", 1000);
 
     /**
      * Cost against the tree's size: real snapshots taken by ESM up to {@link #REAL_SNAPSHOTS}, then metadata-only
@@ -602,10 +602,20 @@ public final class Benchmark {
      * manager (nothing cached: one lookup and one XML per snapshot), and one snapshot's find, exists and info.
      */
     private void chainLength() throws Exception {
-        int[] lengths = chains;
         try (SnapshotManager esm = SnapshotManager.connect(uri);
-             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-chain", 1, 64L << 20);
-             Connect raw = new Connect(uri)) {
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-chain", 1, 64L << 20)) {
+            Connect raw = new Connect(uri);
+            try {
+                chainLength(esm, lab, raw);
+            } finally {
+                raw.close();
+            }
+        }
+    }
+
+    private void chainLength(SnapshotManager esm, ThrowawayDomain lab, Connect raw) throws Exception {
+        int[] lengths = chains;
+        {
             DomainSnapshots vm = esm.domain(lab.name());
             vm.setup(lab.folder() + "/esm").execute();
             int have = 0;
@@ -697,7 +707,7 @@ public final class Benchmark {
                 add("chain", "read-tree", "cold", 1, "offline", size, cold, "new manager: one XML per snapshot");
                 add("chain", "find-one", "esm", 1, "offline", size, find, "find(name)");
                 add("chain", "exists", "esm", 1, "offline", size, exists, "exists(name)");
-                add("chain", "info", "esm", 1, "offline", size, info, "info(name): + qemu-img info per image");
+                add("chain", "info", "esm", 1, "offline", size, info, "info(name): image headers read in process");
                 if (n > 200 && n <= REAL_SNAPSHOTS) {
                     out.println("   note: libvirt refuses to start a domain whose chain holds more than 200 images");
                 }
