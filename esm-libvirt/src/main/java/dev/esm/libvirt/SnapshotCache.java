@@ -147,19 +147,20 @@ final class SnapshotCache {
             byName.put(name, new Cached(xml, stamp.orElse(null)));
             xmls.add(xml);
         }
+        List<String> result = List.copyOf(xmls);
         Optional<Stamp> after = markers.directory(domain);
         boolean settled = complete && after.equals(dir) && dir.get().settledBefore(began);
         if (complete) {
             if (entries.size() > MAX_DOMAINS) {
                 entries.clear();
             }
-            entries.put(domain, new Entry(dir.get(), began, Map.copyOf(byName), List.copyOf(xmls), settled));
+            entries.put(domain, new Entry(dir.get(), began, Map.copyOf(byName), result, settled));
         } else {
             LOG.debug("domain '{}': a snapshot has no metadata file; its snapshots are read in full", domain);
             entries.remove(domain);
         }
         LOG.debug("domain '{}': {} snapshots, {} fetched{}", domain, xmls.size(), fetched, settled ? "" : " (unsettled)");
-        return List.copyOf(xmls);
+        return result;
     }
 
     /**
