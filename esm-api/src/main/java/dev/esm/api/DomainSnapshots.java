@@ -25,10 +25,18 @@ public interface DomainSnapshots {
     /** @return the domain's name */
     String name();
 
-    /** @return the domain's state right now */
+    /**
+     * @return the domain's state right now
+     * @throws dev.esm.api.errors.DomainNotFoundException if the domain was removed meanwhile
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
+     */
     DomainState state();
 
-    /** @return every disk of the domain, with whether it takes part in snapshots and, if not, why */
+    /**
+     * @return every disk of the domain, with whether it takes part in snapshots and, if not, why
+     * @throws dev.esm.api.errors.DomainNotFoundException if the domain was removed meanwhile
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
+     */
     List<Disk> disks();
 
     /**
@@ -41,10 +49,16 @@ public interface DomainSnapshots {
     /**
      * @return the number of images in the longest disk chain the domain runs on: its active layer and every
      *         image below it (compare with {@link #LIBVIRT_CHAIN_LIMIT})
+     * @throws dev.esm.api.errors.StorageException if an image header cannot be read
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
      */
     int chainLength();
 
-    /** @return the snapshot tree as it is now: an immutable copy, read with one round of libvirt calls */
+    /**
+     * @return the snapshot tree as it is now: an immutable copy, read with one round of libvirt calls
+     * @throws dev.esm.api.errors.DomainNotFoundException if the domain was removed meanwhile
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
+     */
     SnapshotChain chain();
 
     /**
@@ -144,6 +158,8 @@ public interface DomainSnapshots {
      * {@link SnapshotManager#domain(String)} do this by themselves; this is for tools that want to say so.
      *
      * @return whether there was an unfinished operation
+     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
+     * @throws dev.esm.api.errors.HypervisorException if libvirt fails while the operation is finished; the journal stays
      */
     boolean recover();
 
@@ -157,9 +173,25 @@ public interface DomainSnapshots {
 
     /**
      * Checks the domain, its snapshots, libvirt's metadata and every image chain against each other, changing
-     * nothing.
+     * nothing: every snapshot's images exist and their chains end at the base; memory files exist; the active
+     * layer stands on the current snapshot and is no snapshot's frozen image; every chain opens as QEMU would open
+     * it (backing files reachable, formats recorded, sizes that do not shrink, encryption where libvirt can serve
+     * it); no stray file in ESM's folder; no unfinished operation. Waits for a running operation on the domain.
+     *
+     * @return the problems found, each with its kind, snapshot, disk and file; empty when all is consistent
+     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
+     */
+    List<Finding> check();
+
+    /**
+     * {@link #check()} as sentences, for people.
      *
      * @return the problems found, one sentence each; empty when all is consistent
+     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
+     * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
      */
-    List<String> verify();
+    default List<String> verify() {
+        return check().stream().map(Finding::message).toList();
+    }
 }

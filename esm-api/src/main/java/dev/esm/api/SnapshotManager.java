@@ -36,27 +36,21 @@ public interface SnapshotManager extends AutoCloseable {
     }
 
     /**
-     * Connects to a libvirt daemon.
+     * Connects to a libvirt daemon with every setting at its default, except where one of the system properties
+     * that {@link Builder#systemProperties()} reads is set (for tools and tests; programs use {@link #builder(String)}).
      *
      * @param uri a libvirt connection URI such as {@code qemu:///system}, or a remote one such as
      *            {@code qemu+ssh://root@host/system} (images then reached through libvirt's storage API, see
      *            {@link ImageAccess})
      * @return an open manager
      * @throws HypervisorException if the daemon cannot be reached
+     * @throws dev.esm.api.errors.InvalidOperationException if the URI names a driver ESM cannot serve (only
+     *         QEMU's is supported)
+     * @throws IllegalArgumentException if an {@code esm.*} system property holds a value out of range
      * @throws IllegalStateException if no implementation (esm-libvirt) is on the class path
      */
     static SnapshotManager connect(String uri) {
-        String chosen = System.getProperty("esm.imageAccess");
-        ImageAccess access = ImageAccess.AUTO;
-        if (chosen != null && !chosen.isBlank()) {
-            try {
-                access = ImageAccess.valueOf(chosen.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("-Desm.imageAccess=" + chosen + " is not one of "
-                        + java.util.Arrays.toString(ImageAccess.values()), e);
-            }
-        }
-        return connect(uri, access);
+        return builder(uri).systemProperties().connect();
     }
 
     /**
@@ -69,25 +63,237 @@ public interface SnapshotManager extends AutoCloseable {
      * }</pre>
      *
      * @param uri a libvirt connection URI
-     * @param access how images are reached; {@link SnapshotManager#connect(String)} takes {@link ImageAccess#AUTO}
-     *               unless the system property {@code esm.imageAccess} names another
+     * @param access how images are reached
      * @return an open manager
      * @throws HypervisorException if the daemon cannot be reached
      * @throws dev.esm.api.errors.InvalidOperationException if the URI names a driver ESM cannot serve (only
      *         QEMU's is supported), or {@code LOCAL_FILES} for a remote URI
      */
     static SnapshotManager connect(String uri, ImageAccess access) {
-        if (uri == null || uri.isBlank()) {
-            throw new IllegalArgumentException("uri must not be empty; use connect() for the default");
+        return builder(uri).systemProperties().imageAccess(access).connect();
+    }
+
+    /**
+     * Starts configuring a manager; {@link Builder#connect()} opens it. Every setting has a default (see
+     * {@link Settings}); no system property is read unless {@link Builder#systemProperties()} is called.
+     *
+     * <pre>{@code
+     * try (SnapshotManager esm = SnapshotManager.builder("qemu+ssh://root@host7/system")
+     *         .lockWait(Duration.ofMinutes(5))
+     *         .hostStateDirectory("/srv/esm-state")
+     *         .listener(auditLog)
+     *         .connect()) {
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @param uri a libvirt connection URI
+     * @return a builder with every setting at its default
+     * @throws IllegalArgumentException if the URI is empty
+     */
+    static Builder builder(String uri) {
+        return new Builder(uri);
+    }
+
+    /**
+     * Configures and opens a {@link SnapshotManager}: options as methods, {@link #connect()} at the end. Each setter
+     * checks its value at once ({@link IllegalArgumentException} naming the setting). Not thread-safe; a builder may
+     * connect any number of managers, each with the settings it had then.
+     */
+    final class Builder {
+        private final String uri;
+        private Settings settings = Settings.defaults();
+
+        private Builder(String uri) {
+            if (uri == null || uri.isBlank()) {
+                throw new IllegalArgumentException("uri must not be empty; use SnapshotManager.defaultUri() for the"
+                        + " default");
+            }
+            this.uri = uri;
         }
-        return ServiceLoader.load(SnapshotManagerProvider.class, SnapshotManager.class.getClassLoader())
-                .stream()
-                .map(ServiceLoader.Provider::get)
-                .filter(p -> p.supports(uri))
-                .max(Comparator.comparingInt(SnapshotManagerProvider::priority))
-                .orElseThrow(() -> new IllegalStateException(
-                        "no ESM implementation supports '" + uri + "': add dev.esm:esm-libvirt to the class path"))
-                .open(uri, java.util.Objects.requireNonNull(access, "access"));
+
+        private Builder with(Settings next) {
+            this.settings = next;
+            return this;
+        }
+
+        /**
+         * @param access how the domains' image files are reached (default {@link ImageAccess#AUTO})
+         * @return this builder
+         */
+        public Builder imageAccess(ImageAccess access) {
+            Settings s = settings;
+            return with(new Settings(java.util.Objects.requireNonNull(access, "access"), s.stateDirectory(),
+                    s.hostStateDirectory(), s.lockWait(), s.leaseTime(), s.blockJobStall(), s.processTimeout(),
+                    s.connections(), s.listener()));
+        }
+
+        /**
+         * @param directory the folder of this machine for journals and lock files when images are local files
+         *                  (absolute; made owner-only when missing)
+         * @return this builder
+         */
+        public Builder stateDirectory(java.nio.file.Path directory) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), java.util.Optional.of(directory), s.hostStateDirectory(),
+                    s.lockWait(), s.leaseTime(), s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+        }
+
+        /**
+         * @param directory the folder on the libvirt host for journals and leases when images are reached through
+         *                  libvirt's storage API (default {@value Settings#DEFAULT_HOST_STATE_DIRECTORY})
+         * @return this builder
+         */
+        public Builder hostStateDirectory(String directory) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), directory, s.lockWait(), s.leaseTime(),
+                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+        }
+
+        /**
+         * @param wait how long an operation waits for another on the same domain (default 60 s; zero: do not wait)
+         * @return this builder
+         */
+        public Builder lockWait(java.time.Duration wait) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), wait, s.leaseTime(),
+                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+        }
+
+        /**
+         * @param time how long a remote client's lease lasts without a heartbeat (default 30 s, at least 1 s)
+         * @return this builder
+         */
+        public Builder leaseTime(java.time.Duration time) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(), time,
+                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+        }
+
+        /**
+         * @param stall how long a merge may make no progress before it is aborted (default 10 min)
+         * @return this builder
+         */
+        public Builder blockJobStall(java.time.Duration stall) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
+                    s.leaseTime(), stall, s.processTimeout(), s.connections(), s.listener()));
+        }
+
+        /**
+         * @param timeout the longest a helper process ({@code qemu-img}) may run (default 120 s)
+         * @return this builder
+         */
+        public Builder processTimeout(java.time.Duration timeout) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
+                    s.leaseTime(), s.blockJobStall(), timeout, s.connections(), s.listener()));
+        }
+
+        /**
+         * @param count how many libvirt connections the manager spreads its domains over (default 4, 1 to 64)
+         * @return this builder
+         */
+        public Builder connections(int count) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
+                    s.leaseTime(), s.blockJobStall(), s.processTimeout(), count, s.listener()));
+        }
+
+        /**
+         * @param listener told of every operation and step (default: none)
+         * @return this builder
+         */
+        public Builder listener(OperationListener listener) {
+            Settings s = settings;
+            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
+                    s.leaseTime(), s.blockJobStall(), s.processTimeout(), s.connections(), listener));
+        }
+
+        /**
+         * Takes the settings that are set as system properties: {@code esm.imageAccess} (an {@link ImageAccess}
+         * name), {@code esm.stateDir}, {@code esm.hostStateDir}, {@code esm.lockWait}, {@code esm.leaseTtl},
+         * {@code esm.blockJobStall}, {@code esm.processTimeout} (ISO-8601 durations such as {@code PT30S}) and
+         * {@code esm.connections}. For tools and tests; {@link SnapshotManager#connect(String)} calls it.
+         *
+         * @return this builder
+         * @throws IllegalArgumentException naming the property whose value is not valid
+         */
+        public Builder systemProperties() {
+            String access = property("esm.imageAccess");
+            if (access != null) {
+                try {
+                    imageAccess(ImageAccess.valueOf(access.trim().toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("-Desm.imageAccess=" + access + " is not one of "
+                            + java.util.Arrays.toString(ImageAccess.values()), e);
+                }
+            }
+            String dir = property("esm.stateDir");
+            if (dir != null) {
+                stateDirectory(java.nio.file.Path.of(dir).toAbsolutePath());
+            }
+            String hostDir = property("esm.hostStateDir");
+            if (hostDir != null) {
+                hostStateDirectory(hostDir);
+            }
+            duration("esm.lockWait", this::lockWait);
+            duration("esm.leaseTtl", this::leaseTime);
+            duration("esm.blockJobStall", this::blockJobStall);
+            duration("esm.processTimeout", this::processTimeout);
+            String n = property("esm.connections");
+            if (n != null) {
+                try {
+                    connections(Integer.parseInt(n.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("-Desm.connections=" + n + ": " + e.getMessage(), e);
+                }
+            }
+            return this;
+        }
+
+        private static String property(String name) {
+            String v = System.getProperty(name);
+            return v == null || v.isBlank() ? null : v;
+        }
+
+        private void duration(String name, java.util.function.Consumer<java.time.Duration> set) {
+            String v = property(name);
+            if (v != null) {
+                try {
+                    set.accept(java.time.Duration.parse(v.trim()));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("-D" + name + "=" + v + " is not a valid duration such as PT30S: "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+
+        /** @return the settings as they are now */
+        public Settings settings() {
+            return settings;
+        }
+
+        /**
+         * Opens the manager.
+         *
+         * @return an open manager, which the caller closes
+         * @throws HypervisorException if the daemon cannot be reached
+         * @throws dev.esm.api.errors.InvalidOperationException if the URI names a driver ESM cannot serve, or
+         *         {@link ImageAccess#LOCAL_FILES} for a remote URI
+         * @throws IllegalStateException if no implementation (esm-libvirt) is on the class path
+         */
+        public SnapshotManager connect() {
+            Settings chosen = settings;
+            return ServiceLoader.load(SnapshotManagerProvider.class, SnapshotManager.class.getClassLoader())
+                    .stream()
+                    .map(ServiceLoader.Provider::get)
+                    .filter(p -> p.supports(uri))
+                    .max(Comparator.comparingInt(SnapshotManagerProvider::priority))
+                    .orElseThrow(() -> new IllegalStateException(
+                            "no ESM implementation supports '" + uri + "': add dev.esm:esm-libvirt to the class path"))
+                    .open(uri, chosen);
+        }
     }
 
     /** @return {@code LIBVIRT_DEFAULT_URI} when set and not blank, else {@value #DEFAULT_URI} */

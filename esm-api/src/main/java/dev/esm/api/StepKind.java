@@ -32,5 +32,13 @@ public enum StepKind {
      * Start the domain from a memory snapshot's memory file (libvirt restore), on fresh overlays, running or
      * paused; the memory file is only read.
      */
-    RESTORE_MEMORY
+    RESTORE_MEMORY,
+    /** Pause the running domain (for a moment: its firmware variables and disks are copied at one instant). */
+    PAUSE_DOMAIN,
+    /** Let the domain paused for a snapshot run again. */
+    RESUME_DOMAIN,
+    /** Copy the firmware's variables file (UEFI VARS) to the snapshot's own copy, owner-only. */
+    SAVE_FIRMWARE,
+    /** Put a snapshot's copy of the firmware variables back in the domain's variables file. */
+    RESTORE_FIRMWARE
 }

@@ -11,6 +11,7 @@ import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.model.SnapshotTree;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.Planner;
+import dev.esm.core.plan.RevertPlanner;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.junit5.ThrowawayDomain;
 import java.io.IOException;
@@ -738,7 +739,7 @@ public final class Benchmark {
                 tree.add(time(() -> SnapshotTree.build(def, snaps, Optional.of("s" + (n - 1))).render()));
                 plan.add(time(() -> {
                     Planner.create(view, "new", "", false, p -> false, Instant.EPOCH);
-                    Planner.revert(view, "s0", false, new Planner.RevertOptions(false, false), p -> false, Instant.EPOCH);
+                    RevertPlanner.revert(view, "s0", false, new RevertPlanner.RevertOptions(false, false), p -> false, Instant.EPOCH);
                 }));
             }
             add("model", "tree+render", "pure", 1, "-", n, tree, "");

@@ -371,8 +371,17 @@ public final class EsmCli implements Callable<Integer> {
         }
     }
 
+    /** The parameter every command on one domain takes: one definition, mixed in. */
+    static final class DomainArgs {
+        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain (its name)")
+        String domain;
+    }
+
     /** A changing command: runs, or prints its plan with --dry-run; --json for both. */
     abstract static class Changing extends Sub {
+        @CommandLine.Mixin
+        DomainArgs args;
+
         @Option(names = {"-n", "--dry-run"}, description = "print the plan; change nothing")
         boolean dryRun;
 
@@ -382,7 +391,7 @@ public final class EsmCli implements Callable<Integer> {
         /**
          * Runs the command or prints its plan.
          *
-         * @param d the domain
+         * @param d the args.domain
          * @param command the command, options set
          * @param human the line printed on success
          * @param jsonFields the result's JSON fields after "operation" and "domain"
@@ -461,8 +470,6 @@ public final class EsmCli implements Callable<Integer> {
                     + "on fresh overlays, so that 'revert DOMAIN base' and 'refresh' work from the first minute. "
                     + "Refused once the domain has snapshots.")
     static final class Setup extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain (shut off)")
-        String domain;
         @Parameters(index = "1", paramLabel = "<path>", description = "a folder on the domain's host; 'disks' is "
                 + "created in it")
         String path;
@@ -470,8 +477,8 @@ public final class EsmCli implements Callable<Integer> {
         @Override
         public Integer call() {
             String dir = Path.of(path).toAbsolutePath().normalize().toString();
-            DomainSnapshots d = domain(domain);
-            return runOrPlan(d, d.setup(dir), r -> "set up '" + domain + "' in " + dir + "/disks", r -> {
+            DomainSnapshots d = domain(args.domain);
+            return runOrPlan(d, d.setup(dir), r -> "set up '" + args.domain + "' in " + dir + "/disks", r -> {
                 Map<String, String> o = new LinkedHashMap<>();
                 o.put("folder", Json.str(dir + "/disks"));
                 o.putAll(chainFields(r));
@@ -485,8 +492,6 @@ public final class EsmCli implements Callable<Integer> {
             description = "Takes snapshot <name> of every eligible disk at once, shut off or running; it becomes the"
                     + " current snapshot.")
     static final class Create extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
         @Parameters(index = "1", paramLabel = "<name>", description = "the new snapshot's name (letters, digits, "
                 + "'.', '_', '-'; not 'base')")
         String name;
@@ -501,7 +506,7 @@ public final class EsmCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            DomainSnapshots d = domain(domain);
+            DomainSnapshots d = domain(args.domain);
             var c = d.snapshot(name);
             if (description != null) {
                 c.description(description);
@@ -512,7 +517,7 @@ public final class EsmCli implements Callable<Integer> {
             if (memory) {
                 c.memory();
             }
-            return runOrPlan(d, c, r -> "created snapshot '" + name + "' of '" + domain + "'", r -> {
+            return runOrPlan(d, c, r -> "created snapshot '" + name + "' of '" + args.domain + "'", r -> {
                 Map<String, String> o = new LinkedHashMap<>();
                 o.put("created", Json.snapshot(r, true));
                 o.put("current", Json.str(r.name()));
@@ -560,15 +565,13 @@ public final class EsmCli implements Callable<Integer> {
             description = "Puts the domain's disks on fresh empty overlays on top of snapshot <name> (or the base). "
                     + "The snapshot itself is not touched, so reverting to it again gives the same content.")
     static final class Revert extends Reverting {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
         @Parameters(index = "1", paramLabel = "<name|base>", description = "the snapshot to go back to, or 'base'")
         String name;
 
         @Override
         public Integer call() {
-            DomainSnapshots d = domain(domain);
-            return run(d, d.revert(name), "reverted '" + domain + "' to");
+            DomainSnapshots d = domain(args.domain);
+            return run(d, d.revert(name), "reverted '" + args.domain + "' to");
         }
     }
 
@@ -576,13 +579,11 @@ public final class EsmCli implements Callable<Integer> {
             header = "Discard every change since the last create, revert or refresh.",
             description = "Reverts to the current snapshot (or the base).")
     static final class Refresh extends Reverting {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
 
         @Override
         public Integer call() {
-            DomainSnapshots d = domain(domain);
-            return run(d, d.refresh(), "refreshed '" + domain + "' to");
+            DomainSnapshots d = domain(args.domain);
+            return run(d, d.refresh(), "refreshed '" + args.domain + "' to");
         }
     }
 
@@ -593,15 +594,13 @@ public final class EsmCli implements Callable<Integer> {
                     + "images, else qemu-img commit). Deleting the current snapshot makes its parent current.",
                     "Ctrl-C during a merge cancels it (exit 130) and leaves every surviving snapshot readable."})
     static final class Delete extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
         @Parameters(index = "1", paramLabel = "<name>", description = "the snapshot to delete (not 'base')")
         String name;
 
         @Override
         public Integer call() {
-            DomainSnapshots d = domain(domain);
-            return runOrPlan(d, d.delete(name), r -> "deleted snapshot '" + name + "' of '" + domain + "'",
+            DomainSnapshots d = domain(args.domain);
+            return runOrPlan(d, d.delete(name), r -> "deleted snapshot '" + name + "' of '" + args.domain + "'",
                     Changing::chainFields);
         }
     }
@@ -613,8 +612,6 @@ public final class EsmCli implements Callable<Integer> {
                     + "into an image another branch stands on.",
                     "Ctrl-C during a merge cancels it (exit 130) and leaves every surviving snapshot readable."})
     static final class Commit extends Changing {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
         @Parameters(index = "1", paramLabel = "<base>", description = "the snapshot (or 'base') that is kept and "
                 + "receives the data")
         String base;
@@ -624,16 +621,16 @@ public final class EsmCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            DomainSnapshots d = domain(domain);
-            return runOrPlan(d, d.commit(base, top), r -> "committed '" + base + "'..'" + top + "' of '" + domain
+            DomainSnapshots d = domain(args.domain);
+            return runOrPlan(d, d.commit(base, top), r -> "committed '" + base + "'..'" + top + "' of '" + args.domain
                     + "'", Changing::chainFields);
         }
     }
 
     /** A read command with --json. */
     abstract static class Reading extends Sub {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
+        @CommandLine.Mixin
+        DomainArgs args;
         @Option(names = "--json", description = "print JSON")
         boolean json;
     }
@@ -645,7 +642,7 @@ public final class EsmCli implements Callable<Integer> {
     static final class ListCmd extends Reading {
         @Override
         public Integer call() {
-            SnapshotChain chain = withDomain(domain, DomainSnapshots::chain);
+            SnapshotChain chain = withDomain(args.domain, DomainSnapshots::chain);
             if (json) {
                 out().println(Json.array(chain.snapshots().stream().map(s -> Json.snapshot(s, chain)).toList()));
                 return 0;
@@ -670,7 +667,7 @@ public final class EsmCli implements Callable<Integer> {
     static final class Tree extends Reading {
         @Override
         public Integer call() {
-            SnapshotChain chain = withDomain(domain, DomainSnapshots::chain);
+            SnapshotChain chain = withDomain(args.domain, DomainSnapshots::chain);
             if (json) {
                 List<String> items = new ArrayList<>();
                 chain.base().ifPresent(b -> items.add(Json.snapshot(b, chain)));
@@ -690,8 +687,8 @@ public final class EsmCli implements Callable<Integer> {
     static final class Current extends Reading {
         @Override
         public Integer call() {
-            SnapshotChain chain = withDomain(domain, DomainSnapshots::chain);
-            Snapshot c = chain.current().orElseThrow(() -> new SnapshotNotFoundException("domain '" + domain
+            SnapshotChain chain = withDomain(args.domain, DomainSnapshots::chain);
+            Snapshot c = chain.current().orElseThrow(() -> new SnapshotNotFoundException("domain '" + args.domain
                     + "' has no current snapshot and no frozen base yet"));
             out().println(json ? Json.snapshot(c, chain) : c.name());
             return 0;
@@ -705,13 +702,13 @@ public final class EsmCli implements Callable<Integer> {
     static final class Verify extends Reading {
         @Override
         public Integer call() {
-            List<String> problems = withDomain(domain, DomainSnapshots::verify);
+            List<dev.esm.api.Finding> problems = withDomain(args.domain, DomainSnapshots::check);
             if (json) {
-                out().println(Json.array(problems.stream().map(Json::str).toList()));
+                out().println(Json.findings(problems));
             } else if (problems.isEmpty()) {
-                say("'" + domain + "' is consistent");
+                say("'" + args.domain + "' is consistent");
             } else {
-                problems.forEach(p -> out().println("problem: " + p));
+                problems.forEach(p -> out().println("problem: " + p.message()));
             }
             return problems.isEmpty() ? 0 : 7;
         }
@@ -722,27 +719,27 @@ public final class EsmCli implements Callable<Integer> {
             description = "ESM journals every changing operation; one a killed process left is undone when only "
                     + "files had been made, else completed. Opening a domain does this too; this command says so.")
     static final class Recover extends Sub {
-        @Parameters(index = "0", paramLabel = "<domain>", description = "the libvirt domain")
-        String domain;
+        @CommandLine.Mixin
+        DomainArgs args;
         @Option(names = "--json", description = "print {\"domain\", \"recovered\"} as JSON")
         boolean json;
 
         @Override
         public Integer call() {
-            // Opening the domain recovers what it finds; recover() then finds nothing: report either.
-            java.util.Optional<dev.esm.api.Recovery> done = withDomain(domain, d -> {
+            // Opening the args.domain recovers what it finds; recover() then finds nothing: report either.
+            java.util.Optional<dev.esm.api.Recovery> done = withDomain(args.domain, d -> {
                 d.recover();
                 return d.lastRecovery();
             });
             if (json) {
-                out().println("{\"operation\":\"recover\",\"domain\":" + Json.str(domain) + ",\"recovered\":"
+                out().println("{\"operation\":\"recover\",\"domain\":" + Json.str(args.domain) + ",\"recovered\":"
                         + done.isPresent() + done.map(r -> ",\"unfinished\":" + Json.str(r.operation().name()
                         .toLowerCase(java.util.Locale.ROOT)) + ",\"target\":" + Json.str(r.target()) + ",\"started\":"
                         + Json.str(r.started().toString()) + ",\"outcome\":" + Json.str(r.completed() ? "completed"
                         : "undone")).orElse("") + "}");
                 return 0;
             }
-            say(done.map(r -> "'" + domain + "': " + r.describe()).orElse("'" + domain + "' has no unfinished"
+            say(done.map(r -> "'" + args.domain + "': " + r.describe()).orElse("'" + args.domain + "' has no unfinished"
                     + " operation"));
             return 0;
         }
@@ -758,7 +755,7 @@ public final class EsmCli implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return withDomain(domain, d -> {
+            return withDomain(args.domain, d -> {
                 SnapshotInfo info = d.info(name);
                 SnapshotChain chain = d.chain();
                 if (json) {

@@ -127,7 +127,7 @@ class EsmProcessIT {
         var first = (dev.esm.core.plan.Step.CreateOverlay) plan.steps().get(0);
         var journal = dev.esm.core.plan.Journal.of(plan, java.time.Instant.parse("2026-11-27T10:00:00Z"));
         storage.writeAtomically(storage.stateDirectory() + "/" + def.uuid() + ".journal",
-                dev.esm.core.xml.JournalXml.write(journal));
+                dev.esm.core.plan.JournalXml.write(journal));
         storage.createOverlay(first.path(), first.backing());
     }
 

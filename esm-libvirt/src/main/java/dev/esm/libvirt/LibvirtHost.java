@@ -101,7 +101,7 @@ public final class LibvirtHost implements Host {
     /** How often a block job is looked at when no event arrives; events usually come first. */
     private static final long POLL_MILLIS = 100;
     /** The longest a merge may make no progress at all before it is aborted and reported as failed. */
-    private static final long STALL_MILLIS = 10 * 60 * 1000;
+    private final long stallMillis;
 
     /**
      * Opens a read-write connection.
@@ -112,9 +112,10 @@ public final class LibvirtHost implements Host {
     public LibvirtHost(String uri, Storage storage) {
         this.uri = uri;
         this.storage = storage;
+        this.stallMillis = dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis();
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
-        this.connections = connections(conn);
+        this.connections = connections(conn, Integer.getInteger("esm.connections", CONNECTIONS));
         this.opening = monitors(connections.length);
         this.snapshots = snapshotCache(uri);
         LOG.debug("connected to {}", uri);
@@ -122,20 +123,34 @@ public final class LibvirtHost implements Host {
 
     /**
      * Opens a read-write connection whose image files are reached as {@code access} says ({@link LocalStorage}
-     * or {@link PoolStorage}).
+     * or {@link PoolStorage}), the other settings at their defaults or as the {@code esm.*} system properties say
+     * (see {@link dev.esm.api.SnapshotManager.Builder#systemProperties()}).
      *
      * @param uri a libvirt URI
      * @param access how images are reached; {@code AUTO} decides by the URI
      */
     public LibvirtHost(String uri, dev.esm.api.ImageAccess access) {
+        this(uri, dev.esm.api.SnapshotManager.builder(uri).systemProperties().imageAccess(access).settings());
+    }
+
+    /**
+     * Opens a read-write connection configured by {@code settings}: image access, state folders, lease time,
+     * block-job stall time, process timeout and the number of connections.
+     *
+     * @param uri a libvirt URI
+     * @param settings the manager's settings
+     */
+    public LibvirtHost(String uri, dev.esm.api.Settings settings) {
         this.uri = uri;
+        this.stallMillis = settings.blockJobStall().toMillis();
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
-        this.connections = connections(conn);
+        this.connections = connections(conn, settings.connections());
         this.opening = monitors(connections.length);
         this.snapshots = snapshotCache(uri);
-        this.storage = access.resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE ? new PoolStorage(conn, this)
-                : new LocalStorage();
+        this.storage = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE
+                ? new PoolStorage(conn, this, settings.hostStateDirectory(), settings.leaseTime())
+                : new LocalStorage("qemu-img", settings.stateDirectory(), settings.processTimeout());
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
     }
 
@@ -151,9 +166,9 @@ public final class LibvirtHost implements Host {
         return snapshots.active();
     }
 
-    /** @return room for the connections: {@code -Desm.connections} as it is when the host is made, else 4 */
-    private static Connect[] connections(Connect first) {
-        Connect[] all = new Connect[Math.max(1, Integer.getInteger("esm.connections", CONNECTIONS))];
+    /** @return room for {@code n} connections, the first one given */
+    private static Connect[] connections(Connect first, int n) {
+        Connect[] all = new Connect[Math.max(1, n)];
         all[0] = first;
         return all;
     }
@@ -313,6 +328,16 @@ public final class LibvirtHost implements Host {
     @Override
     public void stopDomain(String domain) {
         withDomainDo(domain, "powering off", Domain::destroy);
+    }
+
+    @Override
+    public void suspendDomain(String domain) {
+        withDomainDo(domain, "pausing", Domain::suspend);
+    }
+
+    @Override
+    public void resumeDomain(String domain) {
+        withDomainDo(domain, "resuming", Domain::resume);
     }
 
     @Override
@@ -535,9 +560,9 @@ public final class LibvirtHost implements Host {
                 listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
                 return;
             }
-            if (System.currentTimeMillis() - lastChange > STALL_MILLIS) {
+            if (System.currentTimeMillis() - lastChange > stallMillis) {
                 abortJob(d, disk);
-                throw new HypervisorException(doing + " made no progress for " + STALL_MILLIS / 1000 + " s and was"
+                throw new HypervisorException(doing + " made no progress for " + stallMillis / 1000 + " s and was"
                         + " aborted; " + top + " keeps all its data", -1, "ESM_BLOCK_JOB_STALLED", "no progress", null);
             }
         }

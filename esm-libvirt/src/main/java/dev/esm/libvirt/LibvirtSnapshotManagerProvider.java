@@ -29,6 +29,13 @@ public final class LibvirtSnapshotManagerProvider implements SnapshotManagerProv
         return new CoreSnapshotManager(new LibvirtHost(uri, access));
     }
 
+    /** Honours every setting: the host's (image access, folders, times, connections) and the manager's. */
+    @Override
+    public SnapshotManager open(String uri, dev.esm.api.Settings settings) {
+        check(uri, settings.imageAccess());
+        return new CoreSnapshotManager(new LibvirtHost(uri, settings), settings);
+    }
+
     /** Refuses, before connecting, what ESM cannot serve. */
     static void check(String uri, ImageAccess access) {
         String scheme = uri.contains(":") ? uri.substring(0, uri.indexOf(':')) : uri;

@@ -47,18 +47,29 @@ public final class LocalStorage implements Storage {
     /** Which lock files a thread of this JVM holds or is taking (see {@link #lock}). */
     private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.Semaphore> IN_PROCESS =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private static final java.time.Duration PROCESS_TIMEOUT = java.time.Duration.ofSeconds(120);
-
     private final String qemuImg;
+    private final java.util.Optional<Path> stateDir;
+    private final java.time.Duration processTimeout;
 
-    /** Uses {@code qemu-img} from the PATH. */
+    /** Uses {@code qemu-img} from the PATH, the default state folder and process timeout. */
     public LocalStorage() {
         this("qemu-img");
     }
 
     /** @param qemuImg the {@code qemu-img} executable to run */
     public LocalStorage(String qemuImg) {
+        this(qemuImg, java.util.Optional.empty(), dev.esm.api.Settings.DEFAULT_PROCESS_TIMEOUT);
+    }
+
+    /**
+     * @param qemuImg the {@code qemu-img} executable to run
+     * @param stateDir the folder for journals and lock files; empty for the default (see {@link #stateDirectory()})
+     * @param processTimeout the longest a {@code qemu-img} may run before it is killed
+     */
+    public LocalStorage(String qemuImg, java.util.Optional<Path> stateDir, java.time.Duration processTimeout) {
         this.qemuImg = qemuImg;
+        this.stateDir = stateDir;
+        this.processTimeout = processTimeout;
     }
 
     @Override
@@ -291,6 +302,31 @@ public final class LocalStorage implements Storage {
         copyVerified(src, dst);
     }
 
+    /**
+     * Copies into a temporary file beside {@code to}, verified and flushed, then renames it over {@code to}: the
+     * old {@code to} stays whole until the new one is complete (a firmware variables file is never half-written).
+     */
+    @Override
+    public void copy(String from, String to) {
+        Path src = Path.of(from);
+        Path dst = Path.of(to);
+        Path tmp = dst.resolveSibling("." + dst.getFileName() + ".esm-copy");
+        removeQuietly(tmp);
+        if (!Files.exists(src)) {
+            throw new StorageException("'" + from + "' does not exist");
+        }
+        copyVerified(src, tmp);
+        try {
+            Files.move(tmp, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(dst.getParent());
+            LOG.debug("copied {} over {}", from, to);
+        } catch (IOException e) {
+            removeQuietly(tmp);
+            throw new StorageException("cannot put the copy of '" + from + "' at '" + to + "': " + e.getMessage(), e);
+        }
+    }
+
     private void copyVerified(Path src, Path dst) {
         try {
             Files.createFile(dst, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
@@ -419,10 +455,9 @@ public final class LocalStorage implements Storage {
 
     @Override
     public String stateDirectory() {
-        String configured = System.getProperty("esm.stateDir");
         Path dir;
-        if (configured != null) {
-            dir = Path.of(configured);
+        if (stateDir.isPresent()) {
+            dir = stateDir.get();
         } else if ("root".equals(System.getProperty("user.name"))) {
             dir = Path.of("/var/lib/esm");
         } else {
@@ -437,7 +472,7 @@ public final class LocalStorage implements Storage {
             }
         } catch (IOException e) {
             throw new StorageException("cannot create ESM's state folder " + dir + ": " + e.getMessage()
-                    + "; set -Desm.stateDir to a writable folder", e);
+                    + "; choose a writable one with SnapshotManager.builder(uri).stateDirectory(..) (-Desm.stateDir)", e);
         }
         return dir.toString();
     }
@@ -627,8 +662,8 @@ public final class LocalStorage implements Storage {
         }
     }
 
-    private static String run(String doing, List<String> command) {
-        ChildProcess.Result r = ChildProcess.run(doing, command, PROCESS_TIMEOUT);
+    private String run(String doing, List<String> command) {
+        ChildProcess.Result r = ChildProcess.run(doing, command, processTimeout);
         if (r.exit() != 0) {
             throw new StorageException(doing + " failed: " + (r.err() + r.out()).strip());
         }

@@ -54,7 +54,7 @@ import org.w3c.dom.Element;
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
  *   <li>Journals and locks live on the host, in the state pool ({@code /var/lib/libvirt/esm} unless
- *       {@code -Desm.hostStateDir} says otherwise): journals as two checksummed slots in one volume (a torn
+ *       {@code SnapshotManager.Builder.hostStateDirectory} says otherwise): journals as two checksummed slots in one volume (a torn
  *       write leaves the previous version readable), locks as leases with a heartbeat ({@link HostState}).</li>
  * </ul>
  *
@@ -83,13 +83,14 @@ public final class PoolStorage implements Storage, AutoCloseable {
     /**
      * @param conn the connection (owned by {@code host})
      * @param host the host, for the helper domains of offline merges
+     * @param stateDir the host's folder for journals and leases
+     * @param leaseTime how long a lease lasts without a heartbeat
      */
-    PoolStorage(Connect conn, LibvirtHost host) {
+    PoolStorage(Connect conn, LibvirtHost host, String stateDir, Duration leaseTime) {
         this.conn = conn;
         this.host = host;
-        this.stateDir = System.getProperty("esm.hostStateDir", "/var/lib/libvirt/esm");
-        this.state = new HostState(conn, this, stateDir, host.uri(),
-                Duration.parse(System.getProperty("esm.leaseTtl", "PT30S")));
+        this.stateDir = stateDir;
+        this.state = new HostState(conn, this, stateDir, host.uri(), leaseTime);
         this.helpers = new MergeHelpers(conn, host, this::arch);
     }
 
@@ -705,8 +706,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 } catch (LibvirtException e) {
                     if (findPool(stateDir).isEmpty()) {
                         throw new StorageException("cannot make ESM's state folder " + stateDir + " on the host"
-                                + " (libvirt: " + e.getMessage() + "); set -Desm.hostStateDir to a folder libvirt"
-                                + " may create", e);
+                                + " (libvirt: " + e.getMessage() + "); choose a folder libvirt may create with"
+                                + " SnapshotManager.builder(uri).hostStateDirectory(..) (-Desm.hostStateDir)", e);
                     }
                 }
             }

@@ -40,6 +40,26 @@ class ChildProcessTest {
     }
 
     @Test
+    void localStorageKillsAQemuImgThatOutlivesTheConfiguredProcessTimeout() throws Exception {
+        Path fake = Files.createTempFile("esm-fake-qemu-img-", ".sh");
+        try {
+            Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
+            fake.toFile().setExecutable(true);
+            LocalStorage storage = new LocalStorage(fake.toString(), java.util.Optional.empty(), Duration.ofSeconds(1));
+            Path image = Files.createTempFile("esm-image-", ".qcow2");
+            try {
+                var e = assertThrows(StorageException.class,
+                        () -> storage.info(image.toString(), dev.esm.api.ImageFormat.QCOW2));
+                assertTrue(e.getMessage().contains("did not finish in 1 s"), e.getMessage());
+            } finally {
+                Files.deleteIfExists(image);
+            }
+        } finally {
+            Files.deleteIfExists(fake);
+        }
+    }
+
+    @Test
     void aChildWritingMuchToBothOutputsFinishesAndKeepsThemApart() {
         // 1 MB on stderr before anything on stdout: reading one pipe to its end first would block both sides.
         var r = ChildProcess.run("testing", List.of("sh", "-c",

@@ -80,6 +80,47 @@ public final class LibvirtBed implements Bed {
 
     @Override
     public String newDomain(List<DiskSpec> disks) {
+        return define(disks, false);
+    }
+
+    /** OVMF (Debian's {@code ovmf}) on q35, without secure boot; its VARS file made from the template here. */
+    @Override
+    public String newFirmwareDomain(List<DiskSpec> disks) {
+        return define(disks, true);
+    }
+
+    @Override
+    public String firmwareFile(String domain) {
+        return folder(domain) + "/VARS.fd";
+    }
+
+    @Override
+    public void writeFirmware(String domain, int pattern) {
+        run(List.of("qemu-io", "-f", "raw", "-c", String.format("write -P 0x%02x 0 512", pattern),
+                firmwareFile(domain)));
+    }
+
+    @Override
+    public boolean fileReads(String path, int pattern) {
+        try {
+            byte[] head = new byte[512];
+            try (var in = Files.newInputStream(Path.of(path))) {
+                if (in.readNBytes(head, 0, 512) != 512) {
+                    return false;
+                }
+            }
+            for (byte b : head) {
+                if ((b & 0xff) != pattern) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading " + path + ": " + e, e);
+        }
+    }
+
+    private String define(List<DiskSpec> disks, boolean firmware) {
         String name = "esm-it-" + root.getFileName().toString().replace("bed-", "") + "-" + (domains.size() + 1);
         Path dir = Path.of(folder(name));
         try {
@@ -90,7 +131,8 @@ public final class LibvirtBed implements Bed {
         }
         StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
                 .append("</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>")
-                .append("<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>");
+                .append(firmware ? firmwareOs(dir) : "<os><type arch='x86_64' machine='pc'>hvm</type></os>")
+                .append("<devices>");
         for (DiskSpec d : disks) {
             Path image = dir.resolve(d.fileName());
             run(List.of("qemu-img", "create", "-q", "-f", d.format().id(), image.toString(),
@@ -190,6 +232,21 @@ public final class LibvirtBed implements Bed {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static final String OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
+    private static final String OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+
+    private static String firmwareOs(Path dir) {
+        Path vars = dir.resolve("VARS.fd");
+        try {
+            Files.copy(Path.of(OVMF_VARS), vars);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot copy OVMF's VARS template (install the package ovmf;"
+                    + " scripts/libvirt-up.sh does): " + e, e);
+        }
+        return "<os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>" + OVMF_CODE
+                + "</loader><nvram template='" + OVMF_VARS + "'>" + vars + "</nvram></os><features><acpi/></features>";
     }
 
     private static org.w3c.dom.Text text(String s) {

@@ -40,4 +40,16 @@ public interface SnapshotManagerProvider {
         }
         return open(uri);
     }
+
+    /**
+     * Opens a connection with the given settings. The default supports the settings' image access only (through
+     * {@link #open(String, dev.esm.api.ImageAccess)}) and ignores the rest; esm-libvirt honours every setting.
+     *
+     * @param uri the libvirt connection URI, never null
+     * @param settings the manager's settings, never null
+     * @return an open manager, which the caller closes
+     */
+    default SnapshotManager open(String uri, dev.esm.api.Settings settings) {
+        return open(uri, settings.imageAccess());
+    }
 }

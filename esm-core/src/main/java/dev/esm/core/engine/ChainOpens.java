@@ -1,6 +1,8 @@
 package dev.esm.core.engine;
 
 import dev.esm.api.DiskImage;
+import dev.esm.api.Finding;
+import dev.esm.api.Finding.Kind;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.Snapshot;
@@ -28,11 +30,11 @@ final class ChainOpens {
     private static final long SECTOR = 512;
 
     private final Storage storage;
-    private final List<String> problems;
+    private final List<Finding> problems;
     private final Map<String, Optional<ImageInfo>> infos = new HashMap<>();
     private final Set<String> reported = new HashSet<>();
 
-    ChainOpens(Storage storage, List<String> problems) {
+    ChainOpens(Storage storage, List<Finding> problems) {
         this.storage = storage;
         this.problems = problems;
     }
@@ -44,7 +46,7 @@ final class ChainOpens {
         v.tree().base().ifPresent(all::add);
         for (Snapshot s : all) {
             for (DiskImage img : s.images()) {
-                chain("snapshot '" + s.name() + "'", img, Optional.empty());
+                chain("snapshot '" + s.name() + "'", Optional.of(s.name()), img, Optional.empty());
             }
         }
     }
@@ -52,16 +54,17 @@ final class ChainOpens {
     private void chains(String who, DomainDefinition def) {
         for (DiskDef d : def.eligibleDisks()) {
             if (d.format().isEmpty()) {
-                report(who + ", " + d.target() + ": the disk names " + d.driverType().map(t -> "the format '" + t
+                report(Kind.UNSUPPORTED_FORMAT, Optional.empty(), d.target(), d.source(), who + ", " + d.target()
+                        + ": the disk names " + d.driverType().map(t -> "the format '" + t
                         + "', which ESM does not handle").orElse("no format in <driver type=...>; libvirt then"
                         + " opens its image as raw, whatever it holds"));
             }
-            d.image().ifPresent(img -> chain(who, img, Optional.of(d)));
+            d.image().ifPresent(img -> chain(who, Optional.empty(), img, Optional.of(d)));
         }
     }
 
     /** Walks one chain from its top, reporting the first thing that stops QEMU from opening it as it should. */
-    private void chain(String who, DiskImage top, Optional<DiskDef> disk) {
+    private void chain(String who, Optional<String> snapshot, DiskImage top, Optional<DiskDef> disk) {
         if (!storage.exists(top.path())) {
             return; // the caller reports a missing top
         }
@@ -70,15 +73,15 @@ final class ChainOpens {
             String at = who + ", " + top.target() + ": ";
             Optional<ImageInfo> info = info(img);
             if (info.isEmpty()) {
-                report(at + "image " + img.path() + " cannot be read as " + img.format().id());
+                report(Kind.UNREADABLE_IMAGE, snapshot, top.target(), Optional.of(img.path()), at + "image " + img.path() + " cannot be read as " + img.format().id());
                 return;
             }
             if (encrypted(img)) {
                 if (depth > 0) {
-                    report(at + "image " + img.path() + " is encrypted and lies below an overlay, where libvirt cannot"
+                    report(Kind.ENCRYPTION, snapshot, top.target(), Optional.of(img.path()), at + "image " + img.path() + " is encrypted and lies below an overlay, where libvirt cannot"
                             + " give QEMU its secret: the chain does not open");
                 } else if (disk.isPresent() && !disk.get().encrypted()) {
-                    report(at + "image " + img.path() + " is encrypted but the disk has no <encryption> for it:"
+                    report(Kind.ENCRYPTION, snapshot, top.target(), Optional.of(img.path()), at + "image " + img.path() + " is encrypted but the disk has no <encryption> for it:"
                             + " the domain cannot start");
                 }
             }
@@ -91,7 +94,7 @@ final class ChainOpens {
                 ref = storage.backingReference(img.path(), img.format());
                 backing = storage.backing(img.path(), img.format());
             } catch (RuntimeException e) {
-                report(at + "the header of " + img.path() + " cannot be read: " + e.getMessage());
+                report(Kind.UNREADABLE_IMAGE, snapshot, top.target(), Optional.of(img.path()), at + "the header of " + img.path() + " cannot be read: " + e.getMessage());
                 return;
             }
             if (ref.isEmpty() || backing.isEmpty()) {
@@ -99,15 +102,15 @@ final class ChainOpens {
             }
             DiskImage below = new DiskImage(top.target(), backing.get().path(), backing.get().format());
             if (ref.get().format().isEmpty()) {
-                report(at + img.path() + " names its backing file '" + ref.get().name() + "' without its format:"
+                report(Kind.BACKING_FORMAT, snapshot, top.target(), Optional.of(img.path()), at + img.path() + " names its backing file '" + ref.get().name() + "' without its format:"
                         + " libvirt refuses to probe it (record it with qemu-img rebase -u -F <format>)");
             } else if (ImageFormat.fromId(ref.get().format().get()).isEmpty()) {
-                report(at + img.path() + " records the backing format '" + ref.get().format().get()
+                report(Kind.BACKING_FORMAT, snapshot, top.target(), Optional.of(img.path()), at + img.path() + " records the backing format '" + ref.get().format().get()
                         + "', which ESM does not handle");
                 return;
             }
             if (!storage.exists(below.path())) {
-                report(at + "backing file " + below.path() + " of " + img.path() + " is missing"
+                report(Kind.BACKING_MISSING, snapshot, top.target(), Optional.of(below.path()), at + "backing file " + below.path() + " of " + img.path() + " is missing"
                         + (ref.get().relative() ? " (named '" + ref.get().name() + "', relative to "
                         + dev.esm.core.model.Names.directory(img.path()) + ")" : "")
                         + ": the chain does not open");
@@ -118,7 +121,7 @@ final class ChainOpens {
                 long shown = guestSize(info.get());
                 long had = guestSize(belowInfo.get());
                 if (shown < had) {
-                    report(at + img.path() + " shows the guest " + shown + " bytes of the " + had + " bytes of "
+                    report(Kind.SIZE_MISMATCH, snapshot, top.target(), Optional.of(img.path()), at + img.path() + " shows the guest " + shown + " bytes of the " + had + " bytes of "
                             + below.path() + ": the last " + (had - shown) + " bytes cannot be reached");
                 }
             }
@@ -151,10 +154,10 @@ final class ChainOpens {
     }
 
     /** Reports a problem once, in the first chain it is found in (lower images are shared by many chains). */
-    private void report(String problem) {
+    private void report(Kind kind, Optional<String> snapshot, String disk, Optional<String> path, String problem) {
         String what = problem.substring(problem.indexOf(": ") + 2);
         if (reported.add(what)) {
-            problems.add(problem);
+            problems.add(new Finding(kind, snapshot, Optional.of(disk), path, problem));
         }
     }
 }

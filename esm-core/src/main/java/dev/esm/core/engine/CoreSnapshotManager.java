@@ -1,6 +1,7 @@
 package dev.esm.core.engine;
 
 import dev.esm.api.DomainSnapshots;
+import dev.esm.api.Settings;
 import dev.esm.api.SnapshotManager;
 import dev.esm.core.port.Host;
 import java.time.Clock;
@@ -17,6 +18,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
     private final Host host;
     private final Clock clock;
     private final Executor.StepListener listener;
+    private final Settings settings;
     private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Each domain's snapshot XMLs already parsed (shared by every handle on the domain). */
     private final ConcurrentMap<String, ParsedSnapshots> parsed = new ConcurrentHashMap<>();
@@ -25,7 +27,15 @@ public final class CoreSnapshotManager implements SnapshotManager {
 
     /** @param host the port; closed with this manager */
     public CoreSnapshotManager(Host host) {
-        this(host, Clock.systemUTC(), (p, i, s) -> { });
+        this(host, Settings.defaults());
+    }
+
+    /**
+     * @param host the port; closed with this manager
+     * @param settings the lock wait and the operation listener are used here; the port was made with the rest
+     */
+    public CoreSnapshotManager(Host host, Settings settings) {
+        this(host, Clock.systemUTC(), (p, i, s) -> { }, settings);
     }
 
     /**
@@ -34,6 +44,17 @@ public final class CoreSnapshotManager implements SnapshotManager {
      * @param listener observes every step (tests inject faults here)
      */
     public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener) {
+        this(host, clock, listener, Settings.defaults());
+    }
+
+    /**
+     * @param host the port; closed with this manager
+     * @param clock the time source for creation times
+     * @param listener observes every step (tests inject faults here)
+     * @param settings the lock wait and the operation listener are used here
+     */
+    public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener, Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.host = Objects.requireNonNull(host, "host");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -51,7 +72,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
         if (parsed.size() > MAX_PARSED) {
             parsed.clear();
         }
-        CoreDomainSnapshots d = new CoreDomainSnapshots(host, name, clock, listener,
+        CoreDomainSnapshots d = new CoreDomainSnapshots(host, name, clock, listener, settings,
                 locks.computeIfAbsent(name, n -> new ReentrantLock()),
                 parsed.computeIfAbsent(name, n -> new ParsedSnapshots()));
         d.recoverIfUnfinished();

@@ -1,6 +1,9 @@
 package dev.esm.core.engine;
 
 import dev.esm.api.DiskImage;
+import dev.esm.api.Finding;
+import dev.esm.api.Finding.Kind;
+import java.util.Optional;
 import dev.esm.api.Snapshot;
 import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.EsmRecord;
@@ -21,10 +24,11 @@ final class Verifier {
     private Verifier() {
     }
 
-    static List<String> verify(Host host, DomainView v, boolean journal) {
-        List<String> problems = new ArrayList<>();
+    static List<Finding> verify(Host host, DomainView v, boolean journal) {
+        List<Finding> problems = new ArrayList<>();
         if (journal) {
-            problems.add("an operation was interrupted and is not finished yet: run recover");
+            problems.add(new Finding(Kind.UNFINISHED_OPERATION, Optional.empty(), Optional.empty(), Optional.empty(),
+                    "an operation was interrupted and is not finished yet: run recover"));
         }
         SnapshotTree tree = v.tree();
         ImageGraph g = v.graph();
@@ -34,26 +38,33 @@ final class Verifier {
         for (Snapshot s : all) {
             for (DiskImage img : s.images()) {
                 if (!host.storage().exists(img.path())) {
-                    problems.add("snapshot '" + s.name() + "': image " + img.path() + " of " + img.target()
-                            + " is missing");
+                    problems.add(new Finding(Kind.IMAGE_MISSING, Optional.of(s.name()), Optional.of(img.target()),
+                            Optional.of(img.path()), "snapshot '" + s.name() + "': image " + img.path() + " of "
+                            + img.target() + " is missing"));
                     continue;
                 }
                 List<String> chain = g.chain(img.path());
                 referenced.addAll(chain);
                 tree.base().flatMap(b -> b.image(img.target())).ifPresent(b -> {
                     if (!chain.contains(b.path())) {
-                        problems.add("snapshot '" + s.name() + "': the chain of " + img.target() + " does not end at"
-                                + " the base image " + b.path() + " (it is " + chain + ")");
+                        problems.add(new Finding(Kind.CHAIN_OFF_BASE, Optional.of(s.name()), Optional.of(img.target()),
+                                Optional.of(img.path()), "snapshot '" + s.name() + "': the chain of " + img.target()
+                                + " does not end at the base image " + b.path() + " (it is " + chain + ")"));
                     }
                 });
             }
+        }
+        if (v.persistent().nvram().isPresent()) {
+            // Each snapshot's (and setup's base's) copy of the firmware variables belongs to it.
+            all.forEach(s -> dev.esm.core.plan.Firmware.copyOf(v.persistent().record(), s).ifPresent(referenced::add));
         }
         for (Snapshot s : tree.snapshots()) {
             s.memoryFile().ifPresent(m -> {
                 referenced.add(m);
                 if (!host.storage().exists(m)) {
-                    problems.add("snapshot '" + s.name() + "': its memory file " + m + " is missing (its disks can"
-                            + " still be reverted to, not its running state)");
+                    problems.add(new Finding(Kind.MEMORY_FILE_MISSING, Optional.of(s.name()), Optional.empty(), Optional.of(m),
+                            "snapshot '" + s.name() + "': its memory file " + m + " is missing (its disks can"
+                            + " still be reverted to, not its running state)"));
                 }
             });
         }
@@ -61,19 +72,22 @@ final class Verifier {
         Set<String> frozen = tree.frozenPaths();
         for (DiskImage a : def.activeImages()) {
             if (frozen.contains(a.path()) && !tree.snapshots().isEmpty()) {
-                problems.add("the active image " + a.path() + " of " + a.target() + " is also a snapshot's frozen"
-                        + " image: writes would change that snapshot");
+                problems.add(new Finding(Kind.ACTIVE_IMAGE_FROZEN, Optional.empty(), Optional.of(a.target()),
+                        Optional.of(a.path()), "the active image " + a.path() + " of " + a.target()
+                        + " is also a snapshot's frozen image: writes would change that snapshot"));
             }
             if (!host.storage().exists(a.path())) {
-                problems.add("the active image " + a.path() + " of " + a.target() + " is missing: the domain cannot start");
+                problems.add(new Finding(Kind.IMAGE_MISSING, Optional.empty(), Optional.of(a.target()), Optional.of(a.path()),
+                        "the active image " + a.path() + " of " + a.target() + " is missing: the domain cannot start"));
                 continue;
             }
             List<String> chain = g.chain(a.path());
             referenced.addAll(chain);
             tree.current().flatMap(c -> c.image(a.target())).ifPresent(f -> {
                 if (!chain.contains(f.path())) {
-                    problems.add("the active layer of " + a.target() + " does not stand on the current snapshot's"
-                            + " image " + f.path());
+                    problems.add(new Finding(Kind.ACTIVE_OFF_CURRENT, tree.current().map(Snapshot::name), Optional.of(a.target()),
+                            Optional.of(a.path()), "the active layer of " + a.target() + " does not stand on the"
+                            + " current snapshot's image " + f.path()));
                 }
             });
         }
@@ -81,7 +95,8 @@ final class Verifier {
         v.persistent().record().flatMap(EsmRecord::disksDir).ifPresent(dir -> {
             for (String f : host.storage().list(dir)) {
                 if (!referenced.contains(f)) {
-                    problems.add("file " + f + " in " + dir + " belongs to no snapshot and no active layer");
+                    problems.add(new Finding(Kind.STRAY_FILE, Optional.empty(), Optional.empty(), Optional.of(f),
+                            "file " + f + " in " + dir + " belongs to no snapshot and no active layer"));
                 }
             }
         });

@@ -2,6 +2,7 @@ package dev.esm.core.model;
 
 import dev.esm.api.DiskImage;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -12,11 +13,19 @@ import java.util.Optional;
  * @param disks every {@code <disk>}, in document order
  * @param record ESM's record, if the domain has one
  * @param xml the document it was parsed from
+ * @param nvram the file holding the firmware's variables (UEFI VARS: {@code <os><nvram>}), if the domain has one
+ *              as a local file
  */
 public record DomainDefinition(String name, String uuid, List<DiskDef> disks, Optional<EsmRecord> record,
-                               String xml) {
+                               String xml, Optional<String> nvram) {
     public DomainDefinition {
         disks = List.copyOf(disks);
+        Objects.requireNonNull(nvram, "nvram");
+    }
+
+    /** A definition without firmware variables. */
+    public DomainDefinition(String name, String uuid, List<DiskDef> disks, Optional<EsmRecord> record, String xml) {
+        this(name, uuid, disks, record, xml, Optional.empty());
     }
 
     /** @return the disks that take part in snapshots */

@@ -138,6 +138,16 @@ public final class Names {
     }
 
     /**
+     * @param dir the folder the snapshot's frozen images are in (ESM's folder after setup)
+     * @param snapshot the snapshot's name, or {@code base}
+     * @return where the snapshot's copy of the firmware variables is kept: {@code <snapshot>.nvram}; one name per
+     *         snapshot, so a revert finds it without a record (snapshot names are unique; a delete removes it)
+     */
+    public static String firmwarePath(String dir, String snapshot) {
+        return join(dir, snapshot + ".nvram");
+    }
+
+    /**
      * @param dir the folder (the one the snapshot's frozen images are in)
      * @param snapshot the memory snapshot's name
      * @param when when the snapshot is taken

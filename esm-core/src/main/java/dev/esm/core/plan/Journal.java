@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The durable record of an operation in progress: its plan and how far it got. Written before the first step
  * and after each one, removed when the operation has finished (or was undone). Finding one means a process
- * stopped in the middle; {@link dev.esm.core.engine.Executor#recover(Journal)} then completes or undoes it.
+ * stopped in the middle; the executor then completes or undoes it.
  *
  * @param operation the operation
  * @param domain the domain

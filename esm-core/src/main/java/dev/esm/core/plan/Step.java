@@ -7,13 +7,26 @@ import dev.esm.core.model.EsmRecord;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
-/** One step of a plan: data only; {@link dev.esm.core.engine.Executor} runs it through the port. */
+/** One step of a plan: data only; the executor runs it through the port. */
 public sealed interface Step {
 
     /** @return the step as the API shows it */
     PlanStep describe();
+
+    /** @return a described step with its details */
+    private static PlanStep step(StepKind kind, String description, Optional<String> snapshot, Optional<String> disk,
+                                 List<String> paths) {
+        return new PlanStep(kind, description, snapshot, disk, paths, OptionalLong.empty());
+    }
+
+    /** @return the images a definition gives its disks, in target order */
+    private static List<String> pathsOf(Map<String, DiskImage> sources) {
+        return sources.values().stream().sorted(java.util.Comparator.comparing(DiskImage::target))
+                .map(DiskImage::path).toList();
+    }
 
     /** Power the domain off. */
     record StopDomain() implements Step {
@@ -27,7 +40,8 @@ public sealed interface Step {
     record MakeDirectory(String path) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.MAKE_DIRECTORY, "create folder " + path);
+            return step(StepKind.MAKE_DIRECTORY, "create folder " + path, Optional.empty(), Optional.empty(),
+                    List.of(path));
         }
     }
 
@@ -35,8 +49,9 @@ public sealed interface Step {
     record MoveImage(String from, String to) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.MOVE_IMAGE, "place " + from + " at " + to
-                    + " (hard link, or fsynced and verified copy; the original is removed only at the end)");
+            return step(StepKind.MOVE_IMAGE, "place " + from + " at " + to
+                    + " (hard link, or fsynced and verified copy; the original is removed only at the end)",
+                    Optional.empty(), Optional.empty(), List.of(to, from));
         }
     }
 
@@ -44,8 +59,9 @@ public sealed interface Step {
     record CreateOverlay(String path, DiskImage backing) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.CREATE_OVERLAY, "create overlay " + path + " for " + backing.target()
-                    + " on " + backing.path() + " (" + backing.format().id() + ")");
+            return step(StepKind.CREATE_OVERLAY, "create overlay " + path + " for " + backing.target()
+                    + " on " + backing.path() + " (" + backing.format().id() + ")", Optional.empty(),
+                    Optional.of(backing.target()), List.of(path, backing.path()));
         }
     }
 
@@ -62,11 +78,13 @@ public sealed interface Step {
 
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.CREATE_SNAPSHOT, (live ? "live" : "offline") + " external snapshot '" + name
+            List<String> paths = new java.util.ArrayList<>(overlays.stream().map(DiskImage::path).toList());
+            memoryFile.ifPresent(paths::add);
+            return step(StepKind.CREATE_SNAPSHOT, (live ? "live" : "offline") + " external snapshot '" + name
                     + "' of " + overlays.stream().map(DiskImage::target).collect(Collectors.joining(", "))
                     + ", all disks at once" + (quiesce ? ", guest file systems frozen" : "")
                     + memoryFile.map(m -> ", with the memory and device state saved to " + m
-                            + " (the guest paused meanwhile)").orElse(""));
+                            + " (the guest paused meanwhile)").orElse(""), Optional.of(name), Optional.empty(), paths);
         }
     }
 
@@ -85,7 +103,7 @@ public sealed interface Step {
             }
             record.ifPresent(r -> b.append(sources.isEmpty() ? " with" : " and").append(" ESM's record (base: ")
                     .append(r.base().stream().map(DiskImage::path).collect(Collectors.joining(", "))).append(")"));
-            return new PlanStep(StepKind.DEFINE_DOMAIN, b.toString());
+            return step(StepKind.DEFINE_DOMAIN, b.toString(), Optional.empty(), Optional.empty(), pathsOf(sources));
         }
     }
 
@@ -93,7 +111,8 @@ public sealed interface Step {
     record SetCurrent(String name) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.REDEFINE_SNAPSHOT, "make '" + name + "' libvirt's current snapshot");
+            return step(StepKind.REDEFINE_SNAPSHOT, "make '" + name + "' libvirt's current snapshot", Optional.of(name),
+                    Optional.empty(), List.of());
         }
     }
 
@@ -105,9 +124,9 @@ public sealed interface Step {
     record ClearCurrent(String root, List<String> rootChildren) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.CLEAR_CURRENT, "make libvirt's metadata say no snapshot is current (through"
+            return step(StepKind.CLEAR_CURRENT, "make libvirt's metadata say no snapshot is current (through"
                     + " root snapshot '" + root + "', re-added unchanged" + (rootChildren.isEmpty() ? "" : " with its"
-                    + " children " + rootChildren) + ")");
+                    + " children " + rootChildren) + ")", Optional.of(root), Optional.empty(), List.of());
         }
     }
 
@@ -119,8 +138,9 @@ public sealed interface Step {
     record Merge(String disk, DiskImage top, DiskImage base, boolean live, boolean activeLayer) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.MERGE, (live ? "live block commit" : "offline commit") + " of " + disk + ": "
-                    + top.path() + " into " + base.path() + (activeLayer && live ? ", then pivot onto it" : ""));
+            return step(StepKind.MERGE, (live ? "live block commit" : "offline commit") + " of " + disk + ": "
+                    + top.path() + " into " + base.path() + (activeLayer && live ? ", then pivot onto it" : ""),
+                    Optional.empty(), Optional.of(disk), List.of(top.path(), base.path()));
         }
     }
 
@@ -128,8 +148,9 @@ public sealed interface Step {
     record Rebase(String image, DiskImage newBacking) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.REBASE, "point " + image + " at " + newBacking.path()
-                    + " (same content, header only)");
+            return step(StepKind.REBASE, "point " + image + " at " + newBacking.path()
+                    + " (same content, header only)", Optional.empty(), Optional.of(newBacking.target()),
+                    List.of(image, newBacking.path()));
         }
     }
 
@@ -141,8 +162,9 @@ public sealed interface Step {
 
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.REDEFINE_SNAPSHOT, "redefine '" + name + "' with " + images.values().stream()
-                    .map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")));
+            return step(StepKind.REDEFINE_SNAPSHOT, "redefine '" + name + "' with " + images.values().stream()
+                    .map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")),
+                    Optional.of(name), Optional.empty(), pathsOf(images));
         }
     }
 
@@ -150,7 +172,8 @@ public sealed interface Step {
     record RemoveSnapshot(String name) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.REMOVE_SNAPSHOT, "remove snapshot '" + name + "' from libvirt's metadata");
+            return step(StepKind.REMOVE_SNAPSHOT, "remove snapshot '" + name + "' from libvirt's metadata",
+                    Optional.of(name), Optional.empty(), List.of());
         }
     }
 
@@ -158,7 +181,8 @@ public sealed interface Step {
     record RemoveFile(String path, String why) implements Step {
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.REMOVE_FILE, "remove " + path + " (" + why + ")");
+            return step(StepKind.REMOVE_FILE, "remove " + path + " (" + why + ")", Optional.empty(), Optional.empty(),
+                    List.of(path));
         }
     }
 
@@ -175,9 +199,46 @@ public sealed interface Step {
 
         @Override
         public PlanStep describe() {
-            return new PlanStep(StepKind.RESTORE_MEMORY, "start the domain " + (paused ? "paused" : "running")
+            List<String> paths = new java.util.ArrayList<>(pathsOf(sources));
+            paths.add(0, memoryFile);
+            return step(StepKind.RESTORE_MEMORY, "start the domain " + (paused ? "paused" : "running")
                     + " from the memory of '" + snapshot + "' (" + memoryFile + ", only read) on " + sources.values()
-                    .stream().map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")));
+                    .stream().map(i -> i.target() + " -> " + i.path()).sorted().collect(Collectors.joining(", ")),
+                    Optional.of(snapshot), Optional.empty(), paths);
+        }
+    }
+
+    /** Pause the running domain, so that what the next steps copy is from one instant. */
+    record PauseDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.PAUSE_DOMAIN, "pause the domain for the snapshot's instant");
+        }
+    }
+
+    /** Let the domain paused by {@link PauseDomain} run again. */
+    record ResumeDomain() implements Step {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.RESUME_DOMAIN, "let the domain run again");
+        }
+    }
+
+    /** Copy the firmware variables file to a snapshot's own copy (replacing a leftover of that name). */
+    record SaveFirmware(String snapshot, String vars, String copy) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.SAVE_FIRMWARE, "copy the firmware variables " + vars + " to " + copy,
+                    Optional.of(snapshot), Optional.empty(), List.of(copy, vars));
+        }
+    }
+
+    /** Put a snapshot's copy of the firmware variables back (the copy is only read). */
+    record RestoreFirmware(String snapshot, String copy, String vars) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.RESTORE_FIRMWARE, "put the firmware variables of '" + snapshot + "' (" + copy
+                    + ", only read) back in " + vars, Optional.of(snapshot), Optional.empty(), List.of(vars, copy));
         }
     }
 

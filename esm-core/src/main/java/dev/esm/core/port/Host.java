@@ -71,6 +71,12 @@ public interface Host extends AutoCloseable {
     /** @return the name of libvirt's current snapshot, if any */
     Optional<String> currentSnapshot(String domain);
 
+    /** Pauses a running domain (its vCPUs stop; QEMU keeps its state). */
+    void suspendDomain(String domain);
+
+    /** Lets a paused domain run again. */
+    void resumeDomain(String domain);
+
     /** Takes a snapshot as libvirt does: the parent is libvirt's current snapshot, which then becomes this. */
     void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags);
 

@@ -106,6 +106,19 @@ public interface Storage {
     void place(String from, String to);
 
     /**
+     * Copies a small file (firmware variables) byte for byte, replacing {@code to} if it exists; the copy is
+     * owner-only and verified, never a link (the two files change apart). The default removes {@code to} and calls
+     * {@link #place}: an implementation whose {@code place} may link must override it.
+     *
+     * @param from the file to copy; only read
+     * @param to where the copy goes
+     */
+    default void copy(String from, String to) {
+        remove(to);
+        place(from, to);
+    }
+
+    /**
      * Offline merge: writes {@code top}'s data (and that of every image between) into {@code base}, which must
      * be in {@code top}'s backing chain; {@code top} keeps its data. Reports progress; cancellation stops it
      * and throws {@link dev.esm.api.errors.OperationCancelledException}.

@@ -45,7 +45,22 @@ public final class DomainXml {
         for (Element disk : Xml.path(domain, "devices", "disk")) {
             disks.add(disk(disk));
         }
-        return new DomainDefinition(name, uuid, disks, record(domain), xml);
+        return new DomainDefinition(name, uuid, disks, record(domain), xml, nvram(domain));
+    }
+
+    /**
+     * @return the firmware variables file: {@code <os><nvram>PATH</nvram>}, or {@code <nvram type='file'><source
+     *         file='PATH'/>} (libvirt 8.5 and later); empty for none, or for one not kept in a file
+     */
+    private static Optional<String> nvram(Element domain) {
+        return Xml.child(domain, "os").flatMap(os -> Xml.child(os, "nvram")).flatMap(n -> {
+            String type = Xml.attr(n, "type").orElse("file");
+            if (!type.equals("file")) {
+                return Optional.empty();
+            }
+            Optional<String> source = Xml.child(n, "source").flatMap(s -> Xml.attr(s, "file"));
+            return source.isPresent() ? source : Optional.of(n.getTextContent().trim());
+        }).filter(p -> p.startsWith("/"));
     }
 
     private static DiskDef disk(Element disk) {

@@ -70,6 +70,26 @@ public interface Bed extends AutoCloseable {
         return newDomain(disks);
     }
 
+    /** @return a new shut-off domain with UEFI firmware whose variables file (VARS) exists */
+    default String newFirmwareDomain(List<DiskSpec> disks) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no firmware domains");
+    }
+
+    /** @return the domain's firmware variables file */
+    default String firmwareFile(String domain) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no firmware domains");
+    }
+
+    /** Writes a pattern into the first 512 bytes of a shut-off domain's firmware variables file. */
+    default void writeFirmware(String domain, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no firmware domains");
+    }
+
+    /** @return whether the first 512 bytes of the file hold the pattern */
+    default boolean fileReads(String path, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no firmware domains");
+    }
+
     /** @return a fingerprint of a file's whole content (e.g. SHA-256) */
     default String fileHash(String path) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot hash files");

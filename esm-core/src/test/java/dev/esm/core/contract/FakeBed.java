@@ -39,6 +39,14 @@ public final class FakeBed implements Bed {
         manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener);
     }
 
+    /**
+     * Replaces the manager with one made with {@code settings} (its listener and lock wait), whose executor calls
+     * {@code faults} before every step.
+     */
+    public void configured(dev.esm.api.Settings settings, dev.esm.core.engine.Executor.StepListener faults) {
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), faults, settings);
+    }
+
     /** Replaces the manager with a fresh one, as a new process would make after a crash. */
     public void restart() {
         manager = new CoreSnapshotManager(host);
@@ -46,12 +54,43 @@ public final class FakeBed implements Bed {
 
     @Override
     public String newDomain(List<DiskSpec> disks) {
+        return define(disks, false);
+    }
+
+    @Override
+    public String newFirmwareDomain(List<DiskSpec> disks) {
+        return define(disks, true);
+    }
+
+    @Override
+    public String firmwareFile(String domain) {
+        return folder(domain) + "/VARS.fd";
+    }
+
+    @Override
+    public void writeFirmware(String domain, int pattern) {
+        storage.write(firmwareFile(domain), 0, pattern);
+    }
+
+    @Override
+    public boolean fileReads(String path, int pattern) {
+        return storage.read(path, 0) == pattern;
+    }
+
+    private String define(List<DiskSpec> disks, boolean firmware) {
         String name = "fake-" + (++domains);
         String dir = folder(name);
         storage.makeDirectory(dir);
         StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
                 .append("</name><uuid>00000000-0000-0000-0000-00000000000").append(domains % 10)
-                .append("</uuid><memory unit='MiB'>64</memory><devices>");
+                .append("</uuid><memory unit='MiB'>64</memory>");
+        if (firmware) {
+            String vars = dir + "/VARS.fd";
+            storage.addImage(vars, dev.esm.api.ImageFormat.RAW, 128 * 1024);
+            xml.append("<os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes' type='pflash'>")
+                    .append("/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram>").append(vars).append("</nvram></os>");
+        }
+        xml.append("<devices>");
         for (DiskSpec d : disks) {
             String path = dir + "/" + d.fileName();
             storage.addImage(path, d.format(), d.size());

@@ -15,6 +15,7 @@ import dev.esm.core.xml.SnapshotXml;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -72,6 +73,20 @@ public final class Invariants {
         }
         if (base != null) {
             base.images().forEach(i -> referenced.add(i.path()));
+        }
+        if (def.nvram().isPresent()) {
+            // Firmware copies: each snapshot's (and setup's base's) exists and belongs to it.
+            List<Snapshot> owners = new java.util.ArrayList<>(chain.snapshots());
+            chain.base().ifPresent(owners::add);
+            for (Snapshot s : owners) {
+                dev.esm.core.plan.Firmware.copyOf(def.record(), s).ifPresent(f -> {
+                    assertTrue(host.storage().exists(f) || (s.isBase() && def.record().flatMap(r -> r.disksDir())
+                            .isEmpty()), "the firmware copy " + f + " of '" + s.name() + "' is missing");
+                    if (host.storage().exists(f)) {
+                        referenced.add(f);
+                    }
+                });
+            }
         }
         // 4. no orphans in the folder ESM manages.
         def.record().flatMap(r -> r.disksDir()).ifPresent(dir -> assertEquals(new java.util.TreeSet<>(

@@ -40,11 +40,22 @@ class FaultInjectionTest {
     static final int E = 0x45;
     static final int F = 0x46;
 
-    record Scenario(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
+    /** @param firmware the domain has UEFI variables, each snapshot a copy of them (and it runs, for a create) */
+    record Scenario(String name, boolean setUp, boolean memory, boolean firmware, Consumer<DomainSnapshots> op,
                     java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
         Scenario(String name, boolean setUp, Consumer<DomainSnapshots> op,
                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            this(name, setUp, false, op, plan);
+            this(name, setUp, false, false, op, plan);
+        }
+
+        Scenario(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
+                 java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+            this(name, setUp, memory, false, op, plan);
+        }
+
+        static Scenario firmware(String name, boolean setUp, Consumer<DomainSnapshots> op,
+                                 java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+            return new Scenario(name, setUp, false, true, op, plan);
         }
 
         @Override
@@ -58,6 +69,14 @@ class FaultInjectionTest {
     static List<Scenario> scenarios() {
         return List.of(
                 new Scenario("setup", false, d -> d.setup("/fake/esm").execute(), d -> d.setup("/fake/esm").plan()),
+                Scenario.firmware("setup-firmware", false, d -> d.setup("/fake/esm").execute(),
+                        d -> d.setup("/fake/esm").plan()),
+                Scenario.firmware("create-firmware-running", true, d -> d.snapshot("new").create(),
+                        d -> d.snapshot("new").plan()),
+                Scenario.firmware("revert-firmware", true, d -> d.revert("s2").stopIfRunning().execute(),
+                        d -> d.revert("s2").stopIfRunning().plan()),
+                Scenario.firmware("delete-middle-firmware", true, d -> d.delete("s3").execute(),
+                        d -> d.delete("s3").plan()),
                 new Scenario("create", true, d -> d.snapshot("new").create(), d -> d.snapshot("new").plan()),
                 new Scenario("create-first-without-setup", false, d -> d.snapshot("new").create(),
                         d -> d.snapshot("new").plan()),
@@ -94,14 +113,22 @@ class FaultInjectionTest {
     /** base -> s1 -> s2 ; s1 -> s3 -> s4 (current, with unsaved changes E) */
     static final class World {
         final FakeBed bed = new FakeBed();
-        final String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img")));
+        final boolean firmware;
+        final String dom;
         final Map<String, Map<String, Integer>> expected = new HashMap<>();
 
         World(boolean setUp) {
-            this(setUp, false);
+            this(setUp, false, false);
         }
 
         World(boolean setUp, boolean memory) {
+            this(setUp, memory, false);
+        }
+
+        World(boolean setUp, boolean memory, boolean firmware) {
+            this.firmware = firmware;
+            List<DiskSpec> disks = List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"));
+            dom = firmware ? bed.newFirmwareDomain(disks) : bed.newDomain(disks);
             if (!setUp) {
                 write(A);
                 return;
@@ -123,6 +150,22 @@ class FaultInjectionTest {
                 bed.writeMemory(dom, F);
                 write(F);
             }
+            if (firmware) {
+                bed.start(dom); // a create pauses it for the firmware copy; a revert stops it
+            }
+        }
+
+        /** @return the pattern in the firmware variables, or -1 without firmware */
+        int vars() {
+            if (!firmware) {
+                return -1;
+            }
+            for (int p : new int[] {0, A, B, C, D, E, F}) {
+                if (bed.fileReads(bed.firmwareFile(dom), p)) {
+                    return p;
+                }
+            }
+            return -2;
         }
 
         /** @return the RAM pattern of the running domain, or -1 when it is shut off */
@@ -134,6 +177,9 @@ class FaultInjectionTest {
         void write(int p) {
             bed.write(dom, "vda", p);
             bed.write(dom, "vdb", p + 0x10);
+            if (firmware) {
+                bed.writeFirmware(dom, p);
+            }
         }
 
         void take(DomainSnapshots d, String name, int p) {
@@ -159,7 +205,7 @@ class FaultInjectionTest {
     }
 
     static int stepsOf(Scenario s) {
-        World w = new World(s.setUp(), s.memory());
+        World w = new World(s.setUp(), s.memory(), s.firmware());
         return s.plan().apply(w.bed.manager().domain(w.dom)).steps().size();
     }
 
@@ -167,16 +213,20 @@ class FaultInjectionTest {
     @MethodSource("points")
     void everyStepBoundarySurvivesAFailureOrAHalt(Scenario s, int step, boolean halt) {
         POINTS.incrementAndGet();
-        World w = new World(s.setUp(), s.memory());
+        World w = new World(s.setUp(), s.memory(), s.firmware());
         Set<String> before = w.names();
         int stateBefore = w.state();
         int ramBefore = w.ram();
+        int varsBefore = w.vars();
+        dev.esm.api.DomainState runBefore = w.bed.host().state(w.dom);
         // What a clean run gives, on a twin world.
-        World twin = new World(s.setUp(), s.memory());
+        World twin = new World(s.setUp(), s.memory(), s.firmware());
         s.op().accept(twin.bed.manager().domain(twin.dom));
         Set<String> after = twin.names();
         int stateAfter = twin.state();
         int ramAfter = twin.ram();
+        int varsAfter = twin.vars();
+        dev.esm.api.DomainState runAfter = twin.bed.host().state(twin.dom);
 
         w.bed.injecting((plan, i, st) -> {
             if (i == step) {
@@ -215,6 +265,15 @@ class FaultInjectionTest {
         if (state == stateAfter && stateAfter != stateBefore) {
             assertEquals(ramAfter, ram, at + "the disks were reverted, so the RAM must be too");
         }
+        int vars = w.vars();
+        assertTrue(vars == varsBefore || vars == varsAfter, at + "the firmware variables hold " + vars + ", not "
+                + varsBefore + " (before) or " + varsAfter + " (after)");
+        if (state == stateAfter && stateAfter != stateBefore) {
+            assertEquals(varsAfter, vars, at + "the disks were reverted, so the firmware variables must be too");
+        }
+        dev.esm.api.DomainState run = w.bed.host().state(w.dom);
+        assertTrue(run == runBefore || run == runAfter, at + "the domain is " + run + ", not " + runBefore
+                + " (before) or " + runAfter + " (after): a pause for the firmware copy must not stay");
         assertTrue(w.bed.storage().read("/fake-state/00000000-0000-0000-0000-000000000001.journal").isEmpty(),
                 "the journal is gone after recovery");
     }

@@ -10,7 +10,7 @@ import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.FakeBed;
 import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.Step;
-import dev.esm.core.xml.JournalXml;
+import dev.esm.core.plan.JournalXml;
 import dev.esm.core.xml.XmlException;
 import java.util.List;
 import java.util.Optional;

@@ -9,7 +9,7 @@ import dev.esm.core.contract.FakeBed;
 import dev.esm.core.contract.Invariants;
 import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.Step;
-import dev.esm.core.xml.JournalXml;
+import dev.esm.core.plan.JournalXml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

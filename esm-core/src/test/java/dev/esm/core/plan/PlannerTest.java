@@ -53,7 +53,7 @@ class PlannerTest {
     void aBlockDiskNeedsSetupForItsOverlays() {
         var v = view(DomainState.SHUTOFF, disk("vda", "block", "/dev/vg/lv", "raw"));
         assertThrows(UnsupportedDiskException.class, () -> Planner.create(v, "s1", "", false, p -> false, NOW));
-        var setup = Planner.setup(v, "/srv/vm", p -> false, NOW);
+        var setup = SetupPlanner.setup(v, "/srv/vm", p -> false, NOW);
         assertTrue(setup.steps().stream().noneMatch(s -> s instanceof Step.MoveImage), "a block device is not moved");
     }
 
@@ -67,15 +67,15 @@ class PlannerTest {
     @Test
     void setupIsOfflineOnlyNeedsAnAbsoluteFolderAndNeverOverwrites() {
         String d = disk("vda", "file", "/i/a.qcow2", "qcow2");
-        assertThrows(DomainStateException.class, () -> Planner.setup(view(DomainState.RUNNING, d), "/srv", p -> false, NOW));
-        assertThrows(InvalidOperationException.class, () -> Planner.setup(view(DomainState.SHUTOFF, d), "rel", p -> false, NOW));
-        assertThrows(StorageException.class, () -> Planner.setup(view(DomainState.SHUTOFF, d), "/srv",
+        assertThrows(DomainStateException.class, () -> SetupPlanner.setup(view(DomainState.RUNNING, d), "/srv", p -> false, NOW));
+        assertThrows(InvalidOperationException.class, () -> SetupPlanner.setup(view(DomainState.SHUTOFF, d), "rel", p -> false, NOW));
+        assertThrows(StorageException.class, () -> SetupPlanner.setup(view(DomainState.SHUTOFF, d), "/srv",
                 "/srv/disks/a.base"::equals, NOW));
     }
 
     @Test
     void setupRemovesTheOriginalNamesOnlyAfterTheDomainIsRedefined() {
-        var plan = Planner.setup(view(DomainState.SHUTOFF, disk("vda", "file", "/i/a.qcow2", "qcow2")), "/srv/", p -> false, NOW);
+        var plan = SetupPlanner.setup(view(DomainState.SHUTOFF, disk("vda", "file", "/i/a.qcow2", "qcow2")), "/srv/", p -> false, NOW);
         List<StepKind> kinds = plan.toApi().steps().stream().map(s -> s.kind()).toList();
         assertEquals(List.of(StepKind.MAKE_DIRECTORY, StepKind.MOVE_IMAGE, StepKind.CREATE_OVERLAY, StepKind.DEFINE_DOMAIN,
                 StepKind.REMOVE_FILE), kinds);

@@ -40,7 +40,7 @@ class UnusualDisksPlannerTest {
     void anEncryptedDiskIsRefusedForSetupAndSnapshotsNamingTheDisk() {
         var v = view(disk("vda", "/i/a.qcow2", "") + disk("vdb", "/i/b.qcow2",
                 "<encryption format='luks'><secret type='passphrase' uuid='x'/></encryption>"));
-        var e = assertThrows(UnsupportedDiskException.class, () -> Planner.setup(v, "/srv/vm", p -> false, NOW));
+        var e = assertThrows(UnsupportedDiskException.class, () -> SetupPlanner.setup(v, "/srv/vm", p -> false, NOW));
         assertTrue(e.getMessage().contains("vdb") && e.getMessage().contains("encrypted")
                 && e.getMessage().contains("snapshot='no'"), e.getMessage());
         assertThrows(UnsupportedDiskException.class, () -> Planner.create(v, "s1", "", false, p -> false, NOW));
@@ -96,7 +96,7 @@ class UnusualDisksPlannerTest {
             assertTrue(e.getMessage().contains("turned into a space"), e.getMessage());
         }
         var ok = view(disk("vda", "/i/a.qcow2", ""));
-        assertThrows(InvalidOperationException.class, () -> Planner.setup(ok, "/srv/a\nb", p -> false, NOW));
+        assertThrows(InvalidOperationException.class, () -> SetupPlanner.setup(ok, "/srv/a\nb", p -> false, NOW));
     }
 
     @Test
@@ -104,16 +104,16 @@ class UnusualDisksPlannerTest {
         var v = view(disk("vda", "/i/disk.qcow2", ""));
         // disks/ + "disk.after-<64>.yyyyMMdd-HHmmss-9999.qcow2" (102 bytes) must fit 1023 bytes
         String fits = "/" + "a".repeat(1023 - "/disks/".length() - 102 - 1);
-        Planner.setup(v, fits, p -> false, NOW);
-        var e = assertThrows(StorageException.class, () -> Planner.setup(v, fits + "b", p -> false, NOW));
+        SetupPlanner.setup(v, fits, p -> false, NOW);
+        var e = assertThrows(StorageException.class, () -> SetupPlanner.setup(v, fits + "b", p -> false, NOW));
         assertTrue(e.getMessage().contains("1024 bytes") && e.getMessage().contains("at most 1023"), e.getMessage());
     }
 
     @Test
     void setupRefusesAnImageThatIsASymbolicLinkNamingWhereItPoints() {
         var v = view(disk("vda", "/i/link.qcow2", ""));
-        var facts = new Planner.SetupFacts(Map.of("/i/link.qcow2", "real/a.qcow2"), Map.of());
-        var e = assertThrows(UnsupportedDiskException.class, () -> Planner.setup(v, "/srv", p -> false, NOW, facts));
+        var facts = new SetupPlanner.SetupFacts(Map.of("/i/link.qcow2", "real/a.qcow2"), Map.of());
+        var e = assertThrows(UnsupportedDiskException.class, () -> SetupPlanner.setup(v, "/srv", p -> false, NOW, facts));
         assertTrue(e.getMessage().contains("symbolic link to /i/real/a.qcow2"), e.getMessage());
     }
 
@@ -121,10 +121,10 @@ class UnusualDisksPlannerTest {
     void setupPointsAMovedImageWithARelativeBackingNameAtItsAbsolutePath() {
         var v = view(disk("vda", "/i/top.qcow2", "") + disk("vdb", "/i/abs.qcow2", ""));
         DiskImage mid = new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2);
-        var facts = new Planner.SetupFacts(Map.of(), Map.of(
-                "/i/top.qcow2", new Planner.Backing("mid.qcow2", mid, true),
-                "/i/abs.qcow2", new Planner.Backing("/i/mid.qcow2", mid, true)));
-        var plan = Planner.setup(v, "/srv", p -> false, NOW, facts);
+        var facts = new SetupPlanner.SetupFacts(Map.of(), Map.of(
+                "/i/top.qcow2", new SetupPlanner.Backing("mid.qcow2", mid, true),
+                "/i/abs.qcow2", new SetupPlanner.Backing("/i/mid.qcow2", mid, true)));
+        var plan = SetupPlanner.setup(v, "/srv", p -> false, NOW, facts);
         List<Step> rebases = plan.steps().stream().filter(s -> s instanceof Step.Rebase).toList();
         assertEquals(List.of(new Step.Rebase("/srv/disks/top.base", mid)), rebases,
                 "only the relative name is rewritten, on the placed image");
@@ -135,9 +135,9 @@ class UnusualDisksPlannerTest {
     @Test
     void setupRefusesARelativeBackingNameWithoutARecordedFormat() {
         var v = view(disk("vda", "/i/top.qcow2", ""));
-        var facts = new Planner.SetupFacts(Map.of(), Map.of("/i/top.qcow2",
-                new Planner.Backing("mid.qcow2", new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2), false)));
-        var e = assertThrows(UnsupportedDiskException.class, () -> Planner.setup(v, "/srv", p -> false, NOW, facts));
+        var facts = new SetupPlanner.SetupFacts(Map.of(), Map.of("/i/top.qcow2",
+                new SetupPlanner.Backing("mid.qcow2", new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2), false)));
+        var e = assertThrows(UnsupportedDiskException.class, () -> SetupPlanner.setup(v, "/srv", p -> false, NOW, facts));
         assertTrue(e.getMessage().contains("qemu-img rebase -u -F"), e.getMessage());
     }
 }

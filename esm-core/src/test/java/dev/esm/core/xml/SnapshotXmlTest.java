@@ -111,7 +111,7 @@ class SnapshotXmlTest {
         var restore = new dev.esm.core.plan.Step.RestoreMemory("m", "/d/m.memory",
                 java.util.Map.of("vda", new DiskImage("vda", "/n.qcow2", ImageFormat.QCOW2)), true);
         var plan = new dev.esm.core.plan.OperationPlan(dev.esm.api.Operation.REVERT, "d", List.of(create, restore), "m");
-        var back = JournalXml.read(JournalXml.write(dev.esm.core.plan.Journal.of(plan, Instant.EPOCH)));
+        var back = dev.esm.core.plan.JournalXml.read(dev.esm.core.plan.JournalXml.write(dev.esm.core.plan.Journal.of(plan, Instant.EPOCH)));
         assertEquals(List.of(create, restore), back.steps());
     }
 }

@@ -186,6 +186,16 @@ public final class FakeHost implements Host {
     }
 
     @Override
+    public synchronized void suspendDomain(String domain) {
+        pause(domain);
+    }
+
+    @Override
+    public synchronized void resumeDomain(String domain) {
+        resume(domain);
+    }
+
+    @Override
     public synchronized String savedDomainXml(String file) {
         return Xml.write(Xml.child(save(file), "domain").orElseThrow());
     }

@@ -1,12 +1,13 @@
-package dev.esm.core.xml;
+package dev.esm.core.plan;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.Operation;
 import dev.esm.api.errors.JournalVersionException;
 import dev.esm.core.model.EsmRecord;
-import dev.esm.core.plan.Journal;
-import dev.esm.core.plan.Step;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.core.xml.Xml;
+import dev.esm.core.xml.XmlException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;

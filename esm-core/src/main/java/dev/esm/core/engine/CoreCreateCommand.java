@@ -1,0 +1,89 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.CreateCommand;
+import dev.esm.api.Operation;
+import dev.esm.api.Snapshot;
+import dev.esm.api.SnapshotName;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.plan.OperationPlan;
+import dev.esm.core.plan.Planner;
+import dev.esm.core.xml.SnapshotXml;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/** {@link CreateCommand}: takes a snapshot of every eligible disk (and RAM, with {@link #memory()}). Single-use. */
+final class CoreCreateCommand extends AbstractCommand<Snapshot> implements CreateCommand {
+    private final String snapshot;
+    private final ChainWarning chainWarning;
+    private String description = "";
+    private boolean quiesce;
+    private boolean memory;
+
+    CoreCreateCommand(DomainContext ctx, String snapshot, ChainWarning chainWarning) {
+        super(ctx);
+        SnapshotName.of(snapshot);
+        this.snapshot = snapshot;
+        this.chainWarning = chainWarning;
+    }
+
+    /** Warns when a disk chain nears libvirt's limit; called after a snapshot was taken. */
+    interface ChainWarning {
+        void check();
+    }
+
+    @Override
+    Operation operation() {
+        return Operation.CREATE;
+    }
+
+    @Override
+    String target() {
+        return snapshot;
+    }
+
+    @Override
+    OperationPlan planFor(DomainView v) {
+        // The firmware variables file is libvirt's, made behind a storage's back: its existence is asked for for real.
+        java.util.Set<String> vars = new java.util.HashSet<>();
+        v.active().nvram().ifPresent(vars::add);
+        v.persistent().nvram().ifPresent(vars::add);
+        return Planner.create(v, snapshot, description, quiesce, memory,
+                p -> vars.contains(p) ? ctx.host.storage().exists(p) : ctx.host.storage().existsCheaply(p),
+                ctx.clock.instant());
+    }
+
+    @Override
+    public CreateCommand memory() {
+        checkOpen();
+        this.memory = true;
+        return this;
+    }
+
+    @Override
+    public CreateCommand description(String text) {
+        checkOpen();
+        this.description = Objects.requireNonNull(text, "text");
+        return this;
+    }
+
+    @Override
+    public CreateCommand quiesce() {
+        checkOpen();
+        this.quiesce = true;
+        return this;
+    }
+
+    /** Create needs no other snapshot than one of the same name: its cost does not grow with the tree. */
+    @Override
+    DomainView read() {
+        return Views.with(ctx.views.bare(), ctx.views.snapshot(snapshot).map(List::of).orElse(List.of()),
+                Optional.empty());
+    }
+
+    @Override
+    Snapshot result(OperationPlan plan, DomainView before) {
+        chainWarning.check();
+        return SnapshotXml.parse(ctx.host.snapshotXml(ctx.name, snapshot)).toApi();
+    }
+}

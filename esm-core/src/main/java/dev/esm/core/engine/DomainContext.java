@@ -1,0 +1,82 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.ProgressListener;
+import dev.esm.api.Recovery;
+import dev.esm.api.Settings;
+import dev.esm.core.plan.Journal;
+import dev.esm.core.port.Cancellation;
+import dev.esm.core.port.Host;
+import dev.esm.core.xml.DomainXml;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every command on one domain shares: the port, the domain's lock, journal and view reader, the manager's
+ * settings, and the last recovery. Thread-safe: commands on one domain run one at a time under {@link #lock}; reads
+ * run concurrently.
+ */
+final class DomainContext {
+    private static final Logger LOG = LoggerFactory.getLogger(DomainContext.class);
+
+    final Host host;
+    final String name;
+    final Clock clock;
+    /** The tests' fault-injection seam. */
+    final Executor.StepListener faults;
+    final Events events;
+    final DomainLock lock;
+    final JournalStore journals;
+    final Views views;
+    private volatile Recovery lastRecovery;
+
+    DomainContext(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
+                  ReentrantLock local, ParsedSnapshots parsed) {
+        this.host = host;
+        this.name = name;
+        this.clock = clock;
+        this.faults = faults;
+        this.events = new Events(settings.listener(), name, clock);
+        String uuid = DomainXml.parse(host.domainXml(name, false)).uuid();
+        String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
+        this.lock = new DomainLock(host.storage(), name, key, local, settings.lockWait());
+        this.journals = new JournalStore(host.storage(), key);
+        this.views = new Views(host, name, parsed);
+    }
+
+    /** @return a new executor for one plan */
+    Executor executor(ProgressListener progress, Cancellation cancellation) {
+        return new Executor(host, name, faults, events, progress, cancellation, journals, clock);
+    }
+
+    /**
+     * Finishes an operation a stopped process left, if its journal is there; the caller holds the lock.
+     *
+     * @return whether there was one
+     */
+    boolean recoverLocked() {
+        Optional<Journal> found = journals.read();
+        if (found.isEmpty()) {
+            return false;
+        }
+        Journal journal = found.get();
+        // A change, logged at info: the caller learns of it from lastRecovery(), and a CLI's one line of error
+        // stays one line.
+        LOG.info("domain '{}': found an unfinished {} from {}; recovering", name,
+                journal.operation().name().toLowerCase(), journal.started());
+        boolean completed = new Executor(host, name, (p, i, s) -> { }, ProgressListener.NONE, Cancellation.none(),
+                journals, clock).recover(journal);
+        Recovery done = new Recovery(journal.operation(), journal.target(), journal.started(), completed);
+        lastRecovery = done;
+        LOG.info("domain '{}': {}", name, done.describe());
+        events.recovered(done);
+        return true;
+    }
+
+    /** @return what the last recovery in this handle did */
+    Optional<Recovery> lastRecovery() {
+        return Optional.ofNullable(lastRecovery);
+    }
+}

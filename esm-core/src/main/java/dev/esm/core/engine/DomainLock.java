@@ -1,0 +1,59 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.errors.DomainBusyException;
+import dev.esm.core.model.Names;
+import dev.esm.core.port.Storage;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A domain's lock: one {@link ReentrantLock} per domain and manager in this process, and the storage's lock on
+ * the host (a lock file locally, a lease remotely) so that other processes and other machines are excluded too.
+ * Both are waited for up to the manager's lock wait. Thread-safe.
+ */
+final class DomainLock {
+    private final Storage storage;
+    private final String domain;
+    private final String path;
+    private final ReentrantLock local;
+    private final Duration wait;
+
+    /**
+     * @param key the domain's key (its UUID) naming the lock in the storage's state folder
+     * @param local this process's lock of the domain, shared by every handle of it
+     */
+    DomainLock(Storage storage, String domain, String key, ReentrantLock local, Duration wait) {
+        this.storage = storage;
+        this.domain = domain;
+        this.path = Names.join(storage.stateDirectory(), key + ".lock");
+        this.local = local;
+        this.wait = wait;
+    }
+
+    /** Runs {@code action} holding the domain's lock, in this process and on the host. */
+    <T> T locked(Supplier<T> action) {
+        boolean held;
+        try {
+            held = local.tryLock(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DomainBusyException("interrupted while waiting for another operation on domain '" + domain + "'");
+        }
+        if (!held) {
+            throw new DomainBusyException("another operation on domain '" + domain + "' has been running for over "
+                    + wait.toSeconds() + " s; retry when it has finished");
+        }
+        try {
+            Storage.Lease lease = storage.lock(path, wait);
+            try {
+                return action.get();
+            } finally {
+                lease.close();
+            }
+        } finally {
+            local.unlock();
+        }
+    }
+}

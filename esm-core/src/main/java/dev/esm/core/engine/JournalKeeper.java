@@ -1,0 +1,58 @@
+package dev.esm.core.engine;
+
+import dev.esm.core.plan.Journal;
+import dev.esm.core.plan.OperationPlan;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The journal of the operation being run or recovered, and where it is kept: every change is written through its
+ * {@link Executor.JournalSink} at once. Not thread-safe on its own; the executor's merge threads update it only
+ * from the thread that runs the plan.
+ */
+final class JournalKeeper {
+    private final Executor.JournalSink sink;
+    private Journal journal;
+
+    JournalKeeper(Executor.JournalSink sink) {
+        this.sink = sink;
+    }
+
+    /** Starts the journal of a plan about to run, and writes it. */
+    void start(OperationPlan plan, Instant now) {
+        journal = Journal.of(plan, now);
+        sink.write(journal);
+    }
+
+    /** Takes over a journal found on the host (recovery); nothing is written. */
+    void resume(Journal found) {
+        journal = found;
+    }
+
+    /** Records step {@code index} as done (dropping what it saved), and writes the journal. */
+    void done(int index) {
+        journal = journal.done(index);
+        sink.write(journal);
+    }
+
+    /** Records snapshot metadata the running step is about to remove, and writes the journal. */
+    void saving(Map<String, String> xmls) {
+        journal = journal.saving(xmls);
+        sink.write(journal);
+    }
+
+    /** @return what the running step saved before, when it runs again (recovery) */
+    Map<String, String> saved() {
+        return journal.saved();
+    }
+
+    /** @return the journal as written last: every step before {@code next()} done, with what the running step saved */
+    Journal current() {
+        return journal;
+    }
+
+    /** Removes the journal: the operation finished or was undone. */
+    void clear() {
+        sink.clear();
+    }
+}

@@ -1,0 +1,124 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainState;
+import dev.esm.api.errors.SnapshotNotFoundException;
+import dev.esm.core.model.DomainDefinition;
+import dev.esm.core.model.ImageGraph;
+import dev.esm.core.model.SnapshotDefinition;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.plan.SetupPlanner;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.Storage;
+import dev.esm.core.xml.DomainXml;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads what planning needs of one domain through the port: the state and definitions, all snapshots or only the
+ * few an operation needs, and the image graph (one header read per image). Snapshot XMLs already parsed are taken
+ * from the domain's {@link ParsedSnapshots}. Thread-safe as far as the port is (the memo is thread-safe).
+ */
+final class Views {
+    private final Host host;
+    private final String domain;
+    private final ParsedSnapshots parsed;
+
+    Views(Host host, String domain, ParsedSnapshots parsed) {
+        this.host = host;
+        this.domain = domain;
+        this.parsed = parsed;
+    }
+
+    /** @return the state and the definitions, no snapshot yet: what every view starts from */
+    DomainView bare() {
+        DomainState state = host.state(domain);
+        DomainDefinition persistent = DomainXml.parse(host.domainXml(domain, false));
+        Optional<DomainDefinition> live = state.isActive() ? Optional.of(DomainXml.parse(host.domainXml(domain, true)))
+                : Optional.empty();
+        return new DomainView(state, persistent, live, List.of(), Optional.empty());
+    }
+
+    /** @return {@code bare} with the given snapshots and libvirt's current snapshot */
+    static DomainView with(DomainView bare, List<SnapshotDefinition> snapshots, Optional<String> current) {
+        return new DomainView(bare.state(), bare.persistent(), bare.live(), snapshots, current);
+    }
+
+    /** @return {@code bare} with every snapshot */
+    DomainView complete(DomainView bare) {
+        return with(bare, parsed.parse(host.snapshotXmls(domain)), host.currentSnapshot(domain));
+    }
+
+    /** @return everything planning needs, in one round of calls */
+    DomainView view() {
+        return complete(bare());
+    }
+
+    /** @return the snapshot's definition, if it exists (one lookup) */
+    Optional<SnapshotDefinition> snapshot(String name) {
+        try {
+            return Optional.of(parsed.parseOne(host.snapshotXml(domain, name)));
+        } catch (SnapshotNotFoundException absent) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return the view with the image graph: every image's header read (one call per image) */
+    DomainView withGraph() {
+        return graphed(view(), false);
+    }
+
+    /**
+     * @param v a complete view
+     * @param tolerant treat an unreadable image as one without backing (for verify), instead of failing
+     * @return the view with its image graph
+     */
+    DomainView graphed(DomainView v, boolean tolerant) {
+        List<DiskImage> tops = new ArrayList<>(v.persistent().activeImages());
+        v.live().ifPresent(l -> tops.addAll(l.activeImages()));
+        tops.addAll(v.tree().frozenImages());
+        v.persistent().record().ifPresent(r -> tops.addAll(r.unnamed()));
+        Storage storage = host.storage();
+        ImageGraph g = ImageGraph.walk(tops, (path, format) -> {
+            try {
+                return storage.backing(path, format);
+            } catch (RuntimeException e) {
+                if (tolerant) {
+                    return Optional.empty();
+                }
+                throw e;
+            }
+        });
+        return v.withGraph(g);
+    }
+
+    /** @return whether the domain's record names images that are in no snapshot (their graph must be read) */
+    static boolean hasUnnamed(DomainView v) {
+        return v.persistent().record().map(r -> !r.unnamed().isEmpty()).orElse(false);
+    }
+
+    /** @return what setup must know of the images it would move: which are links, which name their backing how */
+    SetupPlanner.SetupFacts setupFacts(DomainView v) {
+        Storage storage = host.storage();
+        Map<String, String> links = new HashMap<>();
+        Map<String, SetupPlanner.Backing> backings = new HashMap<>();
+        for (var disk : v.persistent().eligibleDisks()) {
+            if (disk.isBlock() || disk.image().isEmpty()) {
+                continue;
+            }
+            DiskImage img = disk.image().get();
+            if (!storage.exists(img.path())) {
+                continue; // the planner and the steps name a missing image
+            }
+            storage.symbolicLink(img.path()).ifPresent(l -> links.put(img.path(), l));
+            storage.backingReference(img.path(), img.format()).ifPresent(ref -> {
+                DiskImage resolved = storage.backing(img.path(), img.format()).orElseThrow();
+                backings.put(img.path(), new SetupPlanner.Backing(ref.name(), resolved, ref.format().isPresent()));
+            });
+        }
+        return new SetupPlanner.SetupFacts(links, backings);
+    }
+}

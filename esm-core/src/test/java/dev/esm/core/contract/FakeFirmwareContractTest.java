@@ -1,0 +1,39 @@
+package dev.esm.core.contract;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DomainState;
+import dev.esm.api.StepKind;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Firmware state against the in-memory fake host, plus failures only the fake can stage. */
+class FakeFirmwareContractTest extends FirmwareContract {
+    @Override
+    protected Bed openBed() {
+        return new FakeBed();
+    }
+
+    @Test
+    void aSnapshotThatFailsAfterTheCopyLeavesNoCopyAndTheDomainRunning() {
+        d.setup(bed.folder(dom) + "/esm").execute();
+        bed.start(dom);
+        String copy = copyIn(d.snapshot("s1").plan(), StepKind.SAVE_FIRMWARE);
+        FakeBed fake = (FakeBed) bed;
+        fake.injecting((plan, index, step) -> {
+            if (step.describe().kind() == StepKind.CREATE_SNAPSHOT) {
+                throw new IllegalStateException("injected");
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> fake.manager().domain(dom).snapshot("s1").create());
+        fake.restart();
+        var again = fake.manager().domain(dom);
+        assertEquals(DomainState.RUNNING, again.state(), "the pause was undone");
+        assertFalse(bed.files(copy.substring(0, copy.lastIndexOf('/'))).contains(copy), "the copy was removed");
+        assertTrue(again.chain().snapshots().isEmpty());
+        assertEquals(List.of(), again.verify());
+    }
+}
