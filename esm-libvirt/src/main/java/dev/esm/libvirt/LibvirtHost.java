@@ -39,10 +39,16 @@ import org.slf4j.LoggerFactory;
  * {@code -Desm.connections}; opened as domains need them), so that libvirtd's per-connection limit on calls in
  * progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
  *
+ * <p>Snapshot trees: the snapshots' XMLs are kept in a {@link SnapshotCache}, revalidated on every read against
+ * libvirt's own snapshot metadata files when the daemon is on this machine ({@link MetadataFiles}), so that reading a
+ * tree costs a few calls whatever its size, and a change made behind ESM's back ({@code virsh}) is still seen at the
+ * next read. Over a remote URI (or another root's daemon) there are no markers to read, and every tree read fetches
+ * each snapshot's XML.
+ *
  * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads; the mutable state is the
  * closed flag, the lazily opened connections (each opened under its slot's monitor, stored and closed under the
- * array's), the domains' assignment to them (a concurrent map) and the lazily registered event callback (under this
- * object's monitor).
+ * array's), the domains' assignment to them (a concurrent map), the snapshot cache (thread-safe) and the lazily
+ * registered event callback (under this object's monitor).
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
@@ -85,6 +91,8 @@ public final class LibvirtHost implements Host {
     /** How many connections domain calls may use by default. */
     static final int CONNECTIONS = 4;
     private final Storage storage;
+    /** The snapshots' XMLs read before, revalidated at each read. */
+    private final SnapshotCache snapshots;
     private volatile boolean closed;
     /** Whether libvirt's event loop runs (else block jobs are polled). */
     private volatile boolean events;
@@ -109,6 +117,7 @@ public final class LibvirtHost implements Host {
         this.conn = open(uri);
         this.connections = connections(conn, Integer.getInteger("esm.connections", CONNECTIONS));
         this.opening = monitors(connections.length);
+        this.snapshots = snapshotCache(uri);
         LOG.debug("connected to {}", uri);
     }
 
@@ -138,10 +147,23 @@ public final class LibvirtHost implements Host {
         this.conn = open(uri);
         this.connections = connections(conn, settings.connections());
         this.opening = monitors(connections.length);
+        this.snapshots = snapshotCache(uri);
         this.storage = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE
                 ? new PoolStorage(conn, this, settings.hostStateDirectory(), settings.leaseTime())
                 : new LocalStorage("qemu-img", settings.stateDirectory(), settings.processTimeout());
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
+    }
+
+    private static SnapshotCache snapshotCache(String uri) {
+        SnapshotCache cache = new SnapshotCache(MetadataFiles.forUri(uri).orElse(null), System::currentTimeMillis);
+        LOG.debug("snapshot trees of {} are {}", uri, cache.active() ? "cached, checked against libvirt's metadata files"
+                : "read in full (no local metadata files to check a cache against)");
+        return cache;
+    }
+
+    /** @return whether tree reads are served from the cache (false: every read is full), for tests */
+    boolean cachesSnapshots() {
+        return snapshots.active();
     }
 
     /** @return room for {@code n} connections, the first one given */
@@ -335,13 +357,22 @@ public final class LibvirtHost implements Host {
 
     @Override
     public List<String> snapshotXmls(String domain) {
-        return withDomain(domain, "listing the snapshots", d -> {
-            List<String> out = new ArrayList<>();
-            for (String name : d.snapshotListNames()) {
-                out.add(snapshotXml(d, name));
+        return withDomain(domain, "listing the snapshots", d -> snapshots.all(domain, new SnapshotCache.Source() {
+            @Override
+            public List<String> names() throws LibvirtException {
+                return List.of(d.snapshotListNames());
             }
-            return out;
-        });
+
+            @Override
+            public int count() throws LibvirtException {
+                return d.snapshotNum();
+            }
+
+            @Override
+            public String xml(String name) throws LibvirtException {
+                return snapshotXml(d, name);
+            }
+        }));
     }
 
     private static String snapshotXml(Domain d, String name) throws LibvirtException {
@@ -361,7 +392,21 @@ public final class LibvirtHost implements Host {
 
     @Override
     public String snapshotXml(String domain, String name) {
-        return withDomain(domain, "reading snapshot '" + name + "'", d -> snapshotXml(d, name));
+        checkOpen();
+        return snapshots.one(domain, name,
+                () -> withDomain(domain, "reading snapshot '" + name + "'", d -> snapshotXml(d, name)));
+    }
+
+    /** Runs a change of the domain's snapshots and tells the cache (whether it succeeded or not). */
+    private void changingSnapshots(String domain, String doing, VoidDomainCall call) {
+        Optional<SnapshotCache.Stamp> before = snapshots.before(domain);
+        boolean done = false;
+        try {
+            withDomainDo(domain, doing, call);
+            done = true;
+        } finally {
+            snapshots.changed(domain, before, done);
+        }
     }
 
     @Override
@@ -382,18 +427,18 @@ public final class LibvirtHost implements Host {
 
     @Override
     public void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
-        withDomainDo(domain, "taking a snapshot", d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotCreate(flags))));
+        changingSnapshots(domain, "taking a snapshot", d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotCreate(flags))));
     }
 
     @Override
     public void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
-        withDomainDo(domain, "redefining a snapshot",
+        changingSnapshots(domain, "redefining a snapshot",
                 d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotRedefine(makeCurrent))));
     }
 
     @Override
     public void deleteSnapshotMetadata(String domain, String name) {
-        withDomainDo(domain, "removing the metadata of snapshot '" + name + "'", d -> {
+        changingSnapshots(domain, "removing the metadata of snapshot '" + name + "'", d -> {
             DomainSnapshot s = null;
             try {
                 s = d.snapshotLookupByName(name);

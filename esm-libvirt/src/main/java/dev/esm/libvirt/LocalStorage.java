@@ -88,9 +88,73 @@ public final class LocalStorage implements Storage {
 
     @Override
     public ImageInfo info(String path, ImageFormat format) {
+        Optional<ImageInfo> quick = quickInfo(path, format);
+        if (quick.isPresent()) {
+            return quick.get();
+        }
         String json = run("reading the header of " + path, List.of(qemuImg, "info", "--output=json", "-U", "-f",
                 format.id(), path));
         return imageInfo(path, format, json);
+    }
+
+    /**
+     * What {@code qemu-img info} would say of a plain image, read in this process (a header read and one
+     * {@code stat}, instead of a process): a raw image, or a qcow2 image of version 2 or 3 that is not encrypted, sets
+     * no incompatible feature (no external data file, no dirty or corrupt mark) and names its backing file by a path.
+     * Anything else (and any read that fails) is left to {@code qemu-img}.
+     */
+    static Optional<ImageInfo> quickInfo(String path, ImageFormat format) {
+        if (format != ImageFormat.QCOW2 && format != ImageFormat.RAW) {
+            return Optional.empty();
+        }
+        Path p = Path.of(path);
+        try {
+            if (!Files.isRegularFile(p) || Qcow2.encrypted(p, format)) {
+                return Optional.empty();
+            }
+            java.util.OptionalLong allocated = FileAllocation.bytes(p);
+            if (allocated.isEmpty()) {
+                return Optional.empty();
+            }
+            if (format == ImageFormat.RAW) {
+                return Optional.of(new ImageInfo(path, format, Qcow2.virtualSize(p, format), allocated.getAsLong(),
+                        Optional.empty(), Optional.empty()));
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4096);
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p)) {
+                ch.read(b, 0);
+            }
+            b.flip();
+            if (b.limit() < 104 || b.getInt(0) != 0x514649fb) {
+                return Optional.empty();
+            }
+            int version = b.getInt(4);
+            if (version != 2 && version != 3 || version == 3 && b.getLong(72) != 0) {
+                return Optional.empty();
+            }
+            String[] backing = Qcow2.backing(b, path); // throws when the name lies beyond these bytes: qemu-img then
+            Optional<String> full = Optional.empty();
+            Optional<ImageFormat> backingFormat = Optional.empty();
+            if (backing != null) {
+                String name = backing[0];
+                int colon = name.indexOf(':');
+                if (name.isEmpty() || (colon >= 0 && (name.indexOf('/') < 0 || colon < name.indexOf('/')))) {
+                    return Optional.empty(); // a protocol or json: name: as QEMU resolves it
+                }
+                full = Optional.of(name.startsWith("/") ? name : p.resolveSibling(name).toString());
+                if (backing[1] != null) {
+                    backingFormat = ImageFormat.fromId(backing[1]);
+                    if (backingFormat.isEmpty()) {
+                        return Optional.empty();
+                    }
+                }
+            }
+            return Optional.of(new ImageInfo(path, format, b.getLong(24), allocated.getAsLong(), full,
+                    backingFormat));
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("reading {} in process failed ({}); asking qemu-img", path, e.toString());
+            return Optional.empty();
+        }
     }
 
     /**

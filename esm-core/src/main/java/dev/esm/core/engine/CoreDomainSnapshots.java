@@ -40,8 +40,8 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private final String name;
 
     CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
-                        ReentrantLock lock) {
-        this.ctx = new DomainContext(host, name, clock, faults, settings, lock);
+                        ReentrantLock lock, ParsedSnapshots parsed) {
+        this.ctx = new DomainContext(host, name, clock, faults, settings, lock, parsed);
         this.host = host;
         this.name = name;
     }

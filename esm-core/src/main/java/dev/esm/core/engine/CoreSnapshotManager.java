@@ -20,6 +20,10 @@ public final class CoreSnapshotManager implements SnapshotManager {
     private final Executor.StepListener listener;
     private final Settings settings;
     private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Each domain's snapshot XMLs already parsed (shared by every handle on the domain). */
+    private final ConcurrentMap<String, ParsedSnapshots> parsed = new ConcurrentHashMap<>();
+    /** How many domains' parsed snapshots are kept before all are forgotten (and parsed again as needed). */
+    private static final int MAX_PARSED = 1000;
 
     /** @param host the port; closed with this manager */
     public CoreSnapshotManager(Host host) {
@@ -65,8 +69,12 @@ public final class CoreSnapshotManager implements SnapshotManager {
     public DomainSnapshots domain(String name) {
         Objects.requireNonNull(name, "name");
         host.state(name); // fails fast with DomainNotFoundException
+        if (parsed.size() > MAX_PARSED) {
+            parsed.clear();
+        }
         CoreDomainSnapshots d = new CoreDomainSnapshots(host, name, clock, listener, settings,
-                locks.computeIfAbsent(name, n -> new ReentrantLock()));
+                locks.computeIfAbsent(name, n -> new ReentrantLock()),
+                parsed.computeIfAbsent(name, n -> new ParsedSnapshots()));
         d.recoverIfUnfinished();
         return d;
     }

@@ -33,7 +33,7 @@ final class DomainContext {
     private volatile Recovery lastRecovery;
 
     DomainContext(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
-                  ReentrantLock local) {
+                  ReentrantLock local, ParsedSnapshots parsed) {
         this.host = host;
         this.name = name;
         this.clock = clock;
@@ -43,7 +43,7 @@ final class DomainContext {
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
         this.lock = new DomainLock(host.storage(), name, key, local, settings.lockWait());
         this.journals = new JournalStore(host.storage(), key);
-        this.views = new Views(host, name);
+        this.views = new Views(host, name, parsed);
     }
 
     /** @return a new executor for one plan */

@@ -11,7 +11,6 @@ import dev.esm.core.plan.SetupPlanner;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.DomainXml;
-import dev.esm.core.xml.SnapshotXml;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,16 +19,18 @@ import java.util.Optional;
 
 /**
  * Reads what planning needs of one domain through the port: the state and definitions, all snapshots or only the
- * few an operation needs, and the image graph (one header read per image). Stateless; thread-safe as far as the
- * port is.
+ * few an operation needs, and the image graph (one header read per image). Snapshot XMLs already parsed are taken
+ * from the domain's {@link ParsedSnapshots}. Thread-safe as far as the port is (the memo is thread-safe).
  */
 final class Views {
     private final Host host;
     private final String domain;
+    private final ParsedSnapshots parsed;
 
-    Views(Host host, String domain) {
+    Views(Host host, String domain, ParsedSnapshots parsed) {
         this.host = host;
         this.domain = domain;
+        this.parsed = parsed;
     }
 
     /** @return the state and the definitions, no snapshot yet: what every view starts from */
@@ -48,8 +49,7 @@ final class Views {
 
     /** @return {@code bare} with every snapshot */
     DomainView complete(DomainView bare) {
-        return with(bare, host.snapshotXmls(domain).stream().map(SnapshotXml::parse).toList(),
-                host.currentSnapshot(domain));
+        return with(bare, parsed.parse(host.snapshotXmls(domain)), host.currentSnapshot(domain));
     }
 
     /** @return everything planning needs, in one round of calls */
@@ -60,7 +60,7 @@ final class Views {
     /** @return the snapshot's definition, if it exists (one lookup) */
     Optional<SnapshotDefinition> snapshot(String name) {
         try {
-            return Optional.of(SnapshotXml.parse(host.snapshotXml(domain, name)));
+            return Optional.of(parsed.parseOne(host.snapshotXml(domain, name)));
         } catch (SnapshotNotFoundException absent) {
             return Optional.empty();
         }

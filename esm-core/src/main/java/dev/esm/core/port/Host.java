@@ -54,13 +54,18 @@ public interface Host extends AutoCloseable {
      */
     void restore(String domain, String file, String domainXml, boolean paused);
 
-    /** @return the full XML of every snapshot of the domain, secure parts included */
+    /**
+     * An implementation may answer from a cache, but every answer must reflect every change made before the call
+     * began, by ESM or by anyone else (another process, {@code virsh}); where it cannot tell, it reads in full.
+     *
+     * @return the full XML of every snapshot of the domain, secure parts included
+     */
     List<String> snapshotXmls(String domain);
 
     /** @return how many snapshots the domain has (one cheap call) */
     int snapshotCount(String domain);
 
-    /** @return the full XML of one snapshot */
+    /** @return the full XML of one snapshot (from a cache only as {@link #snapshotXmls} allows) */
     String snapshotXml(String domain, String name);
 
     /** @return the name of libvirt's current snapshot, if any */
