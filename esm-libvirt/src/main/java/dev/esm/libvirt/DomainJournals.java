@@ -116,7 +116,7 @@ final class DomainJournals implements AutoCloseable {
         }
         Domain raced = domains.putIfAbsent(uuid, d);
         if (raced != null) {
-            free(d);
+            LibvirtHost.free(d);
             return raced;
         }
         return d;
@@ -124,7 +124,7 @@ final class DomainJournals implements AutoCloseable {
 
     /** Drops a kept handle whose domain vanished (undefined, maybe defined again under the same uuid). */
     private void drop(String uuid) {
-        free(domains.remove(uuid));
+        LibvirtHost.free(domains.remove(uuid));
         current.remove(uuid);
     }
 
@@ -338,19 +338,9 @@ final class DomainJournals implements AutoCloseable {
         return ns;
     }
 
-    private static void free(Domain d) {
-        if (d != null) {
-            try {
-                d.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a domain object failed: {}", e.toString());
-            }
-        }
-    }
-
     @Override
     public void close() {
-        domains.values().forEach(DomainJournals::free);
+        domains.values().forEach(LibvirtHost::free);
         domains.clear();
         current.clear();
     }

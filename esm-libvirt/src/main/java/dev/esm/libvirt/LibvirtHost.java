@@ -261,7 +261,8 @@ public final class LibvirtHost implements Host {
         });
     }
 
-    private static void free(Domain d) {
+    /** Frees a domain object, if any; a failure is only logged (the object is useless either way). */
+    static void free(Domain d) {
         if (d != null) {
             try {
                 d.free();

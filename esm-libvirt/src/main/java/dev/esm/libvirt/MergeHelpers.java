@@ -184,7 +184,7 @@ final class MergeHelpers {
             throw new StorageException("cannot open " + top + " in the merge helper " + helper + " (libvirt: "
                     + e.getMessage() + ")", e);
         } finally {
-            free(d);
+            LibvirtHost.free(d);
         }
     }
 
@@ -204,7 +204,7 @@ final class MergeHelpers {
             LOG.debug("detaching the merged chain from helper {} failed: {}", helper, e.getMessage());
             return false;
         } finally {
-            free(d);
+            LibvirtHost.free(d);
         }
     }
 
@@ -219,7 +219,7 @@ final class MergeHelpers {
         } catch (LibvirtException e) {
             LOG.debug("destroying the merge helper {}: {}", helper, e.getMessage());
         } finally {
-            free(d);
+            LibvirtHost.free(d);
         }
     }
 
@@ -244,18 +244,9 @@ final class MergeHelpers {
             } catch (LibvirtException gone) {
                 LOG.debug("merge helper {} vanished while looking for leftovers: {}", name, gone.getMessage());
             } finally {
-                free(d);
+                LibvirtHost.free(d);
             }
         }
     }
 
-    private static void free(Domain d) {
-        if (d != null) {
-            try {
-                d.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a domain object failed: {}", e.toString());
-            }
-        }
-    }
 }
