@@ -50,6 +50,11 @@ public record Finding(Kind kind, Optional<String> snapshot, Optional<String> dis
     /**
      * Checks the components.
      *
+     * @param kind what kind of problem it is
+     * @param snapshot the snapshot it concerns ({@code base} for the base), if any
+     * @param disk the disk's target ({@code vda}), if it concerns one disk
+     * @param path the file it concerns (an image, a memory file, a stray file), if any
+     * @param message what is wrong and, where it helps, what to do, for people
      * @throws NullPointerException if a component is null
      */
     public Finding {

@@ -22,6 +22,14 @@ public record OperationEvent(String domain, Operation operation, String target, 
     /**
      * Checks the components.
      *
+     * @param domain the domain's name
+     * @param operation the operation
+     * @param target what it is about: the snapshot's name ({@code base} for the base), or the empty string for setup
+     * @param started when it started (after the domain's lock was taken)
+     * @param duration how long it ran; zero in a start event
+     * @param steps how many steps its plan has; zero when it failed before it was planned
+     * @param outcome {@link Outcome#RUNNING} in a start event, else how it ended
+     * @param failure what it failed with, when it failed or was cancelled
      * @throws NullPointerException if a component is null
      */
     public OperationEvent {

@@ -26,6 +26,17 @@ public record PlanStep(StepKind kind, String description, Optional<String> snaps
     /**
      * Checks the components and keeps an immutable copy of the paths.
      *
+     * @param kind what kind of step it is
+     * @param description what it does, for people, naming the files and snapshots involved
+     * @param snapshot the snapshot the step concerns (created, redefined, removed, restored), if any
+     * @param disk the disk's target ({@code vda}) when the step concerns one disk
+     * @param paths the files and folders the step names, the one it makes or changes first: for {@link
+     *        StepKind#CREATE_OVERLAY} the overlay then its backing image, for {@link StepKind#MOVE_IMAGE} the new
+     *        path then the old one, for {@link StepKind#MERGE} the top image then the base it is merged into, for
+     *        {@link StepKind#REBASE} the image then its new backing image; for definitions, the images the disks are
+     *        given
+     * @param bytes for a {@link StepKind#MERGE} in a plan from {@link Command#plan()}: the most bytes the merge
+     *        copies (the allocation of the images above the base); empty when unknown or not a merge
      * @throws NullPointerException if a component is null
      */
     public PlanStep {

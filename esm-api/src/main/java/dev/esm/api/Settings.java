@@ -46,6 +46,21 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
     /**
      * Checks every setting.
      *
+     * @param imageAccess how the domains' image files are reached
+     * @param stateDirectory the folder of this machine where journals and lock files are kept when images are local
+     *        files; empty for the default ({@code /var/lib/esm} for root, {@code $XDG_STATE_HOME/esm} or {@code
+     *        ~/.local/state/esm} otherwise)
+     * @param hostStateDirectory the folder on the libvirt host where journals and leases are kept when images are
+     *        reached through libvirt's storage API (a storage pool is made over it)
+     * @param lockWait how long an operation waits for another operation on the same domain before it fails with
+     *        {@link dev.esm.api.errors.DomainBusyException}
+     * @param leaseTime how long a remote client's lease on a domain lasts without a heartbeat: a client that died is
+     *        taken over after this long (its holder renews it every third of it)
+     * @param blockJobStall how long a merge may make no progress at all before it is aborted and reported as failed
+     * @param processTimeout the longest a helper process ({@code qemu-img}) may run before it is killed
+     * @param connections how many libvirt connections one manager spreads its domains over (opened as domains need
+     *        them), at least 1
+     * @param listener told of every operation and step, see {@link OperationListener}
      * @throws IllegalArgumentException naming the setting that is out of range
      * @throws NullPointerException if a component is null
      */
