@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * @param domain the domain's name
  * @param operation the operation
- * @param target what it is about: the snapshot's name ({@code base} for the base), or the empty string for setup
+ * @param target what it is about: the snapshot the caller named (created, reverted to, deleted; the top of a commit;
+ *               {@code base} for the base), the snapshot a refresh went back to, or the empty string for setup
  * @param started when it started (after the domain's lock was taken)
  * @param duration how long it ran; zero in a start event
  * @param steps how many steps its plan has; zero when it failed before it was planned
@@ -24,7 +25,8 @@ public record OperationEvent(String domain, Operation operation, String target, 
      *
      * @param domain the domain's name
      * @param operation the operation
-     * @param target what it is about: the snapshot's name ({@code base} for the base), or the empty string for setup
+     * @param target what it is about: the snapshot the caller named (created, reverted to, deleted; the top of a commit;
+     *               {@code base} for the base), the snapshot a refresh went back to, or the empty string for setup
      * @param started when it started (after the domain's lock was taken)
      * @param duration how long it ran; zero in a start event
      * @param steps how many steps its plan has; zero when it failed before it was planned

@@ -53,6 +53,24 @@ class ExamplesIT {
     }
 
     @Test
+    void theAuditLogWritesALinePerOperationWithItsOutcome() {
+        try (SnapshotManager audited = SnapshotManager.builder(URI)
+                .lockWait(java.time.Duration.ofSeconds(10))
+                .listener(new AuditLog(out, java.time.Duration.ofDays(1)))
+                .connect()) {
+            AuditLog.run(audited, lab.name(), out);
+        }
+        List<String> lines = output().lines().filter(l -> l.startsWith("audit: ")).toList();
+        assertEquals(4, lines.size(), output());
+        assertTrue(lines.get(0).contains("CREATE audited on '" + lab.name() + "': SUCCEEDED"), lines.get(0));
+        assertTrue(lines.get(1).contains("REVERT audited") && lines.get(1).contains("SUCCEEDED"), lines.get(1));
+        assertTrue(lines.get(2).contains("DELETE audited") && lines.get(2).contains("SUCCEEDED"), lines.get(2));
+        assertTrue(lines.get(3).contains("DELETE audited") && lines.get(3).contains("FAILED")
+                && lines.get(3).contains("(0 steps)"), lines.get(3));
+        assertTrue(vm.chain().snapshots().isEmpty());
+    }
+
+    @Test
     void aKeptUpgradeDeletesTheSnapshotAndARolledBackOneRevertsToIt() {
         SafeUpgrade.run(esm, lab.name(), () -> true, out);
         assertTrue(vm.chain().snapshots().isEmpty(), output());

@@ -82,7 +82,8 @@ abstract class AbstractCommand<R> {
 
     private R runLocked() {
         ctx.recoverLocked();
-        Instant started = ctx.events.now();
+        Events events = ctx.events.about(target());
+        Instant started = events.now();
         DomainView before;
         OperationPlan plan;
         try {
@@ -90,19 +91,19 @@ abstract class AbstractCommand<R> {
             before = read();
             plan = planFor(before);
         } catch (RuntimeException refused) {
-            ctx.events.operationFinished(operation(), target(), started, 0, refused);
+            events.operationFinished(operation(), target(), started, 0, refused);
             throw refused;
         }
         cancellation.runningOn(Thread.currentThread());
-        ctx.events.operationStarted(plan, started);
+        events.operationStarted(plan, started);
         try {
-            ctx.executor(progress, cancellation).run(plan);
+            ctx.executor(progress, cancellation, events).run(plan);
             R result = result(plan, before);
             LOG.info("{} on domain '{}' done ({})", plan.operation().name().toLowerCase(), ctx.name, plan.target());
-            ctx.events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), null);
+            events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), null);
             return result;
         } catch (RuntimeException e) {
-            ctx.events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), e);
+            events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), e);
             throw e;
         }
     }

@@ -46,8 +46,8 @@ final class DomainContext {
         this.views = new Views(host, name, parsed);
     }
 
-    /** @return a new executor for one plan */
-    Executor executor(ProgressListener progress, Cancellation cancellation) {
+    /** @return a new executor for one plan, reporting to {@code events} */
+    Executor executor(ProgressListener progress, Cancellation cancellation, Events events) {
         return new Executor(host, name, faults, events, progress, cancellation, journals, clock);
     }
 

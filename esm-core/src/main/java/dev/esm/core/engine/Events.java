@@ -29,11 +29,31 @@ final class Events {
     private final OperationListener listener;
     private final String domain;
     private final Clock clock;
+    /** What the operation is about, as its events name it; null: the plan's target. */
+    private final String target;
 
     Events(OperationListener listener, String domain, Clock clock) {
+        this(listener, domain, clock, null);
+    }
+
+    private Events(OperationListener listener, String domain, Clock clock, String target) {
         this.listener = listener;
         this.domain = domain;
         this.clock = clock;
+        this.target = target;
+    }
+
+    /**
+     * @param what what one operation is about: the snapshot the caller named (created, reverted to, deleted, the top
+     *             of a commit), or empty to take the plan's target (refresh: the snapshot refreshed to)
+     * @return events for that operation
+     */
+    Events about(String what) {
+        return new Events(listener, domain, clock, what == null || what.isEmpty() ? null : what);
+    }
+
+    private String target(OperationPlan plan) {
+        return target != null ? target : plan.target();
     }
 
     /** @return now, by the clock events are timed with */
@@ -50,16 +70,18 @@ final class Events {
         if (listener == OperationListener.NONE) {
             return;
         }
-        OperationEvent e = new OperationEvent(domain, plan.operation(), plan.target(), started, Duration.ZERO,
+        OperationEvent e = new OperationEvent(domain, plan.operation(), target(plan), started, Duration.ZERO,
                 plan.steps().size(), Outcome.RUNNING, Optional.empty());
         tell(() -> listener.operationStarted(e));
     }
 
-    void operationFinished(Operation operation, String target, Instant started, int steps, RuntimeException failure) {
+    void operationFinished(Operation operation, String planTarget, Instant started, int steps,
+                           RuntimeException failure) {
         if (listener == OperationListener.NONE) {
             return;
         }
-        OperationEvent e = new OperationEvent(domain, operation, target == null ? "" : target, started,
+        String what = target != null ? target : planTarget == null ? "" : planTarget;
+        OperationEvent e = new OperationEvent(domain, operation, what, started,
                 Duration.between(started, clock.instant()), steps, outcome(failure), Optional.ofNullable(failure));
         tell(() -> listener.operationFinished(e));
     }
@@ -68,7 +90,7 @@ final class Events {
     Instant stepStarted(OperationPlan plan, int index, Step step) {
         Instant now = clock.instant();
         if (listener != OperationListener.NONE) {
-            StepEvent e = new StepEvent(domain, plan.operation(), plan.target(), index, plan.steps().size(),
+            StepEvent e = new StepEvent(domain, plan.operation(), target(plan), index, plan.steps().size(),
                     step.describe(), Duration.ZERO, Outcome.RUNNING, Optional.empty());
             tell(() -> listener.stepStarted(e));
         }
@@ -79,7 +101,7 @@ final class Events {
         if (listener == OperationListener.NONE) {
             return;
         }
-        StepEvent e = new StepEvent(domain, plan.operation(), plan.target(), index, plan.steps().size(),
+        StepEvent e = new StepEvent(domain, plan.operation(), target(plan), index, plan.steps().size(),
                 step.describe(), Duration.between(started, clock.instant()), outcome(failure),
                 Optional.ofNullable(failure));
         tell(() -> listener.stepFinished(e));

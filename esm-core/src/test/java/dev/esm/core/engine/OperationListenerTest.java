@@ -167,6 +167,8 @@ class OperationListenerTest {
                 .map(StepEvent::index).collect(Collectors.toSet());
         assertEquals(3, merges.size(), "one merge step per disk: " + recorder.finishedSteps());
         assertEquals(Outcome.SUCCEEDED, recorder.operations().get(1).outcome());
+        assertEquals("s1", recorder.operations().get(1).target(), "the snapshot deleted, not the one current after");
+        assertTrue(recorder.finishedSteps().stream().allMatch(e -> e.target().equals("s1")));
 
         recorder.events.clear();
         var delete = d.delete("s2");
