@@ -46,7 +46,8 @@ public final class Benchmark {
     private final List<Stats> results = new ArrayList<>();
 
     private int[] chains;
-    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}); all when unset. */
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}, and
+     * {@code cli-batch}: the batch half of {@code cli} only); all when unset. */
     private final java.util.Set<String> sections = System.getProperty("esm.bench.sections") == null ? null
             : java.util.Set.of(System.getProperty("esm.bench.sections").split(","));
 
@@ -91,8 +92,8 @@ public final class Benchmark {
                 b.offline(disks);
                 b.live(disks);
             }
-            if (b.want("cli")) {
-                b.cli(disks);
+            if (b.want("cli") || b.want("cli-batch")) {
+                b.cli(disks, b.want("cli"));
             }
         }
         if (b.want("merge")) {
@@ -197,15 +198,20 @@ public final class Benchmark {
     /**
      * The tool as a user's shell loop runs it: a process per command through {@code ./esm} (start-up included), next
      * to {@code virsh snapshot-list --tree} and ESM's tree read in this JVM; then
-     * {@link #batchAgainstInProcess(String, int) one esm shell process against the API in this JVM}.
+     * {@link #batchAgainstInProcess(String, int) one esm shell process against the API in this JVM} (the section
+     * {@code cli-batch} runs only that half).
      */
-    private void cli(int disks) throws Exception {
+    private void cli(int disks, boolean oneShot) throws Exception {
         Optional<Path> launcher = launcher();
         if (launcher.isEmpty()) {
             out.println("(no ./esm launcher with a built esm.jar here: the CLI rows are left out)");
             return;
         }
         String esm = launcher.get().toString();
+        if (!oneShot) {
+            batchAgainstInProcess(esm, disks);
+            return;
+        }
         try (SnapshotManager manager = SnapshotManager.connect(uri);
              ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-cli", disks, 64L << 20)) {
             String d = lab.name();
