@@ -34,7 +34,7 @@ import org.libvirt.DomainSnapshot;
  * and prints a table and writes JSON.
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000]
- *     [-Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
  *     [-Desm.bench.fleetThreads=20]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
