@@ -6,6 +6,7 @@ import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotManager;
 import dev.esm.api.SnapshotState;
+import dev.esm.cli.EsmCli;
 import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.model.SnapshotTree;
@@ -33,7 +34,7 @@ import org.libvirt.DomainSnapshot;
  * and prints a table and writes JSON.
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
- *     [-Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
  *     [-Desm.bench.fleetThreads=20]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
@@ -45,7 +46,8 @@ public final class Benchmark {
     private final List<Stats> results = new ArrayList<>();
 
     private int[] chains;
-    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}); all when unset. */
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}, and
+     * {@code cli-batch}: the batch half of {@code cli} only); all when unset. */
     private final java.util.Set<String> sections = System.getProperty("esm.bench.sections") == null ? null
             : java.util.Set.of(System.getProperty("esm.bench.sections").split(","));
 
@@ -90,8 +92,8 @@ public final class Benchmark {
                 b.offline(disks);
                 b.live(disks);
             }
-            if (b.want("cli")) {
-                b.cli(disks);
+            if (b.want("cli") || b.want("cli-batch")) {
+                b.cli(disks, b.want("cli"));
             }
         }
         if (b.want("merge")) {
@@ -195,17 +197,21 @@ public final class Benchmark {
 
     /**
      * The tool as a user's shell loop runs it: a process per command through {@code ./esm} (start-up included), next
-     * to {@code virsh snapshot-list --tree} and ESM's tree read in this JVM; then one {@code esm shell} process fed a
-     * command a line (the connection opened by an untimed first command), each command timed from its line to the
-     * next prompt.
+     * to {@code virsh snapshot-list --tree} and ESM's tree read in this JVM; then
+     * {@link #batchAgainstInProcess(String, int) one esm shell process against the API in this JVM} (the section
+     * {@code cli-batch} runs only that half).
      */
-    private void cli(int disks) throws Exception {
+    private void cli(int disks, boolean oneShot) throws Exception {
         Optional<Path> launcher = launcher();
         if (launcher.isEmpty()) {
             out.println("(no ./esm launcher with a built esm.jar here: the CLI rows are left out)");
             return;
         }
         String esm = launcher.get().toString();
+        if (!oneShot) {
+            batchAgainstInProcess(esm, disks);
+            return;
+        }
         try (SnapshotManager manager = SnapshotManager.connect(uri);
              ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-cli", disks, 64L << 20)) {
             String d = lab.name();
@@ -238,33 +244,111 @@ public final class Benchmark {
             add("cli", "tree", "esm-oneshot", disks, "offline", runs, tree, note);
             add("cli", "tree", "virsh", disks, "offline", runs, virshTree, "virsh snapshot-list --tree");
             add("cli", "tree", "esm", disks, "offline", runs, inProcessTree, "chain().render() in this JVM");
+        }
+        batchAgainstInProcess(esm, disks);
+    }
 
-            create.clear();
-            revert.clear();
-            refresh.clear();
-            leaf.clear();
-            tree.clear();
-            Process shell = new ProcessBuilder(esm, "--uri=" + uri, "shell").redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try (ShellSession sh = new ShellSession(shell)) {
-                sh.run("tree " + d); // opens the connection: untimed
-                for (int i = 0; i < runs; i++) {
-                    int n = i;
-                    create.add(time(() -> sh.run("create " + d + " b" + n)));
-                    revert.add(time(() -> sh.run("revert " + d + " b0")));
-                    refresh.add(time(() -> sh.run("refresh " + d)));
-                    tree.add(time(() -> sh.run("tree " + d)));
-                    sh.run("create " + d + " bleaf" + n);
-                    sh.run("revert " + d + " b0");
-                    leaf.add(time(() -> sh.run("delete " + d + " bleaf" + n)));
+    /**
+     * Batch against in-process, side by side: one {@code esm shell} process fed a command a line (each command timed
+     * from its line to the next prompt); the same command lines run by the tool's code in this JVM
+     * ({@link EsmCli#lines}: picocli, the session, the output, without a second JVM); and the same operation through
+     * the API in this JVM. Each side has its own domain of the same kind (same disks, same chain growth), and they
+     * are interleaved command by command, the order rotating every round, so that load from elsewhere on the machine
+     * hits all three alike. All sides get the same untimed warm-up rounds first (the shell's JVM starts cold; this one
+     * ran {@link #warmUp()}), so the rows compare warm with warm. The notes give each side's ratio to the API: the
+     * ratio of the medians and the median of the per-round ratios.
+     */
+    private void batchAgainstInProcess(String esm, int disks) throws Exception {
+        java.io.PrintStream nowhere = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        try (SnapshotManager manager = SnapshotManager.connect(uri);
+             EsmCli.Lines lines = EsmCli.lines(nowhere, nowhere);
+             ThrowawayDomain batchLab = ThrowawayDomain.create(uri, "esm-cli", disks, 64L << 20);
+             ThrowawayDomain cliLab = ThrowawayDomain.create(uri, "esm-cli-jvm", disks, 64L << 20);
+             ThrowawayDomain apiLab = ThrowawayDomain.create(uri, "esm-cli-api", disks, 64L << 20)) {
+            String d = batchLab.name();
+            String c = cliLab.name();
+            String u = "--uri=" + uri;
+            exec(List.of(esm, u, "setup", d, batchLab.folder() + "/esm"));
+            check(lines.run(u, "setup", c, cliLab.folder() + "/esm"));
+            DomainSnapshots vm = manager.domain(apiLab.name());
+            vm.setup(apiLab.folder() + "/esm").execute();
+            String[] ops = {"create", "revert", "refresh", "tree", "delete-leaf"};
+            String[] sides = {"esm-batch", "esm-cli-in-jvm", "esm-in-process"};
+            java.util.Map<String, List<Double>> ms = new java.util.LinkedHashMap<>();
+            for (String side : sides) {
+                for (String op : ops) {
+                    ms.put(side + " " + op, new ArrayList<>());
                 }
             }
-            note = "one esm shell process, a command a line";
-            add("cli", "create", "esm-batch", disks, "offline", runs, create, note);
-            add("cli", "revert", "esm-batch", disks, "offline", runs, revert, note);
-            add("cli", "refresh", "esm-batch", disks, "offline", runs, refresh, note);
-            add("cli", "delete-leaf", "esm-batch", disks, "offline", runs, leaf, note);
-            add("cli", "tree", "esm-batch", disks, "offline", runs, tree, note);
+            Process shell = new ProcessBuilder(esm, u, "shell").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (ShellSession sh = new ShellSession(shell)) {
+                sh.run("tree " + d); // opens the connection: untimed
+                int warm = smoke ? 1 : Math.max(3, runs / 2);
+                for (int i = -warm; i < runs; i++) {
+                    boolean timed = i >= 0;
+                    int first = Math.floorMod(i, sides.length);
+                    String n = timed ? Integer.toString(i) : "w" + (-i);
+                    String to = "b" + (timed ? "0" : n);
+                    Action[][] round = {
+                        {() -> sh.run("create " + d + " b" + n), () -> check(lines.run(u, "create", c, "b" + n)),
+                            () -> vm.snapshot("b" + n).create()},
+                        {() -> sh.run("revert " + d + " " + to), () -> check(lines.run(u, "revert", c, to)),
+                            () -> vm.revert(to).execute()},
+                        {() -> sh.run("refresh " + d), () -> check(lines.run(u, "refresh", c)),
+                            () -> vm.refresh().execute()},
+                        {() -> sh.run("tree " + d), () -> check(lines.run(u, "tree", c)), () -> vm.chain().render()},
+                        null,
+                    };
+                    for (int k = 0; k < ops.length; k++) {
+                        if (ops[k].equals("delete-leaf")) {
+                            sh.run("create " + d + " bleaf" + n);
+                            sh.run("revert " + d + " " + to);
+                            check(lines.run(u, "create", c, "bleaf" + n));
+                            check(lines.run(u, "revert", c, to));
+                            vm.snapshot("bleaf" + n).create();
+                            vm.revert(to).execute();
+                            round[k] = new Action[] {() -> sh.run("delete " + d + " bleaf" + n),
+                                () -> check(lines.run(u, "delete", c, "bleaf" + n)),
+                                () -> vm.delete("bleaf" + n).execute()};
+                        }
+                        for (int j = 0; j < sides.length; j++) {
+                            int side = (first + j) % sides.length;
+                            double t = time(round[k][side]);
+                            if (timed) {
+                                ms.get(sides[side] + " " + ops[k]).add(t);
+                            }
+                        }
+                    }
+                }
+            }
+            for (String op : ops) {
+                add("cli", op, "esm-in-process", disks, "offline", runs, ms.get("esm-in-process " + op),
+                        "the API in this JVM, interleaved with the two rows below");
+            }
+            for (String side : new String[] {"esm-cli-in-jvm", "esm-batch"}) {
+                for (String op : ops) {
+                    List<Double> b = ms.get(side + " " + op);
+                    List<Double> a = ms.get("esm-in-process " + op);
+                    List<Double> perRound = new ArrayList<>();
+                    for (int i = 0; i < b.size(); i++) {
+                        perRound.add(b.get(i) / a.get(i));
+                    }
+                    add("cli", op, side, disks, "offline", runs, b, String.format(java.util.Locale.ROOT,
+                            "%s; %.2fx in-process (per-round median %.2fx)", side.equals("esm-batch")
+                                    ? "one esm shell process" : "the tool's code in this JVM (EsmCli.lines)",
+                            median(b) / median(a), median(perRound)));
+                }
+            }
+        }
+    }
+
+    private static double median(List<Double> ms) {
+        return Stats.of("", "", "", 0, "", 0, ms, "").median();
+    }
+
+    private static void check(int exitCode) {
+        if (exitCode != 0) {
+            throw new IllegalStateException("esm command failed with exit " + exitCode);
         }
     }
 

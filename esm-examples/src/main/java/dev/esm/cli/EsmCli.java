@@ -290,6 +290,45 @@ public final class EsmCli implements Callable<Integer> {
         return Batch.shell(in, session, lineRunner());
     }
 
+    /**
+     * A batch in this process: each {@link Lines#run} is one line of {@code esm -f} (the same command model, reused,
+     * and the same connections, opened at the first command). For the benchmark, which runs it next to the API in
+     * one JVM to tell the tool's own cost per command from a second JVM's.
+     *
+     * @param out standard output of the commands
+     * @param err standard error of the commands
+     * @return the runner; close it to close its connections
+     */
+    public static Lines lines(PrintStream out, PrintStream err) {
+        Session session = new Session(out, err, false);
+        session.nested = true;
+        return new Lines(session, commandLine(session));
+    }
+
+    /** Command lines run one after another on one session; see {@link #lines(PrintStream, PrintStream)}. */
+    public static final class Lines implements AutoCloseable {
+        private final Session session;
+        private final CommandLine model;
+
+        private Lines(Session session, CommandLine model) {
+            this.session = session;
+            this.model = model;
+        }
+
+        /**
+         * @param words one command line, as a line of a batch splits into words
+         * @return its exit code
+         */
+        public int run(String... words) {
+            return model.execute(words);
+        }
+
+        @Override
+        public void close() {
+            session.close();
+        }
+    }
+
     /** One command line for every line of a batch, with this command line's global options in front. */
     private ToIntFunction<List<String>> lineRunner() {
         session.nested = true;

@@ -21,7 +21,7 @@ class BenchmarkSmokeIT {
             assertTrue(results.stream().anyMatch(r -> r.section().equals(section)), section + ": " + buf);
         }
         for (String variant : new String[] {"esm", "libvirt-raw", "virsh", "internal", "qemu-img", "pure",
-                "esm-oneshot", "esm-batch"}) {
+                "esm-oneshot", "esm-batch", "esm-cli-in-jvm", "esm-in-process"}) {
             assertTrue(results.stream().anyMatch(r -> r.variant().equals(variant)), variant);
         }
         assertTrue(Files.readString(json).contains("\"medianMs\""));
