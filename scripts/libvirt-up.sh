@@ -11,7 +11,7 @@ log() { printf '[libvirt-up] %s\n' "$*" >&2; }
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-PKGS="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils ovmf"
+PKGS="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils ovmf tini"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -47,8 +47,17 @@ if ! alive /run/virtlogd.pid virtlogd; then
   $SUDO virtlogd -d
 fi
 if ! alive /run/libvirtd.pid libvirtd; then
-  log "starting libvirtd"
-  $SUDO libvirtd -d
+  # libvirt daemonizes each QEMU, so a QEMU that ends is a zombie of this machine's PID 1 until PID 1 reaps it, and
+  # libvirt's destroy polls until it is gone. Where PID 1 is no real init (containers, sandboxes: measured here, 1.4 s
+  # after QEMU had exited in 7 ms) every destroy pays that. Under tini as a child subreaper (-s), QEMUs are tini's
+  # orphans instead and are reaped at once; on a host whose init reaps promptly it changes nothing.
+  if command -v tini >/dev/null; then
+    log "starting libvirtd (under tini -s, which reaps the QEMUs it orphans)"
+    $SUDO setsid tini -s -- libvirtd </dev/null >/dev/null 2>&1 &
+  else
+    log "starting libvirtd"
+    $SUDO libvirtd -d
+  fi
 fi
 
 # Wait until the daemon answers, then until an answer is quick (the first call probes QEMU).
