@@ -7,13 +7,10 @@ import dev.esm.api.Operation;
 import dev.esm.api.Plan;
 import dev.esm.api.PlanStep;
 import dev.esm.api.StepKind;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** JSON for plans: each step's kind, description and paths; merges with disk, top, base and bytes. */
 class JsonTest {

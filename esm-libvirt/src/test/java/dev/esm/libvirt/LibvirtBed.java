@@ -1,7 +1,6 @@
 package dev.esm.libvirt;
 
 import dev.esm.api.DiskImage;
-import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotManager;
 import dev.esm.core.contract.Bed;
 import dev.esm.core.model.DiskDef;

@@ -6,7 +6,6 @@ import dev.esm.core.engine.CoreSnapshotManager;
 import dev.esm.core.fake.FakeHost;
 import dev.esm.core.fake.FakeStorage;
 import dev.esm.core.model.DomainDefinition;
-import dev.esm.core.port.Host;
 import dev.esm.core.xml.DomainXml;
 import java.time.Clock;
 import java.util.List;

@@ -84,9 +84,7 @@ class OperationListenerTest {
     }
 
     private static Settings settingsWith(OperationListener listener) {
-        Settings d = Settings.defaults();
-        return new Settings(d.imageAccess(), d.stateDirectory(), d.hostStateDirectory(), d.lockWait(), d.leaseTime(),
-                d.blockJobStall(), d.processTimeout(), d.connections(), listener);
+        return dev.esm.api.SnapshotManager.builder("fake:///memory").listener(listener).settings();
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.esm.api.DomainSnapshots;
-import dev.esm.api.Snapshot;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.FakeBed;
 import dev.esm.core.contract.Invariants;
