@@ -11,7 +11,7 @@ log() { printf '[libvirt-up] %s\n' "$*" >&2; }
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-PKGS="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils ovmf tini groff-base"
+PKGS="libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools tini groff-base"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -38,6 +38,15 @@ if $install_only; then
 fi
 
 $SUDO mkdir -p /run/libvirt /var/run/libvirt
+# swtpm (a domain's <tpm> emulator) runs as Debian's "tss" user and makes its socket under /run/libvirt/qemu/swtpm:
+# /run/libvirt must be traversable (it is 0755 on a systemd host; found 0700 here), and swtpm_localca, which signs
+# the TPM's endorsement key at first start, needs its own folder (its package leaves it root-owned when installed
+# without a running init).
+$SUDO chmod 0755 /run/libvirt
+if [ -d /var/lib/swtpm-localca ] && getent passwd tss >/dev/null; then
+  $SUDO chown -R tss:root /var/lib/swtpm-localca
+  $SUDO chmod 0750 /var/lib/swtpm-localca
+fi
 # By pid file, not by process name: scripts/libvirt11-up.sh runs a second libvirtd and virtlogd (chrooted, with their
 # own /run) that must not pass for this host's.
 alive() { [ -f "$1" ] && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$2" ] \
