@@ -161,8 +161,9 @@ public final class RevertPlanner {
             steps.add(new Step.SetCurrent(to.name()));
         }
         // After the point of no return (a failure completes the revert instead of undoing it), before any start.
+        // (A domain without firmware variables asks for no copy: over a storage API that is a lookup and a rescan.)
         Optional<String> vars = def.nvram();
-        Optional<String> copy = Firmware.copyOf(record, to).filter(exists);
+        Optional<String> copy = vars.isPresent() ? Firmware.copyOf(record, to).filter(exists) : Optional.empty();
         if (vars.isPresent() && copy.isPresent()) {
             steps.add(new Step.RestoreFirmware(to.name(), copy.get(), vars.get()));
         }
