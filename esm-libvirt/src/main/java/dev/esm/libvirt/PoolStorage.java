@@ -453,6 +453,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
         });
     }
 
+    /** @return the format libvirt gives a volume ({@code <target><format type=...>}), or "" */
+    private static String volumeFormat(Element root) {
+        org.w3c.dom.NodeList targets = root.getElementsByTagName("target");
+        for (int i = 0; i < targets.getLength(); i++) {
+            if (targets.item(i).getParentNode() == root) {
+                org.w3c.dom.NodeList formats = ((Element) targets.item(i)).getElementsByTagName("format");
+                return formats.getLength() == 0 ? "" : ((Element) formats.item(0)).getAttribute("type");
+            }
+        }
+        return "";
+    }
+
     private static long longOf(Element root, String child) {
         return Xml.child(root, child).map(e -> Long.parseLong(e.getTextContent().trim())).orElse(0L);
     }
@@ -514,8 +526,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
     public void createOverlay(String path, DiskImage backing) {
         Long known = frozenSizes.get(backing.path());
         long size = known != null ? known : withVolume(backing.path(), "reading the size of", v -> {
-            if (backing.format() == ImageFormat.RAW) {
-                return longOf(Xml.parse(v.getXMLDesc(0)).getDocumentElement(), "capacity");
+            // libvirt reads the volume again for its XML: for a volume it knows as qcow2 (every one after a refresh
+            // of its pool, which libvirtd makes after each upload) the capacity is the header's virtual size as it
+            // is now. One call; a download of the header costs several and a stream on the host.
+            Element root = Xml.parse(v.getXMLDesc(0)).getDocumentElement();
+            if (backing.format() == ImageFormat.RAW || "qcow2".equals(volumeFormat(root))) {
+                return longOf(root, "capacity");
             }
             ByteBuffer head = ByteBuffer.wrap(download(v, 0, 32));
             if (head.limit() < 32) {

@@ -126,10 +126,7 @@ public final class Executor {
                 } else {
                     committed = true;
                 }
-                if (i < all.size() - 1 && !recordedWithNext(all, i)) {
-                    // (Not after the last step: the journal is removed next. A stop in between leaves the last
-                    // step recorded as under way, and recovery repeats it, as it must for any step under way; the
-                    // undo-or-complete decision reads the same steps either way.)
+                if (!recordedLater(all, i)) {
                     journal.done(i);
                 }
             } catch (RuntimeException e) {
@@ -147,25 +144,46 @@ public final class Executor {
     }
 
     /**
-     * Whether step {@code i} is recorded as done together with the next one instead of on its own: in a run of
-     * overlay creations (one per disk) and in a run of file removals, one journal write ends the run. Recovery
-     * treats the run's steps after the first unrecorded one as possibly done: a creation is undone or found made
-     * (it is exclusive and checked when repeated), a removal of a removed file does nothing; and a step of another
-     * kind never starts before the run is recorded. (Over libvirt's storage API every journal write is a call to the
-     * host that syncs the domain's definition to its disk.)
+     * Whether step {@code i} is recorded as done with a later write instead of its own. Over libvirt's storage API
+     * every journal write is a call to the host that syncs the domain's definition to its disk, so a plan writes
+     * where a stop would otherwise be recovered wrongly, not after every step. Recovery repeats the first unrecorded
+     * step and everything after it, so a step may go unrecorded when repeating it after later steps ran is harmless:
+     * <ul>
+     * <li>in a run of overlay creations (one per disk), all but the last: a creation is exclusive and found made when
+     * repeated, and recovery undoes the whole run when it undoes ({@link #inOverlayRun});
+     * <li>a tail of steps that only set things to what the plan says: the definition (once), libvirt's current
+     * snapshot, file removals. Recovery completes such a tail (a definition is past the point of no return for
+     * recovery; the steps before it are recorded).
+     * </ul>
+     * The last step is never recorded: the journal is removed next.
      *
      * @param all a plan's steps
      * @param i the index of a step
-     * @return whether the next step is of the same run
+     * @return whether no journal write follows step {@code i}
      */
-    static boolean recordedWithNext(List<Step> all, int i) {
-        if (i + 1 >= all.size()) {
-            return false;
+    static boolean recordedLater(List<Step> all, int i) {
+        if (i >= all.size() - 1 || inOverlayRun(all, i)) {
+            return true;
         }
-        Step a = all.get(i);
-        Step b = all.get(i + 1);
-        return a instanceof Step.CreateOverlay && b instanceof Step.CreateOverlay
-                || a instanceof Step.RemoveFile && b instanceof Step.RemoveFile;
+        int defines = 0;
+        for (Step s : all.subList(i, all.size())) {
+            if (s instanceof Step.DefineDomain) {
+                defines++;
+            } else if (!(s instanceof Step.SetCurrent || s instanceof Step.RemoveFile)) {
+                return false;
+            }
+        }
+        return defines <= 1;
+    }
+
+    /**
+     * @param all a plan's steps
+     * @param i the index of a step
+     * @return whether step {@code i} and the next one both create an overlay: the run is recorded at its end, and a
+     *         recovery that undoes treats the rest of a run as possibly done
+     */
+    static boolean inOverlayRun(List<Step> all, int i) {
+        return i + 1 < all.size() && all.get(i) instanceof Step.CreateOverlay && all.get(i + 1) instanceof Step.CreateOverlay;
     }
 
     private Runnable applyReported(OperationPlan plan, int index, Step step) {

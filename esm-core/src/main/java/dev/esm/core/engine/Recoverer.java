@@ -37,8 +37,8 @@ final class Recoverer {
         journal.resume(found);
         List<Step> all = found.steps();
         int last = Math.min(found.next(), all.size() - 1);
-        while (Executor.recordedWithNext(all, last)) {
-            last++; // the rest of a run recorded together may be done as well (see Executor#recordedWithNext)
+        while (Executor.inOverlayRun(all, last)) {
+            last++; // the rest of a run of overlays recorded at its end may be done as well (Executor#recordedLater)
         }
         boolean onlyFiles = all.subList(0, last + 1).stream().allMatch(Recoverer::createsFilesOnly);
         if (onlyFiles) {
