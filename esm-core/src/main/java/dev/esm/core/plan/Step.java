@@ -242,6 +242,25 @@ public sealed interface Step {
         }
     }
 
+    /** Copy the emulated TPM's state file to a snapshot's own copy (replacing a leftover of that name). */
+    record SaveTpmState(String snapshot, String state, String copy) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.SAVE_TPM_STATE, "copy the TPM state " + state + " to " + copy,
+                    Optional.of(snapshot), Optional.empty(), List.of(copy, state));
+        }
+    }
+
+    /** Put a snapshot's copy of the TPM state back (the copy is only read; the state file keeps owner and mode). */
+    record RestoreTpmState(String snapshot, String copy, String state) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.RESTORE_TPM_STATE, "put the TPM state of '" + snapshot + "' (" + copy
+                    + ", only read) back in " + state + " (its owner, group and mode kept)", Optional.of(snapshot),
+                    Optional.empty(), List.of(state, copy));
+        }
+    }
+
     /** Start the domain. */
     record StartDomain() implements Step {
         @Override
