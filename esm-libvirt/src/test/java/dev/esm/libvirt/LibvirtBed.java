@@ -119,7 +119,56 @@ public final class LibvirtBed implements Bed {
         }
     }
 
+    /**
+     * A TPM 2.0 emulated by swtpm ({@code tpm-tis}, libvirt's own state folder), started once and powered off, so
+     * that libvirt's {@code swtpm_setup} made its state (as user {@code tss} on Debian).
+     */
+    @Override
+    public String newTpmDomain(List<DiskSpec> disks) {
+        String name = define(disks, false, true);
+        start(name);
+        stop(name);
+        String state = tpmStateFile(name);
+        if (!Files.exists(Path.of(state))) {
+            throw new IllegalStateException("libvirt made no TPM state at " + state + " (is swtpm installed?"
+                    + " scripts/libvirt-up.sh installs it)");
+        }
+        return name;
+    }
+
+    @Override
+    public String tpmStateFile(String domain) {
+        return DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
+    }
+
+    @Override
+    public void writeTpmState(String domain, int pattern) {
+        byte[] head = new byte[512];
+        java.util.Arrays.fill(head, (byte) pattern);
+        try (var ch = java.nio.channels.FileChannel.open(Path.of(tpmStateFile(domain)),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(head), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void growFile(String path, int pattern) {
+        byte[] tail = new byte[4096];
+        java.util.Arrays.fill(tail, (byte) pattern);
+        try {
+            Files.write(Path.of(path), tail, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private String define(List<DiskSpec> disks, boolean firmware) {
+        return define(disks, firmware, false);
+    }
+
+    private String define(List<DiskSpec> disks, boolean firmware, boolean tpm) {
         String name = "esm-it-" + root.getFileName().toString().replace("bed-", "") + "-" + (domains.size() + 1);
         Path dir = Path.of(folder(name));
         try {
@@ -140,6 +189,9 @@ public final class LibvirtBed implements Bed {
                     .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image.toString())))
                     .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        if (tpm) {
+            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>");
         }
         xml.append("</devices></domain>");
         host.defineDomain(xml.toString());
