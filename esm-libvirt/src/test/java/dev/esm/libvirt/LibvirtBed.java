@@ -125,13 +125,21 @@ public final class LibvirtBed implements Bed {
      */
     @Override
     public String newTpmDomain(List<DiskSpec> disks) {
-        String name = define(disks, false, true);
-        start(name);
-        stop(name);
-        String state = tpmStateFile(name);
-        if (!Files.exists(Path.of(state))) {
-            throw new IllegalStateException("libvirt made no TPM state at " + state + " (is swtpm installed?"
-                    + " scripts/libvirt-up.sh installs it)");
+        return withTpmState(this, define(disks, false, true), p -> Files.exists(Path.of(p)));
+    }
+
+    /**
+     * Starts a new TPM domain once and powers it off, so that libvirt's {@code swtpm_setup} makes its state.
+     *
+     * @return the domain's name
+     */
+    static String withTpmState(Bed bed, String name, java.util.function.Predicate<String> exists) {
+        bed.start(name);
+        bed.stop(name);
+        String state = bed.tpmStateFile(name);
+        if (!exists.test(state)) {
+            throw new IllegalStateException("libvirt made no TPM state at " + state + " on the host (is swtpm"
+                    + " installed? scripts/libvirt-up.sh installs it)");
         }
         return name;
     }

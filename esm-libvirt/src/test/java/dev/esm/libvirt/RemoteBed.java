@@ -150,14 +150,7 @@ public final class RemoteBed implements Bed {
     /** As {@link LibvirtBed#newTpmDomain}: a TPM 2.0 (swtpm) started once, so that libvirt made its state. */
     @Override
     public String newTpmDomain(List<DiskSpec> disks) {
-        String name = define(disks, true);
-        start(name);
-        stop(name);
-        String state = tpmStateFile(name);
-        if (!shell.exists(state)) {
-            throw new IllegalStateException("libvirt made no TPM state at " + state + " on the host");
-        }
-        return name;
+        return LibvirtBed.withTpmState(this, define(disks, true), shell::exists);
     }
 
     @Override
