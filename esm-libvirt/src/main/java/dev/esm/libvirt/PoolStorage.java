@@ -102,6 +102,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.journals = new DomainJournals(conn);
     }
 
+    /** @return the journals and leases on the host (for tests) */
+    HostState hostState() {
+        return state;
+    }
+
     /** @return the connection (for tests) */
     Connect connection() {
         return conn;

@@ -126,7 +126,12 @@ public final class Executor {
                 } else {
                     committed = true;
                 }
-                journal.done(i);
+                if (i < all.size() - 1 && !recordedWithNext(all, i)) {
+                    // (Not after the last step: the journal is removed next. A stop in between leaves the last
+                    // step recorded as under way, and recovery repeats it, as it must for any step under way; the
+                    // undo-or-complete decision reads the same steps either way.)
+                    journal.done(i);
+                }
             } catch (RuntimeException e) {
                 if (committed && !merging) {
                     complete(plan, i, e);
@@ -139,6 +144,28 @@ public final class Executor {
             }
         }
         journal.clear();
+    }
+
+    /**
+     * Whether step {@code i} is recorded as done together with the next one instead of on its own: in a run of
+     * overlay creations (one per disk) and in a run of file removals, one journal write ends the run. Recovery
+     * treats the run's steps after the first unrecorded one as possibly done: a creation is undone or found made
+     * (it is exclusive and checked when repeated), a removal of a removed file does nothing; and a step of another
+     * kind never starts before the run is recorded. (Over libvirt's storage API every journal write is a call to the
+     * host that syncs the domain's definition to its disk.)
+     *
+     * @param all a plan's steps
+     * @param i the index of a step
+     * @return whether the next step is of the same run
+     */
+    static boolean recordedWithNext(List<Step> all, int i) {
+        if (i + 1 >= all.size()) {
+            return false;
+        }
+        Step a = all.get(i);
+        Step b = all.get(i + 1);
+        return a instanceof Step.CreateOverlay && b instanceof Step.CreateOverlay
+                || a instanceof Step.RemoveFile && b instanceof Step.RemoveFile;
     }
 
     private Runnable applyReported(OperationPlan plan, int index, Step step) {

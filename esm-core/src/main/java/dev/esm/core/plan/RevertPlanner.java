@@ -162,10 +162,12 @@ public final class RevertPlanner {
         }
         // After the point of no return (a failure completes the revert instead of undoing it), before any start.
         // A TPM's state is put back only into a state file libvirt made (its folder and owner are libvirt's; a TPM
-        // whose state was removed is made anew by libvirt at the next start).
+        // whose state was removed is made anew by libvirt at the next start). A domain without a piece of firmware
+        // state asks for no copy of it: over a storage API that is a lookup and a rescan.
         for (Firmware.State state : Firmware.State.values()) {
             Optional<String> file = state.fileOf(def).filter(f -> state != Firmware.State.TPM || exists.test(f));
-            Optional<String> copy = Firmware.copyOf(state, record, to).filter(exists);
+            Optional<String> copy = file.isPresent() ? Firmware.copyOf(state, record, to).filter(exists)
+                    : Optional.empty();
             if (file.isPresent() && copy.isPresent()) {
                 steps.add(state.restore(to.name(), copy.get(), file.get()));
             }
