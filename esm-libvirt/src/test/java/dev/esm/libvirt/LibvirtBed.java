@@ -120,8 +120,12 @@ public final class LibvirtBed implements Bed {
     }
 
     /**
-     * A TPM 2.0 emulated by swtpm ({@code tpm-tis}, libvirt's own state folder), started once and powered off, so
-     * that libvirt's {@code swtpm_setup} made its state (as user {@code tss} on Debian).
+     * A TPM 2.0 emulated by swtpm ({@code tpm-tis}), started once and powered off, so that libvirt's {@code
+     * swtpm_setup} made its state (as user {@code tss} on Debian). It asks for its state in a folder of the bed's
+     * ({@code <backend><source type='dir'>}): a libvirt that knows that element (10.8 and later) keeps the state
+     * there, where this process sees it even when libvirtd runs in another root (scripts/libvirt11-up.sh); an older
+     * one drops the element and keeps the state in its own folder ({@code /var/lib/libvirt/swtpm/<uuid>/tpm2}). ESM
+     * and the tests read where from the definition libvirt gives back.
      */
     @Override
     public String newTpmDomain(List<DiskSpec> disks) {
@@ -199,7 +203,8 @@ public final class LibvirtBed implements Bed {
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
         }
         if (tpm) {
-            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>");
+            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'><source type='dir' path='")
+                    .append(Xml.write(text(root.resolve(name + "-tpm").toString()))).append("'/></backend></tpm>");
         }
         xml.append("</devices></domain>");
         host.defineDomain(xml.toString());
