@@ -652,13 +652,56 @@ public final class PoolStorage implements Storage, AutoCloseable {
         if (exists(to)) {
             throw new StorageException("'" + to + "' exists already; ESM never overwrites a file");
         }
+        copyInto(from, to, "<mode>0600</mode>");
+    }
+
+    /**
+     * libvirt's uploads write into a volume without truncating it, and libvirt has no rename, so a volume cannot take
+     * new content of another length in place: a replaced {@code to} is removed and made anew with {@code from}'s
+     * bytes (verified), and with the owner, group and mode libvirt describes it with (libvirtd creates the volume as
+     * that owner: a TPM's state stays swtpm's). Until the upload is done {@code to} is missing or short; the step
+     * that copies is done again by recovery.
+     */
+    @Override
+    public void copy(String from, String to) {
+        if (!exists(from)) {
+            throw new StorageException("'" + from + "' does not exist");
+        }
+        String permissions = volume(to).map(v -> {
+            try {
+                return permissionsOf(v);
+            } catch (LibvirtException e) {
+                throw new StorageException("reading the owner and mode of '" + to + "' failed: " + e.getMessage(), e);
+            } finally {
+                free(v);
+            }
+        }).orElse("<mode>0600</mode>");
+        remove(to);
+        copyInto(from, to, permissions);
+    }
+
+    /** @return the volume's {@code <mode>}, {@code <owner>} and {@code <group>}, as libvirt describes them */
+    private static String permissionsOf(StorageVol v) throws LibvirtException {
+        Element root = Xml.parse(v.getXMLDesc(0)).getDocumentElement();
+        Optional<Element> perms = Xml.child(root, "target").flatMap(t -> Xml.child(t, "permissions"));
+        StringBuilder out = new StringBuilder();
+        for (String item : List.of("mode", "owner", "group")) {
+            perms.flatMap(p -> Xml.child(p, item)).map(e -> e.getTextContent().trim()).filter(t -> !t.isEmpty())
+                    .ifPresent(t -> out.append('<').append(item).append('>').append(Xml.escape(t)).append("</")
+                            .append(item).append('>'));
+        }
+        return out.length() == 0 ? "<mode>0600</mode>" : out.toString();
+    }
+
+    /** Makes the volume {@code to} (which must not exist) with these permissions and {@code from}'s bytes. */
+    private void copyInto(String from, String to, String permissions) {
         long size = withVolume(from, "reading", v -> {
             Element root = Xml.parse(v.getXMLDesc(0)).getDocumentElement();
             return Xml.child(root, "physical").map(e -> Long.parseLong(e.getTextContent().trim()))
                     .orElse(longOf(root, "capacity"));
         });
         String xml = "<volume><name>" + Xml.escape(fileName(to)) + "</name><capacity>" + size + "</capacity>"
-                + "<allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
+                + "<allocation>0</allocation><target><format type='raw'/><permissions>" + permissions
                 + "</permissions></target></volume>";
         inPool(parent(to), "creating '" + to + "'", p -> {
             p.storageVolCreateXML(xml, 0).free();

@@ -83,9 +83,11 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
                         + ctx.name + "' has no current snapshot and no frozen base: nothing to refresh to; take a"
                         + " snapshot or run setup first"))
                 : to;
-        // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real.
-        Predicate<String> exists = p -> ctx.host.storage().existsCheaply(p)
-                || ((p.endsWith(".memory") || p.endsWith(".nvram")) && ctx.host.storage().exists(p));
+        // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real (as that of
+        // the firmware state files and their copies).
+        Predicate<String> firmware = existsForPlanning(v);
+        Predicate<String> exists = p -> p.endsWith(".memory")
+                ? ctx.host.storage().existsCheaply(p) || ctx.host.storage().exists(p) : firmware.test(p);
         return RevertPlanner.revert(v, target, refresh, new RevertPlanner.RevertOptions(stopIfRunning, start, resume), exists,
                 ctx.clock.instant());
     }
