@@ -74,6 +74,33 @@ class RecordedRunsTest {
         }
     }
 
+    @ParameterizedTest(name = "failure before overlay creation {0} of 4")
+    @ValueSource(ints = {1, 2, 3})
+    void aCreateFailingInsideItsRunOfOverlaysUndoesTheOnesMadeAtOnce(int offset) {
+        // The run's steps run at once: a failure of one is reported after the others ended, and every overlay made
+        // is removed before the failure reaches the caller (no recovery needed).
+        try (FakeBed bed = new FakeBed()) {
+            String dom = bed.newDomain(FOUR);
+            DomainSnapshots d = bed.manager().domain(dom);
+            d.setup("/fake/esm").execute();
+            d.snapshot("s1").create();
+            int first = firstOf(d.snapshot("s2").plan().steps(), StepKind.CREATE_OVERLAY);
+            bed.injecting((plan, i, st) -> {
+                if (i == first + offset) {
+                    throw new IllegalStateException("injected failure before step " + (i + 1));
+                }
+            });
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> bed.manager().domain(dom).snapshot("s2").create());
+            assertTrue(e.getMessage().contains("injected"), e.getMessage());
+            DomainSnapshots again = bed.manager().domain(dom); // the same manager: no recovery in between
+            assertEquals(List.of(), again.verify(), "nothing left of the failed create");
+            assertEquals(List.of("s1"), again.chain().snapshots().stream().map(dev.esm.api.Snapshot::name).toList());
+            Invariants.check(bed, dom, Map.of());
+            assertEquals(List.of(), bed.storage().violations());
+        }
+    }
+
     @ParameterizedTest(name = "halt before overlay creation {0} of 4")
     @ValueSource(ints = {1, 2, 3})
     void aRevertHaltedInsideItsRunOfOverlaysLeavesNoOverlayBehind(int offset) {
