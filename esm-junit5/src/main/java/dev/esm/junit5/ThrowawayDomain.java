@@ -15,19 +15,22 @@ import org.libvirt.LibvirtException;
 /**
  * A tiny lab domain for demos and tests: 64 MiB, one vCPU, TCG (no KVM needed), no OS (it sits in SeaBIOS), one
  * 16 MiB qcow2 disk and one 8 MiB raw disk (or as many qcow2 disks as asked) in a fresh folder under
- * {@code /var/tmp/esm-demo} (world-traversable, as QEMU runs as another user). Made with {@code qemu-img} and
- * libvirt-java, not with ESM: defining domains is not ESM's job. {@link #close()} removes the domain, its snapshot
- * metadata and the folder. {@link EsmThrowawayDomain} makes one per test class. Not thread-safe.
+ * {@code /var/tmp/esm-demo} (world-traversable, as QEMU runs as another user); or, {@link #withRamFiller}, as much
+ * RAM as asked and a guest that fills it. Made with {@code qemu-img} and libvirt-java, not with ESM: defining domains
+ * is not ESM's job. {@link #close()} removes the domain, its snapshot metadata and the folder.
+ * {@link EsmThrowawayDomain} makes one per test class. Not thread-safe.
  */
 public final class ThrowawayDomain implements AutoCloseable {
     private final String uri;
     private final String name;
     private final Path folder;
+    private final long memory;
 
-    private ThrowawayDomain(String uri, String name, Path folder) {
+    private ThrowawayDomain(String uri, String name, Path folder, long memory) {
         this.uri = uri;
         this.name = name;
         this.folder = folder;
+        this.memory = memory;
     }
 
     /**
@@ -53,11 +56,34 @@ public final class ThrowawayDomain implements AutoCloseable {
      * {@link #create(String, String, int, long)}.
      */
     public static ThrowawayDomain named(String uri, String name, int disks, long size) throws IOException {
-        return create(uri, name, name, disks, size);
+        return create(uri, name, name, disks, size, 64);
+    }
+
+    /**
+     * A lab domain whose guest fills its RAM ({@link RamFiller}): {@code memoryMiB} of RAM (more than 16, below
+     * 4096), one 16 MiB qcow2 disk {@code vda} whose first sector is the filler's boot sector. Once started, the guest
+     * fills every byte from 1 MiB up with seed 0's pattern ({@link #fillRam} waits for it, or sets another seed), so a
+     * memory snapshot of it is about {@code memoryMiB} large.
+     */
+    public static ThrowawayDomain withRamFiller(String uri, String prefix, int memoryMiB) throws IOException {
+        if (memoryMiB <= 16 || memoryMiB >= 4096) {
+            throw new IllegalArgumentException("the RAM filler needs more than 16 and less than 4096 MiB: " + memoryMiB);
+        }
+        ThrowawayDomain lab = create(uri, prefix, null, 1, 16L << 20, memoryMiB);
+        Path boot = lab.folder.resolve("boot.bin");
+        Files.write(boot, RamFiller.bootSector());
+        run("qemu-io", "-f", "qcow2", "-c", "write -s " + boot + " 0 512", lab.folder.resolve("disk0.qcow2").toString());
+        Files.delete(boot);
+        return lab;
     }
 
     private static ThrowawayDomain create(String uri, String prefix, String chosen, int disks, long size)
             throws IOException {
+        return create(uri, prefix, chosen, disks, size, 64);
+    }
+
+    private static ThrowawayDomain create(String uri, String prefix, String chosen, int disks, long size,
+                                          int memoryMiB) throws IOException {
         Path base = Path.of("/var/tmp/esm-demo");
         Files.createDirectories(base);
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -78,7 +104,7 @@ public final class ThrowawayDomain implements AutoCloseable {
                 devices.append(disk(img, "qcow2", "vd" + (char) ('a' + i)));
             }
         }
-        String xml = "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+        String xml = "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>" + memoryMiB + "</memory><vcpu>1</vcpu>"
                 + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" + devices
                 + "</devices></domain>";
         Connect conn = null;
@@ -90,7 +116,7 @@ public final class ThrowawayDomain implements AutoCloseable {
         } finally {
             close(conn);
         }
-        return new ThrowawayDomain(uri, name, folder);
+        return new ThrowawayDomain(uri, name, folder, (long) memoryMiB << 20);
     }
 
     private static String disk(Path path, String format, String target) {
@@ -108,7 +134,12 @@ public final class ThrowawayDomain implements AutoCloseable {
         return folder;
     }
 
-    /** Starts the domain (it boots into SeaBIOS and waits there). */
+    /** @return the domain's memory size in bytes */
+    public long memory() {
+        return memory;
+    }
+
+    /** Starts the domain (it boots into SeaBIOS and waits there, or runs {@link RamFiller}'s guest). */
     public void start() {
         withDomain(d -> d.create());
     }
@@ -116,6 +147,113 @@ public final class ThrowawayDomain implements AutoCloseable {
     /** Powers the domain off. */
     public void stop() {
         withDomain(d -> d.destroy());
+    }
+
+    /**
+     * Sends a command to the running domain's QEMU human monitor, through libvirt (so remote URIs work too).
+     *
+     * @return QEMU's answer
+     */
+    public String monitor(String command) {
+        String[] answer = new String[1];
+        withDomain(d -> answer[0] = d.qemuMonitorCommand(command, 1)); // VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
+        return answer[0];
+    }
+
+    /**
+     * For a domain made by {@link #withRamFiller}, running: makes its guest fill its RAM with {@code seed}'s
+     * pattern and waits (at most two minutes) until it has. A guest that holds the pattern already is left alone.
+     *
+     * @param seed 0 to 255
+     */
+    public void fillRam(int seed) {
+        if (seed < 0 || seed > 255) {
+            throw new IllegalArgumentException("a seed is a byte: " + seed);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        for (int round = 0; !filled(seed); round++) {
+            // Until the guest runs, the BIOS uses the CMOS index port too: the seed is set again every half second,
+            // and only once the guest's code is in place.
+            if (round % 10 == 0 && monitor("xp /4xb 0x7c00").contains(RamFiller.LOADED)) {
+                monitor("o /b 0x70 0x40");
+                monitor(String.format("o /b 0x71 0x%02x", seed));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the guest of " + name + " did not fill its RAM with seed " + seed
+                        + ": " + monitor("xp /4xb " + RamFiller.MARK_FIRST));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** @return whether the last fill the guest finished was {@code seed}'s: its last word and its mark say so */
+    private boolean filled(int seed) {
+        long last = RamFiller.top(memory) - 4;
+        return words(last, 1)[0] == RamFiller.word(last, seed)
+                && bytes(RamFiller.MARK_FIRST) == seed && bytes(RamFiller.MARK_LAST) == seed;
+    }
+
+    /**
+     * Checks the RAM of a running or paused domain made by {@link #withRamFiller} against {@code seed}'s pattern at
+     * {@code samples} places spread evenly from 1 MiB to the top (16 words each, the first and the last word
+     * always), and the mark the guest writes after a fill.
+     *
+     * @return the first place that differs ("address: found, expected"), or empty when all hold the pattern
+     */
+    public java.util.Optional<String> ramDiffers(int seed, int samples) {
+        long top = RamFiller.top(memory);
+        long step = Math.max(64, (top - RamFiller.FROM) / Math.max(1, samples - 1) & ~63L);
+        java.util.List<Long> at = new java.util.ArrayList<>();
+        for (long a = RamFiller.FROM; a < top - 64; a += step) {
+            at.add(a);
+        }
+        at.add(top - 64);
+        for (long a : at) {
+            int[] found = words(a, 16);
+            for (int i = 0; i < 16; i++) {
+                long addr = a + 4L * i;
+                if (found[i] != RamFiller.word(addr, seed)) {
+                    return java.util.Optional.of(String.format("0x%x: 0x%08x, expected 0x%08x", addr, found[i],
+                            RamFiller.word(addr, seed)));
+                }
+            }
+        }
+        if (bytes(RamFiller.MARK_FIRST) != seed || bytes(RamFiller.MARK_LAST) != seed) {
+            return java.util.Optional.of(String.format("the mark at 0x%x: 0x%02x, expected 0x%02x",
+                    RamFiller.MARK_FIRST, bytes(RamFiller.MARK_FIRST), seed));
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** {@code count} 32-bit words from physical address {@code at}, through HMP {@code xp}. */
+    private int[] words(long at, int count) {
+        // e.g. "0000000000100000: 0x41514141 0x41514145 0x41514149 0x4151414d" (4 a line)
+        int[] out = new int[count];
+        int n = 0;
+        for (String line : monitor("xp /" + count + "xw 0x" + Long.toHexString(at)).split("\n")) {
+            String[] parts = line.trim().split(":", 2);
+            if (parts.length == 2) {
+                for (String w : parts[1].trim().split("\\s+")) {
+                    if (w.startsWith("0x") && n < count) {
+                        out[n++] = (int) Long.parseLong(w.substring(2), 16);
+                    }
+                }
+            }
+        }
+        if (n != count) {
+            throw new IllegalStateException("HMP xp gave " + n + " of " + count + " words at 0x" + Long.toHexString(at));
+        }
+        return out;
+    }
+
+    private int bytes(long at) {
+        String line = monitor("xp /1xb 0x" + Long.toHexString(at)).trim();
+        return Integer.parseInt(line.substring(line.lastIndexOf("0x") + 2).trim(), 16);
     }
 
     @FunctionalInterface
