@@ -56,34 +56,31 @@ public final class ThrowawayDomain implements AutoCloseable {
      * {@link #create(String, String, int, long)}.
      */
     public static ThrowawayDomain named(String uri, String name, int disks, long size) throws IOException {
-        return create(uri, name, name, disks, size, 64);
+        return create(uri, name, name, disks, size);
     }
 
     /**
      * A lab domain whose guest fills its RAM ({@link RamFiller}): {@code memoryMiB} of RAM (more than 16, below
-     * 4096), one 16 MiB qcow2 disk {@code vda} whose first sector is the filler's boot sector. Once started, the guest
-     * fills every byte from 1 MiB up with seed 0's pattern ({@link #fillRam} waits for it, or sets another seed), so a
-     * memory snapshot of it is about {@code memoryMiB} large.
+     * 4096), one 16 MiB qcow2 disk {@code hda} on IDE whose first sector is the filler's boot sector, and no USB
+     * controller or memory balloon. Once started, the guest fills every byte from 1 MiB up with seed 0's pattern
+     * ({@link #fillRam} waits for it, or sets another seed), so a memory snapshot of it is about {@code memoryMiB}
+     * large. IDE rather than virtio: the BIOS drives IDE without rings in RAM, and a virtio disk writes into its ring
+     * (the guest has overwritten it) whenever QEMU polls it, for instance when the domain resumes after a snapshot.
      */
     public static ThrowawayDomain withRamFiller(String uri, String prefix, int memoryMiB) throws IOException {
         if (memoryMiB <= 16 || memoryMiB >= 4096) {
             throw new IllegalArgumentException("the RAM filler needs more than 16 and less than 4096 MiB: " + memoryMiB);
         }
-        ThrowawayDomain lab = create(uri, prefix, null, 1, 16L << 20, memoryMiB);
-        Path boot = lab.folder.resolve("boot.bin");
-        Files.write(boot, RamFiller.bootSector());
-        run("qemu-io", "-f", "qcow2", "-c", "write -s " + boot + " 0 512", lab.folder.resolve("disk0.qcow2").toString());
-        Files.delete(boot);
-        return lab;
+        return create(uri, prefix, null, 1, 16L << 20, memoryMiB, true);
     }
 
     private static ThrowawayDomain create(String uri, String prefix, String chosen, int disks, long size)
             throws IOException {
-        return create(uri, prefix, chosen, disks, size, 64);
+        return create(uri, prefix, chosen, disks, size, 64, false);
     }
 
     private static ThrowawayDomain create(String uri, String prefix, String chosen, int disks, long size,
-                                          int memoryMiB) throws IOException {
+                                          int memoryMiB, boolean filler) throws IOException {
         Path base = Path.of("/var/tmp/esm-demo");
         Files.createDirectories(base);
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -92,20 +89,29 @@ public final class ThrowawayDomain implements AutoCloseable {
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
         String name = chosen != null ? chosen : folder.getFileName().toString();
         StringBuilder devices = new StringBuilder();
-        if (disks < 0) {
+        if (filler) {
+            Path img = folder.resolve("disk0.qcow2");
+            Path boot = folder.resolve("boot.bin");
+            run("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), Long.toString(size));
+            Files.write(boot, RamFiller.bootSector());
+            run("qemu-io", "-f", "qcow2", "-c", "write -s " + boot + " 0 512", img.toString());
+            Files.delete(boot);
+            devices.append(disk(img, "qcow2", "hda", "ide"))
+                    .append("<controller type='usb' model='none'/><memballoon model='none'/>");
+        } else if (disks < 0) {
             run("qemu-img", "create", "-q", "-f", "qcow2", folder.resolve("system.qcow2").toString(), "16M");
             run("qemu-img", "create", "-q", "-f", "raw", folder.resolve("data.img").toString(), "8M");
-            devices.append(disk(folder.resolve("system.qcow2"), "qcow2", "vda"))
-                    .append(disk(folder.resolve("data.img"), "raw", "vdb"));
+            devices.append(disk(folder.resolve("system.qcow2"), "qcow2", "vda", "virtio"))
+                    .append(disk(folder.resolve("data.img"), "raw", "vdb", "virtio"));
         } else {
             for (int i = 0; i < disks; i++) {
                 Path img = folder.resolve("disk" + i + ".qcow2");
                 run("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), Long.toString(size));
-                devices.append(disk(img, "qcow2", "vd" + (char) ('a' + i)));
+                devices.append(disk(img, "qcow2", "vd" + (char) ('a' + i), "virtio"));
             }
         }
-        String xml = "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>" + memoryMiB + "</memory><vcpu>1</vcpu>"
-                + "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" + devices
+        String xml = "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>" + memoryMiB
+                + "</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>" + devices
                 + "</devices></domain>";
         Connect conn = null;
         try {
@@ -119,9 +125,9 @@ public final class ThrowawayDomain implements AutoCloseable {
         return new ThrowawayDomain(uri, name, folder, (long) memoryMiB << 20);
     }
 
-    private static String disk(Path path, String format, String target) {
+    private static String disk(Path path, String format, String target, String bus) {
         return "<disk type='file' device='disk'><driver name='qemu' type='" + format + "'/><source file='" + path
-                + "'/><target dev='" + target + "' bus='virtio'/></disk>";
+                + "'/><target dev='" + target + "' bus='" + bus + "'/></disk>";
     }
 
     /** @return the domain's name */
@@ -147,6 +153,11 @@ public final class ThrowawayDomain implements AutoCloseable {
     /** Powers the domain off. */
     public void stop() {
         withDomain(d -> d.destroy());
+    }
+
+    /** Lets a paused domain run on. */
+    public void resume() {
+        withDomain(d -> d.resume());
     }
 
     /**
