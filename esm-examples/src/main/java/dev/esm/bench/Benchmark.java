@@ -592,68 +592,66 @@ public final class Benchmark {
     private void memory(int mib, SnapshotManager esm, ThrowawayDomain lab, ThrowawayDomain floor,
                         ThrowawayDomain inner, RawConnect conn) throws Exception {
         String mode = mib + "MiB";
-        {
-            DomainSnapshots vm = esm.domain(lab.name());
-            vm.setup(lab.folder() + "/esm").execute();
-            List<Double> cold = new ArrayList<>();
-            for (ThrowawayDomain l : List.of(lab, floor, inner)) {
-                cold.add(time(l::start));
-                l.fillRam(0x41);
-            }
-            Domain fd = conn.domainLookupByName(floor.name());
-            Domain id = conn.domainLookupByName(inner.name());
-            String saved = floor.folder() + "/floor.save";
-            exec(List.of("virsh", "-c", uri, "save", floor.name(), saved));
-            List<Double> create = new ArrayList<>();
-            List<Double> internalCreate = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                int n = i;
-                create.add(time(() -> vm.snapshot("m" + n).memory().create()));
-                String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
-                internalCreate.add(time(() -> id.snapshotCreateXML(xml, 0).free()));
-            }
-            long file = vm.info("m0").memorySize().orElseThrow();
-            long floorFile = Files.size(Path.of(saved));
-            List<Double> running = new ArrayList<>();
-            List<Double> paused = new ArrayList<>();
-            List<Double> internal = new ArrayList<>();
-            List<Double> restore = new ArrayList<>();
-            List<Double> rawRestore = new ArrayList<>();
-            List<Double> destroy = new ArrayList<>();
-            DomainSnapshot in0 = id.snapshotLookupByName("in0");
-            for (int i = 0; i < runs; i++) {
-                running.add(time(() -> vm.revert("m0").running().execute()));
-                internal.add(time(() -> id.revertToSnapshot(in0)));
-                restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
-                destroy.add(time(fd::destroy));
-                paused.add(time(() -> vm.revert("m0").paused().execute()));
-                rawRestore.add(time(() -> conn.restore(saved, 0)));
-                destroy.add(time(fd::destroy));
-                fd.create();
-                floor.fillRam(0x41);
-                destroy.add(time(fd::destroy)); // a cold-started domain, as well as restored ones
-                cold.add(time(fd::create));
-                exec(List.of("virsh", "-c", uri, "destroy", floor.name()));
-            }
-            in0.free();
-            String ram = mib + " MiB guest, RAM filled; ";
-            add("memory", "create", "esm", 1, mode, runs, create, ram + String.format(java.util.Locale.ROOT,
-                    "memory file %.1f MiB", file / 1048576.0));
-            add("memory", "revert-running", "esm", 1, mode, runs, running, "destroy, overlays, restore");
-            add("memory", "revert-paused", "esm", 1, mode, runs, paused, "");
-            add("memory", "create", "internal", 1, mode, runs, internalCreate, "with memory state");
-            add("memory", "revert-running", "internal", 1, mode, runs, internal,
-                    "snapshot-revert of a running snapshot");
-            add("memory", "restore", "virsh", 1, mode, runs, restore, String.format(java.util.Locale.ROOT,
-                    "virsh restore of a saved file alone (%.1f MiB)", floorFile / 1048576.0));
-            add("memory", "restore", "libvirt-raw", 1, mode, runs, rawRestore,
-                    "virDomainRestoreFlags of the same file from this JVM");
-            add("memory", "destroy", "libvirt-raw", 1, mode, destroy.size(), destroy,
-                    "virDomainDestroy of a running domain");
-            add("memory", "start", "libvirt-raw", 1, mode, cold.size(), cold, "cold start of the shut-off domain");
-            fd.free();
-            id.free();
+        DomainSnapshots vm = esm.domain(lab.name());
+        vm.setup(lab.folder() + "/esm").execute();
+        List<Double> cold = new ArrayList<>();
+        for (ThrowawayDomain l : List.of(lab, floor, inner)) {
+            cold.add(time(l::start));
+            l.fillRam(0x41);
         }
+        Domain fd = conn.domainLookupByName(floor.name());
+        Domain id = conn.domainLookupByName(inner.name());
+        String saved = floor.folder() + "/floor.save";
+        exec(List.of("virsh", "-c", uri, "save", floor.name(), saved));
+        List<Double> create = new ArrayList<>();
+        List<Double> internalCreate = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            int n = i;
+            create.add(time(() -> vm.snapshot("m" + n).memory().create()));
+            String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
+            internalCreate.add(time(() -> id.snapshotCreateXML(xml, 0).free()));
+        }
+        long file = vm.info("m0").memorySize().orElseThrow();
+        long floorFile = Files.size(Path.of(saved));
+        List<Double> running = new ArrayList<>();
+        List<Double> paused = new ArrayList<>();
+        List<Double> internal = new ArrayList<>();
+        List<Double> restore = new ArrayList<>();
+        List<Double> rawRestore = new ArrayList<>();
+        List<Double> destroy = new ArrayList<>();
+        DomainSnapshot in0 = id.snapshotLookupByName("in0");
+        for (int i = 0; i < runs; i++) {
+            running.add(time(() -> vm.revert("m0").running().execute()));
+            internal.add(time(() -> id.revertToSnapshot(in0)));
+            restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
+            destroy.add(time(fd::destroy));
+            paused.add(time(() -> vm.revert("m0").paused().execute()));
+            rawRestore.add(time(() -> conn.restore(saved, 0)));
+            destroy.add(time(fd::destroy));
+            fd.create();
+            floor.fillRam(0x41);
+            destroy.add(time(fd::destroy)); // a cold-started domain, as well as restored ones
+            cold.add(time(fd::create));
+            exec(List.of("virsh", "-c", uri, "destroy", floor.name()));
+        }
+        in0.free();
+        String ram = mib + " MiB guest, RAM filled; ";
+        add("memory", "create", "esm", 1, mode, runs, create, ram + String.format(java.util.Locale.ROOT,
+                "memory file %.1f MiB", file / 1048576.0));
+        add("memory", "revert-running", "esm", 1, mode, runs, running, "destroy, overlays, restore");
+        add("memory", "revert-paused", "esm", 1, mode, runs, paused, "");
+        add("memory", "create", "internal", 1, mode, runs, internalCreate, "with memory state");
+        add("memory", "revert-running", "internal", 1, mode, runs, internal,
+                "snapshot-revert of a running snapshot");
+        add("memory", "restore", "virsh", 1, mode, runs, restore, String.format(java.util.Locale.ROOT,
+                "virsh restore of a saved file alone (%.1f MiB)", floorFile / 1048576.0));
+        add("memory", "restore", "libvirt-raw", 1, mode, runs, rawRestore,
+                "virDomainRestoreFlags of that file from this JVM (the call ESM makes)");
+        add("memory", "destroy", "libvirt-raw", 1, mode, destroy.size(), destroy,
+                "virDomainDestroy of a running domain");
+        add("memory", "start", "libvirt-raw", 1, mode, cold.size(), cold, "cold start of the shut-off domain");
+        fd.free();
+        id.free();
     }
 
     /** A libvirt-java connection whose pointer the benchmark's own binding of {@code virDomainRestoreFlags} uses. */
