@@ -576,21 +576,30 @@ public final class Benchmark {
     }
 
     private void memory(int mib) throws Exception {
-        try (SnapshotManager esm = SnapshotManager.connect(uri);
+        // ESM's steps of each revert, for the rows that split a revert to running into libvirt's part and ESM's.
+        java.util.Map<dev.esm.api.StepKind, Double> steps = new java.util.concurrent.ConcurrentHashMap<>();
+        dev.esm.api.OperationListener timer = new dev.esm.api.OperationListener() {
+            @Override
+            public void stepFinished(dev.esm.api.StepEvent e) {
+                steps.merge(e.step().kind(), e.duration().toNanos() / 1e6, Double::sum);
+            }
+        };
+        try (SnapshotManager esm = SnapshotManager.builder(uri).listener(timer).connect();
              ThrowawayDomain lab = ThrowawayDomain.withRamFiller(uri, "esm-bench-mem", mib);
              ThrowawayDomain floor = ThrowawayDomain.withRamFiller(uri, "esm-floor-mem", mib);
              ThrowawayDomain inner = ThrowawayDomain.withRamFiller(uri, "esm-internal-mem", mib)) {
             RawConnect conn = new RawConnect(uri);
             try {
-                memory(mib, esm, lab, floor, inner, conn);
+                memory(mib, esm, steps, lab, floor, inner, conn);
             } finally {
                 conn.close();
             }
         }
     }
 
-    private void memory(int mib, SnapshotManager esm, ThrowawayDomain lab, ThrowawayDomain floor,
-                        ThrowawayDomain inner, RawConnect conn) throws Exception {
+    private void memory(int mib, SnapshotManager esm, java.util.Map<dev.esm.api.StepKind, Double> steps,
+                        ThrowawayDomain lab, ThrowawayDomain floor, ThrowawayDomain inner, RawConnect conn)
+            throws Exception {
         String mode = mib + "MiB";
         DomainSnapshots vm = esm.domain(lab.name());
         vm.setup(lab.folder() + "/esm").execute();
@@ -619,11 +628,23 @@ public final class Benchmark {
         List<Double> restore = new ArrayList<>();
         List<Double> rawRestore = new ArrayList<>();
         List<Double> destroy = new ArrayList<>();
+        List<Double> stopStep = new ArrayList<>();
+        List<Double> restoreStep = new ArrayList<>();
+        List<Double> own = new ArrayList<>();
         DomainSnapshot in0 = id.snapshotLookupByName("in0");
         // Each round runs every kind once, in an order turned by one each round, so that none always follows the
         // same one (a restore after an internal revert's reads, say). Every block leaves the floor domain shut off.
         List<Action> blocks = List.of(
-            () -> running.add(time(() -> vm.revert("m0").running().execute())),
+            () -> {
+                steps.clear();
+                double ms = time(() -> vm.revert("m0").running().execute());
+                running.add(ms);
+                double stop = steps.getOrDefault(dev.esm.api.StepKind.STOP_DOMAIN, 0.0);
+                double restoring = steps.getOrDefault(dev.esm.api.StepKind.RESTORE_MEMORY, 0.0);
+                stopStep.add(stop);
+                restoreStep.add(restoring);
+                own.add(ms - stop - restoring);
+            },
             () -> internal.add(time(() -> id.revertToSnapshot(in0))),
             () -> {
                 restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
@@ -651,6 +672,11 @@ public final class Benchmark {
         add("memory", "create", "esm", 1, mode, runs, create, ram + String.format(java.util.Locale.ROOT,
                 "memory file %.1f MiB", file / 1048576.0));
         add("memory", "revert-running", "esm", 1, mode, runs, running, "destroy, overlays, restore");
+        add("memory", "stop-step", "esm", 1, mode, runs, stopStep, "of revert-running: virDomainDestroy");
+        add("memory", "restore-step", "esm", 1, mode, runs, restoreStep,
+                "of revert-running: virDomainRestoreFlags of the snapshot's memory file");
+        add("memory", "esm-own", "esm", 1, mode, runs, own,
+                "of revert-running: the rest (planning, journal, overlay, definition)");
         add("memory", "revert-paused", "esm", 1, mode, runs, paused, "");
         add("memory", "create", "internal", 1, mode, runs, internalCreate, "with memory state");
         add("memory", "revert-running", "internal", 1, mode, runs, internal,

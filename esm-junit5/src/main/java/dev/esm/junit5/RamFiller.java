@@ -66,7 +66,8 @@ public final class RamFiller {
     }
 
     /**
-     * @param memoryBytes the domain's memory size (more than 16 MiB, below 4 GiB: QEMU's {@code pc} machine)
+     * @param memoryBytes the domain's memory size, more than 16 MiB and less than 3584 MiB (from there on QEMU's
+     *     {@code pc} machine puts RAM above 4 GiB too, which the guest, working below 4 GiB, does not fill)
      * @return the address above the last word the guest fills (the CMOS counts 64 KiB units above 16 MiB)
      */
     public static long top(long memoryBytes) {

@@ -60,16 +60,18 @@ public final class ThrowawayDomain implements AutoCloseable {
     }
 
     /**
-     * A lab domain whose guest fills its RAM ({@link RamFiller}): {@code memoryMiB} of RAM (more than 16, below
-     * 4096), one 16 MiB qcow2 disk {@code hda} on IDE whose first sector is the filler's boot sector, and no USB
-     * controller or memory balloon. Once started, the guest fills every byte from 1 MiB up with seed 0's pattern
-     * ({@link #fillRam} waits for it, or sets another seed), so a memory snapshot of it is about {@code memoryMiB}
-     * large. IDE rather than virtio: the BIOS drives IDE without rings in RAM, and a virtio disk writes into its ring
-     * (the guest has overwritten it) whenever QEMU polls it, for instance when the domain resumes after a snapshot.
+     * A lab domain whose guest fills its RAM ({@link RamFiller}): {@code memoryMiB} of RAM (more than 16, less than
+     * 3584, where QEMU's {@code pc} machine starts putting RAM above 4 GiB), one 16 MiB qcow2 disk {@code hda} on IDE
+     * whose first sector is the filler's boot sector, and no USB controller or memory balloon. Once started, the
+     * guest fills every byte from 1 MiB up with seed 0's pattern ({@link #fillRam} waits for it, or sets another
+     * seed), so a memory snapshot of it is about {@code memoryMiB} large. IDE rather than virtio: the BIOS drives IDE
+     * without rings in RAM, and a virtio disk writes into its ring (the guest has overwritten it) whenever QEMU polls
+     * it, for instance when the domain resumes after a snapshot.
      */
     public static ThrowawayDomain withRamFiller(String uri, String prefix, int memoryMiB) throws IOException {
-        if (memoryMiB <= 16 || memoryMiB >= 4096) {
-            throw new IllegalArgumentException("the RAM filler needs more than 16 and less than 4096 MiB: " + memoryMiB);
+        if (memoryMiB <= 16 || memoryMiB >= 3584) {
+            throw new IllegalArgumentException("the RAM filler needs more than 16 and less than 3584 MiB: "
+                    + memoryMiB);
         }
         return create(uri, prefix, null, 1, 16L << 20, memoryMiB, true);
     }
@@ -257,7 +259,8 @@ public final class ThrowawayDomain implements AutoCloseable {
             }
         }
         if (n != count) {
-            throw new IllegalStateException("HMP xp gave " + n + " of " + count + " words at 0x" + Long.toHexString(at));
+            throw new IllegalStateException("HMP xp gave " + n + " of " + count + " words at 0x"
+                    + Long.toHexString(at));
         }
         return out;
     }
