@@ -55,9 +55,10 @@ if [ "${1:-}" = "--stop" ]; then stop; exit 0; fi
 
 # --- the root (once) --------------------------------------------------------------------------------------------
 # What goes in from bookworm-backports: the monolithic libvirtd, its QEMU, storage (dir pools) and secret (LUKS
-# disks) drivers, and QEMU. Changing the list installs the difference at the next run, without a new debootstrap.
+# disks) drivers, and QEMU; OVMF and swtpm (from bookworm) for the firmware-state tests. Changing the list installs
+# the difference at the next run, without a new debootstrap.
 PKGS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-storage libvirt-daemon-driver-secret"
-PKGS="$PKGS qemu-system-x86 qemu-utils ovmf"
+PKGS="$PKGS qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools"
 BASE="$ROOT/.esm-debootstrap-complete"
 export DEBIAN_FRONTEND=noninteractive
 if [ ! -f "$BASE" ]; then

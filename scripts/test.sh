@@ -28,6 +28,8 @@ bash scripts/reproducible.sh --against-tree
 #    metadata ESM rewrites around libvirt's own re-parenting), where libvirt and QEMU behaviour shows first;
 #  - LibvirtMemoryContractIT: memory snapshots (save images, restore, the saved definition), QEMU's migration format;
 #  - LibvirtFirmwareContractIT: UEFI variables kept per snapshot, with the root's own OVMF (about 20 s);
+#  - LibvirtTpmContractIT: a TPM's state kept per snapshot, with the root's own swtpm, the state in the folder the
+#    domain names (<backend><source type='dir'>, which this libvirt honours) (about 20 s);
 #  - ParallelMergeIT: one block job per disk at once, each finished and pivoted on its own libvirt event;
 #  - ExamplesIT and DemoIT's daemon test: the examples and the README's demo as users run them.
 # Left out (they pass there too, run by hand): the pool-storage contracts (the same operations through libvirt's volume
@@ -45,6 +47,6 @@ else
   echo "[test] integration tests against $uri (libvirt 11.3 / QEMU 10.0)" >&2
   ESM_TEST_URI="$uri" ./mvnw -B -ntp verify -pl esm-libvirt,esm-examples -Dtest=NONE \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Desm.skipRemoteITs=true \
-    -Dit.test='LibvirtSnapshotContractIT,LibvirtMemoryContractIT,LibvirtFirmwareContractIT,ParallelMergeIT,ExamplesIT,DemoIT#theDemoWalksTheLifecycleAndRemovesWhatItMade' \
+    -Dit.test='LibvirtSnapshotContractIT,LibvirtMemoryContractIT,LibvirtFirmwareContractIT,LibvirtTpmContractIT,ParallelMergeIT,ExamplesIT,DemoIT#theDemoWalksTheLifecycleAndRemovesWhatItMade' \
     -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 fi

@@ -40,5 +40,12 @@ public enum StepKind {
     /** Copy the firmware's variables file (UEFI VARS) to the snapshot's own copy, owner-only. */
     SAVE_FIRMWARE,
     /** Put a snapshot's copy of the firmware variables back in the domain's variables file. */
-    RESTORE_FIRMWARE
+    RESTORE_FIRMWARE,
+    /** Copy the persistent state file of the domain's emulated TPM (swtpm) to the snapshot's own copy, owner-only. */
+    SAVE_TPM_STATE,
+    /**
+     * Put a snapshot's copy of the TPM state back in the TPM's state file, which keeps its owner, group and mode
+     * (swtpm reads it as its own user).
+     */
+    RESTORE_TPM_STATE
 }

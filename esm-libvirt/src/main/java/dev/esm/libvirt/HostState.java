@@ -37,11 +37,14 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Leases</h2>
  * A lease is the volume {@code <path>.lease}, created exclusively (libvirt refuses a second volume of the same
- * name, so of racing clients exactly one wins). Its holder writes a heartbeat counter into it at once and then
- * every third of the lease time ({@code -Desm.leaseTtl}, default 30 s), from a thread of its own, so taking a
- * free lease is one call. A waiting client that sees the content unchanged for a whole lease time on its own
- * clock (clocks need not agree) takes the lease over: holding the exclusive {@code <path>.takeover} volume, it
- * checks the lease is still the stale one, removes it and creates its own.
+ * name, so of racing clients exactly one wins). Its holder writes its name and a heartbeat counter into it every
+ * third of the lease time ({@code -Desm.leaseTtl}, default 30 s), from a thread of its own, the first time a third
+ * of the lease time after taking it: so taking a free lease is one call, and an operation shorter than that writes
+ * nothing (no upload, and no rescan of the state pool, which libvirtd does after every upload). A waiting client
+ * that sees the lease unchanged for a whole lease time on its own clock (clocks need not agree) takes the lease
+ * over: holding the exclusive {@code <path>.takeover} volume, it checks the lease is still the stale one, removes
+ * it and creates its own. "Unchanged" is the content <em>and</em> the volume's change time (ctime), so a new,
+ * still empty lease made by a third client is never mistaken for the empty lease it replaced.
  *
  * <p>Thread-safety: thread-safe. Volume handles of journals are kept (one per journal, freed by {@link #close});
  * a held lease keeps its own handle until released. Heartbeats run on a connection of their own (opened by the
@@ -339,7 +342,8 @@ final class HostState implements AutoCloseable {
             }
             if (now > deadline) {
                 throw new DomainBusyException("another client holds the lease " + lease + " on " + hostUri
-                        + " (" + content.map(String::strip).filter(s -> !s.isEmpty()).orElse("?")
+                        + " (" + content.map(HostState::contentOf).map(String::strip).filter(s -> !s.isEmpty())
+                                .orElse("a client that has not written its name yet")
                         + "); retry when its operation has finished");
             }
             try {
@@ -352,6 +356,15 @@ final class HostState implements AutoCloseable {
     }
 
     private record Observed(String content, long since) {
+    }
+
+    /** Separates a lease's content from its volume's change time in what {@link #readLease(String)} returns. */
+    private static final String IDENTITY = "\n@ctime ";
+
+    /** @return the content part of what {@link #readLease(String)} returned */
+    private static String contentOf(String observed) {
+        int at = observed.indexOf(IDENTITY);
+        return at < 0 ? observed : observed.substring(0, at);
     }
 
     private String leaseText(long beat) {
@@ -405,13 +418,19 @@ final class HostState implements AutoCloseable {
         }));
     }
 
-    private Optional<String> readLease(String lease) {
+    /**
+     * @return what a waiting client observes of a lease: its content and its volume's change time, so that a lease
+     *         removed and made again reads differently even while both are still empty; empty when there is none
+     */
+    Optional<String> readLease(String lease) {
         Optional<StorageVol> vol = lookup(lease);
         if (vol.isEmpty()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(readLease(conn, vol.get()));
+            org.w3c.dom.NodeList ctime = Xml.parse(vol.get().getXMLDesc(0)).getElementsByTagName("ctime");
+            String changed = ctime.getLength() > 0 ? ctime.item(0).getTextContent().strip() : "";
+            return Optional.of(readLease(conn, vol.get()) + IDENTITY + changed);
         } catch (LibvirtException e) {
             return Optional.empty();
         } finally {
@@ -463,7 +482,8 @@ final class HostState implements AutoCloseable {
             if (now.isPresent() && !now.get().equals(stale)) {
                 return null; // its holder is alive after all
             }
-            LOG.warn("taking over the lease {} of a client that stopped beating: {}", lease, stale.strip());
+            LOG.warn("taking over the lease {} of a client that stopped beating: {}", lease,
+                    contentOf(stale).strip());
             delete(lease);
             return tryCreate(lease);
         } catch (LibvirtException e) {
@@ -498,6 +518,9 @@ final class HostState implements AutoCloseable {
         private void beat() {
             StorageVol mine = null;
             try {
+                if (!pause()) {
+                    return; // released before its first beat was due: nothing was written
+                }
                 Connect c = beatConnection();
                 mine = c.storageVolLookupByPath(lease);
                 beatOn(c, mine);
@@ -532,12 +555,20 @@ final class HostState implements AutoCloseable {
                 } catch (LibvirtException e) {
                     LOG.warn("renewing the lease {} failed: {}", lease, e.getMessage());
                 }
-                try {
-                    Thread.sleep(Math.max(100, leaseTtl.toMillis() / 3));
-                } catch (InterruptedException e) {
+                if (!pause()) {
                     return;
                 }
             }
+        }
+
+        /** @return after a third of the lease time, whether the lease is still held (false: released meanwhile) */
+        private boolean pause() {
+            try {
+                Thread.sleep(Math.max(100, leaseTtl.toMillis() / 3));
+            } catch (InterruptedException e) {
+                return false;
+            }
+            return !released;
         }
 
         @Override

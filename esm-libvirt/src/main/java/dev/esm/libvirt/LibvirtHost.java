@@ -91,6 +91,8 @@ public final class LibvirtHost implements Host {
     /** How many connections domain calls may use by default. */
     static final int CONNECTIONS = 4;
     private final Storage storage;
+    /** Domain handles kept between calls. */
+    private final DomainHandles handles = new DomainHandles();
     /** The snapshots' XMLs read before, revalidated at each read. */
     private final SnapshotCache snapshots;
     private volatile boolean closed;
@@ -241,16 +243,33 @@ public final class LibvirtHost implements Host {
         void apply(Domain d) throws LibvirtException;
     }
 
+    /**
+     * Runs {@code call} on the domain's handle: kept from an earlier call ({@link DomainHandles}), or looked up by
+     * name. A kept handle whose domain is gone (removed, or defined again with another UUID) is dropped and the
+     * call made once more on a fresh lookup: libvirt refused it before it did anything.
+     */
     private <T> T withDomain(String domain, String doing, DomainCall<T> call) {
         checkOpen();
-        Domain d = null;
+        DomainHandles.Lookup lookup = () -> connectionFor(domain).domainLookupByName(domain);
+        DomainHandles.Use use = null;
         try {
-            d = connectionFor(domain).domainLookupByName(domain);
-            return call.apply(d);
+            use = handles.acquire(domain, lookup);
+            try {
+                return call.apply(use.domain());
+            } catch (LibvirtException e) {
+                if (use.fresh() || !Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                    throw e;
+                }
+                handles.discard(use);
+                handles.release(use);
+                use = null;
+                use = handles.acquire(domain, lookup);
+                return call.apply(use.domain());
+            }
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap(doing + " of domain '" + domain + "'", e);
         } finally {
-            free(d);
+            handles.release(use);
         }
     }
 
@@ -412,14 +431,22 @@ public final class LibvirtHost implements Host {
 
     @Override
     public Optional<String> currentSnapshot(String domain) {
+        return currentSnapshotXml(domain).flatMap(xml -> Xml.childText(Xml.parse(xml).getDocumentElement(), "name"));
+    }
+
+    /** Two calls: the current snapshot (libvirt's error when there is none) and its XML. */
+    @Override
+    public Optional<String> currentSnapshotXml(String domain) {
         return withDomain(domain, "reading the current snapshot", d -> {
-            if (d.hasCurrentSnapshot() != 1) {
-                return Optional.<String>empty();
-            }
             DomainSnapshot s = null;
             try {
                 s = d.snapshotCurrent();
-                return Xml.childText(Xml.parse(s.getXMLDesc()).getDocumentElement(), "name");
+                return Optional.of(s.getXMLDesc(LibvirtFlags.SNAPSHOT_XML_SECURE));
+            } catch (LibvirtException e) {
+                if (Volumes.isCode(e, "VIR_ERR_NO_DOMAIN_SNAPSHOT")) {
+                    return Optional.<String>empty();
+                }
+                throw e;
             } finally {
                 free(s);
             }
@@ -690,6 +717,7 @@ public final class LibvirtHost implements Host {
         if (blockJobEvents != null) {
             blockJobEvents.close();
         }
+        handles.close(); // before the connections: a handle is freed while its connection is open
         if (storage instanceof AutoCloseable c) {
             try {
                 c.close();

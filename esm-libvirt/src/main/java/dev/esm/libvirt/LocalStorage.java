@@ -304,7 +304,9 @@ public final class LocalStorage implements Storage {
 
     /**
      * Copies into a temporary file beside {@code to}, verified and flushed, then renames it over {@code to}: the
-     * old {@code to} stays whole until the new one is complete (a firmware variables file is never half-written).
+     * old {@code to} stays whole until the new one is complete (a firmware variables file or a TPM's state is never
+     * half-written). A replaced {@code to}'s owner, group and permissions go to the new one before the rename (changing
+     * the owner needs root, as ESM has on a host where libvirt runs swtpm as its own user).
      */
     @Override
     public void copy(String from, String to) {
@@ -317,6 +319,13 @@ public final class LocalStorage implements Storage {
         }
         copyVerified(src, tmp);
         try {
+            keepOwnerAndMode(dst, tmp);
+        } catch (IOException | UnsupportedOperationException e) {
+            removeQuietly(tmp);
+            throw new StorageException("cannot give the copy of '" + from + "' the owner, group and mode of '" + to
+                    + "' (" + e + "); '" + to + "' is untouched", e);
+        }
+        try {
             Files.move(tmp, dst, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             fsyncDirectory(dst.getParent());
@@ -325,6 +334,25 @@ public final class LocalStorage implements Storage {
             removeQuietly(tmp);
             throw new StorageException("cannot put the copy of '" + from + "' at '" + to + "': " + e.getMessage(), e);
         }
+    }
+
+    /** Gives {@code copy} the owner, group and permissions of {@code original}, if that exists. */
+    private static void keepOwnerAndMode(Path original, Path copy) throws IOException {
+        java.nio.file.attribute.PosixFileAttributes was;
+        try {
+            was = Files.readAttributes(original, java.nio.file.attribute.PosixFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return; // a new file: owner-only, as made
+        }
+        var now = Files.readAttributes(copy, java.nio.file.attribute.PosixFileAttributes.class);
+        var view = Files.getFileAttributeView(copy, java.nio.file.attribute.PosixFileAttributeView.class);
+        if (!now.group().equals(was.group())) {
+            view.setGroup(was.group());
+        }
+        if (!now.owner().equals(was.owner())) {
+            view.setOwner(was.owner());
+        }
+        Files.setPosixFilePermissions(copy, was.permissions());
     }
 
     private void copyVerified(Path src, Path dst) {

@@ -119,7 +119,68 @@ public final class LibvirtBed implements Bed {
         }
     }
 
+    /**
+     * A TPM 2.0 emulated by swtpm ({@code tpm-tis}), started once and powered off, so that libvirt's {@code
+     * swtpm_setup} made its state (as user {@code tss} on Debian). It asks for its state in a folder of the bed's
+     * ({@code <backend><source type='dir'>}): a libvirt that knows that element (10.8 and later) keeps the state
+     * there, where this process sees it even when libvirtd runs in another root (scripts/libvirt11-up.sh); an older
+     * one drops the element and keeps the state in its own folder ({@code /var/lib/libvirt/swtpm/<uuid>/tpm2}). ESM
+     * and the tests read where from the definition libvirt gives back.
+     */
+    @Override
+    public String newTpmDomain(List<DiskSpec> disks) {
+        return withTpmState(this, define(disks, false, true), p -> Files.exists(Path.of(p)));
+    }
+
+    /**
+     * Starts a new TPM domain once and powers it off, so that libvirt's {@code swtpm_setup} makes its state.
+     *
+     * @return the domain's name
+     */
+    static String withTpmState(Bed bed, String name, java.util.function.Predicate<String> exists) {
+        bed.start(name);
+        bed.stop(name);
+        String state = bed.tpmStateFile(name);
+        if (!exists.test(state)) {
+            throw new IllegalStateException("libvirt made no TPM state at " + state + " on the host (is swtpm"
+                    + " installed? scripts/libvirt-up.sh installs it)");
+        }
+        return name;
+    }
+
+    @Override
+    public String tpmStateFile(String domain) {
+        return DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
+    }
+
+    @Override
+    public void writeTpmState(String domain, int pattern) {
+        byte[] head = new byte[512];
+        java.util.Arrays.fill(head, (byte) pattern);
+        try (var ch = java.nio.channels.FileChannel.open(Path.of(tpmStateFile(domain)),
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(head), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void growFile(String path, int pattern) {
+        byte[] tail = new byte[4096];
+        java.util.Arrays.fill(tail, (byte) pattern);
+        try {
+            Files.write(Path.of(path), tail, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private String define(List<DiskSpec> disks, boolean firmware) {
+        return define(disks, firmware, false);
+    }
+
+    private String define(List<DiskSpec> disks, boolean firmware, boolean tpm) {
         String name = "esm-it-" + root.getFileName().toString().replace("bed-", "") + "-" + (domains.size() + 1);
         Path dir = Path.of(folder(name));
         try {
@@ -140,6 +201,10 @@ public final class LibvirtBed implements Bed {
                     .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image.toString())))
                     .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        if (tpm) {
+            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'><source type='dir' path='")
+                    .append(Xml.write(text(root.resolve(name + "-tpm").toString()))).append("'/></backend></tpm>");
         }
         xml.append("</devices></domain>");
         host.defineDomain(xml.toString());

@@ -77,6 +77,29 @@ class PoolStateIT {
         }
     }
 
+    @Test
+    void aLeaseMadeAgainReadsDifferentlyFromTheOneItReplacedEvenBeforeEitherWasWritten() throws Exception {
+        // A holder writes into its lease only a third of the lease time after taking it, so two leases of the same
+        // name taken one after the other both read as zeros for a while. A waiting client that took the second for
+        // the first would count the first one's silence towards the second's and take it over too early.
+        String lock = key + ".lock";
+        HostState state = ((PoolStorage) b.storage()).hostState();
+        Storage.Lease first = a.storage().lock(lock, Duration.ofSeconds(1));
+        Optional<String> seen = state.readLease(lock + ".lease");
+        first.close();
+        assertTrue(seen.isPresent() && seen.get().startsWith(" ".repeat(122)),
+                "a lease just taken holds nothing yet: " + seen);
+        try (Storage.Lease second = a.storage().lock(lock, Duration.ofSeconds(1))) {
+            Optional<String> now = state.readLease(lock + ".lease");
+            assertTrue(now.isPresent() && now.get().startsWith(" ".repeat(122)), "empty as well: " + now);
+            assertTrue(!now.equals(seen), "the same content, yet another lease: " + seen + " / " + now);
+            // Its heartbeat then writes its holder's name in, within a third of the lease time (1.5 s).
+            Thread.sleep(900);
+            String beaten = state.readLease(lock + ".lease").orElseThrow();
+            assertTrue(!beaten.startsWith(" ".repeat(122)), "its holder's name is in by now: " + beaten);
+        }
+    }
+
     /** A persistent throwaway domain with no devices (never started); undefined by the caller. */
     private String newDomain() {
         String name = "esm-it-journal-" + UUID.randomUUID();

@@ -144,6 +144,40 @@ public final class RemoteBed implements Bed {
 
     @Override
     public String newDomain(List<DiskSpec> disks) {
+        return define(disks, false);
+    }
+
+    /** As {@link LibvirtBed#newTpmDomain}: a TPM 2.0 (swtpm) started once, so that libvirt made its state. */
+    @Override
+    public String newTpmDomain(List<DiskSpec> disks) {
+        return LibvirtBed.withTpmState(this, define(disks, true), shell::exists);
+    }
+
+    @Override
+    public String tpmStateFile(String domain) {
+        return DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
+    }
+
+    /** On the host, in place (dd without truncation: the file keeps its owner and mode). */
+    @Override
+    public void writeTpmState(String domain, int pattern) {
+        shell.script("head -c 512 /dev/zero | tr '\\000' \"$(printf '\\%03o' \"$1\")\" | dd of=\"$2\" bs=512 count=1"
+                + " conv=notrunc status=none", Integer.toString(pattern), tpmStateFile(domain));
+    }
+
+    @Override
+    public void growFile(String path, int pattern) {
+        shell.script("head -c 4096 /dev/zero | tr '\\000' \"$(printf '\\%03o' \"$1\")\" >> \"$2\"",
+                Integer.toString(pattern), path);
+    }
+
+    @Override
+    public boolean fileReads(String path, int pattern) {
+        return shell.script("head -c 512 \"$2\" | od -An -v -tu1 | tr -s ' \\n' '\\n' | grep -v '^$' | sort -u",
+                Integer.toString(pattern), path).trim().equals(Integer.toString(pattern));
+    }
+
+    private String define(List<DiskSpec> disks, boolean tpm) {
         String name = "esm-rit-" + root.substring(root.lastIndexOf('/') + 1).replace("bed-", "") + "-"
                 + (domains.size() + 1);
         String dir = folder(name);
@@ -164,6 +198,9 @@ public final class RemoteBed implements Bed {
                     .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image)))
                     .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        if (tpm) {
+            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>");
         }
         xml.append("</devices></domain>");
         shell.script(script.toString(), args.toArray(String[]::new));

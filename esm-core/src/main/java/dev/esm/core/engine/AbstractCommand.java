@@ -46,6 +46,21 @@ abstract class AbstractCommand<R> {
     /** @return the plan for the domain as {@code v} shows it */
     abstract OperationPlan planFor(DomainView v);
 
+    /**
+     * @return an existence test for planning: real for the firmware state files the domain's definitions name (the
+     *         UEFI variables, an emulated TPM's state: libvirt and swtpm make them behind a storage's back) and for
+     *         snapshots' copies of them, cheap ({@link dev.esm.core.port.Storage#existsCheaply}) for other paths
+     */
+    java.util.function.Predicate<String> existsForPlanning(DomainView v) {
+        java.util.Set<String> files = new java.util.HashSet<>();
+        for (dev.esm.core.plan.Firmware.State state : dev.esm.core.plan.Firmware.State.values()) {
+            state.fileOf(v.persistent()).ifPresent(files::add);
+            state.fileOf(v.active()).ifPresent(files::add);
+        }
+        return p -> files.contains(p) || p.endsWith(".nvram") || p.endsWith(".tpm") ? ctx.host.storage().exists(p)
+                : ctx.host.storage().existsCheaply(p);
+    }
+
     /** @return the command's result, from the view read before it ran and whatever it reads again */
     abstract R result(OperationPlan plan, DomainView before);
 

@@ -44,13 +44,7 @@ final class CoreCreateCommand extends AbstractCommand<Snapshot> implements Creat
 
     @Override
     OperationPlan planFor(DomainView v) {
-        // The firmware variables file is libvirt's, made behind a storage's back: its existence is asked for for real.
-        java.util.Set<String> vars = new java.util.HashSet<>();
-        v.active().nvram().ifPresent(vars::add);
-        v.persistent().nvram().ifPresent(vars::add);
-        return Planner.create(v, snapshot, description, quiesce, memory,
-                p -> vars.contains(p) ? ctx.host.storage().exists(p) : ctx.host.storage().existsCheaply(p),
-                ctx.clock.instant());
+        return Planner.create(v, snapshot, description, quiesce, memory, existsForPlanning(v), ctx.clock.instant());
     }
 
     @Override

@@ -13,10 +13,8 @@ import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.plan.RevertPlanner;
 import dev.esm.core.xml.SnapshotXml;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -60,16 +58,14 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
         DomainView bare = ctx.views.bare();
         if ((refresh || !DomainSnapshots.BASE.equals(to))
                 && bare.persistent().record().map(r -> r.unnamed().isEmpty()).orElse(false)) {
-            Optional<String> current = ctx.host.currentSnapshot(ctx.name);
-            Set<String> wanted = new LinkedHashSet<>();
-            current.ifPresent(wanted::add);
-            if (!refresh && to != null && SnapshotName.problem(to) == null) {
-                wanted.add(to);
-            }
+            // The current snapshot's XML comes with its name (one read); the target is read unless it is the same.
+            Optional<SnapshotDefinition> currentDef = ctx.host.currentSnapshotXml(ctx.name).map(SnapshotXml::parse);
+            Optional<String> current = currentDef.map(SnapshotDefinition::name);
+            List<SnapshotDefinition> few = new ArrayList<>();
+            currentDef.ifPresent(few::add);
             try {
-                List<SnapshotDefinition> few = new ArrayList<>();
-                for (String n : wanted) {
-                    few.add(SnapshotXml.parse(ctx.host.snapshotXml(ctx.name, n)));
+                if (!refresh && to != null && SnapshotName.problem(to) == null && !current.equals(Optional.of(to))) {
+                    few.add(SnapshotXml.parse(ctx.host.snapshotXml(ctx.name, to)));
                 }
                 return Views.with(bare, few, current);
             } catch (SnapshotNotFoundException absent) {
@@ -87,9 +83,11 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
                         + ctx.name + "' has no current snapshot and no frozen base: nothing to refresh to; take a"
                         + " snapshot or run setup first"))
                 : to;
-        // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real.
-        Predicate<String> exists = p -> ctx.host.storage().existsCheaply(p)
-                || ((p.endsWith(".memory") || p.endsWith(".nvram")) && ctx.host.storage().exists(p));
+        // A memory file is written by libvirt, behind a storage's back: its existence is asked for for real (as that of
+        // the firmware state files and their copies).
+        Predicate<String> firmware = existsForPlanning(v);
+        Predicate<String> exists = p -> p.endsWith(".memory")
+                ? ctx.host.storage().existsCheaply(p) || ctx.host.storage().exists(p) : firmware.test(p);
         return RevertPlanner.revert(v, target, refresh, new RevertPlanner.RevertOptions(stopIfRunning, start, resume), exists,
                 ctx.clock.instant());
     }

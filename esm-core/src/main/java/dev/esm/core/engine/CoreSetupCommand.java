@@ -28,10 +28,7 @@ final class CoreSetupCommand extends AbstractCommand<SnapshotChain> implements S
 
     @Override
     OperationPlan planFor(DomainView v) {
-        java.util.Optional<String> vars = v.persistent().nvram();
-        return SetupPlanner.setup(v, directory, p -> vars.equals(java.util.Optional.of(p))
-                ? ctx.host.storage().exists(p) : ctx.host.storage().existsCheaply(p), ctx.clock.instant(),
-                ctx.views.setupFacts(v));
+        return SetupPlanner.setup(v, directory, existsForPlanning(v), ctx.clock.instant(), ctx.views.setupFacts(v));
     }
 
     @Override

@@ -129,27 +129,209 @@ public final class Executor {
                         continue;
                     }
                 }
-                faults.beforeStep(plan, i, step);
-                LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, i + 1, all.size(), step.describe());
-                Runnable u = applyReported(plan, i, step);
-                if (u != null) {
-                    undo.push(u);
+                int end = runEnd(all, i);
+                if (end > i) {
+                    // One file step per disk: at once (over a remote connection each is a few round trips).
+                    Concurrent run = new Concurrent(plan, i, end);
+                    committed |= run.await(undo);
+                    i = end;
                 } else {
-                    committed = true;
+                    faults.beforeStep(plan, i, step);
+                    LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, i + 1, all.size(), step.describe());
+                    Runnable u = applyReported(plan, i, step);
+                    if (u != null) {
+                        undo.push(u);
+                    } else {
+                        committed = true;
+                    }
                 }
-                journal.done(i);
+                if (!recordedLater(all, i)) {
+                    journal.done(i);
+                }
+            } catch (RunFailure f) {
+                // A step of a concurrent run failed: the policies below apply at that step, with the run's other
+                // steps done (and their undo pushed) or not started.
+                failed(plan, f.index, undo, committed || f.committed, merging, f.cause);
+                throw f.cause;
             } catch (RuntimeException e) {
-                if (committed && !merging) {
-                    complete(plan, i, e);
-                } else if (merging) {
-                    abort(plan, i, e);
-                } else {
-                    undo(plan, i, undo, e);
-                }
+                failed(plan, i, undo, committed, merging, e);
                 throw e;
             }
         }
         journal.clear();
+    }
+
+    /**
+     * Whether step {@code i} is recorded as done with a later write instead of its own. Over libvirt's storage API
+     * every journal write is a call to the host that syncs the domain's definition to its disk, so a plan writes
+     * where a stop would otherwise be recovered wrongly, not after every step. Recovery repeats the first unrecorded
+     * step and everything after it, so a step may go unrecorded when repeating it after later steps ran is harmless:
+     * <ul>
+     * <li>in a run of overlay creations (one per disk), all but the last: a creation is exclusive and found made when
+     * repeated, and recovery undoes the whole run when it undoes ({@link #inOverlayRun}); such runs, and runs of file
+     * removals anywhere in a plan (a removal of a removed file does nothing), run at once ({@link #runEnd}) and are
+     * recorded at their end;
+     * <li>a tail of steps that only set things to what the plan says: the definition (once), libvirt's current
+     * snapshot, file removals. Recovery completes such a tail (a definition is past the point of no return for
+     * recovery; the steps before it are recorded).
+     * </ul>
+     * The last step is never recorded: the journal is removed next.
+     *
+     * @param all a plan's steps
+     * @param i the index of a step
+     * @return whether no journal write follows step {@code i}
+     */
+    static boolean recordedLater(List<Step> all, int i) {
+        if (i >= all.size() - 1 || inOverlayRun(all, i)) {
+            return true;
+        }
+        int defines = 0;
+        for (Step s : all.subList(i, all.size())) {
+            if (s instanceof Step.DefineDomain) {
+                defines++;
+            } else if (!(s instanceof Step.SetCurrent || s instanceof Step.RemoveFile)) {
+                return false;
+            }
+        }
+        return defines <= 1;
+    }
+
+    /**
+     * @param all a plan's steps
+     * @param i the index of a step
+     * @return whether step {@code i} and the next one both create an overlay: the run is recorded at its end, and a
+     *         recovery that undoes treats the rest of a run as possibly done
+     */
+    static boolean inOverlayRun(List<Step> all, int i) {
+        return i + 1 < all.size() && all.get(i) instanceof Step.CreateOverlay && all.get(i + 1) instanceof Step.CreateOverlay;
+    }
+
+    /**
+     * @return the last index of the run of overlay creations, or of file removals, that starts at {@code i} (steps
+     *         that touch one file each and may run at once), or {@code i} when none starts there
+     */
+    static int runEnd(List<Step> all, int i) {
+        Step first = all.get(i);
+        if (!(first instanceof Step.CreateOverlay || first instanceof Step.RemoveFile)) {
+            return i;
+        }
+        int end = i;
+        while (end + 1 < all.size() && all.get(end + 1).getClass() == first.getClass()) {
+            end++;
+        }
+        return end;
+    }
+
+    /** A step of a concurrent run failed (after the others ended). */
+    private static final class RunFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient RuntimeException cause;
+        private final int index;
+        private final boolean committed;
+
+        RunFailure(RuntimeException cause, int index, boolean committed) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+            this.index = index;
+            this.committed = committed;
+        }
+    }
+
+    /** Threads of the concurrent runs: daemons, made as needed, gone after a minute unused. */
+    private static final java.util.concurrent.ExecutorService RUNS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "esm-step");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Steps {@code from..to} started one after another as the fault seam lets them (each after its
+     * {@link StepListener#beforeStep}), then awaited together. The fault seam's verdict on a step stops the starting
+     * of the rest; what was started is always awaited before anything is thrown, so no step runs on behind a failure.
+     */
+    private final class Concurrent {
+        private final OperationPlan plan;
+        private final int from;
+        private final List<java.util.concurrent.Future<Runnable>> started = new java.util.ArrayList<>();
+        private Throwable stopped;
+
+        Concurrent(OperationPlan plan, int from, int to) {
+            this.plan = plan;
+            this.from = from;
+            for (int k = from; k <= to; k++) {
+                Step step = plan.steps().get(k);
+                try {
+                    faults.beforeStep(plan, k, step);
+                } catch (RuntimeException | Error e) {
+                    stopped = e;
+                    break;
+                }
+                int index = k;
+                LOG.debug("{} {}: step {}/{} (at once with its run): {}", plan.operation(), domain, k + 1,
+                        plan.steps().size(), step.describe());
+                started.add(RUNS.submit(() -> applyReported(plan, index, step)));
+            }
+        }
+
+        /**
+         * Waits for every started step; pushes the undo of each that succeeded.
+         *
+         * @return whether a step that cannot be undone ran
+         * @throws RunFailure the first failure, with its step's index
+         */
+        boolean await(Deque<Runnable> undo) {
+            boolean committed = false;
+            RuntimeException failure = null;
+            int failedAt = -1;
+            for (int n = 0; n < started.size(); n++) {
+                try {
+                    Runnable u = getUninterruptibly(started.get(n));
+                    if (u != null) {
+                        undo.push(u);
+                    } else {
+                        committed = true;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof Error err) {
+                        throw err;
+                    }
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r
+                                : new IllegalStateException(e.getCause());
+                        failedAt = from + n;
+                    }
+                }
+            }
+            if (stopped instanceof Error err) {
+                throw err; // a halt (tests): as a killed process, nothing more happens
+            }
+            if (failure == null && stopped != null) {
+                failure = (RuntimeException) stopped;
+                failedAt = from + started.size();
+            }
+            if (failure != null) {
+                throw new RunFailure(failure, failedAt, committed);
+            }
+            return committed;
+        }
+    }
+
+    private static <T> T getUninterruptibly(java.util.concurrent.Future<T> f)
+            throws java.util.concurrent.ExecutionException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private Runnable applyReported(OperationPlan plan, int index, Step step) {
@@ -161,6 +343,18 @@ public final class Executor {
         } catch (RuntimeException e) {
             events.stepFinished(plan, index, step, started, e);
             throw e;
+        }
+    }
+
+    /** Applies the failure policy of the class comment to a failure of step {@code i}. */
+    private void failed(OperationPlan plan, int i, Deque<Runnable> undo, boolean committed, boolean merging,
+                        RuntimeException e) {
+        if (committed && !merging) {
+            complete(plan, i, e);
+        } else if (merging) {
+            abort(plan, i, e);
+        } else {
+            undo(plan, i, undo, e);
         }
     }
 

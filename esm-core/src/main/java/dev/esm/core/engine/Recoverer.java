@@ -37,6 +37,9 @@ final class Recoverer {
         journal.resume(found);
         List<Step> all = found.steps();
         int last = Math.min(found.next(), all.size() - 1);
+        while (Executor.inOverlayRun(all, last)) {
+            last++; // the rest of a run of overlays recorded at its end may be done as well (Executor#recordedLater)
+        }
         boolean onlyFiles = all.subList(0, last + 1).stream().allMatch(Recoverer::createsFilesOnly);
         if (onlyFiles) {
             LOG.info("{}: undoing an unfinished {} (only files had been created)", domain, found.operation());

@@ -159,6 +159,12 @@ final class StepRunner {
         } else if (step instanceof Step.RestoreFirmware s) {
             storage.copy(s.copy(), s.vars());
             return null;
+        } else if (step instanceof Step.SaveTpmState s) {
+            storage.copy(s.state(), s.copy());
+            return () -> storage.remove(s.copy());
+        } else if (step instanceof Step.RestoreTpmState s) {
+            storage.copy(s.copy(), s.state()); // keeps the state file's owner, group and mode: swtpm's
+            return null;
         } else if (step instanceof Step.StartDomain) {
             if (!again || !host.state(domain).isActive()) {
                 host.startDomain(domain);

@@ -9,6 +9,7 @@ import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.EsmRecord;
 import dev.esm.core.model.ImageGraph;
 import dev.esm.core.model.SnapshotTree;
+import dev.esm.core.plan.Firmware;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.port.Host;
 import java.util.ArrayList;
@@ -54,9 +55,11 @@ final class Verifier {
                 });
             }
         }
-        if (v.persistent().nvram().isPresent()) {
-            // Each snapshot's (and setup's base's) copy of the firmware variables belongs to it.
-            all.forEach(s -> dev.esm.core.plan.Firmware.copyOf(v.persistent().record(), s).ifPresent(referenced::add));
+        for (Firmware.State state : Firmware.State.values()) {
+            if (state.fileOf(v.persistent()).isPresent()) {
+                // Each snapshot's (and setup's base's) copy of the firmware state belongs to it.
+                all.forEach(s -> Firmware.copyOf(state, v.persistent().record(), s).ifPresent(referenced::add));
+            }
         }
         for (Snapshot s : tree.snapshots()) {
             s.memoryFile().ifPresent(m -> {

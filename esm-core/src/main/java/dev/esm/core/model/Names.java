@@ -148,6 +148,16 @@ public final class Names {
     }
 
     /**
+     * @param dir the folder the snapshot's frozen images are in (ESM's folder after setup)
+     * @param snapshot the snapshot's name, or {@code base}
+     * @return where the snapshot's copy of its emulated TPM's state is kept: {@code <snapshot>.tpm}; one name per
+     *         snapshot, as {@link #firmwarePath}
+     */
+    public static String tpmStatePath(String dir, String snapshot) {
+        return join(dir, snapshot + ".tpm");
+    }
+
+    /**
      * @param dir the folder (the one the snapshot's frozen images are in)
      * @param snapshot the memory snapshot's name
      * @param when when the snapshot is taken

@@ -244,13 +244,14 @@ public final class MergePlanner {
                 steps.add(r);
                 abort.add(r);
             });
-            if (view.persistent().nvram().isPresent()) {
-                Firmware.copyOf(record, s).ifPresent(f -> {
-                    Step r = new Step.RemoveFile(f, "the firmware variables of the removed snapshot '" + s.name()
-                            + "'");
-                    steps.add(r);
-                    abort.add(r);
-                });
+            for (Firmware.State state : Firmware.State.values()) {
+                if (state.fileOf(view.persistent()).isPresent()) {
+                    Firmware.copyOf(state, record, s).ifPresent(f -> {
+                        Step r = new Step.RemoveFile(f, state.what() + " of the removed snapshot '" + s.name() + "'");
+                        steps.add(r);
+                        abort.add(r);
+                    });
+                }
             }
         }
         Optional<String> current = tree.current().map(Snapshot::name);

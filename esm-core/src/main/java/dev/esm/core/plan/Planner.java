@@ -104,20 +104,24 @@ public final class Planner {
             memoryFile = Optional.of(path);
         }
         String xml = SnapshotXml.forCreate(name, description, overlays, SnapshotXml.excludedTargets(def), memoryFile);
-        Optional<String> vars = def.nvram().or(() -> view.persistent().nvram()).filter(exists);
-        // The firmware variables are copied at the snapshot's instant: a running domain is paused for the copy and
-        // the snapshot, unless quiesced (a paused guest cannot freeze its file systems: then the copy is taken just
-        // before the snapshot).
-        boolean pause = vars.isPresent() && view.state() == DomainState.RUNNING && !quiesce;
+        // The firmware state (UEFI variables, an emulated TPM's state) is copied at the snapshot's instant: a running
+        // domain is paused for the copies and the snapshot, unless quiesced (a paused guest cannot freeze its file
+        // systems: then the copies are taken just before the snapshot).
+        List<Step> saves = new ArrayList<>();
+        for (Firmware.State state : Firmware.State.values()) {
+            Optional<String> file = state.fileOf(def).or(() -> state.fileOf(view.persistent())).filter(exists);
+            if (file.isPresent()) {
+                String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(active.get(0).path()));
+                String copy = state.copyPath(dir, name);
+                checkFileName(copy);
+                saves.add(state.save(name, file.get(), copy));
+            }
+        }
+        boolean pause = !saves.isEmpty() && view.state() == DomainState.RUNNING && !quiesce;
         if (pause) {
             steps.add(new Step.PauseDomain());
         }
-        if (vars.isPresent()) {
-            String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(active.get(0).path()));
-            String copy = Names.firmwarePath(dir, name);
-            checkFileName(copy);
-            steps.add(new Step.SaveFirmware(name, vars.get(), copy));
-        }
+        steps.addAll(saves);
         steps.add(new Step.CreateSnapshot(name, xml, live, quiesce, overlays, memoryFile));
         if (pause) {
             steps.add(new Step.ResumeDomain());

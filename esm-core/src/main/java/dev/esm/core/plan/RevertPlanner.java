@@ -161,10 +161,16 @@ public final class RevertPlanner {
             steps.add(new Step.SetCurrent(to.name()));
         }
         // After the point of no return (a failure completes the revert instead of undoing it), before any start.
-        Optional<String> vars = def.nvram();
-        Optional<String> copy = Firmware.copyOf(record, to).filter(exists);
-        if (vars.isPresent() && copy.isPresent()) {
-            steps.add(new Step.RestoreFirmware(to.name(), copy.get(), vars.get()));
+        // A TPM's state is put back only into a state file libvirt made (its folder and owner are libvirt's; a TPM
+        // whose state was removed is made anew by libvirt at the next start). A domain without a piece of firmware
+        // state asks for no copy of it: over a storage API that is a lookup and a rescan.
+        for (Firmware.State state : Firmware.State.values()) {
+            Optional<String> file = state.fileOf(def).filter(f -> state != Firmware.State.TPM || exists.test(f));
+            Optional<String> copy = file.isPresent() ? Firmware.copyOf(state, record, to).filter(exists)
+                    : Optional.empty();
+            if (file.isPresent() && copy.isPresent()) {
+                steps.add(state.restore(to.name(), copy.get(), file.get()));
+            }
         }
         Set<String> removed = new HashSet<>();
         for (DiskImage old : activeNow) {

@@ -137,8 +137,10 @@ public final class SetupPlanner {
             sources.put(img.target(), new DiskImage(img.target(), overlay, ImageFormat.QCOW2));
         }
         steps.addAll(overlays);
-        def.nvram().filter(exists).ifPresent(vars -> steps.add(new Step.SaveFirmware(DomainSnapshots.BASE, vars,
-                Names.firmwarePath(disksDir, DomainSnapshots.BASE))));
+        for (Firmware.State state : Firmware.State.values()) {
+            state.fileOf(def).filter(exists).ifPresent(file -> steps.add(state.save(DomainSnapshots.BASE, file,
+                    state.copyPath(disksDir, DomainSnapshots.BASE))));
+        }
         steps.add(new Step.DefineDomain(sources, Optional.of(new EsmRecord(Optional.of(disksDir), base, now))));
         steps.addAll(removals);
         return new OperationPlan(Operation.SETUP, domain, steps, DomainSnapshots.BASE);

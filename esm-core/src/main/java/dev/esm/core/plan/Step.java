@@ -22,6 +22,19 @@ public sealed interface Step {
         return new PlanStep(kind, description, snapshot, disk, paths, OptionalLong.empty());
     }
 
+    /** @return a step that copies a firmware state {@code file} to a snapshot's {@code copy} (written first) */
+    private static PlanStep save(StepKind kind, String what, String snapshot, String file, String copy) {
+        return step(kind, "copy " + what + " " + file + " to " + copy, Optional.of(snapshot), Optional.empty(),
+                List.of(copy, file));
+    }
+
+    /** @return a step that puts a snapshot's {@code copy} back in a firmware state {@code file} (written first) */
+    private static PlanStep restore(StepKind kind, String what, String snapshot, String copy, String file,
+                                    String note) {
+        return step(kind, "put " + what + " of '" + snapshot + "' (" + copy + ", only read) back in " + file + note,
+                Optional.of(snapshot), Optional.empty(), List.of(file, copy));
+    }
+
     /** @return the images a definition gives its disks, in target order */
     private static List<String> pathsOf(Map<String, DiskImage> sources) {
         return sources.values().stream().sorted(java.util.Comparator.comparing(DiskImage::target))
@@ -228,8 +241,7 @@ public sealed interface Step {
     record SaveFirmware(String snapshot, String vars, String copy) implements Step {
         @Override
         public PlanStep describe() {
-            return step(StepKind.SAVE_FIRMWARE, "copy the firmware variables " + vars + " to " + copy,
-                    Optional.of(snapshot), Optional.empty(), List.of(copy, vars));
+            return save(StepKind.SAVE_FIRMWARE, "the firmware variables", snapshot, vars, copy);
         }
     }
 
@@ -237,8 +249,24 @@ public sealed interface Step {
     record RestoreFirmware(String snapshot, String copy, String vars) implements Step {
         @Override
         public PlanStep describe() {
-            return step(StepKind.RESTORE_FIRMWARE, "put the firmware variables of '" + snapshot + "' (" + copy
-                    + ", only read) back in " + vars, Optional.of(snapshot), Optional.empty(), List.of(vars, copy));
+            return restore(StepKind.RESTORE_FIRMWARE, "the firmware variables", snapshot, copy, vars, "");
+        }
+    }
+
+    /** Copy the emulated TPM's state file to a snapshot's own copy (replacing a leftover of that name). */
+    record SaveTpmState(String snapshot, String state, String copy) implements Step {
+        @Override
+        public PlanStep describe() {
+            return save(StepKind.SAVE_TPM_STATE, "the TPM state", snapshot, state, copy);
+        }
+    }
+
+    /** Put a snapshot's copy of the TPM state back (the copy is only read; the state file keeps owner and mode). */
+    record RestoreTpmState(String snapshot, String copy, String state) implements Step {
+        @Override
+        public PlanStep describe() {
+            return restore(StepKind.RESTORE_TPM_STATE, "the TPM state", snapshot, copy, state,
+                    " (its owner, group and mode kept)");
         }
     }
 

@@ -71,6 +71,14 @@ public interface Host extends AutoCloseable {
     /** @return the name of libvirt's current snapshot, if any */
     Optional<String> currentSnapshot(String domain);
 
+    /**
+     * @return the full XML of libvirt's current snapshot, if any: what {@link #currentSnapshot} and then
+     *         {@link #snapshotXml} give, which a port may read in fewer calls
+     */
+    default Optional<String> currentSnapshotXml(String domain) {
+        return currentSnapshot(domain).map(name -> snapshotXml(domain, name));
+    }
+
     /** Pauses a running domain (its vCPUs stop; QEMU keeps its state). */
     void suspendDomain(String domain);
 

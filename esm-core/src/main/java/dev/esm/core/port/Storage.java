@@ -106,9 +106,12 @@ public interface Storage {
     void place(String from, String to);
 
     /**
-     * Copies a small file (firmware variables) byte for byte, replacing {@code to} if it exists; the copy is
-     * owner-only and verified, never a link (the two files change apart). The default removes {@code to} and calls
-     * {@link #place}: an implementation whose {@code place} may link must override it.
+     * Copies a small file (firmware variables, a TPM's state) byte for byte, replacing {@code to} if it exists; the
+     * copy is verified, never a link (the two files change apart), and exactly as long as {@code from}. A new
+     * {@code to} is owner-only; a replaced one keeps its owner, group and permissions (a state file another user's
+     * process reads: swtpm runs as its own user, {@code tss} on Debian). The default removes {@code to} and calls
+     * {@link #place}, so it keeps neither: an implementation whose {@code place} may link, or that can keep them,
+     * must override it.
      *
      * @param from the file to copy; only read
      * @param to where the copy goes

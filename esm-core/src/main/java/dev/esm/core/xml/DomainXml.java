@@ -18,6 +18,11 @@ public final class DomainXml {
     /** The namespace of ESM's record inside a domain's {@code <metadata>}. */
     public static final String NS = "https://esm.dev/xmlns/esm/1";
     private static final String PREFIX = "esm";
+    /**
+     * Where the system libvirtd keeps each emulated TPM's state unless the TPM names a folder or file of its own:
+     * {@code <this>/<domain uuid>/tpm2} (TPM 2.0) or {@code tpm1.2}.
+     */
+    public static final String SWTPM_STATE_DIR = "/var/lib/libvirt/swtpm";
 
     private DomainXml() {
     }
@@ -45,7 +50,42 @@ public final class DomainXml {
         for (Element disk : Xml.path(domain, "devices", "disk")) {
             disks.add(disk(disk));
         }
-        return new DomainDefinition(name, uuid, disks, record(domain), xml, nvram(domain));
+        return new DomainDefinition(name, uuid, disks, record(domain), xml, nvram(domain), tpmState(domain, uuid));
+    }
+
+    /**
+     * @return the persistent state file of the domain's first emulated TPM ({@code <tpm><backend type='emulator'>}):
+     *         in the folder or file its {@code <source type='dir' path=...>} or {@code <source type='file'
+     *         path=...>} names (libvirt 10.8 and later), else in libvirt's own folder for it ({@link
+     *         #SWTPM_STATE_DIR}{@code /<uuid>/tpm2/tpm2-00.permall}, {@code tpm1.2/tpm-00.permall} for TPM 1.2);
+     *         empty for no TPM, and for a passthrough ({@code type='passthrough'}: the host's TPM, no state to keep)
+     *         or external one ({@code type='external'}: a swtpm someone else runs, its state where they put it)
+     */
+    private static Optional<String> tpmState(Element domain, String uuid) {
+        for (Element tpm : Xml.path(domain, "devices", "tpm")) {
+            Optional<Element> backend = Xml.child(tpm, "backend")
+                    .filter(b -> "emulator".equals(Xml.attr(b, "type").orElse("")));
+            if (backend.isEmpty()) {
+                continue;
+            }
+            // libvirt writes the version into every definition it gives out; without one, libvirt 9.0's default.
+            String model = Xml.attr(tpm, "model").orElse("tpm-tis");
+            String version = Xml.attr(backend.get(), "version").orElse(
+                    model.equals("tpm-crb") || model.equals("tpm-spapr") ? "2.0" : "1.2");
+            String file = version.equals("1.2") ? "tpm-00.permall" : "tpm2-00.permall";
+            Optional<Element> source = Xml.child(backend.get(), "source");
+            if (source.isPresent()) {
+                String type = Xml.attr(source.get(), "type").orElse("dir");
+                Optional<String> path = Xml.attr(source.get(), "path").filter(p -> p.startsWith("/"));
+                return type.equals("file") ? path : path.map(p -> (p.endsWith("/") ? p : p + "/") + file);
+            }
+            if (uuid.isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(SWTPM_STATE_DIR + "/" + uuid + "/" + (version.equals("1.2") ? "tpm1.2" : "tpm2") + "/"
+                    + file);
+        }
+        return Optional.empty();
     }
 
     /**

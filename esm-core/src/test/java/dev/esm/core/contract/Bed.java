@@ -90,6 +90,32 @@ public interface Bed extends AutoCloseable {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no firmware domains");
     }
 
+    /**
+     * @return a new shut-off domain with an emulated TPM 2.0 ({@code <tpm><backend type='emulator'>}) whose state
+     *         file exists (on a real hypervisor: started once, so that libvirt's swtpm_setup made it)
+     */
+    default String newTpmDomain(List<DiskSpec> disks) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no TPM domains");
+    }
+
+    /** @return the persistent state file of the domain's emulated TPM */
+    default String tpmStateFile(String domain) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no TPM domains");
+    }
+
+    /**
+     * Writes a pattern into the first 512 bytes of a shut-off domain's TPM state file, in place (its owner and mode
+     * unchanged); swtpm refuses a state changed so (it checks the state's integrity).
+     */
+    default void writeTpmState(String domain, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no TPM domains");
+    }
+
+    /** Makes a file longer: 4 KiB of the pattern after its end (on the fake: a block of it after its first). */
+    default void growFile(String path, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot grow files");
+    }
+
     /** @return a fingerprint of a file's whole content (e.g. SHA-256) */
     default String fileHash(String path) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot hash files");

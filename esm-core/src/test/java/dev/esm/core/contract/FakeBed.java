@@ -76,7 +76,34 @@ public final class FakeBed implements Bed {
         return storage.read(path, 0) == pattern;
     }
 
+    @Override
+    public String newTpmDomain(List<DiskSpec> disks) {
+        String name = define(disks, false, true);
+        storage.addImage(tpmStateFile(name), dev.esm.api.ImageFormat.RAW, 8 * 1024);
+        return name;
+    }
+
+    /** libvirt's own folder for it: {@code /var/lib/libvirt/swtpm/<uuid>/tpm2/tpm2-00.permall}. */
+    @Override
+    public String tpmStateFile(String domain) {
+        return dev.esm.core.xml.DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
+    }
+
+    @Override
+    public void writeTpmState(String domain, int pattern) {
+        storage.write(tpmStateFile(domain), 0, pattern);
+    }
+
+    @Override
+    public void growFile(String path, int pattern) {
+        storage.write(path, 1, pattern);
+    }
+
     private String define(List<DiskSpec> disks, boolean firmware) {
+        return define(disks, firmware, false);
+    }
+
+    private String define(List<DiskSpec> disks, boolean firmware, boolean tpm) {
         String name = "fake-" + (++domains);
         String dir = folder(name);
         storage.makeDirectory(dir);
@@ -97,6 +124,9 @@ public final class FakeBed implements Bed {
                     .append(d.format().id()).append("'/><source file='").append(path).append("'/><target dev='")
                     .append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
                     .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+        }
+        if (tpm) {
+            xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>");
         }
         xml.append("</devices></domain>");
         host.defineDomain(xml.toString());

@@ -19,20 +19,25 @@ class FakeFirmwareContractTest extends FirmwareContract {
 
     @Test
     void aSnapshotThatFailsAfterTheCopyLeavesNoCopyAndTheDomainRunning() {
-        d.setup(bed.folder(dom) + "/esm").execute();
-        bed.start(dom);
-        String copy = copyIn(d.snapshot("s1").plan(), StepKind.SAVE_FIRMWARE);
-        FakeBed fake = (FakeBed) bed;
+        failAfterTheCopy(this);
+    }
+
+    /** Also run for a TPM's state ({@link FakeTpmContractTest}). */
+    static void failAfterTheCopy(FirmwareContract c) {
+        c.d.setup(c.bed.folder(c.dom) + "/esm").execute();
+        c.bed.start(c.dom);
+        String copy = copyIn(c.d.snapshot("s1").plan(), c.saveKind());
+        FakeBed fake = (FakeBed) c.bed;
         fake.injecting((plan, index, step) -> {
             if (step.describe().kind() == StepKind.CREATE_SNAPSHOT) {
                 throw new IllegalStateException("injected");
             }
         });
-        assertThrows(IllegalStateException.class, () -> fake.manager().domain(dom).snapshot("s1").create());
+        assertThrows(IllegalStateException.class, () -> fake.manager().domain(c.dom).snapshot("s1").create());
         fake.restart();
-        var again = fake.manager().domain(dom);
+        var again = fake.manager().domain(c.dom);
         assertEquals(DomainState.RUNNING, again.state(), "the pause was undone");
-        assertFalse(bed.files(copy.substring(0, copy.lastIndexOf('/'))).contains(copy), "the copy was removed");
+        assertFalse(fake.files(copy.substring(0, copy.lastIndexOf('/'))).contains(copy), "the copy was removed");
         assertTrue(again.chain().snapshots().isEmpty());
         assertEquals(List.of(), again.verify());
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * Firmware state (docs/semantics.md, "Firmware variables"): for a domain with UEFI variables ({@code <nvram>}),
  * every snapshot keeps a copy of the variables file taken at its instant (a running domain paused for the copy),
  * setup keeps the base's, every revert puts the snapshot's back, delete removes it. Run on the fake and on the real
- * libvirtd with OVMF.
+ * libvirtd with OVMF. {@link TpmContract} runs the same tests on an emulated TPM's state, through the hooks below.
  */
 public abstract class FirmwareContract {
     protected static final int A = 0x41;
@@ -36,12 +36,42 @@ public abstract class FirmwareContract {
     /** @return a fresh bed for one test */
     protected abstract Bed openBed();
 
+    /** @return a new shut-off domain with the firmware state under test */
+    protected String newDomain(List<DiskSpec> disks) {
+        return bed.newFirmwareDomain(disks);
+    }
+
+    /** @return the domain's file holding the firmware state under test */
+    protected String stateFile(String domain) {
+        return bed.firmwareFile(domain);
+    }
+
+    /** Changes the state of a shut-off domain: a pattern into the first 512 bytes of its file. */
+    protected void writeState(int pattern) {
+        bed.writeFirmware(dom, pattern);
+    }
+
+    /** @return the kind of step that copies the state to a snapshot's copy */
+    protected StepKind saveKind() {
+        return StepKind.SAVE_FIRMWARE;
+    }
+
+    /** @return the kind of step that puts a snapshot's copy back */
+    protected StepKind restoreKind() {
+        return StepKind.RESTORE_FIRMWARE;
+    }
+
+    /** @return the ending of a snapshot's copy's name */
+    protected String suffix() {
+        return ".nvram";
+    }
+
     @BeforeEach
     void openTheBed() {
         bed = openBed();
-        dom = bed.newFirmwareDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        dom = newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
         d = bed.manager().domain(dom);
-        vars = bed.firmwareFile(dom);
+        vars = stateFile(dom);
     }
 
     @AfterEach
@@ -53,12 +83,13 @@ public abstract class FirmwareContract {
     protected static String copyIn(Plan plan, StepKind kind) {
         PlanStep s = plan.steps().stream().filter(p -> p.kind() == kind).findFirst()
                 .orElseThrow(() -> new AssertionError("no " + kind + " in\n" + plan.render()));
-        return kind == StepKind.SAVE_FIRMWARE ? s.paths().get(0) : s.paths().get(1);
+        return kind == StepKind.SAVE_FIRMWARE || kind == StepKind.SAVE_TPM_STATE ? s.paths().get(0)
+                : s.paths().get(1);
     }
 
     protected String create(String name) {
         var cmd = d.snapshot(name);
-        String copy = copyIn(cmd.plan(), StepKind.SAVE_FIRMWARE);
+        String copy = copyIn(cmd.plan(), saveKind());
         d.snapshot(name).create();
         return copy;
     }
@@ -67,22 +98,22 @@ public abstract class FirmwareContract {
     void everySnapshotKeepsTheFirmwareVariablesOfItsInstantAndEveryRevertPutsThemBack() {
         String original = bed.fileHash(vars);
         Plan setup = d.setup(bed.folder(dom) + "/esm").plan();
-        String baseCopy = copyIn(setup, StepKind.SAVE_FIRMWARE);
+        String baseCopy = copyIn(setup, saveKind());
         d.setup(bed.folder(dom) + "/esm").execute();
         assertEquals(original, bed.fileHash(baseCopy), "setup keeps the base's variables");
 
-        bed.writeFirmware(dom, A);
+        writeState(A);
         String s1 = create("s1");
-        bed.writeFirmware(dom, B);
+        writeState(B);
         String s2 = create("s2");
-        bed.writeFirmware(dom, C);
+        writeState(C);
         assertTrue(bed.fileReads(s1, A) && bed.fileReads(s2, B), "each copy holds its instant's variables");
 
         for (int round = 0; round < 2; round++) {
-            assertEquals(s1, copyIn(d.revert("s1").plan(), StepKind.RESTORE_FIRMWARE));
+            assertEquals(s1, copyIn(d.revert("s1").plan(), restoreKind()));
             d.revert("s1").execute();
             assertTrue(bed.fileReads(vars, A), "revert s1 puts s1's variables back");
-            bed.writeFirmware(dom, D); // the guest changes a variable
+            writeState(D); // the guest changes a variable
             d.revert("s2").execute();
             assertTrue(bed.fileReads(vars, B));
         }
@@ -97,9 +128,9 @@ public abstract class FirmwareContract {
     @Test
     void deletingASnapshotRemovesItsFirmwareCopyAndNothingElse() {
         d.setup(bed.folder(dom) + "/esm").execute();
-        bed.writeFirmware(dom, A);
+        writeState(A);
         String s1 = create("s1");
-        bed.writeFirmware(dom, B);
+        writeState(B);
         String s2 = create("s2");
         d.delete("s1").execute();
         String dir = s1.substring(0, s1.lastIndexOf('/'));
@@ -119,14 +150,14 @@ public abstract class FirmwareContract {
         Plan plan = d.snapshot("live").plan();
         List<StepKind> kinds = plan.steps().stream().map(PlanStep::kind).toList();
         int pause = kinds.indexOf(StepKind.PAUSE_DOMAIN);
-        assertTrue(pause >= 0 && pause < kinds.indexOf(StepKind.SAVE_FIRMWARE)
-                && kinds.indexOf(StepKind.SAVE_FIRMWARE) < kinds.indexOf(StepKind.CREATE_SNAPSHOT)
+        assertTrue(pause >= 0 && pause < kinds.indexOf(saveKind())
+                && kinds.indexOf(saveKind()) < kinds.indexOf(StepKind.CREATE_SNAPSHOT)
                 && kinds.indexOf(StepKind.CREATE_SNAPSHOT) < kinds.indexOf(StepKind.RESUME_DOMAIN), plan.render());
         String copy = create("live");
         assertEquals(DomainState.RUNNING, d.state(), "running again after the snapshot");
         String atSnapshot = bed.fileHash(copy);
         bed.stop(dom);
-        bed.writeFirmware(dom, D);
+        writeState(D);
         assertNotEquals(atSnapshot, bed.fileHash(vars));
         d.revert("live").execute();
         assertEquals(atSnapshot, bed.fileHash(vars), "the revert put the snapshot's variables back");
@@ -143,9 +174,9 @@ public abstract class FirmwareContract {
                 || s.kind() == StepKind.RESUME_DOMAIN), plan.render());
         String copy = create("p1");
         assertEquals(DomainState.PAUSED, d.state());
-        assertEquals(bed.folder(dom) + "/p1.nvram", copy, "beside the frozen image, named after the snapshot");
+        assertEquals(bed.folder(dom) + "/p1" + suffix(), copy, "beside the frozen image, named after the snapshot");
         bed.stop(dom);
-        bed.writeFirmware(dom, D);
+        writeState(D);
         d.revert("p1").execute();
         assertEquals(bed.fileHash(copy), bed.fileHash(vars));
         assertEquals(List.of(), d.verify());

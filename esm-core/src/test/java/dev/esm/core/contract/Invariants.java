@@ -11,6 +11,7 @@ import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.port.Host;
 import dev.esm.core.xml.DomainXml;
+import dev.esm.core.plan.Firmware;
 import dev.esm.core.xml.SnapshotXml;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -74,14 +75,17 @@ public final class Invariants {
         if (base != null) {
             base.images().forEach(i -> referenced.add(i.path()));
         }
-        if (def.nvram().isPresent()) {
-            // Firmware copies: each snapshot's (and setup's base's) exists and belongs to it.
+        for (Firmware.State state : Firmware.State.values()) {
+            if (state.fileOf(def).isEmpty()) {
+                continue;
+            }
+            // Firmware copies (UEFI variables, TPM state): each snapshot's (and setup's base's) exists and is its.
             List<Snapshot> owners = new java.util.ArrayList<>(chain.snapshots());
             chain.base().ifPresent(owners::add);
             for (Snapshot s : owners) {
-                dev.esm.core.plan.Firmware.copyOf(def.record(), s).ifPresent(f -> {
+                Firmware.copyOf(state, def.record(), s).ifPresent(f -> {
                     assertTrue(host.storage().exists(f) || (s.isBase() && def.record().flatMap(r -> r.disksDir())
-                            .isEmpty()), "the firmware copy " + f + " of '" + s.name() + "' is missing");
+                            .isEmpty()), "the copy " + f + " of " + state.what() + " of '" + s.name() + "' is missing");
                     if (host.storage().exists(f)) {
                         referenced.add(f);
                     }

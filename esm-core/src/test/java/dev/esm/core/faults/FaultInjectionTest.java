@@ -39,22 +39,30 @@ class FaultInjectionTest {
     static final int E = 0x45;
     static final int F = 0x46;
 
-    /** @param firmware the domain has UEFI variables, each snapshot a copy of them (and it runs, for a create) */
-    record Scenario(String name, boolean setUp, boolean memory, boolean firmware, Consumer<DomainSnapshots> op,
-                    java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+    /**
+     * @param firmware the domain has firmware state, each snapshot a copy of it (and it runs, for a create)
+     * @param tpm that state is an emulated TPM's (else UEFI variables)
+     */
+    record Scenario(String name, boolean setUp, boolean memory, boolean firmware, boolean tpm,
+                    Consumer<DomainSnapshots> op, java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
         Scenario(String name, boolean setUp, Consumer<DomainSnapshots> op,
                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            this(name, setUp, false, false, op, plan);
+            this(name, setUp, false, false, false, op, plan);
         }
 
         Scenario(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            this(name, setUp, memory, false, op, plan);
+            this(name, setUp, memory, false, false, op, plan);
         }
 
         static Scenario firmware(String name, boolean setUp, Consumer<DomainSnapshots> op,
                                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            return new Scenario(name, setUp, false, true, op, plan);
+            return new Scenario(name, setUp, false, true, false, op, plan);
+        }
+
+        static Scenario tpm(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
+                            java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+            return new Scenario(name, setUp, memory, true, true, op, plan);
         }
 
         @Override
@@ -75,6 +83,16 @@ class FaultInjectionTest {
                 Scenario.firmware("revert-firmware", true, d -> d.revert("s2").stopIfRunning().execute(),
                         d -> d.revert("s2").stopIfRunning().plan()),
                 Scenario.firmware("delete-middle-firmware", true, d -> d.delete("s3").execute(),
+                        d -> d.delete("s3").plan()),
+                Scenario.tpm("setup-tpm", false, false, d -> d.setup("/fake/esm").execute(),
+                        d -> d.setup("/fake/esm").plan()),
+                Scenario.tpm("create-tpm-running", true, false, d -> d.snapshot("new").create(),
+                        d -> d.snapshot("new").plan()),
+                Scenario.tpm("revert-tpm", true, false, d -> d.revert("s2").stopIfRunning().execute(),
+                        d -> d.revert("s2").stopIfRunning().plan()),
+                Scenario.tpm("revert-running-tpm", true, true, d -> d.revert("m").running().execute(),
+                        d -> d.revert("m").running().plan()),
+                Scenario.tpm("delete-middle-tpm", true, false, d -> d.delete("s3").execute(),
                         d -> d.delete("s3").plan()),
                 new Scenario("create", true, d -> d.snapshot("new").create(), d -> d.snapshot("new").plan()),
                 new Scenario("create-first-without-setup", false, d -> d.snapshot("new").create(),
@@ -113,21 +131,27 @@ class FaultInjectionTest {
     static final class World {
         final FakeBed bed = new FakeBed();
         final boolean firmware;
+        final boolean tpm;
         final String dom;
         final Map<String, Map<String, Integer>> expected = new HashMap<>();
 
         World(boolean setUp) {
-            this(setUp, false, false);
+            this(setUp, false, false, false);
         }
 
         World(boolean setUp, boolean memory) {
-            this(setUp, memory, false);
+            this(setUp, memory, false, false);
         }
 
-        World(boolean setUp, boolean memory, boolean firmware) {
+        World(Scenario s) {
+            this(s.setUp(), s.memory(), s.firmware(), s.tpm());
+        }
+
+        World(boolean setUp, boolean memory, boolean firmware, boolean tpm) {
             this.firmware = firmware;
+            this.tpm = tpm;
             List<DiskSpec> disks = List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"));
-            dom = firmware ? bed.newFirmwareDomain(disks) : bed.newDomain(disks);
+            dom = tpm ? bed.newTpmDomain(disks) : firmware ? bed.newFirmwareDomain(disks) : bed.newDomain(disks);
             if (!setUp) {
                 write(A);
                 return;
@@ -149,18 +173,19 @@ class FaultInjectionTest {
                 bed.writeMemory(dom, F);
                 write(F);
             }
-            if (firmware) {
+            if (firmware && !bed.host().state(dom).isActive()) {
                 bed.start(dom); // a create pauses it for the firmware copy; a revert stops it
             }
         }
 
-        /** @return the pattern in the firmware variables, or -1 without firmware */
+        /** @return the pattern in the firmware state (UEFI variables or TPM state), or -1 without firmware */
         int vars() {
             if (!firmware) {
                 return -1;
             }
+            String file = tpm ? bed.tpmStateFile(dom) : bed.firmwareFile(dom);
             for (int p : new int[] {0, A, B, C, D, E, F}) {
-                if (bed.fileReads(bed.firmwareFile(dom), p)) {
+                if (bed.fileReads(file, p)) {
                     return p;
                 }
             }
@@ -176,7 +201,9 @@ class FaultInjectionTest {
         void write(int p) {
             bed.write(dom, "vda", p);
             bed.write(dom, "vdb", p + 0x10);
-            if (firmware) {
+            if (tpm) {
+                bed.writeTpmState(dom, p);
+            } else if (firmware) {
                 bed.writeFirmware(dom, p);
             }
         }
@@ -204,7 +231,7 @@ class FaultInjectionTest {
     }
 
     static int stepsOf(Scenario s) {
-        World w = new World(s.setUp(), s.memory(), s.firmware());
+        World w = new World(s);
         return s.plan().apply(w.bed.manager().domain(w.dom)).steps().size();
     }
 
@@ -212,14 +239,14 @@ class FaultInjectionTest {
     @MethodSource("points")
     void everyStepBoundarySurvivesAFailureOrAHalt(Scenario s, int step, boolean halt) {
         POINTS.incrementAndGet();
-        World w = new World(s.setUp(), s.memory(), s.firmware());
+        World w = new World(s);
         Set<String> before = w.names();
         int stateBefore = w.state();
         int ramBefore = w.ram();
         int varsBefore = w.vars();
         dev.esm.api.DomainState runBefore = w.bed.host().state(w.dom);
         // What a clean run gives, on a twin world.
-        World twin = new World(s.setUp(), s.memory(), s.firmware());
+        World twin = new World(s);
         s.op().accept(twin.bed.manager().domain(twin.dom));
         Set<String> after = twin.names();
         int stateAfter = twin.state();

@@ -107,4 +107,29 @@ class DomainXmlTest {
         assertEquals("no", Xml.child(source, "seclabel").orElseThrow().getAttribute("relabel"));
         assertTrue(Xml.child(source, "slices").isEmpty(), "a slice of the old file is no slice of the overlay");
     }
+    private static Optional<String> tpmOf(String devices) {
+        return DomainXml.parse("<domain><name>t</name><uuid>6d3c1c5e-0000-4000-8000-000000000009</uuid><devices>"
+                + devices + "</devices></domain>").tpmState();
+    }
+
+    @Test
+    void anEmulatedTpmsStateFileIsFoundWhereLibvirtKeepsItAndAPassthroughTpmHasNone() {
+        String dir = DomainXml.SWTPM_STATE_DIR + "/6d3c1c5e-0000-4000-8000-000000000009/";
+        assertEquals(Optional.of(dir + "tpm2/tpm2-00.permall"),
+                tpmOf("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>"));
+        assertEquals(Optional.of(dir + "tpm1.2/tpm-00.permall"),
+                tpmOf("<tpm model='tpm-tis'><backend type='emulator' version='1.2'/></tpm>"));
+        assertEquals(Optional.of(dir + "tpm2/tpm2-00.permall"), tpmOf("<tpm model='tpm-crb'><backend type='emulator'/></tpm>"),
+                "libvirt 9.0's default for a CRB TPM: 2.0");
+        assertEquals(Optional.of("/srv/tpm/web/tpm2-00.permall"), tpmOf("<tpm model='tpm-crb'><backend type='emulator'"
+                + " version='2.0'><source type='dir' path='/srv/tpm/web'/></backend></tpm>"), "a folder of its own");
+        assertEquals(Optional.of("/srv/tpm/web.state"), tpmOf("<tpm model='tpm-crb'><backend type='emulator'"
+                + " version='2.0'><source type='file' path='/srv/tpm/web.state'/></backend></tpm>"), "a file of its own");
+        assertEquals(Optional.empty(), tpmOf("<tpm model='tpm-tis'><backend type='passthrough'><device"
+                + " path='/dev/tpm0'/></backend></tpm>"), "the host's TPM: no state to keep");
+        assertEquals(Optional.empty(), tpmOf("<tpm model='tpm-tis'><backend type='external'><source type='unix'"
+                + " mode='connect' path='/tmp/swtpm.sock'/></backend></tpm>"), "someone else's swtpm");
+        assertEquals(Optional.empty(), tpmOf(""));
+        assertEquals(Optional.empty(), DomainXml.parse(XML).tpmState());
+    }
 }

@@ -1,0 +1,29 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.ImageAccess;
+import dev.esm.core.contract.Bed;
+import dev.esm.core.contract.MergeContract;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The snapshot and merge contract through libvirt's storage API with every overlay made by libvirt (a volume XML
+ * with a backing store, as {@link PoolStorage} does in folders of {@value PoolStorage#UPLOAD_LIMIT} files or more)
+ * instead of uploaded: the test folders are small, so the limit is set to 0 for this class.
+ */
+class PoolStorageLibvirtOverlaysContractIT extends MergeContract {
+    @BeforeAll
+    static void everyOverlayByLibvirt() {
+        PoolStorage.defaultUploadLimit = 0;
+    }
+
+    @AfterAll
+    static void back() {
+        PoolStorage.defaultUploadLimit = PoolStorage.UPLOAD_LIMIT;
+    }
+
+    @Override
+    protected Bed openBed() {
+        return new LibvirtBed(ImageAccess.LIBVIRT_STORAGE);
+    }
+}
