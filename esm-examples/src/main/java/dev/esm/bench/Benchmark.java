@@ -14,6 +14,7 @@ import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.Planner;
 import dev.esm.core.plan.RevertPlanner;
 import dev.esm.core.xml.DomainXml;
+import dev.esm.junit5.RamFiller;
 import dev.esm.junit5.ThrowawayDomain;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,7 +36,7 @@ import org.libvirt.DomainSnapshot;
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
  *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory] [-Desm.bench.fleet=20]
- *     [-Desm.bench.fleetThreads=20]
+ *     [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
@@ -560,63 +561,153 @@ public final class Benchmark {
     // ---------------------------------------------------------------- memory snapshots
 
     /**
-     * Memory snapshots of a running 64 MiB domain (1 disk): ESM's create and revert to running/paused, next to
-     * internal snapshots with memory, and the floor under a revert: libvirt's destroy and a plain
-     * {@code virsh restore} of a saved file.
+     * Memory snapshots of running domains whose guest fills its RAM ({@link RamFiller}), at each size of
+     * {@code -Desm.bench.memorySizes} (MiB; 64,256,1024, or 64 for a smoke pass; the row's mode names it), 1 disk:
+     * ESM's create and revert to running/paused, next to internal snapshots with memory, and the floor under a revert:
+     * libvirt's destroy, a restore of a saved file of the same size alone ({@code virsh restore}, and the same call ESM
+     * makes, {@code virDomainRestoreFlags}, from this JVM) and a cold start. Three domains of the size run side by side
+     * and every round measures each kind once, so that the comparisons see the same load.
      */
     private void memory() throws Exception {
-        try (SnapshotManager esm = SnapshotManager.connect(uri);
-             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-mem", 1, 64L << 20)) {
-            DomainSnapshots vm = esm.domain(lab.name());
-            vm.setup(lab.folder() + "/esm").execute();
-            lab.start();
-            List<Double> create = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                int n = i;
-                create.add(time(() -> vm.snapshot("m" + n).memory().create()));
-            }
-            add("memory", "create", "esm", 1, "live", runs, create, "64 MiB guest; memory file + disks");
-            List<Double> running = new ArrayList<>();
-            List<Double> paused = new ArrayList<>();
-            for (int i = 0; i < runs; i++) {
-                running.add(time(() -> vm.revert("m0").running().execute()));
-                paused.add(time(() -> vm.revert("m0").paused().execute()));
-            }
-            add("memory", "revert-running", "esm", 1, "live", runs, running, "destroy, overlays, restore");
-            add("memory", "revert-paused", "esm", 1, "live", runs, paused, "");
+        String sizes = System.getProperty("esm.bench.memorySizes", smoke ? "64" : "64,256,1024");
+        for (String size : sizes.split(",")) {
+            memory(Integer.parseInt(size.trim()));
         }
-        try (ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-floor-mem", 1, 64L << 20)) {
-            Connect conn = new Connect(uri, false);
+    }
+
+    private void memory(int mib) throws Exception {
+        // ESM's steps of each revert, for the rows that split a revert to running into libvirt's part and ESM's.
+        java.util.Map<dev.esm.api.StepKind, Double> steps = new java.util.concurrent.ConcurrentHashMap<>();
+        dev.esm.api.OperationListener timer = new dev.esm.api.OperationListener() {
+            @Override
+            public void stepFinished(dev.esm.api.StepEvent e) {
+                steps.merge(e.step().kind(), e.duration().toNanos() / 1e6, Double::sum);
+            }
+        };
+        try (SnapshotManager esm = SnapshotManager.builder(uri).listener(timer).connect();
+             ThrowawayDomain lab = ThrowawayDomain.withRamFiller(uri, "esm-bench-mem", mib);
+             ThrowawayDomain floor = ThrowawayDomain.withRamFiller(uri, "esm-floor-mem", mib);
+             ThrowawayDomain inner = ThrowawayDomain.withRamFiller(uri, "esm-internal-mem", mib)) {
+            RawConnect conn = new RawConnect(uri);
             try {
-                Domain d = conn.domainLookupByName(lab.name());
-                lab.start();
-                String saved = lab.folder() + "/floor.save";
-                exec(List.of("virsh", "-c", uri, "save", lab.name(), saved));
-                List<Double> restore = new ArrayList<>();
-                List<Double> destroy = new ArrayList<>();
-                for (int i = 0; i < runs; i++) {
-                    restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
-                    destroy.add(time(d::destroy));
-                }
-                add("memory", "restore", "virsh", 1, "live", runs, restore, "virsh restore of a saved file alone");
-                add("memory", "destroy", "libvirt-raw", 1, "live", runs, destroy, "virDomainDestroy of a running domain");
-                lab.start();
-                List<Double> create = new ArrayList<>();
-                List<Double> revert = new ArrayList<>();
-                for (int i = 0; i < runs; i++) {
-                    String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
-                    create.add(time(() -> d.snapshotCreateXML(xml, 0).free()));
-                }
-                for (int i = 0; i < runs; i++) {
-                    DomainSnapshot s = d.snapshotLookupByName("in0");
-                    revert.add(time(() -> d.revertToSnapshot(s)));
-                    s.free();
-                }
-                add("memory", "create", "internal", 1, "live", runs, create, "with memory state");
-                add("memory", "revert-running", "internal", 1, "live", runs, revert, "snapshot-revert of a running snapshot");
-                d.free();
+                memory(mib, esm, steps, lab, floor, inner, conn);
             } finally {
                 conn.close();
+            }
+        }
+    }
+
+    private void memory(int mib, SnapshotManager esm, java.util.Map<dev.esm.api.StepKind, Double> steps,
+                        ThrowawayDomain lab, ThrowawayDomain floor, ThrowawayDomain inner, RawConnect conn)
+            throws Exception {
+        String mode = mib + "MiB";
+        DomainSnapshots vm = esm.domain(lab.name());
+        vm.setup(lab.folder() + "/esm").execute();
+        List<Double> cold = new ArrayList<>();
+        for (ThrowawayDomain l : List.of(lab, floor, inner)) {
+            cold.add(time(l::start));
+            l.fillRam(0x41);
+        }
+        Domain fd = conn.domainLookupByName(floor.name());
+        Domain id = conn.domainLookupByName(inner.name());
+        String saved = floor.folder() + "/floor.save";
+        exec(List.of("virsh", "-c", uri, "save", floor.name(), saved));
+        List<Double> create = new ArrayList<>();
+        List<Double> internalCreate = new ArrayList<>();
+        for (int i = 0; i < runs; i++) {
+            int n = i;
+            create.add(time(() -> vm.snapshot("m" + n).memory().create()));
+            String xml = "<domainsnapshot><name>in" + i + "</name></domainsnapshot>";
+            internalCreate.add(time(() -> id.snapshotCreateXML(xml, 0).free()));
+        }
+        long file = vm.info("m0").memorySize().orElseThrow();
+        long floorFile = Files.size(Path.of(saved));
+        List<Double> running = new ArrayList<>();
+        List<Double> paused = new ArrayList<>();
+        List<Double> internal = new ArrayList<>();
+        List<Double> restore = new ArrayList<>();
+        List<Double> rawRestore = new ArrayList<>();
+        List<Double> destroy = new ArrayList<>();
+        List<Double> stopStep = new ArrayList<>();
+        List<Double> restoreStep = new ArrayList<>();
+        List<Double> own = new ArrayList<>();
+        DomainSnapshot in0 = id.snapshotLookupByName("in0");
+        // Each round runs every kind once, in an order turned by one each round, so that none always follows the
+        // same one (a restore after an internal revert's reads, say). Every block leaves the floor domain shut off.
+        List<Action> blocks = List.of(
+            () -> {
+                steps.clear();
+                double ms = time(() -> vm.revert("m0").running().execute());
+                running.add(ms);
+                double stop = steps.getOrDefault(dev.esm.api.StepKind.STOP_DOMAIN, 0.0);
+                double restoring = steps.getOrDefault(dev.esm.api.StepKind.RESTORE_MEMORY, 0.0);
+                stopStep.add(stop);
+                restoreStep.add(restoring);
+                own.add(ms - stop - restoring);
+            },
+            () -> internal.add(time(() -> id.revertToSnapshot(in0))),
+            () -> {
+                restore.add(time(() -> exec(List.of("virsh", "-c", uri, "restore", saved, "--running"))));
+                destroy.add(time(fd::destroy));
+            },
+            () -> paused.add(time(() -> vm.revert("m0").paused().execute())),
+            () -> {
+                rawRestore.add(time(() -> conn.restore(saved, 0)));
+                destroy.add(time(fd::destroy));
+            },
+            () -> {
+                fd.create();
+                floor.fillRam(0x41);
+                destroy.add(time(fd::destroy)); // a cold-started domain, as well as restored ones
+                cold.add(time(fd::create));
+                exec(List.of("virsh", "-c", uri, "destroy", floor.name()));
+            });
+        for (int i = 0; i < runs; i++) {
+            for (int k = 0; k < blocks.size(); k++) {
+                blocks.get((k + i) % blocks.size()).run();
+            }
+        }
+        in0.free();
+        String ram = mib + " MiB guest, RAM filled; ";
+        add("memory", "create", "esm", 1, mode, runs, create, ram + String.format(java.util.Locale.ROOT,
+                "memory file %.1f MiB", file / 1048576.0));
+        add("memory", "revert-running", "esm", 1, mode, runs, running, "destroy, overlays, restore");
+        add("memory", "stop-step", "esm", 1, mode, runs, stopStep, "of revert-running: virDomainDestroy");
+        add("memory", "restore-step", "esm", 1, mode, runs, restoreStep,
+                "of revert-running: virDomainRestoreFlags of the snapshot's memory file");
+        add("memory", "esm-own", "esm", 1, mode, runs, own,
+                "of revert-running: the rest (planning, journal, overlay, definition)");
+        add("memory", "revert-paused", "esm", 1, mode, runs, paused, "");
+        add("memory", "create", "internal", 1, mode, runs, internalCreate, "with memory state");
+        add("memory", "revert-running", "internal", 1, mode, runs, internal,
+                "snapshot-revert of a running snapshot");
+        add("memory", "restore", "virsh", 1, mode, runs, restore, String.format(java.util.Locale.ROOT,
+                "virsh restore of a saved file alone (%.1f MiB)", floorFile / 1048576.0));
+        add("memory", "restore", "libvirt-raw", 1, mode, runs, rawRestore,
+                "virDomainRestoreFlags of that file from this JVM (the call ESM makes)");
+        add("memory", "destroy", "libvirt-raw", 1, mode, destroy.size(), destroy,
+                "virDomainDestroy of a running domain");
+        add("memory", "start", "libvirt-raw", 1, mode, cold.size(), cold, "cold start of the shut-off domain");
+        fd.free();
+        id.free();
+    }
+
+    /** A libvirt-java connection whose pointer the benchmark's own binding of {@code virDomainRestoreFlags} uses. */
+    private static final class RawConnect extends Connect {
+        /** {@code virDomainRestoreFlags}, which libvirt-java lacks. */
+        interface Virt extends com.sun.jna.Library {
+            Virt INSTANCE = com.sun.jna.Native.load("virt", Virt.class);
+
+            int virDomainRestoreFlags(org.libvirt.jna.ConnectionPointer conn, String from, String dxml, int flags);
+        }
+
+        RawConnect(String uri) throws org.libvirt.LibvirtException {
+            super(uri, false);
+        }
+
+        void restore(String file, int flags) {
+            if (Virt.INSTANCE.virDomainRestoreFlags(vcp, file, null, flags) != 0) {
+                throw new IllegalStateException("virDomainRestoreFlags " + file + " failed");
             }
         }
     }

@@ -96,6 +96,17 @@ public final class Executor {
     /** Runs every step of the plan, or none (as far as undo can reach); see the class comment. */
     public void run(OperationPlan plan) {
         journal.start(plan, clock.instant());
+        // A restore's definition is prepared while the steps before it run (see StepRunner#prepareRestoreAhead).
+        plan.steps().stream().filter(s -> s instanceof Step.RestoreMemory).findFirst()
+                .ifPresent(s -> steps.prepareRestoreAhead((Step.RestoreMemory) s));
+        try {
+            runSteps(plan);
+        } finally {
+            steps.awaitAhead();
+        }
+    }
+
+    private void runSteps(OperationPlan plan) {
         Deque<Runnable> undo = new ArrayDeque<>();
         List<Step> all = plan.steps();
         boolean merging = false;

@@ -33,6 +33,9 @@ final class StepRunner {
     private final ProgressListener progress;
     private final Cancellation cancel;
     private final JournalKeeper journal;
+    /** A restore's definition prepared ahead ({@link #prepareRestoreAhead}), and the step it is for. */
+    private java.util.concurrent.CompletableFuture<String> restoreAhead;
+    private Step.RestoreMemory restoreAheadFor;
 
     StepRunner(Host host, String domain, ProgressListener progress, Cancellation cancel, JournalKeeper journal) {
         this.host = host;
@@ -182,25 +185,82 @@ final class StepRunner {
             return;
         }
         try {
-            String saved = host.savedDomainXml(s.memoryFile());
-            String dxml = DomainXml.rewrite(saved, s.sources(), Optional.empty());
-            java.util.Set<String> overlays = new java.util.HashSet<>();
-            s.sources().values().forEach(i -> overlays.add(i.path()));
-            for (var disk : DomainXml.parse(dxml).eligibleDisks()) {
-                if (disk.source().filter(overlays::contains).isEmpty()) {
-                    throw new dev.esm.api.errors.InvalidOperationException("the memory of '" + s.snapshot()
-                            + "' was saved with disk " + disk.target() + " (" + disk.source().orElse("no source")
-                            + "), which has no fresh overlay in this revert; the domain is left shut off on the"
-                            + " snapshot's disks: revert without running()/paused()");
-                }
-            }
-            host.restore(domain, s.memoryFile(), dxml, s.paused());
+            host.restore(domain, s.memoryFile(), restoreXml(s), s.paused());
         } catch (RuntimeException e) {
             if (!again) {
                 throw e;
             }
             LOG.warn("{}: restoring the memory of '{}' from {} failed again ({}); the domain stays shut off on the"
                     + " snapshot's disks", domain, s.snapshot(), s.memoryFile(), e.toString());
+        }
+    }
+
+    /** @return the restore's definition, prepared ahead if {@link #prepareRestoreAhead} was, else prepared now */
+    private String restoreXml(Step.RestoreMemory s) {
+        if (restoreAhead != null && s.equals(restoreAheadFor)) {
+            try {
+                return restoreAhead.join();
+            } catch (RuntimeException e) {
+                LOG.debug("preparing the restore of {} ahead failed ({}); preparing it again", s.memoryFile(),
+                        e.toString());
+            }
+        }
+        return prepareRestoreXml(s);
+    }
+
+    /**
+     * The definition saved in the memory file with every snapshotted disk pointed at its new overlay, and checked:
+     * a restore onto the frozen images would let the guest write into the snapshot.
+     */
+    private String prepareRestoreXml(Step.RestoreMemory s) {
+        String saved = host.savedDomainXml(s.memoryFile());
+        String dxml = DomainXml.rewrite(saved, s.sources(), Optional.empty());
+        java.util.Set<String> overlays = new java.util.HashSet<>();
+        s.sources().values().forEach(i -> overlays.add(i.path()));
+        for (var disk : DomainXml.parse(dxml).eligibleDisks()) {
+            if (disk.source().filter(overlays::contains).isEmpty()) {
+                throw new dev.esm.api.errors.InvalidOperationException("the memory of '" + s.snapshot()
+                        + "' was saved with disk " + disk.target() + " (" + disk.source().orElse("no source")
+                        + "), which has no fresh overlay in this revert; the domain is left shut off on the"
+                        + " snapshot's disks: revert without running()/paused()");
+            }
+        }
+        return dxml;
+    }
+
+    /**
+     * Starts preparing a restore's definition ({@link #prepareRestoreXml}: the definition saved in the memory file
+     * read through libvirt, its disks pointed at the new overlays, checked) on a helper thread, so that the restore
+     * does not wait for it: the steps before it (the overlays, and the power-off, in which libvirt waits 200 ms for
+     * QEMU to go) run meanwhile. The memory file is only read and nothing else depends on the result; the restore
+     * prepares it again itself if this failed, so that its own thread reports the error at the same step.
+     * {@link #awaitAhead} ends it.
+     */
+    void prepareRestoreAhead(Step.RestoreMemory s) {
+        java.util.concurrent.CompletableFuture<String> ahead = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                ahead.complete(prepareRestoreXml(s));
+            } catch (RuntimeException e) {
+                ahead.completeExceptionally(e);
+            }
+        }, "esm-restore-xml-" + domain);
+        t.setDaemon(true);
+        restoreAhead = ahead;
+        restoreAheadFor = s;
+        t.start();
+    }
+
+    /** Waits until a preparation ahead has ended, if one was started: no call to the host outlives the operation. */
+    void awaitAhead() {
+        if (restoreAhead != null) {
+            try {
+                restoreAhead.join();
+            } catch (RuntimeException ignored) {
+                // the restore prepared it itself, or never came
+            }
+            restoreAhead = null;
+            restoreAheadFor = null;
         }
     }
 
