@@ -138,6 +138,12 @@ if [ -e /dev/kvm ]; then
   fi
 fi
 
+# swtpm_localca, which signs a new TPM's endorsement key, runs as the root's tss user and needs its folder and lock
+# file (its package leaves them root-owned without a running init), as scripts/libvirt-up.sh does on the host.
+chroot "$ROOT" sh -c 'if [ -d /var/lib/swtpm-localca ] && getent passwd tss >/dev/null; then
+  chown -R tss:root /var/lib/swtpm-localca && chmod 0750 /var/lib/swtpm-localca; fi' \
+  || log "warning: cannot give the root's swtpm-localca folder to tss (TPM domains will not start there)"
+
 # --- daemons -------------------------------------------------------------------------------------------------------
 mkdir -p "$RUN/libvirt"
 # (Without the lock's descriptor: the daemons outlive this script.)
