@@ -575,11 +575,14 @@ public final class LibvirtHost implements Host {
                     listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
                 }
                 try {
-                    d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+                    // Asked for, not waited for in libvirt: a pivot waited for holds the domain's job until QEMU
+                    // has switched the disk, so the other disks' pivots (and starts, and looks) queue behind it.
+                    d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT | LibvirtFlags.BLOCK_JOB_ABORT_ASYNC);
                 } catch (LibvirtException notReadyYet) {
                     LOG.debug("pivot of {} not possible yet: {}", disk, notReadyYet.toString());
                     continue;
                 }
+                awaitPivot(d, disk, statuses, doing, top);
                 LOG.debug("pivoted {} onto {}", disk, base);
                 verifyGone(d, disk, top, doing);
                 return;
@@ -594,6 +597,44 @@ public final class LibvirtHost implements Host {
                 abortJob(d, disk);
                 throw new HypervisorException(doing + " made no progress for " + stallMillis / 1000 + " s and was"
                         + " aborted; " + top + " keeps all its data", -1, "ESM_BLOCK_JOB_STALLED", "no progress", null);
+            }
+        }
+    }
+
+    /**
+     * Waits for a pivot asked for without waiting: its disk's completion event, or (no event within a poll) the job
+     * gone from the disk. A job that stays (QEMU refused the switch) fails the merge after the stall time, the job
+     * aborted; the top keeps all its data either way.
+     */
+    private void awaitPivot(Domain d, String disk, BlockingQueue<BlockJobStatus> statuses, String doing, String top)
+            throws LibvirtException {
+        long since = System.currentTimeMillis();
+        while (true) {
+            BlockJobStatus status;
+            try {
+                status = statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                status = null;
+            }
+            if (status == BlockJobStatus.COMPLETED) {
+                return;
+            }
+            if (status == BlockJobStatus.FAILED || status == BlockJobStatus.CANCELED) {
+                throw new HypervisorException("the pivot of " + doing + " failed; " + top + " keeps all its data", -1,
+                        "VIR_DOMAIN_BLOCK_JOB_FAILED", "the pivot failed", null);
+            }
+            if (status == null) {
+                DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+                if (info == null || (info.type == 0 && info.end == 0)) {
+                    return;
+                }
+                if (System.currentTimeMillis() - since > stallMillis) {
+                    abortJob(d, disk);
+                    throw new HypervisorException("the pivot of " + doing + " did not end in " + stallMillis / 1000
+                            + " s; the job was aborted and " + top + " keeps all its data", -1,
+                            "ESM_BLOCK_JOB_STALLED", "no pivot", null);
+                }
             }
         }
     }
