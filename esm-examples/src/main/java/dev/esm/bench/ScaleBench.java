@@ -138,19 +138,17 @@ final class ScaleBench {
                 }
                 org.libvirt.Connect conn = new org.libvirt.Connect(uri, false);
                 org.libvirt.Domain d = conn.domainLookupByName(lab.name());
-                // libvirt-java's block-job event names the disk by its image's path: the active one, or the base
-                // once an active commit has pivoted onto it.
+                // libvirt-java's block-job event names the disk by its target (BLOCK_JOB_2).
                 java.util.Map<String, java.util.concurrent.BlockingQueue<org.libvirt.event.BlockJobStatus>> events =
                         new java.util.concurrent.ConcurrentHashMap<>();
                 List<java.util.concurrent.BlockingQueue<org.libvirt.event.BlockJobStatus>> queues = new ArrayList<>();
-                for (List<String> c : chains) {
+                for (String t : targets) {
                     var q = new java.util.concurrent.LinkedBlockingQueue<org.libvirt.event.BlockJobStatus>();
                     queues.add(q);
-                    events.put(c.get(0), q);
-                    events.put(c.get(2), q);
+                    events.put(t, q);
                 }
-                org.libvirt.event.BlockJobListener listener = (dom, path, type, status) -> {
-                    var q = events.get(path);
+                org.libvirt.event.BlockJobListener listener = (dom, disk, type, status) -> {
+                    var q = events.get(disk);
                     if (q != null) {
                         q.add(status);
                     }
