@@ -482,7 +482,6 @@ public final class LibvirtHost implements Host {
                             ProgressListener listener, Cancellation cancel) {
         String doing = (active ? "active " : "") + "block commit of " + disk + " (" + top + " into " + base + ")";
         withDomainDo(domain, doing, d -> {
-            clearLeftoverJob(d, disk);
             BlockJobEvents events = blockJobEvents();
             if (events == null) {
                 runCommit(d, disk, base, top, active, listener, cancel, new LinkedBlockingQueue<>(), doing);
@@ -521,7 +520,17 @@ public final class LibvirtHost implements Host {
                            Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
             throws LibvirtException {
         LOG.debug("starting {}", doing);
-        d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        try {
+            d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        } catch (LibvirtException refused) {
+            // Looked for only when refused: a look before every start waits, like the start, for the domain's job,
+            // behind the other disks' starts.
+            if (!clearLeftoverJob(d, disk)) {
+                throw refused;
+            }
+            statuses.clear(); // the aborted job's events
+            d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        }
         LOG.debug("started {}", doing);
         long lastDone = -1;
         long lastEnd = 0;
@@ -642,12 +651,14 @@ public final class LibvirtHost implements Host {
     /**
      * A job left on the disk by a process that stopped half-way (QEMU keeps running it; an active commit waits,
      * ready, for a pivot that never comes) is aborted first, so that a recovery can run the merge again. Aborting
-     * leaves the top image's data in place.
+     * leaves the top image's data in place. Called when libvirt refused to start the merge.
+     *
+     * @return whether a job was there (and is gone now)
      */
-    private static void clearLeftoverJob(Domain d, String disk) throws LibvirtException {
+    private static boolean clearLeftoverJob(Domain d, String disk) throws LibvirtException {
         DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
         if (info == null || (info.type == 0 && info.end == 0)) {
-            return;
+            return false;
         }
         LOG.warn("aborting a block job left on {} by an earlier process", disk);
         abortJob(d, disk);
@@ -655,13 +666,13 @@ public final class LibvirtHost implements Host {
         while (System.currentTimeMillis() < deadline) {
             info = d.getBlockJobInfo(disk, 0);
             if (info == null || (info.type == 0 && info.end == 0)) {
-                return;
+                return true;
             }
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return true;
             }
         }
         throw new HypervisorException("a block job left on " + disk + " by an earlier process does not end; abort it"
