@@ -536,13 +536,7 @@ public final class LibvirtHost implements Host {
         long lastEnd = 0;
         long lastChange = System.currentTimeMillis();
         while (true) {
-            BlockJobStatus status;
-            try {
-                status = statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                status = null;
-            }
+            BlockJobStatus status = next(statuses);
             if (cancel.isCancelled()) {
                 abortJob(d, disk);
                 if (!active && !DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {
@@ -610,6 +604,16 @@ public final class LibvirtHost implements Host {
         }
     }
 
+    /** @return the disk's next block-job status within a poll, or null (also when interrupted: the flag stays set) */
+    private static BlockJobStatus next(BlockingQueue<BlockJobStatus> statuses) {
+        try {
+            return statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
     /**
      * Waits for a pivot asked for without waiting: its disk's completion event, or (no event within a poll) the job
      * gone from the disk. A job that stays (QEMU refused the switch) fails the merge after the stall time, the job
@@ -619,13 +623,7 @@ public final class LibvirtHost implements Host {
             throws LibvirtException {
         long since = System.currentTimeMillis();
         while (true) {
-            BlockJobStatus status;
-            try {
-                status = statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                status = null;
-            }
+            BlockJobStatus status = next(statuses);
             if (status == BlockJobStatus.COMPLETED) {
                 return;
             }
