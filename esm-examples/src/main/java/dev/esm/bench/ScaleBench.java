@@ -48,44 +48,204 @@ final class ScaleBench {
     /**
      * Merges with the same data on every disk, 1 disk against 4: a middle snapshot's delete (an intermediate commit
      * per disk) and the current snapshot's delete (an active commit and a pivot per disk when live), offline and
-     * live. With the disks merged at once, 4 disks should cost little more than 1.
+     * live, with 64 MiB per disk (the copying dominates) and 1 MiB per disk (ESM's own steps dominate). Next to each,
+     * the floor: the same merges on the same images made raw, all disks' jobs started at once from one thread each
+     * (live: libvirt-java's {@code blockCommit}, waited for with its block-job events, an active one pivoted when ready
+     * as ESM does, asked for without waiting;
+     * offline: one {@code qemu-img commit} per disk), nothing else (no metadata, no removals). The rounds run 1 disk
+     * and 4, ESM and floor, in turn, so that a loaded machine weighs on all of them alike.
      */
     void disks() throws Exception {
-        long size = smoke ? 8L << 20 : 64L << 20;
-        String mib = (size >> 20) + " MiB per disk";
+        List<Long> sizes = smoke ? List.of(8L << 20) : List.of(64L << 20, 1L << 20);
+        int rounds = smoke ? 1 : Math.max(2, runs / 3);
         for (String mode : List.of("offline", "live")) {
-            double[] middle1 = new double[1];
-            double[] current1 = new double[1];
-            for (int disks : new int[] {1, 4}) {
-                List<Double> middle = new ArrayList<>();
-                List<Double> current = new ArrayList<>();
-                for (int i = 0; i < (smoke ? 1 : Math.max(2, runs / 3)); i++) {
-                    try (SnapshotManager esm = SnapshotManager.connect(uri);
-                         ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-disks", disks, 1L << 30)) {
-                        DomainSnapshots vm = esm.domain(lab.name());
-                        vm.setup(lab.folder() + "/esm").execute();
-                        vm.snapshot("a0").create();
-                        write(vm, size, 0x61);
-                        vm.snapshot("a1").create();
-                        write(vm, size, 0x62);
-                        if (mode.equals("live")) {
-                            lab.start();
+            for (long size : sizes) {
+                String mib = (size >> 20) + " MiB per disk";
+                // [variant 0 esm, 1 floor][disks 0 one, 1 four][0 middle, 1 current]
+                List<List<List<List<Double>>>> ms = new ArrayList<>();
+                for (int v = 0; v < 2; v++) {
+                    ms.add(List.of(List.of(new ArrayList<>(), new ArrayList<>()), List.of(new ArrayList<>(), new ArrayList<>())));
+                }
+                for (int r = 0; r < rounds; r++) {
+                    for (int d = 0; d < 2; d++) {
+                        for (int v = 0; v < 2; v++) {
+                            double[] t = round(mode, size, d == 0 ? 1 : 4, v == 1);
+                            ms.get(v).get(d).get(0).add(t[0]);
+                            ms.get(v).get(d).get(1).add(t[1]);
                         }
-                        middle.add(Benchmark.time(() -> vm.delete("a0").execute()));
-                        current.add(Benchmark.time(() -> vm.delete("a1").execute()));
                     }
                 }
-                String ratioM = disks == 1 ? "" : String.format(Locale.ROOT, "; %.2fx 1 disk", median(middle) / middle1[0]);
-                String ratioC = disks == 1 ? "" : String.format(Locale.ROOT, "; %.2fx 1 disk", median(current) / current1[0]);
-                if (disks == 1) {
-                    middle1[0] = median(middle);
-                    current1[0] = median(current);
+                String floor = mode.equals("live") ? "libvirt" : "qemu-img";
+                for (int v = 0; v < 2; v++) {
+                    for (int d = 0; d < 2; d++) {
+                        for (int o = 0; o < 2; o++) {
+                            List<Double> got = ms.get(v).get(d).get(o);
+                            String ratio = d == 0 ? "" : String.format(Locale.ROOT, "; %.2fx 1 disk",
+                                    median(got) / median(ms.get(v).get(0).get(o)));
+                            String what = v == 0 ? "" : mode.equals("live")
+                                    ? (o == 0 ? ", raw blockCommit per disk at once" : ", raw active blockCommit + pivot per disk at once")
+                                    : ", one qemu-img commit per disk at once";
+                            String extra = v == 0 && o == 1 && mode.equals("live") ? ", active commit + pivot" : "";
+                            sink.add("disks", o == 0 ? "delete-middle" : "delete-current", v == 0 ? "esm" : floor,
+                                    d == 0 ? 1 : 4, mode, 0, got, mib + extra + what + ratio);
+                        }
+                    }
                 }
-                sink.add("disks", "delete-middle", "esm", disks, mode, 0, middle, mib + ratioM);
-                sink.add("disks", "delete-current", "esm", disks, mode, 0, current,
-                        mib + (mode.equals("live") ? ", active commit + pivot" : "") + ratioC);
             }
         }
+    }
+
+    /**
+     * One domain with two snapshots and {@code size} bytes written after each; then the middle snapshot's merge and
+     * the current one's, through ESM or raw ({@code floor}).
+     *
+     * @return the two merges' times in ms
+     */
+    private double[] round(String mode, long size, int disks, boolean floor) throws Exception {
+        try (SnapshotManager esm = SnapshotManager.connect(uri);
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-disks", disks, 1L << 30)) {
+            DomainSnapshots vm = esm.domain(lab.name());
+            vm.setup(lab.folder() + "/esm").execute();
+            vm.snapshot("a0").create();
+            write(vm, size, 0x61);
+            vm.snapshot("a1").create();
+            write(vm, size, 0x62);
+            boolean live = mode.equals("live");
+            if (live) {
+                lab.start();
+            }
+            if (!floor) {
+                return new double[] {Benchmark.time(() -> vm.delete("a0").execute()),
+                        Benchmark.time(() -> vm.delete("a1").execute())};
+            }
+            // Each disk's chain: active (after a1), a1's image (top), a0's image (base), ...
+            List<List<String>> chains = new ArrayList<>();
+            for (var disk : vm.disks()) {
+                if (disk.ineligible().isEmpty()) {
+                    chains.add(chain(disk.source().orElseThrow()));
+                }
+            }
+            List<String> targets = new ArrayList<>();
+            vm.disks().stream().filter(x -> x.ineligible().isEmpty()).forEach(x -> targets.add(x.target()));
+            ExecutorService pool = Executors.newFixedThreadPool(disks);
+            try {
+                if (!live) {
+                    double middle = atOnce(pool, disks, i -> Benchmark.exec(List.of("qemu-img", "commit", "-f", "qcow2",
+                            "-b", chains.get(i).get(2), chains.get(i).get(1))));
+                    double current = atOnce(pool, disks, i -> Benchmark.exec(List.of("qemu-img", "commit", "-f",
+                            "qcow2", "-b", chains.get(i).get(1), chains.get(i).get(0))));
+                    return new double[] {middle, current};
+                }
+                org.libvirt.Connect conn = new org.libvirt.Connect(uri, false);
+                org.libvirt.Domain d = conn.domainLookupByName(lab.name());
+                // libvirt-java's block-job event names the disk by its target (BLOCK_JOB_2).
+                java.util.Map<String, java.util.concurrent.BlockingQueue<org.libvirt.event.BlockJobStatus>> events =
+                        new java.util.concurrent.ConcurrentHashMap<>();
+                List<java.util.concurrent.BlockingQueue<org.libvirt.event.BlockJobStatus>> queues = new ArrayList<>();
+                for (String t : targets) {
+                    var q = new java.util.concurrent.LinkedBlockingQueue<org.libvirt.event.BlockJobStatus>();
+                    queues.add(q);
+                    events.put(t, q);
+                }
+                org.libvirt.event.BlockJobListener listener = (dom, disk, type, status) -> {
+                    var q = events.get(disk);
+                    if (q != null) {
+                        q.add(status);
+                    }
+                };
+                d.addBlockJobListener(listener);
+                try {
+                    double middle = atOnce(pool, disks, i -> {
+                        d.blockCommit(targets.get(i), chains.get(i).get(2), chains.get(i).get(1), 0, 0);
+                        await(d, targets.get(i), queues.get(i), org.libvirt.event.BlockJobStatus.COMPLETED, false);
+                    });
+                    queues.forEach(java.util.Collection::clear);
+                    double current = atOnce(pool, disks, i -> {
+                        d.blockCommit(targets.get(i), chains.get(i).get(2), chains.get(i).get(0), 0,
+                                org.libvirt.Domain.BlockCommitFlags.ACTIVE);
+                        await(d, targets.get(i), queues.get(i), org.libvirt.event.BlockJobStatus.READY, true);
+                        while (true) {
+                            try {
+                                d.blockJobAbort(targets.get(i), org.libvirt.Domain.BlockJobAbortFlags.PIVOT
+                                        | org.libvirt.Domain.BlockJobAbortFlags.ASYNC);
+                                break;
+                            } catch (org.libvirt.LibvirtException notReady) {
+                                Thread.sleep(10);
+                            }
+                        }
+                        await(d, targets.get(i), queues.get(i), org.libvirt.event.BlockJobStatus.COMPLETED, false);
+                    });
+                    return new double[] {middle, current};
+                } finally {
+                    d.removeBlockJobListener(listener);
+                    d.free();
+                    conn.close();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Waits for a disk's block-job event {@code wanted}; without an event for 100 ms, looks at the job: gone (or, for
+     * {@code ready}, at its end) counts as the event.
+     */
+    private static void await(org.libvirt.Domain d, String disk,
+                              java.util.concurrent.BlockingQueue<org.libvirt.event.BlockJobStatus> q,
+                              org.libvirt.event.BlockJobStatus wanted, boolean ready) throws Exception {
+        while (true) {
+            org.libvirt.event.BlockJobStatus s = q.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (s == wanted) {
+                return;
+            }
+            if (s == null) {
+                org.libvirt.DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+                boolean gone = info == null || (info.type == 0 && info.end == 0);
+                if (ready ? !gone && info.end > 0 && info.cur == info.end : gone) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface PerDisk {
+        void run(int disk) throws Exception;
+    }
+
+    /** Runs {@code work} for every disk at once, one thread each; @return the time until all ended, in ms */
+    private static double atOnce(ExecutorService pool, int disks, PerDisk work) throws Exception {
+        return Benchmark.time(() -> {
+            List<Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < disks; i++) {
+                int disk = i;
+                all.add(pool.submit(() -> {
+                    work.run(disk);
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) {
+                f.get();
+            }
+        });
+    }
+
+    /** @return an image and its backing images, top down, as qemu-img gives them */
+    private static List<String> chain(String image) throws Exception {
+        Process p = new ProcessBuilder("qemu-img", "info", "-U", "--backing-chain", "--output=json", image)
+                .redirectErrorStream(true).start();
+        String json = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        List<String> out = new ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"filename\": \"([^\"]+)\"").matcher(json);
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        if (out.size() < 3) {
+            throw new IllegalStateException("unexpected chain of " + image + ": " + json);
+        }
+        return out;
     }
 
     /** Writes {@code size} bytes of a pattern into every disk's active image (the domain is shut off). */

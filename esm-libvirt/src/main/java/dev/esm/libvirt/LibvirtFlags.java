@@ -32,6 +32,8 @@ final class LibvirtFlags {
     static final int BLOCK_COMMIT_ACTIVE = 1 << 2;
     /** {@code VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT} */
     static final int BLOCK_JOB_ABORT_PIVOT = 1 << 1;
+    /** {@code VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC} */
+    static final int BLOCK_JOB_ABORT_ASYNC = 1;
     /** {@code VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP} */
     static final int QEMU_MONITOR_COMMAND_HMP = 1;
     /** {@code VIR_DOMAIN_SAVE_RUNNING} ({@code virDomainSaveRestoreFlags}; libvirt-java 0.5.4 has no copy) */

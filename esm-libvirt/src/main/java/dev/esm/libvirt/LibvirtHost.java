@@ -482,7 +482,6 @@ public final class LibvirtHost implements Host {
                             ProgressListener listener, Cancellation cancel) {
         String doing = (active ? "active " : "") + "block commit of " + disk + " (" + top + " into " + base + ")";
         withDomainDo(domain, doing, d -> {
-            clearLeftoverJob(d, disk);
             BlockJobEvents events = blockJobEvents();
             if (events == null) {
                 runCommit(d, disk, base, top, active, listener, cancel, new LinkedBlockingQueue<>(), doing);
@@ -521,19 +520,23 @@ public final class LibvirtHost implements Host {
                            Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
             throws LibvirtException {
         LOG.debug("starting {}", doing);
-        d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        try {
+            d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        } catch (LibvirtException refused) {
+            // Looked for only when refused: a look before every start waits, like the start, for the domain's job,
+            // behind the other disks' starts.
+            if (!clearLeftoverJob(d, disk)) {
+                throw refused;
+            }
+            statuses.clear(); // the aborted job's events
+            d.blockCommit(disk, base, top, 0, active ? LibvirtFlags.BLOCK_COMMIT_ACTIVE : 0);
+        }
         LOG.debug("started {}", doing);
         long lastDone = -1;
         long lastEnd = 0;
         long lastChange = System.currentTimeMillis();
         while (true) {
-            BlockJobStatus status;
-            try {
-                status = statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                status = null;
-            }
+            BlockJobStatus status = next(statuses);
             if (cancel.isCancelled()) {
                 abortJob(d, disk);
                 if (!active && !DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {
@@ -575,11 +578,14 @@ public final class LibvirtHost implements Host {
                     listener.onProgress(new Progress(disk, Math.max(lastEnd, 1), Math.max(lastEnd, 1)));
                 }
                 try {
-                    d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+                    // Asked for, not waited for in libvirt: a pivot waited for holds the domain's job until QEMU
+                    // has switched the disk, so the other disks' pivots (and starts, and looks) queue behind it.
+                    d.blockJobAbort(disk, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT | LibvirtFlags.BLOCK_JOB_ABORT_ASYNC);
                 } catch (LibvirtException notReadyYet) {
                     LOG.debug("pivot of {} not possible yet: {}", disk, notReadyYet.toString());
                     continue;
                 }
+                awaitPivot(d, disk, statuses, doing, top);
                 LOG.debug("pivoted {} onto {}", disk, base);
                 verifyGone(d, disk, top, doing);
                 return;
@@ -598,15 +604,59 @@ public final class LibvirtHost implements Host {
         }
     }
 
+    /** @return the disk's next block-job status within a poll, or null (also when interrupted: the flag stays set) */
+    private static BlockJobStatus next(BlockingQueue<BlockJobStatus> statuses) {
+        try {
+            return statuses.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /**
+     * Waits for a pivot asked for without waiting: its disk's completion event, or (no event within a poll) the job
+     * gone from the disk. A job that stays (QEMU refused the switch) fails the merge after the stall time, the job
+     * aborted; the top keeps all its data either way.
+     */
+    private void awaitPivot(Domain d, String disk, BlockingQueue<BlockJobStatus> statuses, String doing, String top)
+            throws LibvirtException {
+        long since = System.currentTimeMillis();
+        while (true) {
+            BlockJobStatus status = next(statuses);
+            if (status == BlockJobStatus.COMPLETED) {
+                return;
+            }
+            if (status == BlockJobStatus.FAILED || status == BlockJobStatus.CANCELED) {
+                throw new HypervisorException("the pivot of " + doing + " failed; " + top + " keeps all its data", -1,
+                        "VIR_DOMAIN_BLOCK_JOB_FAILED", "the pivot failed", null);
+            }
+            if (status == null) {
+                DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
+                if (info == null || (info.type == 0 && info.end == 0)) {
+                    return;
+                }
+                if (System.currentTimeMillis() - since > stallMillis) {
+                    abortJob(d, disk);
+                    throw new HypervisorException("the pivot of " + doing + " did not end in " + stallMillis / 1000
+                            + " s; the job was aborted and " + top + " keeps all its data", -1,
+                            "ESM_BLOCK_JOB_STALLED", "no pivot", null);
+                }
+            }
+        }
+    }
+
     /**
      * A job left on the disk by a process that stopped half-way (QEMU keeps running it; an active commit waits,
      * ready, for a pivot that never comes) is aborted first, so that a recovery can run the merge again. Aborting
-     * leaves the top image's data in place.
+     * leaves the top image's data in place. Called when libvirt refused to start the merge.
+     *
+     * @return whether a job was there (and is gone now)
      */
-    private static void clearLeftoverJob(Domain d, String disk) throws LibvirtException {
+    private static boolean clearLeftoverJob(Domain d, String disk) throws LibvirtException {
         DomainBlockJobInfo info = d.getBlockJobInfo(disk, 0);
         if (info == null || (info.type == 0 && info.end == 0)) {
-            return;
+            return false;
         }
         LOG.warn("aborting a block job left on {} by an earlier process", disk);
         abortJob(d, disk);
@@ -614,13 +664,13 @@ public final class LibvirtHost implements Host {
         while (System.currentTimeMillis() < deadline) {
             info = d.getBlockJobInfo(disk, 0);
             if (info == null || (info.type == 0 && info.end == 0)) {
-                return;
+                return true;
             }
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return true;
             }
         }
         throw new HypervisorException("a block job left on " + disk + " by an earlier process does not end; abort it"

@@ -113,6 +113,14 @@ final class ParallelMerges {
                 }
             }
         }
+        if (failure == null && together(all, merges, end)) {
+            try {
+                runTogether(plan, merges.get(0) + 1, end, pool);
+            } finally {
+                pool.shutdown();
+            }
+            return end - 1;
+        }
         pool.shutdown();
         for (int u = 0; u < merges.size(); u++) {
             if (!merged.contains(merges.get(u))) {
@@ -149,6 +157,142 @@ final class ParallelMerges {
             throw failure;
         }
         return end - 1;
+    }
+
+    /**
+     * Whether the disks' steps after the batch's merges may run together, for all disks at once: one definition of
+     * the domain with every disk's new image, one redefinition of each snapshot whose images moved, the merged
+     * files removed in parallel, and no journal write until the executor records the whole batch. Recovery repeats
+     * every step from the batch's first merge then; that is harmless only where repeating a merge is: a live merge
+     * finds its top out of the disk's chain (in the running domain, or in the image headers once it was shut off,
+     * see {@link StepRunner#merge}) or removed, and does nothing. An offline merge repeated after its disk's steps
+     * would write into an image a rebased child or a redefined snapshot stands on, so offline batches record each
+     * disk's merge before its steps run (one journal write per step, disk after disk).
+     */
+    static boolean together(List<Step> all, List<Integer> merges, int end) {
+        for (int k : merges) {
+            if (!((Step.Merge) all.get(k)).live()) {
+                return false;
+            }
+        }
+        for (int j = merges.get(0) + 1; j < end; j++) {
+            Step s = all.get(j);
+            boolean known = s instanceof Step.Merge || s instanceof Step.Rebase || s instanceof Step.RemoveFile
+                    || s instanceof Step.RewriteSnapshotImages
+                    || (s instanceof Step.DefineDomain d && d.record().isEmpty());
+            if (!known) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Runs the steps between {@code from} and {@code end} that are not merges, kind after kind in each disk's order
+     * (rebases, the domain's definition, the snapshots' redefinitions, the removals), each kind in one call where
+     * the port allows. Each step's fault point and events come just before and after its kind runs. On a failure
+     * every one of these steps runs again (each is safe to repeat), so that every disk is consistent before the
+     * failure is rethrown for the abort.
+     */
+    private void runTogether(OperationPlan plan, int from, int end, ExecutorService pool) {
+        List<Step> all = plan.steps();
+        List<List<Integer>> kinds = new ArrayList<>();
+        List<Integer> rebases = new ArrayList<>();
+        List<Integer> defines = new ArrayList<>();
+        Map<String, List<Integer>> rewrites = new LinkedHashMap<>();
+        List<Integer> removals = new ArrayList<>();
+        for (int j = from; j < end; j++) {
+            Step s = all.get(j);
+            if (s instanceof Step.Rebase) {
+                rebases.add(j);
+            } else if (s instanceof Step.DefineDomain) {
+                defines.add(j);
+            } else if (s instanceof Step.RewriteSnapshotImages r) {
+                rewrites.computeIfAbsent(r.name(), n -> new ArrayList<>()).add(j);
+            } else if (s instanceof Step.RemoveFile) {
+                removals.add(j);
+            }
+        }
+        rebases.forEach(j -> kinds.add(List.of(j)));
+        kinds.add(defines);
+        kinds.addAll(rewrites.values());
+        kinds.add(removals);
+        RuntimeException failure = null;
+        for (List<Integer> kind : kinds) {
+            if (kind.isEmpty()) {
+                continue;
+            }
+            List<Instant> started = new ArrayList<>();
+            try {
+                for (int j : kind) {
+                    faults.beforeStep(plan, j, all.get(j));
+                }
+                for (int j : kind) {
+                    LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, j + 1, all.size(), all.get(j).describe());
+                    started.add(events.stepStarted(plan, j, all.get(j)));
+                }
+                runKind(all, kind, pool);
+            } catch (RuntimeException e) {
+                for (int n = 0; n < started.size(); n++) {
+                    events.stepFinished(plan, kind.get(n), all.get(kind.get(n)), started.get(n), e);
+                }
+                failure = e;
+                break;
+            }
+            for (int n = 0; n < kind.size(); n++) {
+                events.stepFinished(plan, kind.get(n), all.get(kind.get(n)), started.get(n), null);
+            }
+        }
+        if (failure == null) {
+            return;
+        }
+        for (int j = from; j < end; j++) {
+            if (!(all.get(j) instanceof Step.Merge)) {
+                try {
+                    steps.apply(all.get(j), true);
+                } catch (RuntimeException e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        throw failure;
+    }
+
+    /** Runs steps of one kind: a definition or a snapshot's redefinition for all disks in one call, removals at once. */
+    private void runKind(List<Step> all, List<Integer> kind, ExecutorService pool) {
+        Step first = all.get(kind.get(0));
+        if (kind.size() == 1) {
+            steps.apply(first, false);
+        } else if (first instanceof Step.DefineDomain) {
+            Map<String, dev.esm.api.DiskImage> sources = new LinkedHashMap<>();
+            kind.forEach(j -> sources.putAll(((Step.DefineDomain) all.get(j)).sources()));
+            steps.apply(new Step.DefineDomain(sources, java.util.Optional.empty()), false);
+        } else if (first instanceof Step.RewriteSnapshotImages r) {
+            Map<String, dev.esm.api.DiskImage> images = new LinkedHashMap<>();
+            kind.forEach(j -> images.putAll(((Step.RewriteSnapshotImages) all.get(j)).images()));
+            steps.apply(new Step.RewriteSnapshotImages(r.name(), images), false);
+        } else {
+            List<Future<?>> removing = new ArrayList<>();
+            for (int j : kind) {
+                removing.add(pool.submit(() -> steps.apply(all.get(j), false)));
+            }
+            RuntimeException failure = null;
+            for (Future<?> f : removing) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    failure = first(failure, e.getCause() instanceof RuntimeException re ? re
+                            : new IllegalStateException(e.getCause()));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = first(failure, new dev.esm.api.errors.OperationCancelledException(
+                            "interrupted while removing merged images"));
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
     }
 
     private static RuntimeException first(RuntimeException failure, RuntimeException next) {

@@ -274,6 +274,11 @@ final class StepRunner {
                 LOG.debug("{} is out of {}'s chain: its merge finished", s.top().path(), s.disk());
                 return;
             }
+            if (s.live() && host.state(domain) == DomainState.SHUTOFF && !inStoredChain(s)) {
+                // Shut off since: the images' headers tell whether the block job finished.
+                LOG.debug("{} is out of {}'s chain in the image headers: its merge finished", s.top().path(), s.disk());
+                return;
+            }
         }
         if (s.live() && (!again || host.state(domain) != DomainState.SHUTOFF)) {
             host.blockCommit(domain, s.disk(), s.base().path(), s.top().path(), s.activeLayer(), progress, cancel);
@@ -281,6 +286,32 @@ final class StepRunner {
             storage.commit(s.top().path(), s.base().path(), s.disk(), progress, cancel);
         }
         LOG.info("{}: merged {} into {}", domain, s.top().path(), s.base().path());
+    }
+
+    /**
+     * Whether a live merge's top is still in its disk's chain as the image headers give it, from the disk's image in
+     * the domain's definition down to the merge's base: a finished block job left the image above the top (or, after
+     * a pivot and the new definition, the domain) standing on the base. A chain that cannot be read counts as not
+     * merged (the merge then runs offline, as before).
+     */
+    private boolean inStoredChain(Step.Merge s) {
+        try {
+            Optional<String> p = DomainXml.parse(host.domainXml(domain, false)).disk(s.disk())
+                    .flatMap(dev.esm.core.model.DiskDef::source);
+            for (int depth = 0; p.isPresent() && depth < 10_000; depth++) {
+                if (p.get().equals(s.top().path())) {
+                    return true;
+                }
+                if (p.get().equals(s.base().path())) {
+                    return false;
+                }
+                p = storage.info(p.get(), ImageFormat.QCOW2).backing();
+            }
+            return false;
+        } catch (RuntimeException unreadable) {
+            LOG.debug("the chain of {} cannot be read ({}); merging again", s.disk(), unreadable.toString());
+            return true;
+        }
     }
 
     /**

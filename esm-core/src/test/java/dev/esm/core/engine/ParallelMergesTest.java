@@ -87,4 +87,81 @@ class ParallelMergesTest {
         assertThrows(dev.esm.api.errors.SnapshotNotFoundException.class,
                 () -> bed.manager().domain(dom).revert("s2").execute(), "the snapshot being merged into is removed");
     }
+
+    /** A host that counts the calls made through it (and through its storage), by method name. */
+    private static dev.esm.core.port.Host counting(dev.esm.core.port.Host host, Map<String, Integer> calls) {
+        dev.esm.core.port.Storage storage = (dev.esm.core.port.Storage) java.lang.reflect.Proxy.newProxyInstance(
+                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Storage.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("writeAtomically") && String.valueOf(args[0]).endsWith(".journal")) {
+                        calls.merge("journal", 1, Integer::sum);
+                    }
+                    return invoke(m, host.storage(), args);
+                });
+        return (dev.esm.core.port.Host) java.lang.reflect.Proxy.newProxyInstance(
+                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Host.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("storage")) {
+                        return storage;
+                    }
+                    calls.merge(m.getName(), 1, Integer::sum);
+                    return invoke(m, host, args);
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** @return the calls a delete of the middle snapshot made, the domain running or not */
+    private static Map<String, Integer> callsOfMiddleDelete(boolean live) {
+        FakeBed bed = new FakeBed();
+        String dom = new ParallelMergesTest().threeDiskDomain(bed);
+        if (live) {
+            bed.start(dom);
+        }
+        Map<String, Integer> calls = new ConcurrentHashMap<>();
+        new CoreSnapshotManager(counting(bed.host(), calls)).domain(dom).delete("s1").execute();
+        Invariants.check(bed, dom, Map.of("s2", Map.of("vda", 0x42, "vdb", 0x42, "vdc", 0x42)));
+        DISKS.forEach(t -> assertTrue(bed.reads(dom, t, 0x43), t + " keeps the current state"));
+        assertEquals(List.of(), bed.storage().violations());
+        return calls;
+    }
+
+    @Test
+    void afterLiveMergesEverySnapshotIsRedefinedOnceForAllDisksAndTheJournalWrittenOnce() {
+        Map<String, Integer> live = callsOfMiddleDelete(true);
+        // s2 moves onto the merged images of all three disks in one redefinition; removing s1 re-parents s2 once.
+        assertEquals(2, live.get("redefineSnapshot"), live.toString());
+        Map<String, Integer> offline = callsOfMiddleDelete(false);
+        // Offline, each disk's merge is recorded before its own steps: one redefinition and journal write per disk.
+        assertEquals(4, offline.get("redefineSnapshot"), offline.toString());
+        // The journal: written at the start, once for the whole batch, and once with s2's metadata saved before s1 goes.
+        assertEquals(3, live.get("journal"), live.toString());
+        assertEquals(12, offline.get("journal"), offline.toString());
+    }
+
+    @Test
+    void aLiveMergeRepeatedByRecoveryAfterTheDomainWasShutOffIsNotMergedAgain() {
+        FakeBed bed = new FakeBed();
+        String dom = threeDiskDomain(bed);
+        bed.start(dom);
+        bed.injecting((plan, i, step) -> {
+            if (step instanceof dev.esm.core.plan.Step.RewriteSnapshotImages) {
+                throw new OperationListenerTest.Halt();
+            }
+        });
+        assertThrows(OperationListenerTest.Halt.class, () -> bed.manager().domain(dom).delete("s1").execute());
+        bed.stop(dom); // shut off before anyone recovers: the merges' jobs finished, the headers say so
+        bed.restart();
+        DomainSnapshots d = bed.manager().domain(dom);
+        assertTrue(d.verify().isEmpty(), d.verify().toString());
+        assertEquals(List.of(), bed.storage().violations(), "no merge was written again into an image others stand on");
+        Invariants.check(bed, dom, Map.of("s2", Map.of("vda", 0x42, "vdb", 0x42, "vdc", 0x42)));
+        DISKS.forEach(t -> assertTrue(bed.reads(dom, t, 0x43), t + " keeps the current state"));
+    }
 }
