@@ -58,6 +58,13 @@ class LibvirtFlagsTest {
         assertEquals(Domain.BlockJobAbortFlags.PIVOT, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
     }
 
+    @Test
+    void aPivotNotWaitedForIsLibvirtsAsyncBit() {
+        assertEquals(Domain.BlockJobAbortFlags.ASYNC, LibvirtFlags.BLOCK_JOB_ABORT_ASYNC);
+        assertEquals(Domain.BlockJobAbortFlags.ASYNC | Domain.BlockJobAbortFlags.PIVOT,
+                LibvirtFlags.BLOCK_JOB_ABORT_ASYNC | LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+    }
+
     /** libvirt-java 0.5.4 has no copy of {@code virDomainSaveRestoreFlags}: the values of libvirt-domain.h. */
     @Test
     void restoreRunningOrPausedIsLibvirtsSaveRunningOrSavePausedBit() {
