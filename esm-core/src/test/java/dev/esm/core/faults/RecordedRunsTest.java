@@ -33,6 +33,16 @@ class RecordedRunsTest {
         private static final long serialVersionUID = 1L;
     }
 
+    /** @return the domain, set up, with {@code snapshots} taken */
+    private static DomainSnapshots setUp(FakeBed bed, String dom, String... snapshots) {
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup("/fake/esm").execute();
+        for (String s : snapshots) {
+            d.snapshot(s).create();
+        }
+        return d;
+    }
+
     private static int firstOf(List<PlanStep> steps, StepKind kind) {
         for (int i = 0; i < steps.size(); i++) {
             if (steps.get(i).kind() == kind) {
@@ -66,9 +76,7 @@ class RecordedRunsTest {
     void aCreateHaltedInsideItsRunOfOverlaysLeavesNoOverlayBehind(int offset) {
         try (FakeBed bed = new FakeBed()) {
             String dom = bed.newDomain(FOUR);
-            DomainSnapshots d = bed.manager().domain(dom);
-            d.setup("/fake/esm").execute();
-            d.snapshot("s1").create();
+            DomainSnapshots d = setUp(bed, dom, "s1");
             int first = firstOf(d.snapshot("s2").plan().steps(), StepKind.CREATE_OVERLAY);
             haltAndRecover(bed, dom, x -> x.snapshot("s2").create(), first + offset, Set.of("s1"), Set.of("s1", "s2"));
         }
@@ -81,9 +89,7 @@ class RecordedRunsTest {
         // is removed before the failure reaches the caller (no recovery needed).
         try (FakeBed bed = new FakeBed()) {
             String dom = bed.newDomain(FOUR);
-            DomainSnapshots d = bed.manager().domain(dom);
-            d.setup("/fake/esm").execute();
-            d.snapshot("s1").create();
+            DomainSnapshots d = setUp(bed, dom, "s1");
             int first = firstOf(d.snapshot("s2").plan().steps(), StepKind.CREATE_OVERLAY);
             bed.injecting((plan, i, st) -> {
                 if (i == first + offset) {
@@ -106,10 +112,7 @@ class RecordedRunsTest {
     void aRevertHaltedInsideItsRunOfOverlaysLeavesNoOverlayBehind(int offset) {
         try (FakeBed bed = new FakeBed()) {
             String dom = bed.newDomain(FOUR);
-            DomainSnapshots d = bed.manager().domain(dom);
-            d.setup("/fake/esm").execute();
-            d.snapshot("s1").create();
-            d.snapshot("s2").create();
+            DomainSnapshots d = setUp(bed, dom, "s1", "s2");
             int first = firstOf(d.revert("s1").plan().steps(), StepKind.CREATE_OVERLAY);
             haltAndRecover(bed, dom, x -> x.revert("s1").execute(), first + offset, Set.of("s1", "s2"),
                     Set.of("s1", "s2"));
@@ -121,10 +124,7 @@ class RecordedRunsTest {
     void aRevertHaltedInsideItsRunOfRemovalsIsCompleted(int offset) {
         try (FakeBed bed = new FakeBed()) {
             String dom = bed.newDomain(FOUR);
-            DomainSnapshots d = bed.manager().domain(dom);
-            d.setup("/fake/esm").execute();
-            d.snapshot("s1").create();
-            d.snapshot("s2").create();
+            DomainSnapshots d = setUp(bed, dom, "s1", "s2");
             int first = firstOf(d.revert("s1").plan().steps(), StepKind.REMOVE_FILE);
             haltAndRecover(bed, dom, x -> x.revert("s1").execute(), first + offset, Set.of("s1", "s2"),
                     Set.of("s1", "s2"));
