@@ -113,11 +113,6 @@ final class DomainHandles implements AutoCloseable {
         kept.clear();
     }
 
-    /** @return how many handles are kept (for tests) */
-    synchronized int size() {
-        return kept.size();
-    }
-
     private void drop(Held h) {
         h.dropped = true;
         freeIfDone(h);
