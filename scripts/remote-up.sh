@@ -135,6 +135,10 @@ UseDNS no
 # The contract suite opens many connections at once (each bed and manager is one).
 MaxStartups 100:30:200
 MaxSessions 50
+# sshd runs every command through root's login shell, and bash started by sshd sources ~/.bashrc when it is a
+# top-level shell (SHLVL < 2 after its own increment). A heavy ~/.bashrc (this machine image's runs 'pyenv init',
+# 150 ms) then costs that much per command and per libvirt connection; SHLVL=1 makes bash a nested shell.
+SetEnv SHLVL=1
 Subsystem sftp internal-sftp
 EOF
   chmod 0600 "$RUN_DIR/sshd_config"
