@@ -20,6 +20,13 @@ import java.util.Map;
  * URI must reach this machine's daemon. The three variants take turns operation by operation (each on its own
  * throwaway domain), so their ratios hold on a machine whose load comes and goes.
  *
+ * <p>Besides ESM's rows, two rows per storage-API variant time libvirt's calls alone: {@code revert-floor}, what any
+ * tool must ask of libvirt for a revert through the storage API (the domain and its current snapshot read, one overlay
+ * volume made and uploaded per disk, the domain defined, the current snapshot set, the old volumes removed), and
+ * {@code coordination}, what ESM's host-side lock and journal add (a lease volume made and removed, three journal
+ * writes to the definition). {@code -Desm.bench.floorByLibvirt=true} has libvirt make the floor's overlays
+ * ({@code qemu-img} on the host) instead of uploading them.
+ *
  * <p>{@code java dev.esm.bench.RemoteBenchmark [--local=qemu:///system] [--remote=URI] [--json=FILE] [--smoke]}
  */
 public final class RemoteBenchmark {
@@ -138,6 +145,25 @@ public final class RemoteBenchmark {
                             .add(time(() -> v.vm().delete("n" + k).execute()));
                 }
             }
+            // The floor: what any tool needs from libvirt for a revert through the storage API, and what ESM's
+            // host-side coordination costs on top, timed raw on each storage-API variant's domain.
+            Map<String, List<Double>> floor = new LinkedHashMap<>();
+            Map<String, List<Double>> coordination = new LinkedHashMap<>();
+            for (Variant v : variants) {
+                if (v.access() == ImageAccess.LIBVIRT_STORAGE) {
+                    floor(v, floor, coordination);
+                }
+            }
+            for (Variant v : variants) {
+                if (floor.containsKey(v.name())) {
+                    String raw = v.name().replace("storage-api", "raw");
+                    add("access", "revert-floor", raw, disks, floor.get(v.name()), "libvirt calls alone: domain and"
+                            + " current snapshot read, per disk an overlay volume made and uploaded (at once), define,"
+                            + " current snapshot set, the old volumes removed (at once)");
+                    add("access", "coordination", raw, disks, coordination.get(v.name()), "libvirt calls alone: a"
+                            + " lease volume made and removed, three journal writes to the definition");
+                }
+            }
             for (Variant v : variants) {
                 add("access", "create", v.name(), disks, create.get(v.name()), "");
                 add("access", "revert", v.name(), disks, revert.get(v.name()), "");
@@ -153,6 +179,119 @@ public final class RemoteBenchmark {
                 v.close();
             }
         }
+    }
+
+    /**
+     * Times, {@code runs} times after warming up, the libvirt calls a revert through the storage API cannot do
+     * without (the same calls ESM makes, with the same overlay bytes: each disk's active overlay downloaded once),
+     * on the variant's domain, which is left as it was; and, apart, the calls of ESM's host-side coordination.
+     */
+    private void floor(Variant v, Map<String, List<Double>> floor, Map<String, List<Double>> coordination)
+            throws Exception {
+        org.libvirt.Connect conn = new org.libvirt.Connect(v.esm().uri(), false);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            org.libvirt.Domain d = conn.domainLookupByName(v.lab().name());
+            String inactive = d.getXMLDesc(2);
+            List<String> sources = new ArrayList<>();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("<source file='([^']+)'").matcher(inactive);
+            while (m.find()) {
+                sources.add(m.group(1));
+            }
+            org.libvirt.StorageVol active = conn.storageVolLookupByPath(sources.get(0));
+            org.libvirt.StoragePool folder = active.storagePoolLookupByVolume();
+            byte[] image = download(conn, active);
+            org.libvirt.StoragePool state = conn.storagePoolLookupByName("esm-state");
+            int warm = 3;
+            for (int i = 0; i < warm + runs; i++) {
+                String tag = "floor" + i;
+                double ms = time(() -> {
+                    d.getXMLDesc(2);
+                    org.libvirt.DomainSnapshot cur = d.snapshotCurrent();
+                    String curXml = cur.getXMLDesc();
+                    cur.free();
+                    List<java.util.concurrent.Future<org.libvirt.StorageVol>> made = new ArrayList<>();
+                    for (int k = 0; k < sources.size(); k++) {
+                        String name = tag + "-" + k + ".qcow2";
+                        String backing = sources.get(k);
+                        if (Boolean.getBoolean("esm.bench.floorByLibvirt")) {
+                            made.add(pool.submit(() -> folder.storageVolCreateXML("<volume><name>" + name
+                                    + "</name><capacity>67108864</capacity><target><format type='qcow2'/><compat>1.1"
+                                    + "</compat><permissions><mode>0600</mode></permissions></target><backingStore>"
+                                    + "<path>" + backing + "</path><format type='qcow2'/></backingStore></volume>", 0)));
+                            continue;
+                        }
+                        made.add(pool.submit(() -> {
+                            org.libvirt.StorageVol vol = folder.storageVolCreateXML("<volume><name>" + name
+                                    + "</name><capacity>" + image.length + "</capacity><allocation>0</allocation>"
+                                    + "<target><format type='raw'/><permissions><mode>0600</mode></permissions>"
+                                    + "</target></volume>", 0);
+                            org.libvirt.Stream st = conn.streamNew(0);
+                            vol.upload(st, 0, image.length, 0);
+                            for (int sent = 0; sent < image.length; ) {
+                                sent += st.send(sent == 0 ? image
+                                        : java.util.Arrays.copyOfRange(image, sent, image.length));
+                            }
+                            st.finish();
+                            st.free();
+                            return vol;
+                        }));
+                    }
+                    List<org.libvirt.StorageVol> vols = new ArrayList<>();
+                    for (var f : made) {
+                        vols.add(f.get());
+                    }
+                    conn.domainDefineXML(inactive).free();
+                    d.snapshotCreateXML(curXml, 1 | 2).free(); // REDEFINE | CURRENT
+                    List<java.util.concurrent.Future<?>> gone = new ArrayList<>();
+                    for (org.libvirt.StorageVol vol : vols) {
+                        gone.add(pool.submit(() -> {
+                            vol.delete(0);
+                            vol.free();
+                            return null;
+                        }));
+                    }
+                    for (var f : gone) {
+                        f.get();
+                    }
+                });
+                double co = time(() -> {
+                    org.libvirt.StorageVol lease = state.storageVolCreateXML("<volume><name>" + tag + ".lease</name>"
+                            + "<capacity>4096</capacity><allocation>0</allocation><target><format type='raw'/>"
+                            + "<permissions><mode>0600</mode></permissions></target></volume>", 0);
+                    for (int w = 0; w < 2; w++) {
+                        d.setMetadata(2, "<journal step='" + w + "'/>", "esmf", "https://esm.dev/xmlns/floor/1", 2);
+                    }
+                    d.setMetadata(2, null, null, "https://esm.dev/xmlns/floor/1", 2);
+                    lease.delete(0);
+                    lease.free();
+                });
+                if (i >= warm) {
+                    floor.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(ms);
+                    coordination.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(co);
+                }
+            }
+            active.free();
+            folder.free();
+            state.free();
+            d.free();
+        } finally {
+            pool.shutdownNow();
+            conn.close();
+        }
+    }
+
+    private static byte[] download(org.libvirt.Connect conn, org.libvirt.StorageVol vol) throws Exception {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        org.libvirt.Stream st = conn.streamNew(0);
+        vol.download(st, 0, 0, 0); // the whole volume
+        byte[] chunk = new byte[65536];
+        for (int n; (n = st.receive(chunk)) > 0; ) {
+            buf.write(chunk, 0, n);
+        }
+        st.finish();
+        st.free();
+        return buf.toByteArray();
     }
 
     private static double time(Benchmark.Action a) throws Exception {

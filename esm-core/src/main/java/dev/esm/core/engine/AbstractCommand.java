@@ -112,7 +112,7 @@ abstract class AbstractCommand<R> {
         cancellation.runningOn(Thread.currentThread());
         events.operationStarted(plan, started);
         try {
-            ctx.executor(progress, cancellation, events).run(plan);
+            ctx.executor(progress, cancellation, events).run(plan, before);
             R result = result(plan, before);
             LOG.info("{} on domain '{}' done ({})", plan.operation().name().toLowerCase(), ctx.name, plan.target());
             events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), null);

@@ -93,6 +93,17 @@ public final class Executor {
         this.steps = new StepRunner(host, domain, progress, cancel, journal);
     }
 
+    /**
+     * Runs a revert or refresh planned from {@code view}: its definition and snapshot steps take the XMLs from that
+     * view instead of reading them again ({@link StepRunner#readAtPlanning}). Other plans run as {@link #run}.
+     */
+    void run(OperationPlan plan, dev.esm.core.plan.DomainView view) {
+        if (plan.operation() == dev.esm.api.Operation.REVERT || plan.operation() == dev.esm.api.Operation.REFRESH) {
+            steps.readAtPlanning(view);
+        }
+        run(plan);
+    }
+
     /** Runs every step of the plan, or none (as far as undo can reach); see the class comment. */
     public void run(OperationPlan plan) {
         journal.start(plan, clock.instant());

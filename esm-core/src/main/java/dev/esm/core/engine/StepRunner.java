@@ -33,6 +33,12 @@ final class StepRunner {
     private final ProgressListener progress;
     private final Cancellation cancel;
     private final JournalKeeper journal;
+    /**
+     * The domain as read for planning, when the plan's steps may take its persistent definition and snapshot XMLs
+     * from there instead of reading them again (see {@link #readAtPlanning}); null otherwise, and never used by a
+     * step run again in recovery.
+     */
+    private dev.esm.core.plan.DomainView planned;
     /** A restore's definition prepared ahead ({@link #prepareRestoreAhead}), and the step it is for. */
     private java.util.concurrent.CompletableFuture<String> restoreAhead;
     private Step.RestoreMemory restoreAheadFor;
@@ -112,11 +118,11 @@ final class StepRunner {
             }
             return null;
         } else if (step instanceof Step.DefineDomain s) {
-            String before = host.domainXml(domain, false);
+            String before = !again && planned != null ? planned.persistent().xml() : host.domainXml(domain, false);
             host.defineDomain(DomainXml.rewrite(before, s.sources(), s.record()));
             return () -> host.defineDomain(before);
         } else if (step instanceof Step.SetCurrent s) {
-            host.redefineSnapshot(domain, host.snapshotXml(domain, s.name()), true);
+            host.redefineSnapshot(domain, snapshotXml(s.name(), again), true);
             return null;
         } else if (step instanceof Step.ClearCurrent s) {
             clearCurrent(s, again);
@@ -172,6 +178,29 @@ final class StepRunner {
             return null;
         }
         throw new IllegalStateException("unknown step " + step);
+    }
+
+    /**
+     * Lets the steps of a plan take the domain's persistent definition and snapshot XMLs from the view it was
+     * planned from instead of reading them again (one call for a definition, two for a snapshot). Only for a plan in
+     * which no step before those that read them changes them (a revert's or refresh's: overlays made, the domain
+     * stopped, which leaves its persistent definition as it is): ESM holds the domain's lock meanwhile, and a
+     * definition carries the journal element of its time, which the port replaces with the newest when it defines.
+     */
+    void readAtPlanning(dev.esm.core.plan.DomainView view) {
+        this.planned = view;
+    }
+
+    /** @return a snapshot's XML: as read for planning when that may be used, else read now */
+    private String snapshotXml(String name, boolean again) {
+        if (!again && planned != null) {
+            for (var d : planned.snapshots()) {
+                if (d.name().equals(name)) {
+                    return d.xml();
+                }
+            }
+        }
+        return host.snapshotXml(domain, name);
     }
 
     /**
