@@ -183,8 +183,9 @@ public final class Executor {
      * removals anywhere in a plan (a removal of a removed file does nothing), run at once ({@link #runEnd}) and are
      * recorded at their end;
      * <li>a tail of steps that only set things to what the plan says: the definition (once), libvirt's current
-     * snapshot, file removals. Recovery completes such a tail (a definition is past the point of no return for
-     * recovery; the steps before it are recorded).
+     * snapshot, file removals, and a last start or restore from a memory file (each does nothing when repeated on a
+     * domain that runs). Recovery completes such a tail (a definition is past the point of no return for recovery;
+     * the steps before it are recorded).
      * </ul>
      * The last step is never recorded: the journal is removed next.
      *
@@ -200,7 +201,8 @@ public final class Executor {
         for (Step s : all.subList(i, all.size())) {
             if (s instanceof Step.DefineDomain) {
                 defines++;
-            } else if (!(s instanceof Step.SetCurrent || s instanceof Step.RemoveFile)) {
+            } else if (!(s instanceof Step.SetCurrent || s instanceof Step.RemoveFile
+                    || s instanceof Step.RestoreMemory || s instanceof Step.StartDomain)) {
                 return false;
             }
         }
