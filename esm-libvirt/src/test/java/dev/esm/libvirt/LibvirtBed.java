@@ -31,6 +31,9 @@ import org.w3c.dom.Element;
  * {@code qemu-io} in a running QEMU. If libvirt cannot be reached, opening the bed fails (never skips).
  */
 public final class LibvirtBed implements Bed {
+    /** {@code virDomainUndefineFlags}: snapshot metadata (2), UEFI variables (4), checkpoint metadata (16). */
+    static final int UNDEFINE_ALL = 2 | 4 | 16;
+
     /** The URI the integration tests use: {@code ESM_TEST_URI}, else {@code qemu:///system}. */
     public static final String URI = System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system");
     private static final int LENGTH = 64 * 1024;
@@ -420,16 +423,23 @@ public final class LibvirtBed implements Bed {
 
     @Override
     public void close() {
+        java.util.List<String> uuids = new java.util.ArrayList<>();
         for (String name : domains) {
             Domain d = null;
             try {
                 d = conn.domainLookupByName(name);
+                uuids.add(d.getUUIDString());
                 if (d.isActive() == 1) {
                     d.destroy();
                 }
-                d.undefine(2 | 16); // snapshot and checkpoint metadata too
+                // Snapshot and checkpoint metadata and the UEFI variables too: without NVRAM libvirt
+                // refuses to remove a UEFI domain, which then outlived every run.
+                d.undefine(UNDEFINE_ALL);
             } catch (LibvirtException e) {
-                // already gone
+                if (!Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                    // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
+                    System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
+                }
             } finally {
                 if (d != null) {
                     try {
@@ -446,6 +456,9 @@ public final class LibvirtBed implements Bed {
             // closing anyway
         }
         host.dropTransientPoolsUnder(root.toString());
+        for (String uuid : uuids) {
+            host.dropTransientPoolsUnder("/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
+        }
         host.close();
         manager.close();
         try (Stream<Path> s = Files.walk(root)) {

@@ -358,16 +358,23 @@ public final class RemoteBed implements Bed {
 
     @Override
     public void close() {
+        java.util.List<String> uuids = new java.util.ArrayList<>();
         for (String name : domains) {
             Domain d = null;
             try {
                 d = conn.domainLookupByName(name);
+                uuids.add(d.getUUIDString());
                 if (d.isActive() == 1) {
                     d.destroy();
                 }
-                d.undefine(2 | 16); // snapshot and checkpoint metadata too
+                // Snapshot and checkpoint metadata and the UEFI variables too: without NVRAM libvirt
+                // refuses to remove a UEFI domain, which then outlived every run.
+                d.undefine(LibvirtBed.UNDEFINE_ALL);
             } catch (LibvirtException e) {
-                // already gone
+                if (!Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                    // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
+                    System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
+                }
             } finally {
                 if (d != null) {
                     try {
@@ -384,6 +391,9 @@ public final class RemoteBed implements Bed {
             // closing anyway
         }
         host.dropTransientPoolsUnder(root);
+        for (String uuid : uuids) {
+            host.dropTransientPoolsUnder("/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
+        }
         host.close();
         synchronized (this) {
             if (manager != null) {
