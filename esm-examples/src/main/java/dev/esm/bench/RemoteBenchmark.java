@@ -77,22 +77,56 @@ public final class RemoteBenchmark {
 
     /** One way of reaching the images, with its own throwaway domain and manager. */
     private record Variant(String name, ImageAccess access, ThrowawayDomain lab, SnapshotManager esm,
-            DomainSnapshots vm) implements AutoCloseable {
+            DomainSnapshots vm, String labUri) implements AutoCloseable {
         static Variant open(String name, String labUri, String uri, ImageAccess access, int disks)
                 throws java.io.IOException {
             ThrowawayDomain lab = ThrowawayDomain.create(labUri, "esm-rbench", disks, 64L << 20);
             SnapshotManager esm = SnapshotManager.connect(uri, access);
             DomainSnapshots vm = esm.domain(lab.name());
             vm.setup(lab.folder() + "/esm").execute();
-            return new Variant(name, access, lab, esm, vm);
+            return new Variant(name, access, lab, esm, vm, labUri);
         }
 
         @Override
         public void close() {
             try {
                 esm.close();
+                if (access == ImageAccess.LIBVIRT_STORAGE) {
+                    dropPools(labUri, lab.folder().toString());
+                }
             } finally {
                 lab.close();
+            }
+        }
+
+        /**
+         * Stops the transient pools ESM made over the lab's folders through the storage API: they would outlive the
+         * folders until libvirtd restarts. Best effort.
+         */
+        private static void dropPools(String uri, String folder) {
+            try {
+                org.libvirt.Connect c = new org.libvirt.Connect(uri, false);
+                try {
+                    for (String n : c.listStoragePools()) {
+                        if (!n.startsWith("esm-")) {
+                            continue;
+                        }
+                        org.libvirt.StoragePool p = c.storagePoolLookupByName(n);
+                        try {
+                            String xml = p.getXMLDesc(0);
+                            if (p.isPersistent() == 0 && (xml.contains("<path>" + folder + "/")
+                                    || xml.contains("<path>" + folder + "</path>"))) {
+                                p.destroy();
+                            }
+                        } finally {
+                            p.free();
+                        }
+                    }
+                } finally {
+                    c.close();
+                }
+            } catch (org.libvirt.LibvirtException e) {
+                // best effort: a pool left behind is only a name in libvirtd until it restarts
             }
         }
     }

@@ -726,7 +726,7 @@ public final class LibvirtHost implements Host {
         return out;
     }
 
-    /** Stops the transient storage pools ESM made over folders below {@code root} (test beds remove theirs). */
+    /** Stops the transient storage pools ESM made over {@code root} and folders below it (test beds remove theirs). */
     void dropTransientPoolsUnder(String root) {
         try {
             for (String name : conn.listStoragePools()) {
@@ -736,7 +736,8 @@ public final class LibvirtHost implements Host {
                 org.libvirt.StoragePool p = conn.storagePoolLookupByName(name);
                 try {
                     String xml = p.getXMLDesc(0);
-                    if (p.isPersistent() == 0 && xml.contains("<path>" + root + "/")) {
+                    if (p.isPersistent() == 0
+                            && (xml.contains("<path>" + root + "/") || xml.contains("<path>" + root + "</path>"))) {
                         p.destroy();
                     }
                 } finally {

@@ -64,6 +64,7 @@ class PoolOverlayIT {
                     "the refused second creation left the overlay as it was");
             storage.remove(overlay);
             storage.remove(onRaw);
+            host.dropTransientPoolsUnder(dir.toString()); // the pool made over the folder
         } finally {
             run("rm", "-rf", dir.toString());
         }
