@@ -216,7 +216,7 @@ public final class Executor {
      *         recovery that undoes treats the rest of a run as possibly done
      */
     static boolean inOverlayRun(List<Step> all, int i) {
-        return i + 1 < all.size() && all.get(i) instanceof Step.CreateOverlay && all.get(i + 1) instanceof Step.CreateOverlay;
+        return i < all.size() && all.get(i) instanceof Step.CreateOverlay && runEnd(all, i) > i;
     }
 
     /**
