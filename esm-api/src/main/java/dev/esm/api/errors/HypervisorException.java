@@ -18,9 +18,9 @@ public class HypervisorException extends EsmException {
     private final String hypervisorMessage;
 
     /**
-     * The message is {@code message (libvirt CODE_NAME: libvirt's message)}, on one line: control characters in
-     * libvirt's message (line breaks in the output of a program it ran) are shown escaped, as
-     * {@link dev.esm.api.SnapshotName#printable} does; {@link #hypervisorMessage()} keeps them.
+     * The message is {@code message (libvirt CODE_NAME: libvirt's message)}, on one line (as every
+     * {@link EsmException}'s): line breaks in libvirt's message (in the output of a program it ran) are shown
+     * escaped; {@link #hypervisorMessage()} keeps them.
      *
      * @param message what ESM was doing and what to do next
      * @param code libvirt's numeric error code ({@code virErrorNumber}), or -1 when unknown
@@ -29,8 +29,8 @@ public class HypervisorException extends EsmException {
      * @param cause the original exception, may be null
      */
     public HypervisorException(String message, int code, String codeName, String hypervisorMessage, Throwable cause) {
-        this(code, codeName, hypervisorMessage, message + " (libvirt " + codeName + ": "
-                + dev.esm.api.SnapshotName.printable(hypervisorMessage) + ")", cause);
+        this(code, codeName, hypervisorMessage, message + " (libvirt " + codeName + ": " + hypervisorMessage + ")",
+                cause);
     }
 
     /**
