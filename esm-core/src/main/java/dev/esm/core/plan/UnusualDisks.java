@@ -23,7 +23,7 @@ final class UnusualDisks {
     }
 
     private static String shown(String path) {
-        return path.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        return dev.esm.api.SnapshotName.printable(path);
     }
 
     /** Refuses an eligible disk that no overlay can serve right: odd white space in its path, encryption, a slice. */
