@@ -126,8 +126,9 @@ class EsmProcessIT {
         var plan = dev.esm.core.plan.Planner.create(view, snapshot, "", false, storage::exists, java.time.Instant.now());
         var first = (dev.esm.core.plan.Step.CreateOverlay) plan.steps().get(0);
         var journal = dev.esm.core.plan.Journal.of(plan, java.time.Instant.parse("2026-11-27T10:00:00Z"));
-        storage.writeAtomically(storage.stateDirectory() + "/" + def.uuid() + ".journal",
-                dev.esm.core.plan.JournalXml.write(journal));
+        try (var host = new dev.esm.libvirt.LibvirtHost(URI, dev.esm.api.ImageAccess.LOCAL_FILES)) {
+            host.stateStore().writeJournal(def.uuid(), dev.esm.core.plan.JournalXml.write(journal));
+        }
         storage.createOverlay(first.path(), first.backing());
     }
 

@@ -47,8 +47,7 @@ final class HostState implements AutoCloseable {
     private static final String MAGIC = "esm2";
 
     private final Connect conn;
-    private final PoolStorage storage;
-    private final String stateDir;
+    private final StatePool pool;
 
     /** A journal's slot as this client last wrote or read it. */
     private record Slot(int index, long seq, int length) {
@@ -58,17 +57,9 @@ final class HostState implements AutoCloseable {
     private final Map<String, Slot> lastSlot = new ConcurrentHashMap<>();
     private final Map<String, StorageVol> journalVolumes = new ConcurrentHashMap<>();
 
-    HostState(Connect conn, PoolStorage storage, String stateDir) {
+    HostState(Connect conn, StatePool pool) {
         this.conn = conn;
-        this.storage = storage;
-        this.stateDir = stateDir;
-    }
-
-    /** @return whether {@code path} is one of ESM's small state files (a journal), not a lease or an image */
-    boolean isJournal(String path) {
-        return lastSlot.containsKey(path) || PoolStorage.parent(path).equals(stateDir)
-                && !PoolStorage.fileName(path).contains(VolumeLeases.LEASE_SUFFIX)
-                && !path.endsWith(".takeover");
+        this.pool = pool;
     }
 
     // -------------------------------------------------------------------------------------------- journals
@@ -97,7 +88,7 @@ final class HostState implements AutoCloseable {
             return cached;
         }
         String name = PoolStorage.fileName(path);
-        StorageVol v = storage.inPool(PoolStorage.parent(path), "looking up " + path, p -> {
+        StorageVol v = pool.call("looking up " + path, p -> {
             if (!create) {
                 try {
                     return p.storageVolLookupByName(name); // the state pool knows every volume: made through it
@@ -259,7 +250,7 @@ final class HostState implements AutoCloseable {
         StorageVol v = journalVolumes.remove(path);
         try {
             if (v == null) {
-                v = storage.inPool(PoolStorage.parent(path), "looking up " + path, p -> {
+                v = pool.call("looking up " + path, p -> {
                     try {
                         return p.storageVolLookupByName(PoolStorage.fileName(path));
                     } catch (LibvirtException miss) {

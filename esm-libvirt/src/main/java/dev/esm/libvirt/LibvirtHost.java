@@ -91,6 +91,9 @@ public final class LibvirtHost implements Host {
     /** How many connections domain calls may use by default. */
     static final int CONNECTIONS = 4;
     private final Storage storage;
+    private final dev.esm.core.port.StateStore state;
+    /** Over the storage API a domain's journal lives in its definition: what a define must carry (else nothing). */
+    private final java.util.function.UnaryOperator<String> withJournal;
     /** Domain handles kept between calls. */
     private final DomainHandles handles = new DomainHandles();
     /** The snapshots' XMLs read before, revalidated at each read. */
@@ -114,6 +117,8 @@ public final class LibvirtHost implements Host {
     public LibvirtHost(String uri, Storage storage) {
         this.uri = uri;
         this.storage = storage;
+        this.state = new LocalState(java.util.Optional.empty());
+        this.withJournal = xml -> xml;
         this.stallMillis = dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis();
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
@@ -150,9 +155,17 @@ public final class LibvirtHost implements Host {
         this.connections = connections(conn, settings.connections());
         this.opening = monitors(connections.length);
         this.snapshots = snapshotCache(uri);
-        this.storage = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE
-                ? new PoolStorage(conn, this, settings.hostStateDirectory(), settings.leaseTime())
-                : new LocalStorage("qemu-img", settings.stateDirectory(), settings.processTimeout());
+        if (settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE) {
+            PoolStorage pools = new PoolStorage(conn, this, settings.hostStateDirectory());
+            PoolState poolState = new PoolState(conn, pools.statePool(), uri, settings.leaseTime());
+            this.storage = pools;
+            this.state = poolState;
+            this.withJournal = poolState::withCurrentJournal;
+        } else {
+            this.storage = new LocalStorage("qemu-img", settings.processTimeout());
+            this.state = new LocalState(settings.stateDirectory());
+            this.withJournal = xml -> xml;
+        }
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
     }
 
@@ -334,7 +347,7 @@ public final class LibvirtHost implements Host {
         try {
             // Over the storage API the domain's journal lives in its definition: the XML to define (read before
             // the journal's last write, or a snapshot's copy) must carry the newest one, not the one it was read with.
-            d = conn.domainDefineXML(storage instanceof PoolStorage ps ? ps.withCurrentJournal(xml) : xml);
+            d = conn.domainDefineXML(withJournal.apply(xml));
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("defining a domain", e);
         } finally {
@@ -763,6 +776,11 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public dev.esm.core.port.StateStore stateStore() {
+        return state;
+    }
+
+    @Override
     public synchronized void close() {
         if (closed) {
             return;
@@ -772,11 +790,13 @@ public final class LibvirtHost implements Host {
             blockJobEvents.close();
         }
         handles.close(); // before the connections: a handle is freed while its connection is open
-        if (storage instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.debug("closing the storage failed: {}", e.toString());
+        for (Object part : new Object[] {state, storage}) {
+            if (part instanceof AutoCloseable c) { // what this host made is its to close
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+                }
             }
         }
         synchronized (connections) {

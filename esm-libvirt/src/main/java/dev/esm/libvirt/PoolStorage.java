@@ -78,30 +78,26 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final LibvirtHost host;
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
-    private final HostState state;
-    private final VolumeLeases leases;
-    private final DomainJournals journals;
-    /** Journals of domains whose volume may exist (written by this client, or found): removed with the journal. */
-    private final Set<String> journalVolumes = ConcurrentHashMap.newKeySet();
-    /** Journals of domains this client has looked for a volume of (see {@link #read}). */
-    private final Set<String> legacyChecked = ConcurrentHashMap.newKeySet();
     private final MergeHelpers helpers;
     private volatile String arch;
 
     /**
      * @param conn the connection (owned by {@code host})
      * @param host the host, for the helper domains of offline merges
-     * @param stateDir the host's folder for journals and leases
-     * @param leaseTime how long a lease lasts without a heartbeat
+     * @param stateDir the host's folder for journals and leases (its pool is {@link #statePool()})
      */
-    PoolStorage(Connect conn, LibvirtHost host, String stateDir, Duration leaseTime) {
+    PoolStorage(Connect conn, LibvirtHost host, String stateDir) {
         this.conn = conn;
         this.host = host;
         this.stateDir = stateDir;
-        this.state = new HostState(conn, this, stateDir);
-        this.leases = new VolumeLeases(conn, new VolumeLeases.StatePool() {
+        this.helpers = new MergeHelpers(conn, host, this::arch);
+    }
+
+    /** @return the pool over the state folder, for the state store ({@link PoolState}) */
+    StatePool statePool() {
+        return new StatePool() {
             @Override
-            public <T> T call(String doing, VolumeLeases.PoolCall<T> call) {
+            public <T> T call(String doing, StatePool.PoolCall<T> call) {
                 return inPool(stateDirectory(), doing, call::apply);
             }
 
@@ -109,14 +105,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
             public String name() {
                 return requirePool(stateDirectory());
             }
-        }, host.uri(), leaseTime);
-        this.helpers = new MergeHelpers(conn, host, this::arch);
-        this.journals = new DomainJournals(conn);
-    }
 
-    /** @return the journals and leases on the host (for tests) */
-    HostState hostState() {
-        return state;
+            @Override
+            public String folder() {
+                return stateDirectory();
+            }
+        };
     }
 
     /** @return the connection (for tests) */
@@ -715,6 +709,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         String xml = "<volume><name>" + Xml.escape(fileName(to)) + "</name><capacity>" + size + "</capacity>"
                 + "<allocation>0</allocation><target><format type='raw'/><permissions>" + permissions
                 + "</permissions></target></volume>";
+        dev.esm.core.port.Fencing.check(); // read, then made: not by a client that lost its lease meanwhile
         inPool(parent(to), "creating '" + to + "'", p -> {
             p.storageVolCreateXML(xml, 0).free();
             return null;
@@ -744,6 +739,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             in = conn.streamNew(0);
             out = conn.streamNew(0);
             src.download(in, 0, size, 0);
+            dev.esm.core.port.Fencing.check();
             dst.upload(out, 0, size, 0);
             CRC32C crc = new CRC32C();
             byte[] buf = new byte[CHUNK];
@@ -842,8 +838,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     // ------------------------------------------------------------------------------- state: journals and locks
 
-    @Override
-    public String stateDirectory() {
+    /** @return the host's state folder, with a pool over it (both made if missing) */
+    String stateDirectory() {
         if (!poolByFolder.containsKey(stateDir)) {
             Optional<String> existing = findPool(stateDir);
             if (existing.isEmpty()) {
@@ -862,65 +858,6 @@ public final class PoolStorage implements Storage, AutoCloseable {
             pool(stateDir, false);
         }
         return stateDir;
-    }
-
-    /**
-     * A domain's journal ({@code <uuid>.journal} in the state folder) goes into the domain's definition
-     * ({@link DomainJournals}: one call, no upload); other files, and journals too large for a definition or of
-     * domains without a persistent one, into a volume ({@link HostState}). A journal that moves to a volume is
-     * removed from the definition after the volume is written (a reader prefers the definition's).
-     */
-    @Override
-    public void writeAtomically(String path, String content) {
-        Optional<String> uuid = state.isJournal(path) ? DomainJournals.uuidOf(path) : Optional.empty();
-        if (uuid.isPresent() && journals.write(uuid.get(), content)) {
-            return; // a volume of an earlier version, if any, is removed with the journal
-        }
-        if (uuid.isPresent()) {
-            journalVolumes.add(path);
-        }
-        state.write(path, content);
-        uuid.ifPresent(journals::markInVolume);
-    }
-
-    /**
-     * A domain's journal is read from its definition and, when that holds none, from its volume (where this
-     * release keeps large journals, and where the releases before it kept every journal).
-     */
-    @Override
-    public Optional<String> read(String path) {
-        Optional<String> uuid = state.isJournal(path) ? DomainJournals.uuidOf(path) : Optional.empty();
-        DomainJournals.Found found = uuid.isPresent() ? journals.read(uuid.get()) : null;
-        if (found == null) {
-            return state.read(path); // not a domain's journal, or a domain without a persistent definition
-        }
-        switch (found.kind()) {
-            case HERE:
-                return found.journal();
-            case IN_VOLUME:
-                journalVolumes.add(path);
-                return state.read(path);
-            default:
-                // No journal in the definition. A release before this one kept journals in volumes: look for one
-                // the first time this client reads the domain's journal (one call), not on every operation.
-                if (!legacyChecked.add(path)) {
-                    return Optional.empty();
-                }
-                Optional<String> legacy = state.read(path);
-                if (legacy.isPresent()) {
-                    journalVolumes.add(path);
-                }
-                return legacy;
-        }
-    }
-
-    /**
-     * @param domainXml a definition about to be defined (read earlier, or a snapshot's copy)
-     * @return it with the domain's newest journal in place of the journal element it carries (see
-     *         {@link DomainJournals})
-     */
-    String withCurrentJournal(String domainXml) {
-        return journals.withCurrent(domainXml);
     }
 
     @Override
@@ -953,40 +890,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
     }
 
-    /** A lease on the host, shared by every client of the host: see {@link HostState}. */
-    @Override
-    public Lease lock(String path, Duration wait) {
-        stateDirectory();
-        Lease lease = leases.lock(path, wait);
-        state.forget(path);
-        journals.forget(); // another client may have written journals while this one did not hold a lease
-        return lease;
-    }
-
-    /** Who holds a lease on the host: see {@link VolumeLeases#holder}. */
-    @Override
-    public Optional<LockHolder> lockHolder(String path) {
-        stateDirectory();
-        return leases.holder(path);
-    }
-
     @Override
     public void remove(String path) {
-        if (path.endsWith(VolumeLeases.LEASE_SUFFIX)) {
-            // Every generation of a lease (tests and clean-up; see VolumeLeases).
-            leases.removeAll(path.substring(0, path.length() - VolumeLeases.LEASE_SUFFIX.length()));
-            return;
-        }
-        if (state.isJournal(path)) {
-            // The volume first: a crash in between leaves the definition's journal, the newest (the other order
-            // could leave an older one in a volume, to be recovered as if unfinished).
-            Optional<String> uuid = DomainJournals.uuidOf(path);
-            if (uuid.isEmpty() || journalVolumes.remove(path)) {
-                state.remove(path);
-            }
-            uuid.ifPresent(journals::remove);
-            return;
-        }
         StorageVol made = made(path);
         Optional<StorageVol> v = made != null ? Optional.of(made) : volume(path);
         if (v.isEmpty()) {
@@ -996,6 +901,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             if (poolByFolder.containsKey(path)) {
                 dropPool(path); // a folder ESM made a pool over
             }
+            dev.esm.core.port.Fencing.check(); // looked up, then deleted: not by a client that lost its lease
             v.get().delete(0); // a file, or an empty folder (libvirt removes a folder volume with rmdir)
             counted(parent(path), -1);
             LOG.debug("removed {}", path);
@@ -1079,9 +985,6 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public void close() {
         helpers.close();
-        leases.close();
-        state.close();
-        journals.close();
         synchronized (madeVolumes) {
             madeVolumes.values().forEach(PoolStorage::free);
             madeVolumes.clear();

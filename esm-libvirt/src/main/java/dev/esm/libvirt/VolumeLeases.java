@@ -3,7 +3,7 @@ package dev.esm.libvirt;
 import dev.esm.api.errors.DomainBusyException;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.LeaseLostException;
-import dev.esm.core.port.Storage;
+import dev.esm.core.port.StateStore;
 import dev.esm.core.xml.Xml;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Fencing</h2>
  * A holder counts a renewal (the creation, then each heartbeat) as confirmed from the moment it was started, and only
  * when it returned within the validity of the renewal before it. The lease is valid until the last confirmed renewal
- * plus the lease time minus a margin of a quarter of it; {@link Storage.Lease#ensureHeld} refuses every change after
+ * plus the lease time minus a margin of a quarter of it; {@link StateStore.Lease#ensureHeld} refuses every change after
  * that (sticky), and the heartbeat stops renewing. A waiting client takes over only after a lease time of silence
  * measured from after the holder's last renewal landed, so the holder's last change had to start a margin before the
  * take-over: a change reaches the host within the margin unless the process pauses inside that very call, which is
@@ -62,21 +62,6 @@ final class VolumeLeases implements AutoCloseable {
     /** A lease's content: who holds it and since when (100 characters), a space, the heartbeat counter, a newline. */
     static final int LEASE_LENGTH = 122;
     private static final SecureRandom RANDOM = new SecureRandom();
-
-    /** The state pool on the operations' connection, and its name (to find it on the heartbeats' connection). */
-    interface StatePool {
-        /** @return what {@code call} returns on the state pool's handle; libvirt's failures as a StorageException */
-        <T> T call(String doing, PoolCall<T> call);
-
-        /** @return the state pool's name */
-        String name();
-    }
-
-    /** A call on a pool handle. */
-    @FunctionalInterface
-    interface PoolCall<T> {
-        T apply(StoragePool pool) throws LibvirtException;
-    }
 
     /** The heartbeats' connection and its measured round trip. */
     private record BeatLink(Connect conn, long roundTripNanos) {
@@ -171,7 +156,7 @@ final class VolumeLeases implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------- taking
 
     /** See the class comment. */
-    Storage.Lease lock(String path, Duration wait) {
+    StateStore.Lease lock(String path, Duration wait) {
         BeatLink link = beatLink();
         String prefix = PoolStorage.fileName(path) + LEASE_SUFFIX;
         long deadline = System.nanoTime() + wait.toNanos();
@@ -312,11 +297,11 @@ final class VolumeLeases implements AutoCloseable {
     }
 
     /** @return who holds the lease of {@code path}, read without taking it */
-    Optional<Storage.LockHolder> holder(String path) {
+    Optional<StateStore.LockHolder> holder(String path) {
         for (String g : generations(PoolStorage.fileName(path) + LEASE_SUFFIX)) {
             Optional<String> content = read(g);
             if (content.isPresent()) {
-                return Optional.of(new Storage.LockHolder(holderOf(content.get()), sinceOf(content.get())));
+                return Optional.of(new StateStore.LockHolder(holderOf(content.get()), sinceOf(content.get())));
             }
         }
         return Optional.empty();
@@ -355,7 +340,7 @@ final class VolumeLeases implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------- holding
 
     /** A held generation: its heartbeat, its fence and its release. */
-    private final class Held implements Storage.Lease {
+    private final class Held implements StateStore.Lease {
         private final Connect beatConn;
         private final String name;
         private final StorageVol vol;
@@ -406,6 +391,12 @@ final class VolumeLeases implements AutoCloseable {
             boolean warned = false;
             long interval = Math.max(50, leaseTime.toMillis() / 4);
             try {
+                try {
+                    mine = beatPool(beatConn).storageVolLookupByName(name); // now: a beat is one call when due
+                } catch (LibvirtException e) {
+                    LOG.debug("looking up the lease {} failed ({}); looked up again at its first beat", name,
+                            e.getMessage());
+                }
                 for (long n = 1; ; n++) {
                     long due = confirmed + interval * 1_000_000L;
                     long waitNanos = due - System.nanoTime();
@@ -425,6 +416,10 @@ final class VolumeLeases implements AutoCloseable {
                     try {
                         if (mine == null) {
                             mine = beatPool(beatConn).storageVolLookupByName(name);
+                        }
+                        if (System.nanoTime() - previous >= validity) { // again, right before the one change
+                            lose("its heartbeat was late (a paused process or a slow link)");
+                            return;
                         }
                         Volumes.upload(beatConn, mine, 0, contentOf(n, taken).getBytes(StandardCharsets.UTF_8));
                     } catch (LibvirtException e) {

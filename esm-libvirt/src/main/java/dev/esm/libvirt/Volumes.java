@@ -1,5 +1,7 @@
 package dev.esm.libvirt;
 
+import dev.esm.core.port.Fencing;
+
 import java.nio.ByteBuffer;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
@@ -47,6 +49,7 @@ final class Volumes {
 
     /** Writes {@code data} into {@code v} at {@code offset} (the volume is not truncated). */
     static void upload(Connect conn, StorageVol v, long offset, byte[] data) throws LibvirtException {
+        Fencing.check(); // a volume made, then written: a client that lost its lease meanwhile writes nothing
         Stream out = conn.streamNew(0);
         try {
             v.upload(out, offset, data.length, 0);

@@ -45,7 +45,7 @@ class ChildProcessTest {
         try {
             Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
             fake.toFile().setExecutable(true);
-            LocalStorage storage = new LocalStorage(fake.toString(), java.util.Optional.empty(), Duration.ofSeconds(1));
+            LocalStorage storage = new LocalStorage(fake.toString(), Duration.ofSeconds(1));
             Path image = Files.createTempFile("esm-image-", ".qcow2");
             try {
                 var e = assertThrows(StorageException.class,

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.errors.DomainBusyException;
-import dev.esm.core.port.Storage;
+import dev.esm.core.port.StateStore;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,15 +26,17 @@ class LocalLockTest {
     void aFreedLockLeavesNoFileAndCanBeTakenAgain() throws Exception {
         Path dir = Files.createTempDirectory("esm-lock-");
         Path lock = dir.resolve("u.lock");
-        LocalStorage s = new LocalStorage();
-        try (Storage.Lease l = s.lock(lock.toString(), Duration.ofSeconds(1))) {
+        LocalState s = new LocalState(java.util.Optional.of(dir));
+        try (StateStore.Lease l = s.lock("u", Duration.ofSeconds(1))) {
             assertTrue(Files.exists(lock));
-            assertThrows(DomainBusyException.class, () -> s.lock(lock.toString(), Duration.ofMillis(200)),
+            assertThrows(DomainBusyException.class, () -> s.lock("u", Duration.ofMillis(200)),
                     "held by another caller in this process");
+            assertTrue(s.lockHolder("u").isPresent(), "a reader sees it held");
         }
         assertFalse(Files.exists(lock), "the free lock's file is gone");
-        s.lock(lock.toString(), Duration.ofSeconds(1)).close();
-        assertEquals(List.of(), s.list(dir.toString()));
+        assertTrue(s.lockHolder("u").isEmpty(), "a reader sees it free");
+        s.lock("u", Duration.ofSeconds(1)).close();
+        assertEquals(List.of(), new LocalStorage().list(dir.toString()));
         Files.delete(dir);
     }
 
@@ -42,9 +44,10 @@ class LocalLockTest {
     public static void main(String[] args) throws Exception {
         Path lock = Path.of(args[0]);
         Path inside = lock.resolveSibling("inside");
-        LocalStorage s = new LocalStorage();
+        LocalState s = new LocalState(java.util.Optional.of(lock.getParent()));
+        String key = lock.getFileName().toString().replaceAll("\\.lock$", "");
         for (int i = 0; i < Integer.parseInt(args[1]); i++) {
-            try (Storage.Lease l = s.lock(lock.toString(), Duration.ofSeconds(60))) {
+            try (StateStore.Lease l = s.lock(key, Duration.ofSeconds(60))) {
                 try {
                     Files.createFile(inside);
                 } catch (FileAlreadyExistsException e) {

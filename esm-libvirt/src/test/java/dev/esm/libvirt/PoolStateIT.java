@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.ImageAccess;
 import dev.esm.api.errors.DomainBusyException;
-import dev.esm.core.model.Names;
-import dev.esm.core.port.Storage;
+import dev.esm.core.port.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,28 +33,28 @@ class PoolStateIT {
         System.setProperty(TTL, "PT1.5S");
         a = new LibvirtHost(LibvirtBed.URI, ImageAccess.LIBVIRT_STORAGE);
         b = new LibvirtHost(LibvirtBed.URI, ImageAccess.LIBVIRT_STORAGE);
-        key = Names.join(a.storage().stateDirectory(), "it-" + UUID.randomUUID());
+        key = "it-" + UUID.randomUUID();
     }
 
     @AfterEach
     void close() {
         System.clearProperty(TTL);
-        a.storage().remove(key + ".lock.lease");
-        a.storage().remove(key + ".journal");
+        ((PoolState) a.stateStore()).removeLeases(key);
+        a.stateStore().removeJournal(key);
         a.close();
         b.close();
     }
 
     @Test
     void aLeaseExcludesAnotherClientUntilReleasedAndItsHeartbeatOutlivesTheLeaseTime() throws Exception {
-        Storage.Lease held = a.storage().lock(key + ".lock", Duration.ofSeconds(1));
+        StateStore.Lease held = a.stateStore().lock(key, Duration.ofSeconds(1));
         long t0 = System.nanoTime();
         // Waiting longer than two lease times: the holder's heartbeat keeps the lease from looking stale.
-        assertThrows(DomainBusyException.class, () -> b.storage().lock(key + ".lock", Duration.ofMillis(3500)));
+        assertThrows(DomainBusyException.class, () -> b.stateStore().lock(key, Duration.ofMillis(3500)));
         assertTrue(System.nanoTime() - t0 >= 3_000_000_000L, "b waited before giving up");
         held.close();
-        try (Storage.Lease mine = b.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
-            assertThrows(DomainBusyException.class, () -> a.storage().lock(key + ".lock", Duration.ofMillis(200)));
+        try (StateStore.Lease mine = b.stateStore().lock(key, Duration.ofSeconds(2))) {
+            assertThrows(DomainBusyException.class, () -> a.stateStore().lock(key, Duration.ofMillis(200)));
         }
     }
 
@@ -70,7 +69,7 @@ class PoolStateIT {
         LibvirtBed.run(concat(virsh, "vol-create-as", "--pool", existingPool(), name, "122", "--format", "raw"));
         LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, content.toString()));
         Files.delete(content);
-        try (Storage.Lease taken = b.storage().lock(key + ".lock", Duration.ofSeconds(10))) {
+        try (StateStore.Lease taken = b.stateStore().lock(key, Duration.ofSeconds(10))) {
             String volumes = LibvirtBed.run(concat(virsh, "vol-list", "--pool", existingPool()));
             assertTrue(!volumes.contains(name + " "), "the dead client's lease is gone: " + volumes);
             assertTrue(volumes.contains(name + "."), "the new holder's generation is there: " + volumes);
@@ -79,15 +78,14 @@ class PoolStateIT {
 
     @Test
     void aHolderWhoseLeaseWasTakenOverStopsAndItsReleaseRemovesNothingOfTheNewOwner() throws Exception {
-        String lock = key + ".lock";
-        String name = lock.substring(lock.lastIndexOf('/') + 1) + ".lease";
+        String name = key + ".lock.lease";
         List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
-        Storage.Lease stale = a.storage().lock(lock, Duration.ofSeconds(1));
+        StateStore.Lease stale = a.stateStore().lock(key, Duration.ofSeconds(1));
         stale.ensureHeld();
         // What a client that saw a's lease silent for a lease time does: it removes a's generation, then takes its own.
         String aGeneration = generations(name).get(0);
         LibvirtBed.run(concat(virsh, "vol-delete", "--pool", existingPool(), aGeneration));
-        try (Storage.Lease taken = b.storage().lock(lock, Duration.ofSeconds(1))) {
+        try (StateStore.Lease taken = b.stateStore().lock(key, Duration.ofSeconds(1))) {
             String bGeneration = generations(name).get(0);
             assertTrue(!bGeneration.equals(aGeneration), "a take-over makes a new generation");
             // a's heartbeat (every quarter of 1.5 s) finds its volume gone: a may change nothing more.
@@ -105,7 +103,7 @@ class PoolStateIT {
             assertTrue(refused, "the holder whose lease was taken over is fenced");
             stale.close();
             assertEquals(List.of(bGeneration), generations(name), "a's release left b's lease alone");
-            assertThrows(DomainBusyException.class, () -> a.storage().lock(lock, Duration.ofMillis(300)));
+            assertThrows(DomainBusyException.class, () -> a.stateStore().lock(key, Duration.ofMillis(300)));
             taken.ensureHeld();
         }
         assertEquals(List.of(), generations(name), "b's release removed its own generation");
@@ -113,14 +111,13 @@ class PoolStateIT {
 
     @Test
     void aReaderSeesWhoHoldsALeaseWithoutTakingIt() {
-        String lock = key + ".lock";
-        assertEquals(Optional.empty(), b.storage().lockHolder(lock));
-        try (Storage.Lease held = a.storage().lock(lock, Duration.ofSeconds(1))) {
-            Optional<Storage.LockHolder> seen = b.storage().lockHolder(lock);
+        assertEquals(Optional.empty(), b.stateStore().lockHolder(key));
+        try (StateStore.Lease held = a.stateStore().lock(key, Duration.ofSeconds(1))) {
+            Optional<StateStore.LockHolder> seen = b.stateStore().lockHolder(key);
             assertTrue(seen.isPresent(), "the lease is held");
             held.ensureHeld();
         }
-        assertEquals(Optional.empty(), b.storage().lockHolder(lock));
+        assertEquals(Optional.empty(), b.stateStore().lockHolder(key));
     }
 
     /** @return the lease volumes of {@code name} in the state pool (each generation's) */
@@ -138,9 +135,9 @@ class PoolStateIT {
         return name;
     }
 
+    /** @return the domain's key in the state store (its UUID) */
     private String journalOf(String domain) {
-        String uuid = dev.esm.core.xml.DomainXml.parse(a.domainXml(domain, false)).uuid();
-        return Names.join(a.storage().stateDirectory(), uuid + ".journal");
+        return dev.esm.core.xml.DomainXml.parse(a.domainXml(domain, false)).uuid();
     }
 
     private boolean volumeExists(String path) {
@@ -159,12 +156,12 @@ class PoolStateIT {
         try {
             String journal = journalOf(dom);
             String text = "<journal n='1'>\n\tpaths: /a b/&amp; \u00e9\r\n</journal>";
-            a.storage().writeAtomically(journal, text);
-            assertEquals(Optional.of(text), b.storage().read(journal));
+            a.stateStore().writeJournal(journal, text);
+            assertEquals(Optional.of(text), b.stateStore().readJournal(journal));
             assertTrue(b.domainXml(dom, false).contains(DomainJournals.NS));
-            assertTrue(!volumeExists(journal), "no volume for a journal kept in the definition");
-            b.storage().remove(journal);
-            assertEquals(Optional.empty(), a.storage().read(journal));
+            assertTrue(!volumeExists(journal + ".journal"), "no volume for a journal kept in the definition");
+            b.stateStore().removeJournal(journal);
+            assertEquals(Optional.empty(), a.stateStore().readJournal(journal));
             assertTrue(!a.domainXml(dom, false).contains(DomainJournals.NS));
         } finally {
             undefine(dom);
@@ -176,17 +173,17 @@ class PoolStateIT {
         String dom = newDomain();
         try {
             String journal = journalOf(dom);
-            a.storage().writeAtomically(journal, "<journal n='1'/>");
+            a.stateStore().writeJournal(journal, "<journal n='1'/>");
             String readThen = a.domainXml(dom, false); // carries n=1
-            a.storage().writeAtomically(journal, "<journal n='2'/>");
+            a.stateStore().writeJournal(journal, "<journal n='2'/>");
             a.defineDomain(readThen);
-            assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
+            assertEquals(Optional.of("<journal n='2'/>"), b.stateStore().readJournal(journal));
             b.defineDomain(readThen); // b read n=2 above: it knows the newest
-            assertEquals(Optional.of("<journal n='2'/>"), a.storage().read(journal));
+            assertEquals(Optional.of("<journal n='2'/>"), a.stateStore().readJournal(journal));
             String withJournal = a.domainXml(dom, false);
-            a.storage().remove(journal);
+            a.stateStore().removeJournal(journal);
             a.defineDomain(withJournal); // a definition read while the journal existed must not bring it back
-            assertEquals(Optional.empty(), b.storage().read(journal));
+            assertEquals(Optional.empty(), b.stateStore().readJournal(journal));
         } finally {
             undefine(dom);
         }
@@ -205,19 +202,19 @@ class PoolStateIT {
             Path file = Files.createTempFile("legacy", "");
             Files.write(file, (header + new String(body, java.nio.charset.StandardCharsets.UTF_8))
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            String name = journal.substring(journal.lastIndexOf('/') + 1);
+            String name = journal + ".journal";
             List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
             LibvirtBed.run(concat(virsh, "vol-create-as", "--pool", existingPool(), name,
                     Long.toString(2L * HostState.REGION), "--format", "raw"));
             LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, file.toString()));
             Files.delete(file);
 
-            assertEquals(Optional.of("<journal n='old'/>"), b.storage().read(journal));
-            b.storage().writeAtomically(journal, "<journal n='new'/>"); // a recovery writes the new way
-            assertEquals(Optional.of("<journal n='new'/>"), a.storage().read(journal));
-            b.storage().remove(journal);
-            assertTrue(!volumeExists(journal), "the old volume is removed with the journal");
-            assertEquals(Optional.empty(), a.storage().read(journal));
+            assertEquals(Optional.of("<journal n='old'/>"), b.stateStore().readJournal(journal));
+            b.stateStore().writeJournal(journal, "<journal n='new'/>"); // a recovery writes the new way
+            assertEquals(Optional.of("<journal n='new'/>"), a.stateStore().readJournal(journal));
+            b.stateStore().removeJournal(journal);
+            assertTrue(!volumeExists(journal + ".journal"), "the old volume is removed with the journal");
+            assertEquals(Optional.empty(), a.stateStore().readJournal(journal));
         } finally {
             undefine(dom);
         }
@@ -229,15 +226,15 @@ class PoolStateIT {
         try {
             String journal = journalOf(dom);
             String big = "<journal>" + "x".repeat(DomainJournals.MAX) + "</journal>";
-            a.storage().writeAtomically(journal, big);
-            assertTrue(volumeExists(journal));
-            assertEquals(Optional.of(big), b.storage().read(journal));
+            a.stateStore().writeJournal(journal, big);
+            assertTrue(volumeExists(journal + ".journal"));
+            assertEquals(Optional.of(big), b.stateStore().readJournal(journal));
             assertTrue(b.domainXml(dom, false).length() < DomainJournals.MAX);
-            b.storage().writeAtomically(journal, "<journal n='small'/>");
-            assertEquals(Optional.of("<journal n='small'/>"), a.storage().read(journal));
-            a.storage().remove(journal);
-            assertTrue(!volumeExists(journal));
-            assertEquals(Optional.empty(), b.storage().read(journal));
+            b.stateStore().writeJournal(journal, "<journal n='small'/>");
+            assertEquals(Optional.of("<journal n='small'/>"), a.stateStore().readJournal(journal));
+            a.stateStore().removeJournal(journal);
+            assertTrue(!volumeExists(journal + ".journal"));
+            assertEquals(Optional.empty(), b.stateStore().readJournal(journal));
         } finally {
             undefine(dom);
         }
@@ -246,9 +243,9 @@ class PoolStateIT {
     /** The state pool's name (by its target path: pools of other tests may come and go meanwhile). */
     private String existingPool() {
         String name = NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(),
-                a.storage().stateDirectory());
+                ((PoolStorage) a.storage()).stateDirectory());
         if (name == null) {
-            throw new IllegalStateException("no pool over " + a.storage().stateDirectory());
+            throw new IllegalStateException("no pool over " + ((PoolStorage) a.storage()).stateDirectory());
         }
         return name;
     }
@@ -261,7 +258,7 @@ class PoolStateIT {
 
     @Test
     void thePoolOverAFolderIsFoundByItsTargetPathInOneCall() {
-        String state = a.storage().stateDirectory();
+        String state = ((PoolStorage) a.storage()).stateDirectory();
         String xml = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "pool-dumpxml",
                 NativeLibvirt.poolNameByTargetPath(((PoolStorage) a.storage()).connection(), state)));
         assertTrue(xml.contains("<path>" + state + "</path>"), xml);
@@ -271,52 +268,52 @@ class PoolStateIT {
 
     @Test
     void aJournalWrittenByOneClientIsReadByAnotherAndATornWriteLeavesThePreviousContent() throws Exception {
-        String journal = key + ".journal";
-        a.storage().writeAtomically(journal, "<journal n='1'/>");
-        a.storage().writeAtomically(journal, "<journal n='2'/>");
-        assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
+        String journal = key;
+        a.stateStore().writeJournal(journal, "<journal n='1'/>");
+        a.stateStore().writeJournal(journal, "<journal n='2'/>");
+        assertEquals(Optional.of("<journal n='2'/>"), b.stateStore().readJournal(journal));
         // A client killed while uploading version 3 leaves the slot it wrote (the older one, slot 0) torn.
-        String name = journal.substring(journal.lastIndexOf('/') + 1);
+        String name = journal + ".journal";
         Path torn = Files.createTempFile("torn", "");
         Files.writeString(torn, String.format("%-63s%n<journal n='3", "esm2 3 16 12345678"));
         List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
         LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, torn.toString(), "--offset", "0"));
         Files.delete(torn);
-        assertEquals(Optional.of("<journal n='2'/>"), b.storage().read(journal));
-        b.storage().remove(journal);
-        assertEquals(Optional.empty(), a.storage().read(journal));
+        assertEquals(Optional.of("<journal n='2'/>"), b.stateStore().readJournal(journal));
+        b.stateStore().removeJournal(journal);
+        assertEquals(Optional.empty(), a.stateStore().readJournal(journal));
     }
 
     @Test
     void aJournalLargerThanItsSlotRegionIsReadWholeAndTheNextSmallOneReplacesIt() {
-        String journal = key + ".journal";
+        String journal = key;
         String big = "<journal>" + "x".repeat(3 * HostState.REGION) + "</journal>";
-        a.storage().writeAtomically(journal, big);
-        assertEquals(Optional.of(big), b.storage().read(journal));
-        b.storage().writeAtomically(journal, "<journal n='small'/>");
-        assertEquals(Optional.of("<journal n='small'/>"), a.storage().read(journal));
-        a.storage().writeAtomically(journal, big + big);
-        assertEquals(Optional.of(big + big), b.storage().read(journal));
+        a.stateStore().writeJournal(journal, big);
+        assertEquals(Optional.of(big), b.stateStore().readJournal(journal));
+        b.stateStore().writeJournal(journal, "<journal n='small'/>");
+        assertEquals(Optional.of("<journal n='small'/>"), a.stateStore().readJournal(journal));
+        a.stateStore().writeJournal(journal, big + big);
+        assertEquals(Optional.of(big + big), b.stateStore().readJournal(journal));
     }
 
     @Test
     void aJournalWrittenByAnotherClientWhileThisOneWaitedIsNotOverwrittenFromStaleMemory() throws Exception {
-        String journal = key + ".journal";
-        try (Storage.Lease la = a.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
-            a.storage().writeAtomically(journal, "<journal n='a1'/>");
+        String journal = key;
+        try (StateStore.Lease la = a.stateStore().lock(key, Duration.ofSeconds(2))) {
+            a.stateStore().writeJournal(journal, "<journal n='a1'/>");
         }
-        try (Storage.Lease lb = b.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
-            assertEquals(Optional.of("<journal n='a1'/>"), b.storage().read(journal));
-            b.storage().writeAtomically(journal, "<journal n='b1'/>");
-            b.storage().writeAtomically(journal, "<journal n='b2'/>");
+        try (StateStore.Lease lb = b.stateStore().lock(key, Duration.ofSeconds(2))) {
+            assertEquals(Optional.of("<journal n='a1'/>"), b.stateStore().readJournal(journal));
+            b.stateStore().writeJournal(journal, "<journal n='b1'/>");
+            b.stateStore().writeJournal(journal, "<journal n='b2'/>");
         }
-        try (Storage.Lease la = a.storage().lock(key + ".lock", Duration.ofSeconds(2))) {
+        try (StateStore.Lease la = a.stateStore().lock(key, Duration.ofSeconds(2))) {
             // a remembers writing slot 0 with sequence 1; b wrote sequences 2 (slot 1) and 3 (slot 0) since.
             // Writing from that memory would put sequence 2 into slot 1, older than b's newest.
-            a.storage().writeAtomically(journal, "<journal n='a2'/>");
-            assertEquals(Optional.of("<journal n='a2'/>"), b.storage().read(journal));
-            a.storage().remove(journal);
+            a.stateStore().writeJournal(journal, "<journal n='a2'/>");
+            assertEquals(Optional.of("<journal n='a2'/>"), b.stateStore().readJournal(journal));
+            a.stateStore().removeJournal(journal);
         }
-        assertEquals(Optional.empty(), b.storage().read(journal));
+        assertEquals(Optional.empty(), b.stateStore().readJournal(journal));
     }
 }

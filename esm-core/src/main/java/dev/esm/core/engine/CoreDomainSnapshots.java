@@ -78,17 +78,17 @@ final class CoreDomainSnapshots implements DomainSnapshots {
      */
     @Override
     public List<dev.esm.api.Finding> check() {
-        Optional<dev.esm.core.port.Storage.LockHolder> before = ctx.lock.holder();
+        Optional<dev.esm.core.port.StateStore.LockHolder> before = ctx.lock.holder();
         if (before.isPresent()) {
             return List.of(inProgress(before.get()));
         }
         List<dev.esm.api.Finding> found = Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true),
                 ctx.journals.present());
-        Optional<dev.esm.core.port.Storage.LockHolder> after = ctx.lock.holder();
+        Optional<dev.esm.core.port.StateStore.LockHolder> after = ctx.lock.holder();
         return after.isPresent() ? List.of(inProgress(after.get())) : found;
     }
 
-    private dev.esm.api.Finding inProgress(dev.esm.core.port.Storage.LockHolder holder) {
+    private dev.esm.api.Finding inProgress(dev.esm.core.port.StateStore.LockHolder holder) {
         return new dev.esm.api.Finding(dev.esm.api.Finding.Kind.OPERATION_IN_PROGRESS, Optional.empty(),
                 Optional.empty(), Optional.empty(), "an operation on domain '" + name + "' may be in progress (its lock"
                 + " is held by " + holder.describe() + "); verify again when it has finished");

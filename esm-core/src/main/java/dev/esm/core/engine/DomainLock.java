@@ -1,23 +1,22 @@
 package dev.esm.core.engine;
 
 import dev.esm.api.errors.DomainBusyException;
-import dev.esm.core.model.Names;
-import dev.esm.core.port.Storage;
+import dev.esm.core.port.StateStore;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
- * A domain's lock: one {@link ReentrantLock} per domain and manager in this process, and the storage's lock on
- * the host (a lock file locally, a lease remotely) so that other processes and other machines are excluded too.
+ * A domain's lock: one {@link ReentrantLock} per domain and manager in this process, and the state store's lock
+ * (a lock file locally, a lease on the host remotely) so that other processes and other machines are excluded too.
  * Both are waited for up to the manager's lock wait. While the action runs, the lease guards every change made
  * through the domain's {@link FencedHost}. Thread-safe.
  */
 final class DomainLock {
-    private final Storage storage;
+    private final StateStore state;
     private final String domain;
-    private final String path;
+    private final String key;
     private final ReentrantLock local;
     private final Duration wait;
     private final FencedHost.Fence fence;
@@ -26,23 +25,23 @@ final class DomainLock {
      * @param key the domain's key (its UUID) naming the lock in the storage's state folder
      * @param local this process's lock of the domain, shared by every handle of it
      */
-    DomainLock(Storage storage, String domain, String key, ReentrantLock local, Duration wait,
+    DomainLock(StateStore state, String domain, String key, ReentrantLock local, Duration wait,
                FencedHost.Fence fence) {
-        this.storage = storage;
+        this.state = state;
         this.domain = domain;
-        this.path = Names.join(storage.stateDirectory(), key + ".lock");
+        this.key = key;
         this.local = local;
         this.wait = wait;
         this.fence = fence;
     }
 
     /** @return who holds the domain's lock on the host now, read without taking it */
-    java.util.Optional<Storage.LockHolder> holder() {
+    java.util.Optional<StateStore.LockHolder> holder() {
         if (local.isLocked() && !local.isHeldByCurrentThread()) {
-            return java.util.Optional.of(new Storage.LockHolder("another operation in this process",
+            return java.util.Optional.of(new StateStore.LockHolder("another operation in this process",
                     java.util.Optional.empty()));
         }
-        return storage.lockHolder(path);
+        return state.lockHolder(key);
     }
 
     /** Runs {@code action} holding the domain's lock, in this process and on the host. */
@@ -59,7 +58,7 @@ final class DomainLock {
                     + wait.toSeconds() + " s; retry when it has finished");
         }
         try {
-            Storage.Lease lease = storage.lock(path, wait);
+            StateStore.Lease lease = state.lock(key, wait);
             fence.hold(lease);
             try {
                 return action.get();

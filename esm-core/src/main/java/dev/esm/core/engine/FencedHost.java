@@ -8,6 +8,7 @@ import dev.esm.api.ProgressListener;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
+import dev.esm.core.port.StateStore;
 import dev.esm.core.port.Storage;
 import java.time.Duration;
 import java.util.List;
@@ -27,18 +28,20 @@ final class FencedHost implements Host {
     private final Host host;
     private final Fence fence;
     private final FencedStorage storage;
+    private final FencedState state;
 
     FencedHost(Host host, Fence fence) {
         this.host = host;
         this.fence = fence;
         this.storage = new FencedStorage(host.storage(), fence);
+        this.state = new FencedState(host.stateStore(), fence);
     }
 
     /** The lease of one domain while one of its operations runs; none between operations. Thread-safe. */
     static final class Fence {
-        private volatile Storage.Lease held;
+        private volatile StateStore.Lease held;
 
-        void hold(Storage.Lease lease) {
+        void hold(StateStore.Lease lease) {
             held = lease;
         }
 
@@ -47,13 +50,13 @@ final class FencedHost implements Host {
         }
 
         /** @return the lease held now, if any */
-        Optional<Storage.Lease> held() {
+        Optional<StateStore.Lease> held() {
             return Optional.ofNullable(held);
         }
 
-        /** Proves the lease (if one is held) before a change; see {@link Storage.Lease#ensureHeld}. */
+        /** Proves the lease (if one is held) before a change; see {@link StateStore.Lease#ensureHeld}. */
         void check() {
-            Storage.Lease lease = held;
+            StateStore.Lease lease = held;
             if (lease != null) {
                 lease.ensureHeld();
             }
@@ -61,7 +64,7 @@ final class FencedHost implements Host {
 
         /** @return {@code cancel}, made to prove this lease before each change its job makes part-way */
         Cancellation guard(Cancellation cancel) {
-            Storage.Lease lease = held;
+            StateStore.Lease lease = held;
             if (lease != null) {
                 cancel.guardedBy(lease);
             }
@@ -70,14 +73,20 @@ final class FencedHost implements Host {
     }
 
     /**
-     * Runs a change: proves the lease first, and when the change fails, proves it again, so that a failure caused by
+     * Runs a change: proves the lease first (and binds it for the change's own later calls: {@link
+     * dev.esm.core.port.Fencing}), and when the change fails, proves it again, so that a failure caused by
      * another client having taken the domain over (its helper domain destroyed, its files removed) is reported as the
      * loss of the lease it is, not as the failure it looks like.
      */
     static void fenced(Fence fence, Runnable change) {
         fence.check();
         try {
-            change.run();
+            Optional<StateStore.Lease> lease = fence.held();
+            if (lease.isPresent()) {
+                dev.esm.core.port.Fencing.during(lease.get(), change); // the adapter's later calls prove it too
+            } else {
+                change.run();
+            }
         } catch (dev.esm.api.errors.LeaseLostException lost) {
             throw lost;
         } catch (RuntimeException e) {
@@ -196,6 +205,11 @@ final class FencedHost implements Host {
         return storage;
     }
 
+    @Override
+    public StateStore stateStore() {
+        return state;
+    }
+
     /** Not the wrapper's to close: the manager closes the port it opened. */
     @Override
     public void close() {
@@ -286,38 +300,49 @@ final class FencedHost implements Host {
         }
 
         @Override
-        public String stateDirectory() {
-            return storage.stateDirectory();
-        }
-
-        @Override
-        public void writeAtomically(String path, String content) {
-            fenced(() -> storage.writeAtomically(path, content));
-        }
-
-        @Override
-        public Optional<String> read(String path) {
-            return storage.read(path);
-        }
-
-        @Override
         public List<String> list(String directory) {
             return storage.list(directory);
         }
 
         @Override
-        public Lease lock(String path, Duration wait) {
-            return storage.lock(path, wait);
-        }
-
-        @Override
-        public Optional<LockHolder> lockHolder(String path) {
-            return storage.lockHolder(path);
-        }
-
-        @Override
         public void remove(String path) {
             fenced(() -> storage.remove(path));
+        }
+    }
+
+    /** The state half of {@link FencedHost}: journal writes are changes; reads and the lock itself pass through. */
+    private static final class FencedState implements StateStore {
+        private final StateStore state;
+        private final Fence fence;
+
+        FencedState(StateStore state, Fence fence) {
+            this.state = state;
+            this.fence = fence;
+        }
+
+        @Override
+        public Optional<String> readJournal(String key) {
+            return state.readJournal(key);
+        }
+
+        @Override
+        public void writeJournal(String key, String content) {
+            FencedHost.fenced(fence, () -> state.writeJournal(key, content));
+        }
+
+        @Override
+        public void removeJournal(String key) {
+            FencedHost.fenced(fence, () -> state.removeJournal(key));
+        }
+
+        @Override
+        public Lease lock(String key, Duration wait) {
+            return state.lock(key, wait);
+        }
+
+        @Override
+        public Optional<LockHolder> lockHolder(String key) {
+            return state.lockHolder(key);
         }
     }
 }

@@ -9,7 +9,7 @@ import dev.esm.api.errors.OperationCancelledException;
 public final class Cancellation {
     private volatile boolean cancelled;
     private volatile Thread owner;
-    private volatile Storage.Lease lease;
+    private volatile StateStore.Lease lease;
 
     /** @param owner the thread running the operation; its interruption counts as a cancellation too */
     public Cancellation(Thread owner) {
@@ -44,7 +44,7 @@ public final class Cancellation {
     }
 
     /** @param held the lease the operation holds from now on: {@link #ensureOwner} proves it */
-    public void guardedBy(Storage.Lease held) {
+    public void guardedBy(StateStore.Lease held) {
         this.lease = held;
     }
 
@@ -55,7 +55,7 @@ public final class Cancellation {
      * @throws dev.esm.api.errors.LeaseLostException when the operation's lease can no longer be proven held
      */
     public void ensureOwner() {
-        Storage.Lease held = lease;
+        StateStore.Lease held = lease;
         if (held != null) {
             held.ensureHeld();
         }

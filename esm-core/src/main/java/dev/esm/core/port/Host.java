@@ -108,6 +108,9 @@ public interface Host extends AutoCloseable {
     /** @return the files of the domain's host */
     Storage storage();
 
+    /** @return where the domains' journals and locks are kept (this machine's state folder, or the host) */
+    StateStore stateStore();
+
     /** Frees the connection. Idempotent. */
     @Override
     void close();

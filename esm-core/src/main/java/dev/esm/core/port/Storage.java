@@ -6,8 +6,9 @@ import dev.esm.api.ImageInfo;
 import java.util.Optional;
 
 /**
- * Every file operation ESM makes, on the domain's host. Paths are the host's. New files are created
- * exclusively (never over an existing file) and readable by their owner only. Implementations are
+ * Every operation on image files ESM makes, on the domain's host (the state ESM keeps for each domain is the
+ * {@link StateStore}'s). Paths are the host's. New files are created exclusively (never over an existing file) and
+ * readable by their owner only. Implementations are
  * thread-safe; failures are {@link dev.esm.api.errors.StorageException}s naming the path.
  */
 public interface Storage {
@@ -134,76 +135,8 @@ public interface Storage {
      */
     void rebase(String image, DiskImage newBacking);
 
-    /**
-     * @return the folder on the host where ESM keeps its per-domain locks and journals (made if missing)
-     */
-    String stateDirectory();
-
-    /** Writes a small text file so that it is either the old or the new content after a crash (fsynced). */
-    void writeAtomically(String path, String content);
-
-    /** @return a small text file's content, if the file exists */
-    java.util.Optional<String> read(String path);
-
     /** @return the regular files directly in a folder (empty if it does not exist) */
     java.util.List<String> list(String directory);
-
-    /**
-     * Takes an exclusive lock that other processes on the host (and other callers in this one) respect,
-     * waiting up to {@code wait}.
-     *
-     * @return the held lock; close it to release
-     * @throws dev.esm.api.errors.DomainBusyException if it is still held by someone else after {@code wait}
-     */
-    Lease lock(String path, java.time.Duration wait);
-
-    /**
-     * A held lock. A lock the kernel keeps (a lock file on this machine) cannot be lost; a lease on a remote host can:
-     * a holder that could not renew it in time (its process paused, its link slow) may have been taken over.
-     */
-    interface Lease extends AutoCloseable {
-        /**
-         * Proves the lock is still this holder's, with a margin for the call about to be made: called before every
-         * change the holder makes to the domain, its images or its state. The default: a lock that cannot be lost.
-         *
-         * @throws dev.esm.api.errors.LeaseLostException when the holder can no longer prove it holds the lock
-         *         (sticky: once thrown, thrown again)
-         */
-        default void ensureHeld() {
-        }
-
-        /** Releases the lock; a lease no longer provably held is left to its new owner (nothing of theirs changes). */
-        @Override
-        void close();
-    }
-
-    /**
-     * Who holds a lock, as a reader sees it without taking it.
-     *
-     * @param who the holder as it names itself (client, process and machine), or a description when it has not yet
-     * @param since when the holder took it, when known
-     */
-    record LockHolder(String who, Optional<java.time.Instant> since) {
-        public LockHolder {
-            java.util.Objects.requireNonNull(who, "who");
-            java.util.Objects.requireNonNull(since, "since");
-        }
-
-        /** @return one phrase: the holder, and since when if known */
-        public String describe() {
-            return who + since.map(t -> " since " + t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).orElse("");
-        }
-    }
-
-    /**
-     * Reads who holds the lock at {@code path}, without waiting and without taking it (for read-only commands that
-     * say an operation may be in progress). The default cannot tell and says nobody.
-     *
-     * @return the holder, if the lock is held
-     */
-    default Optional<LockHolder> lockHolder(String path) {
-        return Optional.empty();
-    }
 
     /** Removes a file (or an empty folder). Fine if it does not exist. */
     void remove(String path);

@@ -12,6 +12,7 @@ import dev.esm.api.errors.LeaseLostException;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.FakeBed;
 import dev.esm.core.port.Host;
+import dev.esm.core.port.StateStore;
 import dev.esm.core.port.Storage;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -37,8 +38,8 @@ import org.junit.jupiter.api.Test;
 class LeaseFencingTest {
     private static final Set<String> CHANGES = Set.of("defineDomain", "startDomain", "stopDomain", "restore",
             "suspendDomain", "resumeDomain", "createSnapshot", "redefineSnapshot", "deleteSnapshotMetadata",
-            "blockCommit", "createOverlay", "makeDirectory", "place", "copy", "commit", "rebase", "writeAtomically",
-            "remove");
+            "blockCommit", "createOverlay", "makeDirectory", "place", "copy", "commit", "rebase", "writeJournal",
+            "removeJournal", "remove");
     private static final Map<String, Integer> CONTENT = Map.of("s1", 0x11, "s2", 0x22, "s3", 0x33);
 
     /** A port that counts the changes made through it and whose lease is lost once {@code allowed} were made. */
@@ -57,9 +58,16 @@ class LeaseFencingTest {
             Host real = bed.host();
             Storage storage = (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(),
                     new Class<?>[] {Storage.class}, (proxy, m, args) -> {
+                        if (CHANGES.contains(m.getName())) {
+                            changes.add(m.getName());
+                        }
+                        return call(m, real.storage(), args);
+                    });
+            StateStore state = (StateStore) Proxy.newProxyInstance(StateStore.class.getClassLoader(),
+                    new Class<?>[] {StateStore.class}, (proxy, m, args) -> {
                         if (m.getName().equals("lock")) {
-                            Storage.Lease lease = (Storage.Lease) call(m, real.storage(), args);
-                            return new Storage.Lease() {
+                            StateStore.Lease lease = (StateStore.Lease) call(m, real.stateStore(), args);
+                            return new StateStore.Lease() {
                                 /** Each proof grants one change (the fence proves once per change), up to the decree. */
                                 @Override
                                 public void ensureHeld() {
@@ -76,18 +84,22 @@ class LeaseFencingTest {
                             };
                         }
                         if (m.getName().equals("lockHolder")) {
-                            return otherHolds.get() ? Optional.of(new Storage.LockHolder("client B", Optional.empty()))
+                            return otherHolds.get()
+                                    ? Optional.of(new StateStore.LockHolder("client B", Optional.empty()))
                                     : Optional.empty();
                         }
                         if (CHANGES.contains(m.getName())) {
                             changes.add(m.getName());
                         }
-                        return call(m, real.storage(), args);
+                        return call(m, real.stateStore(), args);
                     });
             return (Host) Proxy.newProxyInstance(Host.class.getClassLoader(), new Class<?>[] {Host.class},
                     (proxy, m, args) -> {
                         if (m.getName().equals("storage")) {
                             return storage;
+                        }
+                        if (m.getName().equals("stateStore")) {
+                            return state;
                         }
                         if (CHANGES.contains(m.getName())) {
                             changes.add(m.getName());

@@ -92,17 +92,23 @@ class ParallelMergesTest {
     private static dev.esm.core.port.Host counting(dev.esm.core.port.Host host, Map<String, Integer> calls) {
         dev.esm.core.port.Storage storage = (dev.esm.core.port.Storage) java.lang.reflect.Proxy.newProxyInstance(
                 ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Storage.class},
+                (proxy, m, args) -> invoke(m, host.storage(), args));
+        dev.esm.core.port.StateStore state = (dev.esm.core.port.StateStore) java.lang.reflect.Proxy.newProxyInstance(
+                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.StateStore.class},
                 (proxy, m, args) -> {
-                    if (m.getName().equals("writeAtomically") && String.valueOf(args[0]).endsWith(".journal")) {
+                    if (m.getName().equals("writeJournal")) {
                         calls.merge("journal", 1, Integer::sum);
                     }
-                    return invoke(m, host.storage(), args);
+                    return invoke(m, host.stateStore(), args);
                 });
         return (dev.esm.core.port.Host) java.lang.reflect.Proxy.newProxyInstance(
                 ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Host.class},
                 (proxy, m, args) -> {
                     if (m.getName().equals("storage")) {
                         return storage;
+                    }
+                    if (m.getName().equals("stateStore")) {
+                        return state;
                     }
                     calls.merge(m.getName(), 1, Integer::sum);
                     return invoke(m, host, args);

@@ -413,6 +413,11 @@ public final class FakeHost implements Host {
     }
 
     @Override
+    public FakeState stateStore() {
+        return storage.state();
+    }
+
+    @Override
     public void close() {
     }
 }

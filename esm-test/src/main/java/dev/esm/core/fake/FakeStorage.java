@@ -39,9 +39,14 @@ public final class FakeStorage implements Storage {
 
     private final Map<String, Image> files = new TreeMap<>();
     private final Map<String, String> texts = new TreeMap<>();
-    private final Map<String, java.util.concurrent.locks.ReentrantLock> locks = new HashMap<>();
+    private final FakeState state = new FakeState(this);
     private final Set<String> dirs = new TreeSet<>();
     private final List<String> violations = new ArrayList<>();
+
+    /** @return the journals and locks kept in this file system (one per storage, shared by every host on it) */
+    public FakeState state() {
+        return state;
+    }
 
     /** Adds a base image (no backing) of the given size, all zeros. */
     public synchronized void addImage(String path, ImageFormat format, long size) {
@@ -53,17 +58,17 @@ public final class FakeStorage implements Storage {
         return files.containsKey(path) || dirs.contains(path) || texts.containsKey(path);
     }
 
-    @Override
+    /** @return the folder the fake keeps ESM's state in ({@link FakeState}'s journals) */
     public String stateDirectory() {
         return "/fake-state";
     }
 
-    @Override
+    /** Writes a small text file (a journal, a fake save file); it replaces what was there at once. */
     public synchronized void writeAtomically(String path, String content) {
         texts.put(path, content);
     }
 
-    @Override
+    /** @return a small text file's content, if there is one */
     public synchronized Optional<String> read(String path) {
         return Optional.ofNullable(texts.get(path));
     }
@@ -87,22 +92,6 @@ public final class FakeStorage implements Storage {
         return out;
     }
 
-    @Override
-    public Lease lock(String path, java.time.Duration wait) {
-        java.util.concurrent.locks.ReentrantLock l;
-        synchronized (this) {
-            l = locks.computeIfAbsent(path, p -> new java.util.concurrent.locks.ReentrantLock());
-        }
-        try {
-            if (!l.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                throw new dev.esm.api.errors.DomainBusyException("lock " + path + " is held");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new dev.esm.api.errors.DomainBusyException("interrupted");
-        }
-        return l::unlock;
-    }
 
     @Override
     public synchronized ImageInfo info(String path, ImageFormat format) {
