@@ -21,6 +21,11 @@ public record Finding(Kind kind, Optional<String> snapshot, Optional<String> dis
     public enum Kind {
         /** An operation was interrupted and not finished yet: run {@link DomainSnapshots#recover()}. */
         UNFINISHED_OPERATION,
+        /**
+         * Another client holds the domain's lock: an operation may be in progress, and what was read may be part-way
+         * through it. Read again when it has finished; nothing else is reported meanwhile.
+         */
+        OPERATION_IN_PROGRESS,
         /** A snapshot's image, or the domain's active image, is missing. */
         IMAGE_MISSING,
         /** A memory snapshot's memory file is missing (its disks can still be reverted to). */

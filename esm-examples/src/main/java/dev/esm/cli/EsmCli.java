@@ -15,6 +15,7 @@ import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.DomainStateException;
 import dev.esm.api.errors.EsmException;
 import dev.esm.api.errors.HypervisorException;
+import dev.esm.api.errors.LeaseLostException;
 import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.api.errors.StorageException;
@@ -67,9 +68,14 @@ import picocli.CommandLine.Spec;
                 "  3:unknown domain or snapshot",
                 "  4:the operation does not apply (invalid name, existing snapshot, unsupported disk, refused merge)",
                 "  5:wrong domain state, or the domain is busy", "  6:libvirt or storage failure",
-                "  7:verify found problems", "130:cancelled or interrupted (Ctrl-C)"},
+                "  7:verify found problems",
+                "  8:lost the domain to another client part-way (the message says what became of the operation; 0"
+                        + " when that client completed it)",
+                "130:cancelled or interrupted (Ctrl-C)"},
         footer = {"%nSee 'esm help COMMAND' for one command's arguments."})
 public final class EsmCli implements Callable<Integer> {
+    /** The exit code of a command that lost its domain's lease to another client, which did not complete it. */
+    static final int LEASE_LOST = 8;
 
     /**
      * The subcommands, in the order help lists them. They are added to the model in code rather than in the
@@ -351,6 +357,9 @@ public final class EsmCli implements Callable<Integer> {
     }
 
     static int exitCode(Throwable e) {
+        if (e instanceof LeaseLostException lost) {
+            return lost.tookEffect() ? 0 : LEASE_LOST;
+        }
         if (e instanceof DomainNotFoundException || e instanceof SnapshotNotFoundException) {
             return 3;
         }

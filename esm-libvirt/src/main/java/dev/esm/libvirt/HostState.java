@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * ESM's state on a host reached only through libvirt's storage API: journals and leases, kept as volumes of the
- * state pool, so that every client of the host (on any machine) sees the same ones. Part of {@link PoolStorage}.
+ * ESM's journals on a host reached only through libvirt's storage API, kept as volumes of the state pool, so that
+ * every client of the host (on any machine) sees the same ones. Part of {@link PoolStorage}.
  *
  * <h2>Journals</h2>
  * (A domain's journal of up to {@value DomainJournals#MAX} bytes is kept in the domain's definition instead, by
@@ -33,29 +33,12 @@ import org.slf4j.LoggerFactory;
  * one call and takes the valid slot with the higher sequence number, so a write torn by a crash leaves the
  * previous content readable. A client that wrote a journal last
  * remembers which slot it wrote and never reads it back to write the next version; that memory is dropped when
- * the lease of the same domain is taken (another client may have written meanwhile).
+ * the lease of the same domain is taken (another client may have written meanwhile; leases are {@link VolumeLeases}).
  *
- * <h2>Leases</h2>
- * A lease is the volume {@code <path>.lease}, created exclusively (libvirt refuses a second volume of the same
- * name, so of racing clients exactly one wins). Its holder writes its name and a heartbeat counter into it every
- * third of the lease time ({@code -Desm.leaseTtl}, default 30 s), from a thread of its own, the first time a third
- * of the lease time after taking it: so taking a free lease is one call, and an operation shorter than that writes
- * nothing (no upload, and no rescan of the state pool, which libvirtd does after every upload). A waiting client
- * that sees the lease unchanged for a whole lease time on its own clock (clocks need not agree) takes the lease
- * over: holding the exclusive {@code <path>.takeover} volume, it checks the lease is still the stale one, removes
- * it and creates its own. "Unchanged" is the content <em>and</em> the volume's change time (ctime), so a new,
- * still empty lease made by a third client is never mistaken for the empty lease it replaced.
- *
- * <p>Thread-safety: thread-safe. Volume handles of journals are kept (one per journal, freed by {@link #close});
- * a held lease keeps its own handle until released. Heartbeats run on a connection of their own (opened by the
- * first one, closed by {@link #close}), never at the same time as the operation's calls on its connection.
+ * <p>Thread-safety: thread-safe. Volume handles of journals are kept (one per journal, freed by {@link #close}).
  */
 final class HostState implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HostState.class);
-    static final String LEASE_SUFFIX = ".lease";
-    private static final String TAKEOVER_SUFFIX = ".takeover";
-    /** A lease's content: who holds it (100 characters), a space, the heartbeat counter (20 digits), a newline. */
-    private static final int LEASE_LENGTH = 122;
     static final int HEADER = 64;
     /** The size of a slot's region: a header and a content of up to {@code REGION - HEADER} bytes. */
     static final int REGION = 32 * 1024;
@@ -66,9 +49,6 @@ final class HostState implements AutoCloseable {
     private final Connect conn;
     private final PoolStorage storage;
     private final String stateDir;
-    private final String hostUri;
-    private final Duration leaseTtl;
-    private final String clientId = UUID.randomUUID().toString();
 
     /** A journal's slot as this client last wrote or read it. */
     private record Slot(int index, long seq, int length) {
@@ -77,27 +57,18 @@ final class HostState implements AutoCloseable {
 
     private final Map<String, Slot> lastSlot = new ConcurrentHashMap<>();
     private final Map<String, StorageVol> journalVolumes = new ConcurrentHashMap<>();
-    private final Map<String, Observed> staleGuards = new ConcurrentHashMap<>();
-    /**
-     * The heartbeats' own connection, opened by the first heartbeat: a heartbeat's upload running at the same time
-     * as the operation's calls on one remote connection was seen to hang both in libvirt's client (libvirt 9.0,
-     * qemu+ssh), so the beats never share the operation's connection.
-     */
-    private Connect beatConn;
-    private boolean closed;
 
-    HostState(Connect conn, PoolStorage storage, String stateDir, String hostUri, Duration leaseTtl) {
+    HostState(Connect conn, PoolStorage storage, String stateDir) {
         this.conn = conn;
         this.storage = storage;
         this.stateDir = stateDir;
-        this.hostUri = hostUri;
-        this.leaseTtl = leaseTtl;
     }
 
     /** @return whether {@code path} is one of ESM's small state files (a journal), not a lease or an image */
     boolean isJournal(String path) {
         return lastSlot.containsKey(path) || PoolStorage.parent(path).equals(stateDir)
-                && !path.endsWith(LEASE_SUFFIX) && !path.endsWith(TAKEOVER_SUFFIX);
+                && !PoolStorage.fileName(path).contains(VolumeLeases.LEASE_SUFFIX)
+                && !path.endsWith(".takeover");
     }
 
     // -------------------------------------------------------------------------------------------- journals
@@ -308,314 +279,16 @@ final class HostState implements AutoCloseable {
         }
     }
 
-    /** Forgets what this client knows of the journals of {@code key} (the lease of {@code key} changed hands). */
-    private void forget(String leasePath) {
+    /** Forgets what this client knows of the journals of {@code key} (it has just taken the lease of {@code key}). */
+    void forget(String leasePath) {
         String stem = PoolStorage.fileName(leasePath);
         int dot = stem.indexOf('.');
         String prefix = PoolStorage.parent(leasePath) + "/" + (dot < 0 ? stem : stem.substring(0, dot + 1));
         lastSlot.keySet().removeIf(p -> p.startsWith(prefix));
     }
 
-    // ---------------------------------------------------------------------------------------------- leases
-
-    /** See the class comment. */
-    Storage.Lease lock(String path, Duration wait) {
-        String lease = path + LEASE_SUFFIX;
-        long deadline = System.nanoTime() + wait.toNanos();
-        Observed seen = null;
-        while (true) {
-            StorageVol mine = tryCreate(lease);
-            if (mine != null) {
-                return new Heartbeat(lease, mine);
-            }
-            Optional<String> content = readLease(lease);
-            long now = System.nanoTime();
-            if (content.isPresent()) {
-                if (seen == null || !seen.content.equals(content.get())) {
-                    seen = new Observed(content.get(), now);
-                } else if (now - seen.since > leaseTtl.toNanos()) {
-                    StorageVol taken = takeOver(lease, seen.content);
-                    if (taken != null) {
-                        return new Heartbeat(lease, taken);
-                    }
-                }
-            }
-            if (now > deadline) {
-                throw new DomainBusyException("another client holds the lease " + lease + " on " + hostUri
-                        + " (" + content.map(HostState::contentOf).map(String::strip).filter(s -> !s.isEmpty())
-                                .orElse("a client that has not written its name yet")
-                        + "); retry when its operation has finished");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new DomainBusyException("interrupted while waiting for " + lease);
-            }
-        }
-    }
-
-    private record Observed(String content, long since) {
-    }
-
-    /** Separates a lease's content from its volume's change time in what {@link #readLease(String)} returns. */
-    private static final String IDENTITY = "\n@ctime ";
-
-    /** @return the content part of what {@link #readLease(String)} returned */
-    private static String contentOf(String observed) {
-        int at = observed.indexOf(IDENTITY);
-        return at < 0 ? observed : observed.substring(0, at);
-    }
-
-    private String leaseText(long beat) {
-        String who = clientId + " " + ProcessHandle.current().pid() + "@" + hostName();
-        return String.format("%-100.100s %020d%n", who, beat);
-    }
-
-    private static volatile String hostName;
-
-    private static String hostName() {
-        String h = hostName;
-        if (h == null) {
-            try {
-                h = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (IOException e) {
-                h = "?";
-            }
-            hostName = h;
-        }
-        return h;
-    }
-
-    /** @return the lease volume this client just made, or null when the name is taken */
-    private StorageVol tryCreate(String lease) {
-        String xml = "<volume><name>" + Xml.escape(PoolStorage.fileName(lease)) + "</name><capacity>" + LEASE_LENGTH
-                + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
-                + "</permissions></target></volume>";
-        StorageVol v = storage.inPool(PoolStorage.parent(lease), "creating " + lease, p -> {
-            try {
-                return p.storageVolCreateXML(xml, 0);
-            } catch (LibvirtException taken) {
-                if (Volumes.isCode(taken, "VIR_ERR_NO_STORAGE_POOL")) {
-                    throw taken;
-                }
-                return null; // the name is in use: someone holds it
-            }
-        });
-        if (v != null) {
-            forget(lease);
-        }
-        return v;
-    }
-
-    private Optional<StorageVol> lookup(String path) {
-        return Optional.ofNullable(storage.inPool(PoolStorage.parent(path), "looking up " + path, p -> {
-            try {
-                return p.storageVolLookupByName(PoolStorage.fileName(path));
-            } catch (LibvirtException miss) {
-                return null;
-            }
-        }));
-    }
-
-    /**
-     * @return what a waiting client observes of a lease: its content and its volume's change time, so that a lease
-     *         removed and made again reads differently even while both are still empty; empty when there is none
-     */
-    Optional<String> readLease(String lease) {
-        Optional<StorageVol> vol = lookup(lease);
-        if (vol.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            org.w3c.dom.NodeList ctime = Xml.parse(vol.get().getXMLDesc(0)).getElementsByTagName("ctime");
-            String changed = ctime.getLength() > 0 ? ctime.item(0).getTextContent().strip() : "";
-            return Optional.of(readLease(conn, vol.get()) + IDENTITY + changed);
-        } catch (LibvirtException e) {
-            return Optional.empty();
-        } finally {
-            Volumes.free(vol.get());
-        }
-    }
-
-    private static String readLease(Connect c, StorageVol v) throws LibvirtException {
-        return new String(Volumes.download(c, v, 0, LEASE_LENGTH), StandardCharsets.UTF_8).replace('\0', ' ');
-    }
-
-    private void delete(String path) {
-        lookup(path).ifPresent(v -> {
-            try {
-                v.delete(0);
-            } catch (LibvirtException e) {
-                LOG.warn("cannot remove {}: {}", path, e.getMessage());
-            } finally {
-                Volumes.free(v);
-            }
-        });
-    }
-
-    /** Removes a lease volume by name (for leases this client does not hold: tests and clean-up). */
-    void removeLease(String lease) {
-        delete(lease);
-    }
-
-    private StorageVol takeOver(String lease, String stale) {
-        String guardPath = lease.substring(0, lease.length() - LEASE_SUFFIX.length()) + TAKEOVER_SUFFIX;
-        StorageVol guard = tryCreate(guardPath);
-        if (guard == null) {
-            // Another client is taking over (or died doing so: its guard goes stale like a lease).
-            Optional<String> g = readLease(guardPath);
-            if (g.isPresent()) {
-                Observed o = staleGuards.merge(guardPath, new Observed(g.get(), System.nanoTime()),
-                        (a, b) -> a.content.equals(b.content) ? a : b);
-                if (System.nanoTime() - o.since > leaseTtl.toNanos()) {
-                    LOG.warn("removing the stale take-over guard {}", guardPath);
-                    delete(guardPath);
-                    staleGuards.remove(guardPath);
-                }
-            }
-            return null;
-        }
-        try {
-            Volumes.upload(conn, guard, 0, leaseText(0).getBytes(StandardCharsets.UTF_8));
-            Optional<String> now = readLease(lease);
-            if (now.isPresent() && !now.get().equals(stale)) {
-                return null; // its holder is alive after all
-            }
-            LOG.warn("taking over the lease {} of a client that stopped beating: {}", lease,
-                    contentOf(stale).strip());
-            delete(lease);
-            return tryCreate(lease);
-        } catch (LibvirtException e) {
-            throw new StorageException("taking over " + lease + " failed (libvirt: " + e.getMessage() + ")", e);
-        } finally {
-            try {
-                guard.delete(0);
-            } catch (LibvirtException e) {
-                LOG.warn("cannot remove {}: {}", guardPath, e.getMessage());
-            }
-            Volumes.free(guard);
-        }
-    }
-
-    /** A held lease with its heartbeat thread; the first beat is written at once, off the caller's thread. */
-    private final class Heartbeat implements Storage.Lease {
-        private final String lease;
-        private final StorageVol vol;
-        private final Thread beater;
-        private volatile boolean released;
-        /** Set when the heartbeat found the lease taken over: it is then another client's to remove. */
-        private volatile boolean lost;
-
-        Heartbeat(String lease, StorageVol vol) {
-            this.lease = lease;
-            this.vol = vol;
-            this.beater = new Thread(this::beat, "esm-lease-" + PoolStorage.fileName(lease));
-            beater.setDaemon(true);
-            beater.start();
-        }
-
-        private void beat() {
-            StorageVol mine = null;
-            try {
-                if (!pause()) {
-                    return; // released before its first beat was due: nothing was written
-                }
-                Connect c = beatConnection();
-                mine = c.storageVolLookupByPath(lease);
-                beatOn(c, mine);
-            } catch (LibvirtException | RuntimeException e) {
-                if (!released) {
-                    LOG.warn("the heartbeat of the lease {} cannot run ({}); another client may take the lease over"
-                            + " after {}", lease, e.getMessage(), leaseTtl);
-                }
-            } finally {
-                Volumes.free(mine);
-            }
-        }
-
-        private void beatOn(Connect c, StorageVol hv) {
-            for (long n = 0; !released; n++) {
-                try {
-                    if (n > 0) {
-                        Optional<String> now;
-                        try {
-                            now = Optional.of(readLease(c, hv));
-                        } catch (LibvirtException e) {
-                            now = Optional.empty();
-                        }
-                        if (now.isEmpty() || !now.get().startsWith(clientId)) {
-                            lost = true;
-                            LOG.error("the lease {} was taken over by another client ({}); this client's operation"
-                                    + " is no longer protected", lease, now.orElse("gone").strip());
-                            return;
-                        }
-                    }
-                    Volumes.upload(c, hv, 0, leaseText(n).getBytes(StandardCharsets.UTF_8));
-                } catch (LibvirtException e) {
-                    LOG.warn("renewing the lease {} failed: {}", lease, e.getMessage());
-                }
-                if (!pause()) {
-                    return;
-                }
-            }
-        }
-
-        /** @return after a third of the lease time, whether the lease is still held (false: released meanwhile) */
-        private boolean pause() {
-            try {
-                Thread.sleep(Math.max(100, leaseTtl.toMillis() / 3));
-            } catch (InterruptedException e) {
-                return false;
-            }
-            return !released;
-        }
-
-        @Override
-        public void close() {
-            released = true;
-            beater.interrupt();
-            try {
-                beater.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try {
-                if (!lost) {
-                    vol.delete(0);
-                }
-            } catch (LibvirtException e) {
-                LOG.warn("cannot remove the lease {}: {}", lease, e.getMessage());
-            } finally {
-                Volumes.free(vol);
-            }
-        }
-    }
-
-    /** @return the heartbeats' connection, opened on first use */
-    private synchronized Connect beatConnection() {
-        if (closed) {
-            throw new IllegalStateException("closed");
-        }
-        if (beatConn == null) {
-            beatConn = LibvirtHost.open(hostUri);
-        }
-        return beatConn;
-    }
-
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-            if (beatConn != null) {
-                try {
-                    beatConn.close();
-                } catch (LibvirtException e) {
-                    LOG.debug("closing the heartbeat connection failed: {}", e.getMessage());
-                }
-                beatConn = null;
-            }
-        }
         journalVolumes.values().forEach(Volumes::free);
         journalVolumes.clear();
         lastSlot.clear();

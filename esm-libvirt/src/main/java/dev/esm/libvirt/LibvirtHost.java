@@ -537,6 +537,9 @@ public final class LibvirtHost implements Host {
         long lastChange = System.currentTimeMillis();
         while (true) {
             BlockJobStatus status = next(statuses);
+            // After every wait, before anything that changes the job: a client that lost the domain's lease meanwhile
+            // leaves the job to the lease's new owner (which recovers the merge from the journal).
+            cancel.ensureOwner();
             if (cancel.isCancelled()) {
                 abortJob(d, disk);
                 if (!active && !DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {

@@ -560,6 +560,32 @@ public final class LocalStorage implements Storage {
      * removes the file, and only while it holds it.
      */
     @Override
+    public Optional<LockHolder> lockHolder(String path) {
+        Path p = Path.of(path);
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        java.util.concurrent.Semaphore here = IN_PROCESS.computeIfAbsent(p.toAbsolutePath().normalize().toString(),
+                k -> new java.util.concurrent.Semaphore(1));
+        if (!here.tryAcquire()) {
+            return Optional.of(new LockHolder("another operation in this process", Optional.empty()));
+        }
+        try {
+            // A probe: taken and dropped at once when free (a waiter's next try takes it).
+            Lease held = tryLockOnce(p);
+            if (held == null) {
+                return Optional.of(new LockHolder("another process on this machine", Optional.empty()));
+            }
+            held.close();
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // unreadable: nobody can be said to hold it
+        } finally {
+            here.release();
+        }
+    }
+
+    @Override
     public Lease lock(String path, java.time.Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         Path p = Path.of(path);

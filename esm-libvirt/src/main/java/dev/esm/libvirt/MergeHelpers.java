@@ -1,5 +1,7 @@
 package dev.esm.libvirt;
 
+import dev.esm.api.errors.LeaseLostException;
+
 import dev.esm.api.Progress;
 import dev.esm.api.ProgressListener;
 import dev.esm.api.errors.StorageException;
@@ -69,6 +71,7 @@ final class MergeHelpers {
         String helper = take();
         long t1 = System.nanoTime();
         try {
+            cancel.ensureOwner();
             attach(helper, top);
         } catch (StorageException stale) {
             // A kept helper that died since (or a libvirtd restart): one fresh helper, once.
@@ -83,20 +86,43 @@ final class MergeHelpers {
         }
         long t2 = System.nanoTime();
         boolean clean = false;
+        boolean lost = false;
         try {
+            cancel.ensureOwner();
             host.blockCommit(helper, TARGET, base, top, true,
                     p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel);
+        } catch (RuntimeException e) {
+            if (lostLease(cancel)) {
+                // The domain is another client's now (its recovery destroys this helper as a leftover and merges
+                // again): nothing more is changed here, no detach, no destroy.
+                LOG.debug("leaving the merge helper {} to the lease's new owner", helper);
+                lost = true;
+                cancel.ensureOwner(); // throws the lease's loss, which outranks what the job saw
+            }
+            throw e;
         } finally {
             long t3 = System.nanoTime();
-            clean = detach(helper);
-            if (clean) {
-                giveBack(helper);
-            } else {
-                destroy(helper);
+            if (!lost && !lostLease(cancel)) {
+                clean = detach(helper);
+                if (clean) {
+                    giveBack(helper);
+                } else {
+                    destroy(helper);
+                }
             }
             LOG.debug("offline merge of {} into {} in helper {}: helper {} ms, attach {} ms, job {} ms, detach {} ms",
                     top, base, helper, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
                     (System.nanoTime() - t3) / 1_000_000);
+        }
+    }
+
+    /** @return whether the operation behind {@code cancel} lost its lease (its job then changes nothing more) */
+    private static boolean lostLease(Cancellation cancel) {
+        try {
+            cancel.ensureOwner();
+            return false;
+        } catch (LeaseLostException lost) {
+            return true;
         }
     }
 

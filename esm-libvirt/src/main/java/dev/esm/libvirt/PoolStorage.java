@@ -79,6 +79,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
     private final HostState state;
+    private final VolumeLeases leases;
     private final DomainJournals journals;
     /** Journals of domains whose volume may exist (written by this client, or found): removed with the journal. */
     private final Set<String> journalVolumes = ConcurrentHashMap.newKeySet();
@@ -97,7 +98,18 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.conn = conn;
         this.host = host;
         this.stateDir = stateDir;
-        this.state = new HostState(conn, this, stateDir, host.uri(), leaseTime);
+        this.state = new HostState(conn, this, stateDir);
+        this.leases = new VolumeLeases(conn, new VolumeLeases.StatePool() {
+            @Override
+            public <T> T call(String doing, VolumeLeases.PoolCall<T> call) {
+                return inPool(stateDirectory(), doing, call::apply);
+            }
+
+            @Override
+            public String name() {
+                return requirePool(stateDirectory());
+            }
+        }, host.uri(), leaseTime);
         this.helpers = new MergeHelpers(conn, host, this::arch);
         this.journals = new DomainJournals(conn);
     }
@@ -945,15 +957,24 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public Lease lock(String path, Duration wait) {
         stateDirectory();
-        Lease lease = state.lock(path, wait);
+        Lease lease = leases.lock(path, wait);
+        state.forget(path);
         journals.forget(); // another client may have written journals while this one did not hold a lease
         return lease;
     }
 
+    /** Who holds a lease on the host: see {@link VolumeLeases#holder}. */
+    @Override
+    public Optional<LockHolder> lockHolder(String path) {
+        stateDirectory();
+        return leases.holder(path);
+    }
+
     @Override
     public void remove(String path) {
-        if (path.endsWith(HostState.LEASE_SUFFIX)) {
-            state.removeLease(path);
+        if (path.endsWith(VolumeLeases.LEASE_SUFFIX)) {
+            // Every generation of a lease (tests and clean-up; see VolumeLeases).
+            leases.removeAll(path.substring(0, path.length() - VolumeLeases.LEASE_SUFFIX.length()));
             return;
         }
         if (state.isJournal(path)) {
@@ -1058,6 +1079,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public void close() {
         helpers.close();
+        leases.close();
         state.close();
         journals.close();
         synchronized (madeVolumes) {

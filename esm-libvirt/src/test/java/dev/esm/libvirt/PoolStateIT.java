@@ -71,33 +71,63 @@ class PoolStateIT {
         LibvirtBed.run(concat(virsh, "vol-upload", "--pool", existingPool(), name, content.toString()));
         Files.delete(content);
         try (Storage.Lease taken = b.storage().lock(key + ".lock", Duration.ofSeconds(10))) {
-            Optional<String> now = Optional.of(LibvirtBed.run(concat(virsh, "vol-download", "--pool", existingPool(),
-                    name, "/dev/stdout")));
-            assertTrue(!now.get().contains("dead-client"), "the lease now names its new holder: " + now.get());
+            String volumes = LibvirtBed.run(concat(virsh, "vol-list", "--pool", existingPool()));
+            assertTrue(!volumes.contains(name + " "), "the dead client's lease is gone: " + volumes);
+            assertTrue(volumes.contains(name + "."), "the new holder's generation is there: " + volumes);
         }
     }
 
     @Test
-    void aLeaseMadeAgainReadsDifferentlyFromTheOneItReplacedEvenBeforeEitherWasWritten() throws Exception {
-        // A holder writes into its lease only a third of the lease time after taking it, so two leases of the same
-        // name taken one after the other both read as zeros for a while. A waiting client that took the second for
-        // the first would count the first one's silence towards the second's and take it over too early.
+    void aHolderWhoseLeaseWasTakenOverStopsAndItsReleaseRemovesNothingOfTheNewOwner() throws Exception {
         String lock = key + ".lock";
-        HostState state = ((PoolStorage) b.storage()).hostState();
-        Storage.Lease first = a.storage().lock(lock, Duration.ofSeconds(1));
-        Optional<String> seen = state.readLease(lock + ".lease");
-        first.close();
-        assertTrue(seen.isPresent() && seen.get().startsWith(" ".repeat(122)),
-                "a lease just taken holds nothing yet: " + seen);
-        try (Storage.Lease second = a.storage().lock(lock, Duration.ofSeconds(1))) {
-            Optional<String> now = state.readLease(lock + ".lease");
-            assertTrue(now.isPresent() && now.get().startsWith(" ".repeat(122)), "empty as well: " + now);
-            assertTrue(!now.equals(seen), "the same content, yet another lease: " + seen + " / " + now);
-            // Its heartbeat then writes its holder's name in, within a third of the lease time (1.5 s).
-            Thread.sleep(900);
-            String beaten = state.readLease(lock + ".lease").orElseThrow();
-            assertTrue(!beaten.startsWith(" ".repeat(122)), "its holder's name is in by now: " + beaten);
+        String name = lock.substring(lock.lastIndexOf('/') + 1) + ".lease";
+        List<String> virsh = List.of("virsh", "-c", LibvirtBed.URI);
+        Storage.Lease stale = a.storage().lock(lock, Duration.ofSeconds(1));
+        stale.ensureHeld();
+        // What a client that saw a's lease silent for a lease time does: it removes a's generation, then takes its own.
+        String aGeneration = generations(name).get(0);
+        LibvirtBed.run(concat(virsh, "vol-delete", "--pool", existingPool(), aGeneration));
+        try (Storage.Lease taken = b.storage().lock(lock, Duration.ofSeconds(1))) {
+            String bGeneration = generations(name).get(0);
+            assertTrue(!bGeneration.equals(aGeneration), "a take-over makes a new generation");
+            // a's heartbeat (every quarter of 1.5 s) finds its volume gone: a may change nothing more.
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            boolean refused = false;
+            while (!refused && System.nanoTime() < deadline) {
+                try {
+                    stale.ensureHeld();
+                    Thread.sleep(50);
+                } catch (dev.esm.api.errors.LeaseLostException lost) {
+                    refused = true;
+                    assertTrue(lost.getMessage().contains("took it over"), lost.getMessage());
+                }
+            }
+            assertTrue(refused, "the holder whose lease was taken over is fenced");
+            stale.close();
+            assertEquals(List.of(bGeneration), generations(name), "a's release left b's lease alone");
+            assertThrows(DomainBusyException.class, () -> a.storage().lock(lock, Duration.ofMillis(300)));
+            taken.ensureHeld();
         }
+        assertEquals(List.of(), generations(name), "b's release removed its own generation");
+    }
+
+    @Test
+    void aReaderSeesWhoHoldsALeaseWithoutTakingIt() {
+        String lock = key + ".lock";
+        assertEquals(Optional.empty(), b.storage().lockHolder(lock));
+        try (Storage.Lease held = a.storage().lock(lock, Duration.ofSeconds(1))) {
+            Optional<Storage.LockHolder> seen = b.storage().lockHolder(lock);
+            assertTrue(seen.isPresent(), "the lease is held");
+            held.ensureHeld();
+        }
+        assertEquals(Optional.empty(), b.storage().lockHolder(lock));
+    }
+
+    /** @return the lease volumes of {@code name} in the state pool (each generation's) */
+    private List<String> generations(String name) {
+        return LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "vol-list", "--pool", existingPool()))
+                .lines().map(String::strip).map(l -> l.split("\\s+")[0]).filter(n -> n.startsWith(name + "."))
+                .toList();
     }
 
     /** A persistent throwaway domain with no devices (never started); undefined by the caller. */

@@ -3,10 +3,13 @@ package dev.esm.core.engine;
 import dev.esm.api.Operation;
 import dev.esm.api.Plan;
 import dev.esm.api.ProgressListener;
+import dev.esm.api.errors.LeaseLostException;
+import dev.esm.core.plan.Journal;
 import dev.esm.core.plan.DomainView;
 import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.port.Cancellation;
 import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,8 @@ abstract class AbstractCommand<R> {
     private boolean running;
     ProgressListener progress = ProgressListener.NONE;
     final Cancellation cancellation = new Cancellation(null);
+    /** The journal as last written by a run that lost the domain's lease (what the lease's new owner recovers). */
+    private Optional<Journal> lastWritten = Optional.empty();
 
     AbstractCommand(DomainContext ctx) {
         this.ctx = ctx;
@@ -90,6 +95,9 @@ abstract class AbstractCommand<R> {
             R result = ctx.lock.locked(this::runLocked);
             used = true;
             return result;
+        } catch (LeaseLostException lost) {
+            used = true; // another client owns the domain and this operation's fate now
+            throw new LeaseFate(ctx, operation(), target(), lastWritten).of(lost);
         } finally {
             running = false;
         }
@@ -111,13 +119,17 @@ abstract class AbstractCommand<R> {
         }
         cancellation.runningOn(Thread.currentThread());
         events.operationStarted(plan, started);
+        Executor executor = ctx.executor(progress, cancellation, events);
         try {
-            ctx.executor(progress, cancellation, events).run(plan, before);
+            executor.run(plan, before);
             R result = result(plan, before);
             LOG.info("{} on domain '{}' done ({})", plan.operation().name().toLowerCase(), ctx.name, plan.target());
             events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), null);
             return result;
         } catch (RuntimeException e) {
+            if (e instanceof LeaseLostException) {
+                lastWritten = executor.lastWritten();
+            }
             events.operationFinished(plan.operation(), plan.target(), started, plan.steps().size(), e);
             throw e;
         }

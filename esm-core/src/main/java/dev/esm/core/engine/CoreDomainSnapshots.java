@@ -64,13 +64,26 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     }
 
     /**
-     * Holds the domain's lock while it reads, so that the journal and the definitions are read between operations,
-     * never in the middle of one (which would look interrupted); waits for a running operation like a change does.
+     * Reads without taking the domain's lock, so it never waits for a running operation: when the lock is held (before
+     * or after the read), what was read may be part-way through an operation, and the one finding says so, naming
+     * the holder.
      */
     @Override
     public List<dev.esm.api.Finding> check() {
-        return ctx.lock.locked(() -> Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true),
-                ctx.journals.present()));
+        Optional<dev.esm.core.port.Storage.LockHolder> before = ctx.lock.holder();
+        if (before.isPresent()) {
+            return List.of(inProgress(before.get()));
+        }
+        List<dev.esm.api.Finding> found = Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true),
+                ctx.journals.present());
+        Optional<dev.esm.core.port.Storage.LockHolder> after = ctx.lock.holder();
+        return after.isPresent() ? List.of(inProgress(after.get())) : found;
+    }
+
+    private dev.esm.api.Finding inProgress(dev.esm.core.port.Storage.LockHolder holder) {
+        return new dev.esm.api.Finding(dev.esm.api.Finding.Kind.OPERATION_IN_PROGRESS, Optional.empty(),
+                Optional.empty(), Optional.empty(), "an operation on domain '" + name + "' may be in progress (its lock"
+                + " is held by " + holder.describe() + "); verify again when it has finished");
     }
 
     @Override

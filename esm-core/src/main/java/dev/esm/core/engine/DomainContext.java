@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every command on one domain shares: the port, the domain's lock, journal and view reader, the manager's
- * settings, and the last recovery. Thread-safe: commands on one domain run one at a time under {@link #lock}; reads
+ * What every command on one domain shares: the port (fenced by the domain's lease: {@link FencedHost}), the domain's
+ * lock, journal and view reader, the manager's settings, and the last recovery. Thread-safe: commands on one domain run one at a time under {@link #lock}; reads
  * run concurrently.
  */
 final class DomainContext {
@@ -30,18 +30,22 @@ final class DomainContext {
     final DomainLock lock;
     final JournalStore journals;
     final Views views;
+    /** How long an operation waits for another one on the domain. */
+    final java.time.Duration lockWait;
     private volatile Recovery lastRecovery;
 
     DomainContext(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
                   ReentrantLock local, ParsedSnapshots parsed) {
-        this.host = host;
+        FencedHost.Fence fence = new FencedHost.Fence();
+        this.host = new FencedHost(host, fence);
         this.name = name;
         this.clock = clock;
         this.faults = faults;
         this.events = new Events(settings.listener(), name, clock);
         String uuid = DomainXml.parse(host.domainXml(name, false)).uuid();
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
-        this.lock = new DomainLock(host.storage(), name, key, local, settings.lockWait());
+        this.lockWait = settings.lockWait();
+        this.lock = new DomainLock(host.storage(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(host.storage(), key);
         this.views = new Views(host, name, parsed);
     }

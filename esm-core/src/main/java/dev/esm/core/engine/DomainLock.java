@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * A domain's lock: one {@link ReentrantLock} per domain and manager in this process, and the storage's lock on
  * the host (a lock file locally, a lease remotely) so that other processes and other machines are excluded too.
- * Both are waited for up to the manager's lock wait. Thread-safe.
+ * Both are waited for up to the manager's lock wait. While the action runs, the lease guards every change made
+ * through the domain's {@link FencedHost}. Thread-safe.
  */
 final class DomainLock {
     private final Storage storage;
@@ -19,17 +20,29 @@ final class DomainLock {
     private final String path;
     private final ReentrantLock local;
     private final Duration wait;
+    private final FencedHost.Fence fence;
 
     /**
      * @param key the domain's key (its UUID) naming the lock in the storage's state folder
      * @param local this process's lock of the domain, shared by every handle of it
      */
-    DomainLock(Storage storage, String domain, String key, ReentrantLock local, Duration wait) {
+    DomainLock(Storage storage, String domain, String key, ReentrantLock local, Duration wait,
+               FencedHost.Fence fence) {
         this.storage = storage;
         this.domain = domain;
         this.path = Names.join(storage.stateDirectory(), key + ".lock");
         this.local = local;
         this.wait = wait;
+        this.fence = fence;
+    }
+
+    /** @return who holds the domain's lock on the host now, read without taking it */
+    java.util.Optional<Storage.LockHolder> holder() {
+        if (local.isLocked() && !local.isHeldByCurrentThread()) {
+            return java.util.Optional.of(new Storage.LockHolder("another operation in this process",
+                    java.util.Optional.empty()));
+        }
+        return storage.lockHolder(path);
     }
 
     /** Runs {@code action} holding the domain's lock, in this process and on the host. */
@@ -47,9 +60,11 @@ final class DomainLock {
         }
         try {
             Storage.Lease lease = storage.lock(path, wait);
+            fence.hold(lease);
             try {
                 return action.get();
             } finally {
+                fence.drop();
                 lease.close();
             }
         } finally {

@@ -362,6 +362,13 @@ public final class Executor {
     /** Applies the failure policy of the class comment to a failure of step {@code i}. */
     private void failed(OperationPlan plan, int i, Deque<Runnable> undo, boolean committed, boolean merging,
                         RuntimeException e) {
+        if (e instanceof dev.esm.api.errors.LeaseLostException) {
+            // Another client may own the domain now: it completes or undoes this operation from its journal. This
+            // client changes nothing more (each change would be refused by the fence anyway).
+            LOG.debug("{} {}: the lease was lost at step {}; leaving the operation to the lease's new owner",
+                    plan.operation(), domain, i + 1);
+            return;
+        }
         if (committed && !merging) {
             complete(plan, i, e);
         } else if (merging) {
@@ -442,6 +449,11 @@ public final class Executor {
      *
      * @return whether it was completed (true) or undone (false)
      */
+    /** @return the journal as this executor last wrote it (empty before its first write) */
+    java.util.Optional<Journal> lastWritten() {
+        return java.util.Optional.ofNullable(journal.current());
+    }
+
     public boolean recover(Journal found) {
         return new Recoverer(host.storage(), domain, steps, journal).recover(found);
     }

@@ -20,8 +20,9 @@ final class JournalKeeper {
 
     /** Starts the journal of a plan about to run, and writes it. */
     void start(OperationPlan plan, Instant now) {
-        journal = Journal.of(plan, now);
-        sink.write(journal);
+        Journal first = Journal.of(plan, now);
+        sink.write(first);
+        journal = first;
     }
 
     /** Takes over a journal found on the host (recovery); nothing is written. */
@@ -31,14 +32,16 @@ final class JournalKeeper {
 
     /** Records step {@code index} as done (dropping what it saved), and writes the journal. */
     void done(int index) {
-        journal = journal.done(index);
-        sink.write(journal);
+        Journal next = journal.done(index);
+        sink.write(next);
+        journal = next; // kept only once written: a write refused (a lost lease) leaves the last one written
     }
 
     /** Records snapshot metadata the running step is about to remove, and writes the journal. */
     void saving(Map<String, String> xmls) {
-        journal = journal.saving(xmls);
-        sink.write(journal);
+        Journal next = journal.saving(xmls);
+        sink.write(next);
+        journal = next;
     }
 
     /** @return what the running step saved before, when it runs again (recovery) */

@@ -1,5 +1,7 @@
 package dev.esm.core.engine;
 
+import dev.esm.api.errors.LeaseLostException;
+
 import dev.esm.core.plan.OperationPlan;
 import dev.esm.core.plan.Step;
 import dev.esm.core.port.Cancellation;
@@ -122,6 +124,9 @@ final class ParallelMerges {
             return end - 1;
         }
         pool.shutdown();
+        if (failure instanceof LeaseLostException) {
+            throw failure; // the new owner of the lease makes the disks consistent, from the journal
+        }
         for (int u = 0; u < merges.size(); u++) {
             if (!merged.contains(merges.get(u))) {
                 continue;
@@ -297,6 +302,10 @@ final class ParallelMerges {
 
     private static RuntimeException first(RuntimeException failure, RuntimeException next) {
         if (failure == null) {
+            return next;
+        }
+        if (next instanceof LeaseLostException && !(failure instanceof LeaseLostException)) {
+            next.addSuppressed(failure); // a lost lease outranks everything: nothing more may be changed
             return next;
         }
         failure.addSuppressed(next);

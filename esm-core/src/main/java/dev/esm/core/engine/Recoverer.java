@@ -36,12 +36,8 @@ final class Recoverer {
     boolean recover(Journal found) {
         journal.resume(found);
         List<Step> all = found.steps();
-        int last = Math.min(found.next(), all.size() - 1);
-        while (Executor.inOverlayRun(all, last)) {
-            last++; // the rest of a run of overlays recorded at its end may be done as well (Executor#recordedLater)
-        }
-        boolean onlyFiles = all.subList(0, last + 1).stream().allMatch(Recoverer::createsFilesOnly);
-        if (onlyFiles) {
+        int last = lastPossiblyTaken(found);
+        if (!completes(found)) {
             LOG.info("{}: undoing an unfinished {} (only files had been created)", domain, found.operation());
             for (int i = last; i >= 0; i--) {
                 Step s = all.get(i);
@@ -78,6 +74,26 @@ final class Recoverer {
         }
         journal.clear();
         return true;
+    }
+
+    /** @return the index of the last step that may have been taken when {@code found} was written */
+    private static int lastPossiblyTaken(Journal found) {
+        List<Step> all = found.steps();
+        int last = Math.min(found.next(), all.size() - 1);
+        while (Executor.inOverlayRun(all, last)) {
+            last++; // the rest of a run of overlays recorded at its end may be done as well (Executor#recordedLater)
+        }
+        return last;
+    }
+
+    /**
+     * What a recovery of {@code found} does, decided from the journal alone (so a client that lost its lease knows what
+     * the new owner's recovery does with the journal it wrote last).
+     *
+     * @return true when a recovery completes the operation, false when it undoes it (only files had been created)
+     */
+    static boolean completes(Journal found) {
+        return !found.steps().subList(0, lastPossiblyTaken(found) + 1).stream().allMatch(Recoverer::createsFilesOnly);
     }
 
     private static boolean createsFilesOnly(Step s) {

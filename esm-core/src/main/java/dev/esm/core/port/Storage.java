@@ -157,10 +157,52 @@ public interface Storage {
      */
     Lease lock(String path, java.time.Duration wait);
 
-    /** A held lock. */
+    /**
+     * A held lock. A lock the kernel keeps (a lock file on this machine) cannot be lost; a lease on a remote host can:
+     * a holder that could not renew it in time (its process paused, its link slow) may have been taken over.
+     */
     interface Lease extends AutoCloseable {
+        /**
+         * Proves the lock is still this holder's, with a margin for the call about to be made: called before every
+         * change the holder makes to the domain, its images or its state. The default: a lock that cannot be lost.
+         *
+         * @throws dev.esm.api.errors.LeaseLostException when the holder can no longer prove it holds the lock
+         *         (sticky: once thrown, thrown again)
+         */
+        default void ensureHeld() {
+        }
+
+        /** Releases the lock; a lease no longer provably held is left to its new owner (nothing of theirs changes). */
         @Override
         void close();
+    }
+
+    /**
+     * Who holds a lock, as a reader sees it without taking it.
+     *
+     * @param who the holder as it names itself (client, process and machine), or a description when it has not yet
+     * @param since when the holder took it, when known
+     */
+    record LockHolder(String who, Optional<java.time.Instant> since) {
+        public LockHolder {
+            java.util.Objects.requireNonNull(who, "who");
+            java.util.Objects.requireNonNull(since, "since");
+        }
+
+        /** @return one phrase: the holder, and since when if known */
+        public String describe() {
+            return who + since.map(t -> " since " + t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).orElse("");
+        }
+    }
+
+    /**
+     * Reads who holds the lock at {@code path}, without waiting and without taking it (for read-only commands that
+     * say an operation may be in progress). The default cannot tell and says nobody.
+     *
+     * @return the holder, if the lock is held
+     */
+    default Optional<LockHolder> lockHolder(String path) {
+        return Optional.empty();
     }
 
     /** Removes a file (or an empty folder). Fine if it does not exist. */

@@ -1,0 +1,323 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.DomainState;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ImageInfo;
+import dev.esm.api.ProgressListener;
+import dev.esm.core.port.Cancellation;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.SnapshotFlag;
+import dev.esm.core.port.Storage;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The port as one domain's operations see it: every call that changes something (the domain, its snapshots, its
+ * images, its journal) first proves that the domain's lease is still held ({@link Fence#check}), so a client that lost
+ * its lease to another one (paused past the lease time, or cut off) makes no further change. Reads pass straight
+ * through. Long jobs ({@code blockCommit}, {@code commit}) get the lease in their {@link Cancellation} and prove it
+ * again before each change they make part-way.
+ *
+ * <p>Thread-safe, as the port it wraps.
+ */
+final class FencedHost implements Host {
+    private final Host host;
+    private final Fence fence;
+    private final FencedStorage storage;
+
+    FencedHost(Host host, Fence fence) {
+        this.host = host;
+        this.fence = fence;
+        this.storage = new FencedStorage(host.storage(), fence);
+    }
+
+    /** The lease of one domain while one of its operations runs; none between operations. Thread-safe. */
+    static final class Fence {
+        private volatile Storage.Lease held;
+
+        void hold(Storage.Lease lease) {
+            held = lease;
+        }
+
+        void drop() {
+            held = null;
+        }
+
+        /** @return the lease held now, if any */
+        Optional<Storage.Lease> held() {
+            return Optional.ofNullable(held);
+        }
+
+        /** Proves the lease (if one is held) before a change; see {@link Storage.Lease#ensureHeld}. */
+        void check() {
+            Storage.Lease lease = held;
+            if (lease != null) {
+                lease.ensureHeld();
+            }
+        }
+
+        /** @return {@code cancel}, made to prove this lease before each change its job makes part-way */
+        Cancellation guard(Cancellation cancel) {
+            Storage.Lease lease = held;
+            if (lease != null) {
+                cancel.guardedBy(lease);
+            }
+            return cancel;
+        }
+    }
+
+    /**
+     * Runs a change: proves the lease first, and when the change fails, proves it again, so that a failure caused by
+     * another client having taken the domain over (its helper domain destroyed, its files removed) is reported as the
+     * loss of the lease it is, not as the failure it looks like.
+     */
+    static void fenced(Fence fence, Runnable change) {
+        fence.check();
+        try {
+            change.run();
+        } catch (dev.esm.api.errors.LeaseLostException lost) {
+            throw lost;
+        } catch (RuntimeException e) {
+            try {
+                fence.check();
+            } catch (dev.esm.api.errors.LeaseLostException lost) {
+                lost.addSuppressed(e);
+                throw lost;
+            }
+            throw e;
+        }
+    }
+
+    private void fenced(Runnable change) {
+        fenced(fence, change);
+    }
+
+    @Override
+    public String uri() {
+        return host.uri();
+    }
+
+    @Override
+    public DomainState state(String domain) {
+        return host.state(domain);
+    }
+
+    @Override
+    public String domainXml(String domain, boolean live) {
+        return host.domainXml(domain, live);
+    }
+
+    @Override
+    public void defineDomain(String xml) {
+        fenced(() -> host.defineDomain(xml));
+    }
+
+    @Override
+    public void startDomain(String domain) {
+        fenced(() -> host.startDomain(domain));
+    }
+
+    @Override
+    public void stopDomain(String domain) {
+        fenced(() -> host.stopDomain(domain));
+    }
+
+    @Override
+    public String savedDomainXml(String file) {
+        return host.savedDomainXml(file);
+    }
+
+    @Override
+    public void restore(String domain, String file, String domainXml, boolean paused) {
+        fenced(() -> host.restore(domain, file, domainXml, paused));
+    }
+
+    @Override
+    public List<String> snapshotXmls(String domain) {
+        return host.snapshotXmls(domain);
+    }
+
+    @Override
+    public int snapshotCount(String domain) {
+        return host.snapshotCount(domain);
+    }
+
+    @Override
+    public String snapshotXml(String domain, String name) {
+        return host.snapshotXml(domain, name);
+    }
+
+    @Override
+    public Optional<String> currentSnapshot(String domain) {
+        return host.currentSnapshot(domain);
+    }
+
+    @Override
+    public Optional<String> currentSnapshotXml(String domain) {
+        return host.currentSnapshotXml(domain);
+    }
+
+    @Override
+    public void suspendDomain(String domain) {
+        fenced(() -> host.suspendDomain(domain));
+    }
+
+    @Override
+    public void resumeDomain(String domain) {
+        fenced(() -> host.resumeDomain(domain));
+    }
+
+    @Override
+    public void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
+        fenced(() -> host.createSnapshot(domain, xml, flags));
+    }
+
+    @Override
+    public void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
+        fenced(() -> host.redefineSnapshot(domain, xml, makeCurrent));
+    }
+
+    @Override
+    public void deleteSnapshotMetadata(String domain, String name) {
+        fenced(() -> host.deleteSnapshotMetadata(domain, name));
+    }
+
+    @Override
+    public void blockCommit(String domain, String disk, String base, String top, boolean active,
+                            ProgressListener listener, Cancellation cancel) {
+        fenced(() -> host.blockCommit(domain, disk, base, top, active, listener, fence.guard(cancel)));
+    }
+
+    @Override
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Not the wrapper's to close: the manager closes the port it opened. */
+    @Override
+    public void close() {
+    }
+
+    /** The storage half of {@link FencedHost}. */
+    private static final class FencedStorage implements Storage {
+        private final Storage storage;
+        private final Fence fence;
+
+        private void fenced(Runnable change) {
+            FencedHost.fenced(fence, change);
+        }
+
+        FencedStorage(Storage storage, Fence fence) {
+            this.storage = storage;
+            this.fence = fence;
+        }
+
+        @Override
+        public boolean exists(String path) {
+            return storage.exists(path);
+        }
+
+        @Override
+        public boolean existsCheaply(String path) {
+            return storage.existsCheaply(path);
+        }
+
+        @Override
+        public ImageInfo info(String path, ImageFormat format) {
+            return storage.info(path, format);
+        }
+
+        @Override
+        public Optional<DiskImage> backing(String path, ImageFormat format) {
+            return storage.backing(path, format);
+        }
+
+        @Override
+        public Optional<BackingReference> backingReference(String path, ImageFormat format) {
+            return storage.backingReference(path, format);
+        }
+
+        @Override
+        public boolean encrypted(String path, ImageFormat format) {
+            return storage.encrypted(path, format);
+        }
+
+        @Override
+        public Optional<String> symbolicLink(String path) {
+            return storage.symbolicLink(path);
+        }
+
+        @Override
+        public void createOverlay(String path, DiskImage backing) {
+            fenced(() -> storage.createOverlay(path, backing));
+        }
+
+        @Override
+        public long size(String path) {
+            return storage.size(path);
+        }
+
+        @Override
+        public void makeDirectory(String path) {
+            fenced(() -> storage.makeDirectory(path));
+        }
+
+        @Override
+        public void place(String from, String to) {
+            fenced(() -> storage.place(from, to));
+        }
+
+        @Override
+        public void copy(String from, String to) {
+            fenced(() -> storage.copy(from, to));
+        }
+
+        @Override
+        public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
+            fenced(() -> storage.commit(top, base, disk, listener, fence.guard(cancel)));
+        }
+
+        @Override
+        public void rebase(String image, DiskImage newBacking) {
+            fenced(() -> storage.rebase(image, newBacking));
+        }
+
+        @Override
+        public String stateDirectory() {
+            return storage.stateDirectory();
+        }
+
+        @Override
+        public void writeAtomically(String path, String content) {
+            fenced(() -> storage.writeAtomically(path, content));
+        }
+
+        @Override
+        public Optional<String> read(String path) {
+            return storage.read(path);
+        }
+
+        @Override
+        public List<String> list(String directory) {
+            return storage.list(directory);
+        }
+
+        @Override
+        public Lease lock(String path, Duration wait) {
+            return storage.lock(path, wait);
+        }
+
+        @Override
+        public Optional<LockHolder> lockHolder(String path) {
+            return storage.lockHolder(path);
+        }
+
+        @Override
+        public void remove(String path) {
+            fenced(() -> storage.remove(path));
+        }
+    }
+}

@@ -1,0 +1,515 @@
+package dev.esm.libvirt;
+
+import dev.esm.api.errors.DomainBusyException;
+import dev.esm.api.errors.InvalidOperationException;
+import dev.esm.api.errors.LeaseLostException;
+import dev.esm.core.port.Storage;
+import dev.esm.core.xml.Xml;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.libvirt.Connect;
+import org.libvirt.LibvirtException;
+import org.libvirt.StoragePool;
+import org.libvirt.StorageVol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Leases on a host reached through libvirt's storage API: who may change a domain, whichever machine it runs on, and
+ * a guarantee that a holder which lost its lease changes nothing more (fencing).
+ *
+ * <h2>A lease is a generation</h2>
+ * Each taking of the lease of {@code <path>} makes a volume of its own in the state pool, {@code <path>.lease.<g>},
+ * where {@code g} is a fresh random 64-bit generation. A client takes the lease by creating its generation, then
+ * listing the pool: it holds the lease when no other generation of {@code <path>} is there; otherwise it removes its
+ * own and waits (two clients that create at once both see each other and both back off for a random moment). So
+ * of any two holders, the later one to list would have seen the earlier's volume: at most one holds it. A holder
+ * writes a heartbeat into its own volume every quarter of the lease time ({@code leaseTime}, default 30 s), on a
+ * connection of its own opened before the lease is taken. A waiting client that sees another generation's content
+ * unchanged for a whole lease time on its own clock removes that volume (the take-over) and tries again. Since every
+ * generation has its own name, nothing a stale holder does (a late heartbeat, its release) can touch a newer
+ * generation: a volume that is gone takes no upload and no delete. An older release's lease, {@code <path>.lease},
+ * counts as a generation too.
+ *
+ * <h2>Fencing</h2>
+ * A holder counts a renewal (the creation, then each heartbeat) as confirmed from the moment it was started, and only
+ * when it returned within the validity of the renewal before it. The lease is valid until the last confirmed renewal
+ * plus the lease time minus a margin of a quarter of it; {@link Storage.Lease#ensureHeld} refuses every change after
+ * that (sticky), and the heartbeat stops renewing. A waiting client takes over only after a lease time of silence
+ * measured from after the holder's last renewal landed, so the holder's last change had to start a margin before the
+ * take-over: a change reaches the host within the margin unless the process pauses inside that very call, which is
+ * why a lease must last many round trips (at least {@value #MIN_ROUND_TRIPS}; {@link #lock} refuses a shorter one,
+ * measured on the heartbeat's connection). Clocks need not agree; their rates must (over one lease time).
+ *
+ * <p>Thread-safe. Each held lease has a heartbeat thread of its own; the heartbeats share one connection (opened in
+ * the background when this object is made, closed by {@link #close}).
+ */
+final class VolumeLeases implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VolumeLeases.class);
+    static final String LEASE_SUFFIX = ".lease";
+    /** A lease must last at least this many round trips of the heartbeat's connection. */
+    static final int MIN_ROUND_TRIPS = 10;
+    /** A lease's content: who holds it and since when (100 characters), a space, the heartbeat counter, a newline. */
+    static final int LEASE_LENGTH = 122;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** The state pool on the operations' connection, and its name (to find it on the heartbeats' connection). */
+    interface StatePool {
+        /** @return what {@code call} returns on the state pool's handle; libvirt's failures as a StorageException */
+        <T> T call(String doing, PoolCall<T> call);
+
+        /** @return the state pool's name */
+        String name();
+    }
+
+    /** A call on a pool handle. */
+    @FunctionalInterface
+    interface PoolCall<T> {
+        T apply(StoragePool pool) throws LibvirtException;
+    }
+
+    /** The heartbeats' connection and its measured round trip. */
+    private record BeatLink(Connect conn, long roundTripNanos) {
+    }
+
+    private final Connect conn;
+    private final StatePool pool;
+    private final String hostUri;
+    private final Duration leaseTime;
+    private final String clientId = HexFormat.of().toHexDigits(RANDOM.nextInt());
+    private final CompletableFuture<BeatLink> beatLink;
+    private StoragePool beatPool;
+    private boolean closed;
+
+    /**
+     * @param conn the operations' connection (owned by the caller)
+     * @param pool the state pool
+     * @param hostUri the host's URI, for the heartbeats' connection and messages
+     * @param leaseTime how long a lease lasts without a heartbeat
+     */
+    VolumeLeases(Connect conn, StatePool pool, String hostUri, Duration leaseTime) {
+        this.conn = conn;
+        this.pool = pool;
+        this.hostUri = hostUri;
+        this.leaseTime = leaseTime;
+        // Opened now, off the caller's thread: the first heartbeat must not wait for a connection (over ssh, a new
+        // session takes a second or more), and a lease is only taken once it is open.
+        this.beatLink = new CompletableFuture<>();
+        Thread opener = new Thread(() -> {
+            try {
+                beatLink.complete(openBeatLink(hostUri));
+            } catch (RuntimeException | Error e) {
+                beatLink.completeExceptionally(e);
+            }
+        }, "esm-lease-connect");
+        opener.setDaemon(true);
+        opener.start();
+    }
+
+    private static BeatLink openBeatLink(String uri) {
+        Connect c = LibvirtHost.open(uri);
+        long best = Long.MAX_VALUE;
+        try {
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                c.getLibVersion(); // one round trip
+                best = Math.min(best, System.nanoTime() - t0);
+            }
+        } catch (LibvirtException e) {
+            try {
+                c.close();
+            } catch (LibvirtException ignored) {
+                // closing what failed
+            }
+            throw LibvirtErrors.wrap("measuring the round trip to " + uri, e);
+        }
+        return new BeatLink(c, best);
+    }
+
+    /** @return the heartbeats' link, once open; refuses a lease time too short for it */
+    private BeatLink beatLink() {
+        BeatLink link;
+        try {
+            link = beatLink.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+        long needed = link.roundTripNanos() * MIN_ROUND_TRIPS;
+        if (leaseTime.toNanos() < needed) {
+            long seconds = Math.max(1, (needed + 999_999_999L) / 1_000_000_000L);
+            throw new InvalidOperationException("a lease time of " + leaseTime.toMillis() + " ms is too short for "
+                    + hostUri + ": one round trip takes " + link.roundTripNanos() / 1_000_000 + " ms and a lease must"
+                    + " last at least " + MIN_ROUND_TRIPS + " of them; set a lease time of " + seconds + " s or more"
+                    + " (SnapshotManager.builder(uri).leaseTime(..), or -Desm.leaseTtl=PT" + seconds + "S)");
+        }
+        return link;
+    }
+
+    private synchronized StoragePool beatPool(Connect c) throws LibvirtException {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        if (beatPool == null) {
+            beatPool = c.storagePoolLookupByName(pool.name());
+        }
+        return beatPool;
+    }
+
+    // ------------------------------------------------------------------------------------------------- taking
+
+    /** See the class comment. */
+    Storage.Lease lock(String path, Duration wait) {
+        BeatLink link = beatLink();
+        String prefix = PoolStorage.fileName(path) + LEASE_SUFFIX;
+        long deadline = System.nanoTime() + wait.toNanos();
+        Map<String, Observed> seen = new HashMap<>();
+        boolean tryNow = true;
+        while (true) {
+            if (tryNow) {
+                String mine = prefix + "." + HexFormat.of().toHexDigits(RANDOM.nextLong());
+                long started = System.nanoTime();
+                StorageVol vol = create(mine);
+                List<String> others = generations(prefix);
+                others.remove(mine);
+                if (others.isEmpty()) {
+                    return new Held(link.conn(), mine, vol, started);
+                }
+                delete(vol, mine);
+                pauseAtRandom(); // another client took it, or is taking it at this moment
+            }
+            List<String> others = generations(prefix);
+            tryNow = others.isEmpty();
+            seen.keySet().retainAll(others);
+            long now = System.nanoTime();
+            for (String other : others) {
+                Optional<String> content = read(other);
+                if (content.isEmpty()) {
+                    tryNow = true; // gone meanwhile
+                    continue;
+                }
+                Observed o = seen.get(other);
+                if (o == null || !o.content.equals(content.get())) {
+                    seen.put(other, new Observed(content.get(), now));
+                } else if (now - o.since > leaseTime.toNanos()) {
+                    LOG.warn("taking over the lease of {} on {} from {}, which has not renewed it for {} s", path,
+                            hostUri, holderOf(content.get()), leaseTime.toSeconds());
+                    removeIfThere(other);
+                    seen.remove(other);
+                    tryNow = true;
+                }
+            }
+            if (!tryNow) {
+                if (now > deadline) {
+                    String who = others.stream().map(o -> seen.get(o)).filter(java.util.Objects::nonNull)
+                            .map(o -> holderOf(o.content)).findFirst().orElse("another client");
+                    throw new DomainBusyException("another client holds the lease of " + path + " on " + hostUri
+                            + " (" + who + "); retry when its operation has finished");
+                }
+                sleep(100);
+            }
+        }
+    }
+
+    private record Observed(String content, long since) {
+    }
+
+    private static void pauseAtRandom() {
+        sleep(20 + ThreadLocalRandom.current().nextInt(80));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DomainBusyException("interrupted while waiting for a lease");
+        }
+    }
+
+    /** @return the names of every generation of the lease with this prefix (an older release's name included) */
+    private List<String> generations(String prefix) {
+        String[] names = pool.call("listing the leases " + prefix, StoragePool::listVolumes);
+        List<String> found = new ArrayList<>();
+        for (String n : names) {
+            if (n.equals(prefix) || n.startsWith(prefix + ".")) {
+                found.add(n);
+            }
+        }
+        return found;
+    }
+
+    private StorageVol create(String name) {
+        String xml = "<volume><name>" + Xml.escape(name) + "</name><capacity>" + LEASE_LENGTH
+                + "</capacity><allocation>0</allocation><target><format type='raw'/><permissions><mode>0600</mode>"
+                + "</permissions></target></volume>";
+        return pool.call("taking the lease " + name, p -> p.storageVolCreateXML(xml, 0));
+    }
+
+    /** @return a lease volume's content (zeros read as spaces), or empty when it is gone */
+    private Optional<String> read(String name) {
+        StorageVol v = pool.call("looking up " + name, p -> {
+            try {
+                return p.storageVolLookupByName(name);
+            } catch (LibvirtException gone) {
+                return null;
+            }
+        });
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new String(Volumes.download(conn, v, 0, LEASE_LENGTH), StandardCharsets.UTF_8)
+                    .replace('\0', ' '));
+        } catch (LibvirtException e) {
+            return Optional.empty();
+        } finally {
+            Volumes.free(v);
+        }
+    }
+
+    private void delete(StorageVol v, String name) {
+        try {
+            v.delete(0);
+        } catch (LibvirtException e) {
+            if (!Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                LOG.warn("cannot remove the lease volume {}: {}", name, e.getMessage());
+            }
+        } finally {
+            Volumes.free(v);
+        }
+    }
+
+    /** Removes a lease volume by name, if it is there. */
+    private void removeIfThere(String name) {
+        StorageVol v = pool.call("looking up " + name, p -> {
+            try {
+                return p.storageVolLookupByName(name);
+            } catch (LibvirtException gone) {
+                return null;
+            }
+        });
+        if (v != null) {
+            delete(v, name);
+        }
+    }
+
+    /** Removes every generation of the lease of {@code path} (tests and clean-up; never while one is held). */
+    void removeAll(String path) {
+        generations(PoolStorage.fileName(path) + LEASE_SUFFIX).forEach(this::removeIfThere);
+    }
+
+    /** @return who holds the lease of {@code path}, read without taking it */
+    Optional<Storage.LockHolder> holder(String path) {
+        for (String g : generations(PoolStorage.fileName(path) + LEASE_SUFFIX)) {
+            Optional<String> content = read(g);
+            if (content.isPresent()) {
+                return Optional.of(new Storage.LockHolder(holderOf(content.get()), sinceOf(content.get())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------------------------------------- content
+
+    private String contentOf(long beat, Instant taken) {
+        String who = "client " + clientId + " (pid " + ProcessHandle.current().pid() + " on " + HostName.get()
+                + ") " + taken.getEpochSecond();
+        return String.format("%-100.100s %020d%n", who, beat);
+    }
+
+    /** @return the holder as its lease names it, or a description when it has not written its name yet */
+    static String holderOf(String content) {
+        String who = content.length() >= 100 ? content.substring(0, 100).strip() : content.strip();
+        int at = who.lastIndexOf(' ');
+        if (who.startsWith("client ") && at > 0 && who.substring(at + 1).chars().allMatch(Character::isDigit)) {
+            return who.substring(0, at);
+        }
+        return who.isEmpty() ? "a client that has not renewed it yet" : who;
+    }
+
+    /** @return when the holder took the lease, as its lease says */
+    static Optional<Instant> sinceOf(String content) {
+        String who = content.length() >= 100 ? content.substring(0, 100).strip() : content.strip();
+        int at = who.lastIndexOf(' ');
+        try {
+            return who.startsWith("client ") && at > 0
+                    ? Optional.of(Instant.ofEpochSecond(Long.parseLong(who.substring(at + 1)))) : Optional.empty();
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- holding
+
+    /** A held generation: its heartbeat, its fence and its release. */
+    private final class Held implements Storage.Lease {
+        private final Connect beatConn;
+        private final String name;
+        private final StorageVol vol;
+        private final Instant taken = Instant.now();
+        private final long validity = leaseTime.toNanos() - leaseTime.toNanos() / 4;
+        private final Thread beater;
+        /** When the last confirmed renewal started (System.nanoTime). */
+        private volatile long confirmed;
+        private volatile String lostWhy;
+        private volatile boolean released;
+
+        Held(Connect beatConn, String name, StorageVol vol, long started) {
+            this.beatConn = beatConn;
+            this.name = name;
+            this.vol = vol;
+            this.confirmed = started;
+            this.beater = new Thread(this::beat, "esm-lease-" + name);
+            beater.setDaemon(true);
+            beater.start();
+        }
+
+        @Override
+        public void ensureHeld() {
+            String why = lostWhy;
+            if (why == null && System.nanoTime() - confirmed >= validity) {
+                why = lose("no renewal of it was confirmed for " + (System.nanoTime() - confirmed) / 1_000_000
+                        + " ms; it lasts " + leaseTime.toMillis() + " ms");
+            }
+            if (why != null) {
+                throw new LeaseLostException("its lease " + name + " on " + hostUri + " is no longer provably this"
+                        + " client's: " + why, LeaseLostException.Fate.PENDING);
+            }
+        }
+
+        /** @return the reason the lease is lost (the first one given) */
+        private synchronized String lose(String why) {
+            if (lostWhy == null) {
+                lostWhy = why;
+                if (!released) {
+                    LOG.debug("the lease {} is lost: {}", name, why);
+                }
+            }
+            return lostWhy;
+        }
+
+        private void beat() {
+            StorageVol mine = null;
+            boolean warned = false;
+            long interval = Math.max(50, leaseTime.toMillis() / 4);
+            try {
+                for (long n = 1; ; n++) {
+                    long due = confirmed + interval * 1_000_000L;
+                    long waitNanos = due - System.nanoTime();
+                    if (waitNanos > 0) {
+                        Thread.sleep(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
+                    }
+                    if (released || lostWhy != null) {
+                        return;
+                    }
+                    long start = System.nanoTime();
+                    long previous = confirmed;
+                    if (start - previous >= validity) {
+                        lose("its heartbeat was " + (start - previous) / 1_000_000 + " ms late (a paused process or a"
+                                + " slow link)");
+                        return;
+                    }
+                    try {
+                        if (mine == null) {
+                            mine = beatPool(beatConn).storageVolLookupByName(name);
+                        }
+                        Volumes.upload(beatConn, mine, 0, contentOf(n, taken).getBytes(StandardCharsets.UTF_8));
+                    } catch (LibvirtException e) {
+                        if (Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                            lose("another client took it over (its volume is gone)");
+                            return;
+                        }
+                        if (!warned) {
+                            warned = true;
+                            LOG.warn("renewing the lease {} on {} failed ({}); retrying", name, hostUri,
+                                    e.getMessage());
+                        }
+                        Thread.sleep(Math.max(10, interval / 4));
+                        continue;
+                    }
+                    if (System.nanoTime() - previous >= validity) {
+                        lose("a renewal returned too late to count (a paused process or a slow link)");
+                        return;
+                    }
+                    confirmed = start;
+                }
+            } catch (InterruptedException e) {
+                // released
+            } catch (RuntimeException e) {
+                if (!released) {
+                    lose("its heartbeat stopped: " + e.getMessage());
+                }
+            } finally {
+                Volumes.free(mine);
+            }
+        }
+
+        @Override
+        public void close() {
+            released = true;
+            beater.interrupt();
+            try {
+                beater.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (lostWhy == null && System.nanoTime() - confirmed < validity) {
+                delete(vol, name);
+                return;
+            }
+            // No longer provably held: its volume is removed only if it is still there (no take-over happened), so a
+            // client whose lease was taken over makes no call that changes anything. A generation is never another's.
+            Volumes.free(vol);
+            removeIfThere(name);
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            Volumes.free(beatPool);
+            beatPool = null;
+        }
+        beatLink.whenComplete((link, e) -> {
+            if (link != null) {
+                try {
+                    link.conn().close();
+                } catch (LibvirtException ignored) {
+                    LOG.debug("closing the heartbeat connection failed: {}", ignored.getMessage());
+                }
+            }
+        });
+    }
+
+    /** This machine's name, looked up once. */
+    private static final class HostName {
+        private static volatile String name;
+
+        static String get() {
+            String h = name;
+            if (h == null) {
+                try {
+                    h = java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.io.IOException e) {
+                    h = "?";
+                }
+                name = h;
+            }
+            return h;
+        }
+    }
+}
