@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -81,22 +79,20 @@ class LeaseFencingRemoteIT {
     void open() throws IOException {
         System.setProperty("esm.leaseTtl", LEASE); // B's lease time: how long it waits for a silent A
         bed = new RemoteBed();
-        work = Files.createTempDirectory("esm-fencing-");
+        // A's libvirt logs stay here after the run (target/, so 'mvn clean' removes them), for a failure's analysis.
+        Path logs = Path.of("target", "lease-fencing");
+        Files.createDirectories(logs);
+        work = Files.createTempDirectory(logs.toAbsolutePath(), "run-");
     }
 
     @AfterAll
-    void close() throws IOException {
+    void close() {
         try {
             if (bed != null) {
                 bed.close();
             }
         } finally {
             System.clearProperty("esm.leaseTtl");
-            if (work != null) {
-                try (Stream<Path> s = Files.walk(work)) {
-                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
         }
     }
 
@@ -273,7 +269,12 @@ class LeaseFencingRemoteIT {
         List<String> err = a.stderr();
         List<String> esmLines = err.stream().filter(l -> l.startsWith("esm: ")).toList();
         List<String> lossLines = err.stream().filter(l -> LOSS.matcher(l).find()).toList();
-        String transcript = a.transcript() + "\n--- every libvirt call of A after SIGCONT (" + a.continued + "):\n  "
+        List<Call> before = calls.stream().filter(c -> c.at().isBefore(a.continued)).toList();
+        String transcript = a.transcript() + "\n--- A's libvirt log: " + a.log
+                + "\n--- A's last libvirt calls before SIGSTOP (" + a.stopped + "):\n  "
+                + String.join("\n  ", before.subList(Math.max(0, before.size() - 12), before.size()).stream()
+                        .map(Call::toString).toList())
+                + "\n--- every libvirt call of A after SIGCONT (" + a.continued + "):\n  "
                 + String.join("\n  ", everyAfter.stream().map(Call::toString).toList());
         assertAll(
                 () -> assertTrue(calls.stream().anyMatch(c -> c.changing() && c.at().isBefore(a.stopped)),
@@ -416,7 +417,7 @@ class LeaseFencingRemoteIT {
 
         ClientA(String uri, String dom, String pauseAt, String... op) throws IOException {
             this.op = op;
-            this.log = Files.createTempFile(work, "client-a-", ".libvirt.log");
+            this.log = Files.createTempFile(work, "client-a-" + String.join("-", op) + "-", ".libvirt.log");
             Files.delete(log); // libvirt makes it
             List<String> jvm = new ArrayList<>(List.of("-Desm.leaseTtl=" + LEASE, "-D" + ChildOperation.STEPS + "=true"));
             if (pauseAt != null) {
