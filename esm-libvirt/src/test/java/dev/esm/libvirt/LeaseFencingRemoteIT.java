@@ -147,19 +147,16 @@ class LeaseFencingRemoteIT {
     /** A revert (shut off): its overlays are made, A stops before the define that would put the domain on them. */
     @Test
     void aClientPausedBeforeItsDefinePastItsLeaseMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
-        String dom = disksDomain();
-        int p1 = writeBoth(dom);
-        bed.manager().domain(dom).snapshot("before-define").create();
-        patternOf.put("before-define", p1);
-        int p2 = writeBoth(dom);
-        Recovery r;
-        try (ClientA a = new ClientA(bed.uriOfBed(), dom, "DEFINE_DOMAIN", "revert", "before-define")) {
-            a.awaitStep("DEFINE_DOMAIN", 1);
-            a.stop();
-            r = takeOver(dom);
-            assertFencedOut(a, r);
+        pausedBeforeItsDefine(bed.uriOfBed(), "before-define");
+    }
+
+    /** The same over the slow link (40 ms each way). */
+    @Test
+    void aClientOnASlowLinkPausedBeforeItsDefineMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
+        java.net.URI u = java.net.URI.create(bed.uriOfBed());
+        try (DelayingRelay relay = new DelayingRelay(u.getHost(), u.getPort(), 40)) {
+            pausedBeforeItsDefine(relay.uri(bed.uriOfBed(), work), "slow-define");
         }
-        assertSnapshotsKeepTheirData(dom, r.completed() ? p1 : p2);
     }
 
     @Test
@@ -170,6 +167,8 @@ class LeaseFencingRemoteIT {
             a.awaitStep("MERGE", 1);
             awaitOrFail(() -> blockJobRunning(m.dom, "vda"), a, "the live block commit runs");
             a.stop();
+            System.out.println("[fencing] live merge: the block job still ran once A was stopped: "
+                    + blockJobRunning(m.dom, "vda"));
             Recovery r = takeOver(m.dom);
             assertFencedOut(a, r);
             assertMergeDomainKeepsItsData(m, r);
@@ -183,6 +182,8 @@ class LeaseFencingRemoteIT {
             a.awaitStep("MERGE", 1);
             awaitOrFail(() -> helperMerging(bed.folder(m.dom)), a, "the merge helper domain's block job runs");
             a.stop();
+            System.out.println("[fencing] offline merge: the helper's block job still ran once A was stopped: "
+                    + helperMerging(bed.folder(m.dom)));
             Recovery r = takeOver(m.dom);
             assertFencedOut(a, r);
             assertMergeDomainKeepsItsData(m, r);
@@ -245,6 +246,22 @@ class LeaseFencingRemoteIT {
         assertSnapshotsKeepTheirData(dom, p);
     }
 
+    private void pausedBeforeItsDefine(String uriOfA, String name) throws Exception {
+        String dom = disksDomain();
+        int p1 = writeBoth(dom);
+        bed.manager().domain(dom).snapshot(name).create();
+        patternOf.put(name, p1);
+        int p2 = writeBoth(dom);
+        Recovery r;
+        try (ClientA a = new ClientA(uriOfA, dom, "DEFINE_DOMAIN", "revert", name)) {
+            a.awaitStep("DEFINE_DOMAIN", 1);
+            a.stop();
+            r = takeOver(dom);
+            assertFencedOut(a, r);
+        }
+        assertSnapshotsKeepTheirData(dom, r.completed() ? p1 : p2);
+    }
+
     /** B (this test's manager) waits out A's silent lease, takes it over and recovers A's operation. */
     private Recovery takeOver(String dom) {
         long t0 = System.nanoTime();
@@ -279,7 +296,7 @@ class LeaseFencingRemoteIT {
         assertAll(
                 () -> assertTrue(calls.stream().anyMatch(c -> c.changing() && c.at().isBefore(a.stopped)),
                         "the log saw A's changing calls before the pause (the counting works in this run)"),
-                () -> assertEquals(List.of(), changingAfter.stream().map(Call::toString).toList(),
+                () -> assertEquals(List.of(), changingAfter.stream().map(c -> c + inFlight(c, before)).toList(),
                         "A made changing libvirt calls after SIGCONT" + transcript),
                 () -> assertFalse(a.stdout().stream().anyMatch(l -> l.startsWith("done ")),
                         "A did not report its operation as its own success" + transcript),
@@ -292,6 +309,17 @@ class LeaseFencingRemoteIT {
                                 + " it)" + transcript),
                 () -> assertEquals(r.completed() ? 0 : ChildOperation.LOST_EXIT, code,
                         "A's exit code says whether its operation took effect" + transcript));
+    }
+
+    /** @return what the thread of a call after SIGCONT last did before the stop: the call it may have been part of */
+    private static String inFlight(Call after, List<Call> before) {
+        for (int i = before.size() - 1; i >= 0; i--) {
+            Call c = before.get(i);
+            if (c.thread() == after.thread()) {
+                return " <- the same thread's last call before SIGSTOP: " + c;
+            }
+        }
+        return " <- a thread with no call before SIGSTOP";
     }
 
     // ------------------------------------------------------------------------------------------------ domains
