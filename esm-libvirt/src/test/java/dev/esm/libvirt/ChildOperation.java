@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * listener prints {@code STEP <kind> <index>} on stdout (flushed) as each step starts, before the step's first call;
  * with {@code -D}{@value #PAUSE_AT}{@code =<KIND>[#n]} it then sleeps {@code -D}{@value #PAUSE_MILLIS} (default 800)
  * at the n-th step of that kind (from 1, default 1), so that a SIGSTOP sent on the marker lands before the step's
- * first call.
+ * first call. With {@code -D}{@value #PAUSE_AFTER}{@code =<KIND>[#n]} it prints {@code DONE <kind> <index>} as each step
+ * ends and sleeps at the end of the chosen one instead (after the step's last call, before the journal records it).
  */
 public final class ChildOperation {
     /** The exit code of a client whose operation another client undid (or whose fate is not known yet). */
@@ -29,6 +30,8 @@ public final class ChildOperation {
     public static final String STEPS = "esm.child.steps";
     /** System property: the step kind (and its occurrence, {@code KIND#n}) at which the listener sleeps. */
     public static final String PAUSE_AT = "esm.child.pauseAt";
+    /** System property: the step kind (and occurrence) at whose end, before the journal records it, it sleeps. */
+    public static final String PAUSE_AFTER = "esm.child.pauseAfter";
     /** System property: how long the listener sleeps there, in milliseconds. */
     public static final String PAUSE_MILLIS = "esm.child.pauseMillis";
 
@@ -39,7 +42,7 @@ public final class ChildOperation {
         int code = 0;
         SnapshotManager.Builder builder = SnapshotManager.builder(args[0]).systemProperties();
         if (Boolean.getBoolean(STEPS)) {
-            builder.listener(new StepMarkers(System.getProperty(PAUSE_AT, ""),
+            builder.listener(new StepMarkers(System.getProperty(PAUSE_AT, ""), System.getProperty(PAUSE_AFTER, ""),
                     Long.getLong(PAUSE_MILLIS, 800)));
         }
         try (SnapshotManager esm = builder.connect()) {
@@ -64,34 +67,63 @@ public final class ChildOperation {
         System.exit(code);
     }
 
-    /** Prints {@code STEP <kind> <index>} as each step starts; sleeps at the chosen one. */
+    /**
+     * Prints {@code STEP <kind> <index>} as each step starts and {@code DONE <kind> <index>} as it ends; sleeps at the
+     * chosen start or end.
+     */
     private static final class StepMarkers implements OperationListener {
-        private final String kind;
-        private final int occurrence;
+        private final Marker at;
+        private final Marker after;
         private final long pauseMillis;
-        private final AtomicInteger seen = new AtomicInteger();
 
-        StepMarkers(String pauseAt, long pauseMillis) {
-            int hash = pauseAt.indexOf('#');
-            this.kind = hash < 0 ? pauseAt : pauseAt.substring(0, hash);
-            this.occurrence = hash < 0 ? 1 : Integer.parseInt(pauseAt.substring(hash + 1));
+        StepMarkers(String pauseAt, String pauseAfter, long pauseMillis) {
+            this.at = new Marker(pauseAt);
+            this.after = new Marker(pauseAfter);
             this.pauseMillis = pauseMillis;
         }
 
         @Override
         public void stepStarted(StepEvent event) {
+            mark("STEP", event, at);
+        }
+
+        @Override
+        public void stepFinished(StepEvent event) {
+            if (event.failure().isEmpty()) {
+                mark("DONE", event, after);
+            }
+        }
+
+        private void mark(String what, StepEvent event, Marker pause) {
             String k = event.step().kind().name();
             synchronized (System.out) {
-                System.out.println("STEP " + k + " " + event.index());
+                System.out.println(what + " " + k + " " + event.index());
                 System.out.flush();
             }
-            if (k.equals(kind) && seen.incrementAndGet() == occurrence) {
+            if (pause.reached(k)) {
                 try {
                     Thread.sleep(pauseMillis);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
+        }
+    }
+
+    /** {@code KIND[#n]}: the n-th step of a kind (from 1, default 1); empty for none. */
+    private static final class Marker {
+        private final String kind;
+        private final int occurrence;
+        private final AtomicInteger seen = new AtomicInteger();
+
+        Marker(String spec) {
+            int hash = spec.indexOf('#');
+            this.kind = hash < 0 ? spec : spec.substring(0, hash);
+            this.occurrence = hash < 0 ? 1 : Integer.parseInt(spec.substring(hash + 1));
+        }
+
+        boolean reached(String k) {
+            return !kind.isEmpty() && k.equals(kind) && seen.incrementAndGet() == occurrence;
         }
     }
 }

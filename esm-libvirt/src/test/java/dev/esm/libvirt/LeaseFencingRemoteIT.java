@@ -147,7 +147,7 @@ class LeaseFencingRemoteIT {
     /** A revert (shut off): its overlays are made, A stops before the define that would put the domain on them. */
     @Test
     void aClientPausedBeforeItsDefinePastItsLeaseMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
-        pausedBeforeItsDefine(bed.uriOfBed(), "before-define");
+        pausedAtItsDefine(bed.uriOfBed(), "before-define", false);
     }
 
     /** The same over the slow link (40 ms each way). */
@@ -155,13 +155,26 @@ class LeaseFencingRemoteIT {
     void aClientOnASlowLinkPausedBeforeItsDefineMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
         java.net.URI u = java.net.URI.create(bed.uriOfBed());
         try (DelayingRelay relay = new DelayingRelay(u.getHost(), u.getPort(), 40)) {
-            pausedBeforeItsDefine(relay.uri(bed.uriOfBed(), work), "slow-define");
+            pausedAtItsDefine(relay.uri(bed.uriOfBed(), work), "slow-define", false);
+        }
+    }
+
+    /**
+     * Over the slow link, A stops inside its define call (the request sent, the reply still on the way). The call
+     * itself may land (it was made before the stop; the lease's margin is for that), but nothing after it may: not the
+     * journal's record of the step, nor the next step.
+     */
+    @Test
+    void aClientOnASlowLinkPausedInsideItsDefineMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
+        java.net.URI u = java.net.URI.create(bed.uriOfBed());
+        try (DelayingRelay relay = new DelayingRelay(u.getHost(), u.getPort(), 40)) {
+            pausedAtItsDefine(relay.uri(bed.uriOfBed(), work), "inside-define", true);
         }
     }
 
     @Test
     void aClientPausedDuringALiveMergeMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
-        Merge m = mergeDomain();
+        Merge m = mergeDomain(true);
         bed.start(m.dom);
         try (ClientA a = new ClientA(bed.uriOfBed(), m.dom, null, "delete", "s1")) {
             a.awaitStep("MERGE", 1);
@@ -170,14 +183,32 @@ class LeaseFencingRemoteIT {
             System.out.println("[fencing] live merge: the block job still ran once A was stopped: "
                     + blockJobRunning(m.dom, "vda"));
             Recovery r = takeOver(m.dom);
-            assertFencedOut(a, r);
-            assertMergeDomainKeepsItsData(m, r);
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(m.dom),
+                    () -> assertMergeDomainKeepsItsData(m, r));
+        }
+    }
+
+    /**
+     * A's live merge has ended (block job done, the step finished) and A stops before its journal records the step:
+     * after SIGCONT it may not write that record either (B has finished the operation and removed the journal; a
+     * journal written now would be replayed by the next operation on the domain).
+     */
+    @Test
+    void aClientPausedJustAfterItsLiveMergeEndedWritesNoJournalAndSaysItLostTheDomain() throws Exception {
+        Merge m = mergeDomain(false);
+        bed.start(m.dom);
+        try (ClientA a = new ClientA(bed.uriOfBed(), m.dom, "after:MERGE", "delete", "s1")) {
+            a.awaitStepDone("MERGE", 1);
+            a.stop();
+            Recovery r = takeOver(m.dom);
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(m.dom),
+                    () -> assertMergeDomainKeepsItsData(m, r));
         }
     }
 
     @Test
     void aClientPausedDuringAnOfflineMergeMakesNoFurtherChangeAndSaysItLostTheDomain() throws Exception {
-        Merge m = mergeDomain();
+        Merge m = mergeDomain(true);
         try (ClientA a = new ClientA(bed.uriOfBed(), m.dom, null, "delete", "s1")) {
             a.awaitStep("MERGE", 1);
             awaitOrFail(() -> helperMerging(bed.folder(m.dom)), a, "the merge helper domain's block job runs");
@@ -185,8 +216,8 @@ class LeaseFencingRemoteIT {
             System.out.println("[fencing] offline merge: the helper's block job still ran once A was stopped: "
                     + helperMerging(bed.folder(m.dom)));
             Recovery r = takeOver(m.dom);
-            assertFencedOut(a, r);
-            assertMergeDomainKeepsItsData(m, r);
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(m.dom),
+                    () -> assertMergeDomainKeepsItsData(m, r));
         }
     }
 
@@ -206,9 +237,9 @@ class LeaseFencingRemoteIT {
             a.awaitStep("RESTORE_MEMORY", 1);
             a.stop();
             Recovery r = takeOver(dom);
-            assertFencedOut(a, r);
-            DomainSnapshots after = bed.manager().domain(dom);
-            assertAll(
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(dom), () -> {
+                DomainSnapshots after = bed.manager().domain(dom);
+                assertAll(
                     () -> assertEquals(List.of(), after.verify()),
                     () -> assertEquals(memoryHash, bed.fileHash(m1.memoryFile().orElseThrow()),
                             "the memory file is unchanged"),
@@ -221,6 +252,7 @@ class LeaseFencingRemoteIT {
                             assertTrue(bed.reads(dom, "vda", 0x51), "m1's disk is back");
                         }
                     });
+            });
         }
     }
 
@@ -234,32 +266,39 @@ class LeaseFencingRemoteIT {
         // makes its volume; A stops once the log shows that volume's creation.
         try (ClientA a = new ClientA(uriOfA, dom, "CREATE_OVERLAY#2", "create", name)) {
             a.awaitStep("CREATE_OVERLAY", 2);
-            awaitOrFail(() -> a.calls().stream().anyMatch(c -> c.name().equals("virStorageVolCreateXML")
-                    && c.arguments().contains(".after-" + name + ".")), a, "the first overlay's volume is made");
+            a.awaitLogged(c -> c.name().equals("virStorageVolCreateXML") && c.arguments().contains(".after-" + name + "."),
+                    "the first overlay's volume is made");
             a.stop();
             Recovery r = takeOver(dom);
             if (r.completed()) {
                 patternOf.put(name, p);
             }
-            assertFencedOut(a, r);
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(dom),
+                    () -> assertSnapshotsKeepTheirData(dom, p));
         }
-        assertSnapshotsKeepTheirData(dom, p);
     }
 
-    private void pausedBeforeItsDefine(String uriOfA, String name) throws Exception {
+    /**
+     * A revert of the shared domain to a new snapshot {@code name}: A stops at its define, before the call
+     * ({@code inside} false: at the step's marker, while the listener holds it) or inside it ({@code inside} true: as
+     * soon as A's log shows {@code virDomainDefineXML} entered; over the slow link its reply is then still on the way).
+     */
+    private void pausedAtItsDefine(String uriOfA, String name, boolean inside) throws Exception {
         String dom = disksDomain();
         int p1 = writeBoth(dom);
         bed.manager().domain(dom).snapshot(name).create();
         patternOf.put(name, p1);
         int p2 = writeBoth(dom);
-        Recovery r;
-        try (ClientA a = new ClientA(uriOfA, dom, "DEFINE_DOMAIN", "revert", name)) {
+        try (ClientA a = new ClientA(uriOfA, dom, inside ? null : "DEFINE_DOMAIN", "revert", name)) {
             a.awaitStep("DEFINE_DOMAIN", 1);
+            if (inside) {
+                a.awaitLogged(c -> c.name().equals("virDomainDefineXML"), "A enters virDomainDefineXML");
+            }
             a.stop();
-            r = takeOver(dom);
-            assertFencedOut(a, r);
+            Recovery r = takeOver(dom);
+            assertAll(() -> assertFencedOut(a, r), () -> assertNoJournalLeft(dom),
+                    () -> assertSnapshotsKeepTheirData(dom, r.completed() ? p1 : p2));
         }
-        assertSnapshotsKeepTheirData(dom, r.completed() ? p1 : p2);
     }
 
     /** B (this test's manager) waits out A's silent lease, takes it over and recovers A's operation. */
@@ -303,12 +342,32 @@ class LeaseFencingRemoteIT {
                 () -> assertEquals(1, esmLines.size(), "one 'esm: <message>' line" + transcript),
                 () -> assertEquals(1, lossLines.size(), "exactly one line says A lost the domain" + transcript),
                 () -> assertTrue(esmLines.size() == 1 && (r.completed()
-                                ? esmLines.get(0).toLowerCase().contains("complet")
+                                ? esmLines.get(0).toLowerCase().contains("completed")
                                 : esmLines.get(0).toLowerCase().matches(".*(undone|undid|undo).*")),
                         "the line says what became of the operation (B " + (r.completed() ? "completed" : "undid")
                                 + " it)" + transcript),
                 () -> assertEquals(r.completed() ? 0 : ChildOperation.LOST_EXIT, code,
                         "A's exit code says whether its operation took effect" + transcript));
+    }
+
+    /**
+     * Once B has finished and A has stopped, no journal may be on the domain (ESM keeps it in the domain's metadata,
+     * {@link DomainJournals#NS}): one there now was written by A after B recovered, and the next operation would
+     * replay it. Read on the bed's own connection, before anything (a manager's {@code domain()}) could recover it.
+     */
+    private void assertNoJournalLeft(String dom) {
+        Connect c = bed.libvirtHost().connectionForTests();
+        Domain d = null;
+        String journal = null;
+        try {
+            d = c.domainLookupByName(dom);
+            journal = d.getMetadata(2 /* VIR_DOMAIN_METADATA_ELEMENT */, DomainJournals.NS, 2 /* CONFIG */);
+        } catch (LibvirtException none) {
+            // VIR_ERR_NO_DOMAIN_METADATA: no journal
+        } finally {
+            LibvirtHost.free(d);
+        }
+        assertEquals(null, journal, "a journal is on " + dom + " after B recovered and A stopped");
     }
 
     /** @return what the thread of a call after SIGCONT last did before the stop: the call it may have been part of */
@@ -362,14 +421,21 @@ class LeaseFencingRemoteIT {
     private record Merge(String dom, int s1, int s2, int current) {
     }
 
-    /** base &lt;- s1 &lt;- s2 (256 MiB of data) &lt;- active: deleting s1 merges s2's image into s1's. */
-    private Merge mergeDomain() {
+    /**
+     * base &lt;- s1 &lt;- s2 &lt;- active: deleting s1 merges s2's image into s1's. With {@code large}, s2 holds
+     * 256 MiB, so that the merge runs long enough to be seen running; else 64 KiB.
+     */
+    private Merge mergeDomain(boolean large) {
         String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "m.qcow2").size(512L << 20)));
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(bed.folder(dom) + "/esm").execute();
         bed.write(dom, "vda", 0x41);
         d.snapshot("s1").create();
-        bed.writeLarge(dom, "vda", 0x42, 256L << 20);
+        if (large) {
+            bed.writeLarge(dom, "vda", 0x42, 256L << 20);
+        } else {
+            bed.write(dom, "vda", 0x42);
+        }
         d.snapshot("s2").create();
         bed.write(dom, "vda", 0x43);
         return new Merge(dom, 0x41, 0x42, 0x43);
@@ -440,16 +506,23 @@ class LeaseFencingRemoteIT {
         private final Thread outReader;
         private final Thread errReader;
         private final Map<String, Integer> stepsSeen = new HashMap<>();
+        private final Process signaller;
+        private final java.io.PrintWriter toSignaller;
+        private final BufferedReader fromSignaller;
+        private long logOffset;
+        private final StringBuilder logTail = new StringBuilder();
         Instant stopped;
         Instant continued;
 
-        ClientA(String uri, String dom, String pauseAt, String... op) throws IOException {
+        ClientA(String uri, String dom, String pause, String... op) throws IOException {
             this.op = op;
             this.log = Files.createTempFile(work, "client-a-" + String.join("-", op) + "-", ".libvirt.log");
             Files.delete(log); // libvirt makes it
             List<String> jvm = new ArrayList<>(List.of("-Desm.leaseTtl=" + LEASE, "-D" + ChildOperation.STEPS + "=true"));
-            if (pauseAt != null) {
-                jvm.add("-D" + ChildOperation.PAUSE_AT + "=" + pauseAt);
+            if (pause != null) {
+                // "KIND[#n]": at the step's start; "after:KIND[#n]": at its end.
+                jvm.add(pause.startsWith("after:") ? "-D" + ChildOperation.PAUSE_AFTER + "=" + pause.substring(6)
+                        : "-D" + ChildOperation.PAUSE_AT + "=" + pause);
                 jvm.add("-D" + ChildOperation.PAUSE_MILLIS + "=2000");
             }
             String[] args = new String[op.length + 2];
@@ -461,6 +534,10 @@ class LeaseFencingRemoteIT {
             process = pb.start();
             outReader = reader(process.getInputStream(), out, true);
             errReader = reader(process.getErrorStream(), err, false);
+            // A shell kept open to send signals with its builtin kill: no process to start at the moment of the stop.
+            signaller = new ProcessBuilder("sh").redirectErrorStream(true).start();
+            toSignaller = new java.io.PrintWriter(signaller.getOutputStream(), true, StandardCharsets.UTF_8);
+            fromSignaller = new BufferedReader(new InputStreamReader(signaller.getInputStream(), StandardCharsets.UTF_8));
         }
 
         private Thread reader(InputStream in, List<String> into, boolean queue) {
@@ -483,6 +560,46 @@ class LeaseFencingRemoteIT {
 
         /** Waits for the {@code occurrence}-th {@code STEP <kind>} marker. */
         void awaitStep(String kind, int occurrence) throws InterruptedException {
+            awaitMarker("STEP", kind, occurrence);
+        }
+
+        /** Waits for the {@code occurrence}-th {@code DONE <kind>} marker (the step ended). */
+        void awaitStepDone(String kind, int occurrence) throws InterruptedException {
+            awaitMarker("DONE", kind, occurrence);
+        }
+
+        /**
+         * Waits until A's libvirt log shows a call that {@code wanted} accepts, reading only what was added since the
+         * last look (so that the stop follows the call closely).
+         */
+        void awaitLogged(java.util.function.Predicate<Call> wanted, String what) throws Exception {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                if (Files.exists(log)) {
+                    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(log)) {
+                        long size = ch.size();
+                        if (size > logOffset) {
+                            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) (size - logOffset));
+                            ch.read(buf, logOffset);
+                            logOffset = size;
+                            logTail.append(new String(buf.array(), StandardCharsets.UTF_8));
+                            int nl;
+                            while ((nl = logTail.indexOf("\n")) >= 0) {
+                                String line = logTail.substring(0, nl);
+                                logTail.delete(0, nl + 1);
+                                if (LibvirtCallLog.parse(line).filter(wanted).isPresent()) {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                }
+                Thread.sleep(1);
+            }
+            fail("A's log never showed: " + what + transcript());
+        }
+
+        private void awaitMarker(String marker, String kind, int occurrence) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (System.nanoTime() < deadline) {
                 String l = lines.poll(50, TimeUnit.MILLISECONDS);
@@ -492,15 +609,15 @@ class LeaseFencingRemoteIT {
                     }
                     continue;
                 }
-                if (l.startsWith("STEP ")) {
+                if (l.startsWith(marker + " ")) {
                     String k = l.split(" ")[1];
-                    int n = stepsSeen.merge(k, 1, Integer::sum);
+                    int n = stepsSeen.merge(marker + " " + k, 1, Integer::sum);
                     if (k.equals(kind) && n == occurrence) {
                         return;
                     }
                 }
             }
-            fail("A never reached step " + kind + " #" + occurrence + transcript());
+            fail("A never showed " + marker + " " + kind + " #" + occurrence + transcript());
         }
 
         void stop() throws Exception {
@@ -521,8 +638,8 @@ class LeaseFencingRemoteIT {
         }
 
         private void signal(String sig) throws Exception {
-            int rc = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).inheritIO().start().waitFor();
-            assertEquals(0, rc, "kill -" + sig);
+            toSignaller.println("kill -" + sig + " " + process.pid() + " && echo sent || echo failed");
+            assertEquals("sent", fromSignaller.readLine(), "kill -" + sig + " " + process.pid());
         }
 
         /** @return whether the process is stopped (state T in /proc) */
@@ -575,6 +692,8 @@ class LeaseFencingRemoteIT {
 
         @Override
         public void close() throws Exception {
+            toSignaller.close();
+            signaller.waitFor(5, TimeUnit.SECONDS);
             if (process.isAlive()) {
                 new ProcessBuilder("kill", "-CONT", Long.toString(process.pid())).start().waitFor();
                 new ProcessBuilder("kill", "-9", "--", "-" + process.pid()).start().waitFor();

@@ -93,13 +93,19 @@ final class LibvirtCallLog {
             throw new IllegalStateException("cannot read the libvirt log " + file, e);
         }
         for (String line : lines) {
-            Matcher m = LINE.matcher(line);
-            if (m.matches()) {
-                Instant at = LocalDateTime.parse(m.group(1), TIME).toInstant(ZoneOffset.UTC);
-                calls.add(new Call(at, Long.parseLong(m.group(2)), m.group(3), m.group(4)));
-            }
+            parse(line).ifPresent(calls::add);
         }
         return calls;
+    }
+
+    /** @return the call a line of the log records; empty for other lines (errors, continuation lines) */
+    static java.util.Optional<Call> parse(String line) {
+        Matcher m = LINE.matcher(line);
+        if (!m.matches()) {
+            return java.util.Optional.empty();
+        }
+        Instant at = LocalDateTime.parse(m.group(1), TIME).toInstant(ZoneOffset.UTC);
+        return java.util.Optional.of(new Call(at, Long.parseLong(m.group(2)), m.group(3), m.group(4)));
     }
 
     /** @return the changing calls entered at or after {@code from} */
