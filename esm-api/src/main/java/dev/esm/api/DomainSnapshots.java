@@ -176,13 +176,23 @@ public interface DomainSnapshots {
      * nothing: every snapshot's images exist and their chains end at the base; memory files exist; the active
      * layer stands on the current snapshot and is no snapshot's frozen image; every chain opens as QEMU would open
      * it (backing files reachable, formats recorded, sizes that do not shrink, encryption where libvirt can serve
-     * it); no stray file in ESM's folder; no unfinished operation. Waits for a running operation on the domain.
+     * it); no stray file in ESM's folder; no unfinished operation. Never waits and never takes the domain's lock:
+     * while another client (or thread) holds it, what is read may be part-way through its operation, so the one
+     * finding returned is {@link Finding.Kind#OPERATION_IN_PROGRESS}, naming the holder.
      *
      * @return the problems found, each with its kind, snapshot, disk and file; empty when all is consistent
-     * @throws dev.esm.api.errors.DomainBusyException if another operation holds the domain past the lock wait
      * @throws dev.esm.api.errors.HypervisorException if libvirt cannot be asked
      */
     List<Finding> check();
+
+    /**
+     * Says whether an operation may be changing the domain right now, read without taking its lock or waiting (one
+     * call to the host): reads such as {@link #chain()} never wait for a running operation, and may show it part-way.
+     *
+     * @return who holds the domain's lock (a client, its process and machine) and since when if known; empty when
+     *         nobody does
+     */
+    Optional<String> operationInProgress();
 
     /**
      * {@link #check()} as sentences, for people.

@@ -62,8 +62,10 @@ public record SnapshotName(String value) implements Comparable<SnapshotName> {
         for (int i = 0; i < value.length(); ) {
             int cp = value.codePointAt(i);
             if (!(Character.isLetterOrDigit(cp) || cp == '_' || cp == '-' || cp == '.' || cp == '+')) {
-                return "snapshot name '" + shown + "' contains '" + printable(new String(Character.toChars(cp)))
-                        + "'; use only letters, digits, '_', '-', '.' and '+'";
+                String c = Character.isWhitespace(cp) || Character.isISOControl(cp) ? String.format("\\u%04x", cp)
+                        : new String(Character.toChars(cp));
+                return "snapshot name '" + shown + "' contains '" + c + "'; use only letters, digits, '_', '-', '.' "
+                        + "and '+'";
             }
             i += Character.charCount(cp);
         }
@@ -73,16 +75,34 @@ public record SnapshotName(String value) implements Comparable<SnapshotName> {
         return null;
     }
 
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        s.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp) || Character.isWhitespace(cp)) {
+    /**
+     * How ESM shows any name or path it was given (a snapshot's, a domain's, a folder, a file) and any text from
+     * elsewhere (libvirt's messages) in its messages: each control character, and each white space other than the
+     * plain space, as <code>&#92;uXXXX</code>, so that a message stays one line and shows what the name really holds
+     * (<code>x&#92;u000ay</code> for a name with a line feed). Names and paths without such characters come out as they are.
+     *
+     * @param s a name, a path or a message; may be null
+     * @return {@code s} with its control characters escaped ({@code null} for null)
+     */
+    public static String printable(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            boolean escape = Character.isISOControl(cp) || cp != ' ' && Character.isWhitespace(cp);
+            if (escape && b == null) {
+                b = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            if (escape) {
                 b.append(String.format("\\u%04x", cp));
-            } else {
+            } else if (b != null) {
                 b.appendCodePoint(cp);
             }
-        });
-        return b.toString();
+            i += Character.charCount(cp);
+        }
+        return b == null ? s : b.toString();
     }
 
     @Override

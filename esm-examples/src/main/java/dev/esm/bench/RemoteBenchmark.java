@@ -23,7 +23,7 @@ import java.util.Map;
  * <p>Besides ESM's rows, two rows per storage-API variant time libvirt's calls alone: {@code revert-floor}, what any
  * tool must ask of libvirt for a revert through the storage API (the domain and its current snapshot read, one overlay
  * volume made and uploaded per disk, the domain defined, the current snapshot set, the old volumes removed), and
- * {@code coordination}, what ESM's host-side lock and journal add (a lease volume made and removed, three journal
+ * {@code coordination}, what ESM's host-side lock and journal add (a lease volume made, the pool listed, the volume removed, three journal
  * writes to the definition). {@code -Desm.bench.floorByLibvirt=true} has libvirt make the floor's overlays
  * ({@code qemu-img} on the host) instead of uploading them.
  *
@@ -195,7 +195,7 @@ public final class RemoteBenchmark {
                             + " current snapshot read, per disk an overlay volume made and uploaded (at once), define,"
                             + " current snapshot set, the old volumes removed (at once)");
                     add("access", "coordination", raw, disks, coordination.get(v.name()), "libvirt calls alone: a"
-                            + " lease volume made and removed, three journal writes to the definition");
+                            + " lease volume made, the pool listed, the volume removed, three journal writes to the definition");
                 }
             }
             for (Variant v : variants) {
@@ -293,6 +293,7 @@ public final class RemoteBenchmark {
                     org.libvirt.StorageVol lease = state.storageVolCreateXML("<volume><name>" + tag + ".lease</name>"
                             + "<capacity>4096</capacity><allocation>0</allocation><target><format type='raw'/>"
                             + "<permissions><mode>0600</mode></permissions></target></volume>", 0);
+                    state.listVolumes(); // a lease is held when no other generation is listed (VolumeLeases)
                     for (int w = 0; w < 2; w++) {
                         d.setMetadata(2, "<journal step='" + w + "'/>", "esmf", "https://esm.dev/xmlns/floor/1", 2);
                     }

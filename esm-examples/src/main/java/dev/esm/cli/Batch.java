@@ -123,7 +123,7 @@ final class Batch {
                 }
                 code = run.applyAsInt(words);
             } catch (SyntaxException e) {
-                session.err.println("esm: " + session.where + e.getMessage());
+                session.err.println("esm: " + dev.esm.api.SnapshotName.printable(session.where + e.getMessage()));
                 code = 2;
             }
             if (code == Session.INTERRUPTED) {

@@ -9,6 +9,7 @@ import dev.esm.api.RevertCommand;
 import dev.esm.api.Snapshot;
 import dev.esm.api.SnapshotChain;
 import dev.esm.api.SnapshotInfo;
+import dev.esm.api.SnapshotName;
 import dev.esm.api.StepKind;
 import dev.esm.api.errors.DomainBusyException;
 import dev.esm.api.errors.DomainNotFoundException;
@@ -239,7 +240,8 @@ public final class EsmCli implements Callable<Integer> {
         cl.setOut(new PrintWriter(session.out, true));
         cl.setErr(new PrintWriter(session.err, true));
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
-            session.err.println("esm: " + session.where + ex.getMessage());
+            // ESM's messages are one line already; others (a bug's, picocli's) may quote a name with a line feed
+            session.err.println("esm: " + SnapshotName.printable(session.where + ex.getMessage()));
             if (root.verbose) {
                 ex.printStackTrace(session.err);
             }
@@ -249,7 +251,7 @@ public final class EsmCli implements Callable<Integer> {
             // Inside a batch or shell: later flags win over the batch's (--uri on a line over the one of -f).
             cl.setOverwrittenOptionsAllowed(true);
             cl.setParameterExceptionHandler((ex, args) -> {
-                session.err.println("esm: " + session.where + ex.getMessage());
+                session.err.println("esm: " + SnapshotName.printable(session.where + ex.getMessage()));
                 CommandLine sub = ex.getCommandLine();
                 session.err.println("     see 'help" + (sub.getCommandSpec() == root.spec ? "" : " "
                         + sub.getCommandName()) + "'");
@@ -399,9 +401,10 @@ public final class EsmCli implements Callable<Integer> {
             return spec.commandLine().getOut();
         }
 
+        /** Prints a line of human output; names in it (the domain's as given) are shown as in error messages. */
         void say(String line) {
             if (!root.quiet) {
-                out().println(line);
+                out().println(SnapshotName.printable(line));
             }
         }
 
@@ -681,6 +684,16 @@ public final class EsmCli implements Callable<Integer> {
         DomainArgs args;
         @Option(names = "--json", description = "print JSON")
         boolean json;
+
+        /** Reads without waiting for a running operation; says so on standard error when one may be under way. */
+        @Override
+        <T> T withDomain(String domain, Function<DomainSnapshots, T> action) {
+            DomainSnapshots d = domain(domain);
+            T result = action.apply(d);
+            d.operationInProgress().ifPresent(busy -> root.session.err.println("esm: note: " + busy
+                    + "; what is shown may be part-way through it"));
+            return result;
+        }
     }
 
     @CommandLine.Command(name = "list", mixinStandardHelpOptions = true,

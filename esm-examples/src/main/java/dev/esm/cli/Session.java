@@ -72,7 +72,8 @@ final class Session implements AutoCloseable {
             try {
                 m.close();
             } catch (RuntimeException e) {
-                err.println("esm: closing the connection to " + m.uri() + " failed: " + e.getMessage());
+                err.println("esm: closing the connection to " + m.uri() + " failed: "
+                        + dev.esm.api.SnapshotName.printable(e.getMessage() == null ? e.toString() : e.getMessage()));
             }
         }
         managers.clear();

@@ -25,4 +25,24 @@ final class LibvirtErrors {
             default -> new HypervisorException(doing + " failed", code, codeName, message, e);
         };
     }
+
+    /**
+     * @return the failure to open a connection to {@code uri}, on one line: libvirt's message with the output of the
+     *         ssh it ran brought down to what it means and what to do ({@link SshErrors}); libvirt's code and its
+     *         message, verbatim, kept on the exception
+     */
+    static HypervisorException connecting(String uri, LibvirtException e) {
+        Error err = e.getError();
+        String codeName = err == null || err.getCode() == null ? "UNKNOWN" : err.getCode().name();
+        int code = err == null || err.getCode() == null ? -1 : err.getCode().ordinal();
+        String message = err == null ? e.getMessage() : err.getMessage();
+        return connecting(uri, code, codeName, message, e);
+    }
+
+    /** {@link #connecting(String, LibvirtException)} from libvirt's error's parts. */
+    static HypervisorException connecting(String uri, int code, String codeName, String message, Throwable cause) {
+        return new HypervisorException(code, codeName, message, "connecting to "
+                + dev.esm.api.SnapshotName.printable(uri) + " failed: " + SshErrors.oneLine(message) + " (libvirt "
+                + codeName + ")", cause);
+    }
 }

@@ -229,7 +229,7 @@ public final class LibvirtHost implements Host {
         try {
             return new NativeLibvirt.EsmConnect(uri);
         } catch (LibvirtException e) {
-            throw LibvirtErrors.wrap("connecting to " + uri, e);
+            throw LibvirtErrors.connecting(uri, e);
         }
     }
 

@@ -443,7 +443,8 @@ public final class LocalStorage implements Storage {
             throw new OperationCancelledException("merging " + top + " into " + base + " was interrupted", e);
         }
         if (p.exitValue() != 0) {
-            throw new StorageException("merging " + top + " into " + base + " failed: " + out.toString().strip());
+            throw new StorageException("merging " + top + " into " + base + " failed: "
+                    + said(out.toString(), p.exitValue()));
         }
     }
 
@@ -719,8 +720,18 @@ public final class LocalStorage implements Storage {
     private String run(String doing, List<String> command) {
         ChildProcess.Result r = ChildProcess.run(doing, command, processTimeout);
         if (r.exit() != 0) {
-            throw new StorageException(doing + " failed: " + (r.err() + r.out()).strip());
+            throw new StorageException(doing + " failed: " + said(r.err() + r.out(), r.exit()));
         }
         return r.out();
+    }
+
+    /**
+     * @return what a program that failed printed, on one line, or its exit status when it printed nothing (killed by
+     *         a signal, say), so that a message never ends in an empty cause
+     */
+    static String said(String output, int exit) {
+        String text = String.join("; ", output.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        return text.isEmpty() ? "it printed nothing and ended with status " + exit
+                + (exit > 128 ? " (signal " + (exit - 128) + ")" : "") : text;
     }
 }

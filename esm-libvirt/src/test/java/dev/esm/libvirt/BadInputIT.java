@@ -20,8 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bad-input catalog (docs/bad-input.md) entries that need a real host: file systems that are full, too
- * small or not writable (small tmpfs mounts), missing and broken images, and a guest-written image header.
+ * The bad-input catalog (docs/guide/10-troubleshooting.md) entries that need a real host: file systems that are full,
+ * too small or not writable (small tmpfs mounts), missing and broken images, and a guest-written image header.
  * Each checks the typed exception and that nothing changed.
  */
 class BadInputIT {

@@ -20,9 +20,10 @@ import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 
 /**
- * libvirt-java 0.5.4 declares JNA [3.4.1,5.5.0]; ESM runs it on a newer JNA (see the parent POM and the README,
- * "JNA's version"). This checks that the JNA on the class path has every JNA class, method, constructor and field
- * libvirt-java's bytecode refers to (read with the JDK's {@code javap}), with the same signatures, and that no
+ * libvirt-java 0.5.4 declares JNA [3.4.1,5.5.0]; ESM runs it on a newer JNA (see the parent POM and
+ * docs/guide/01-getting-started.md, "JNA's version"). This checks that the JNA on the class path has every JNA class,
+ * method, constructor and field libvirt-java's bytecode refers to (read with the JDK's {@code javap}), with the same
+ * signatures, and that no
  * concrete libvirt-java class misses an abstract method of a JNA superclass: what would otherwise fail only at run
  * time, with a {@code NoSuchMethodError} or {@code AbstractMethodError}, on the call that needs it.
  */

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The disks of docs/bad-input.md's "Unusual disks" section, on the real libvirtd: each comes through setup and
- * create with the size, content, encryption and chain the guest had, and the domain still starts; or it is
+ * The disks of docs/guide/10-troubleshooting.md's "Unusual disks" section, on the real libvirtd: each comes through
+ * setup and create with the size, content, encryption and chain the guest had, and the domain still starts; or it is
  * refused up front, naming the cause, with nothing changed. {@code verify} sees it when a chain is not right.
  */
 class OddDisksIT {

@@ -22,6 +22,7 @@ public final class LeaseLostException extends EsmException {
         PENDING
     }
 
+    /** What became of the operation: part of the serialized form. */
     private final Fate fate;
 
     /**

@@ -48,9 +48,17 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     /** Called when the domain is opened: finishes an operation a stopped process left, if any. */
     void recoverIfUnfinished() {
-        if (ctx.journals.present()) {
+        // Not while the lock is held: its holder is running the operation (or, if it died, the next change takes
+        // the lock over and recovers): opening a domain for a read never waits.
+        if (ctx.journals.present() && ctx.lock.holder().isEmpty()) {
             recover();
         }
+    }
+
+    @Override
+    public Optional<String> operationInProgress() {
+        return ctx.lock.holder().map(h -> "an operation on domain '" + name + "' may be in progress: its lock is held"
+                + " by " + h.describe());
     }
 
     @Override

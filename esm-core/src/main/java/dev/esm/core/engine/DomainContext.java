@@ -46,7 +46,7 @@ final class DomainContext {
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
         this.lockWait = settings.lockWait();
         this.lock = new DomainLock(host.storage(), name, key, local, settings.lockWait(), fence);
-        this.journals = new JournalStore(host.storage(), key);
+        this.journals = new JournalStore(this.host.storage(), key); // fenced: a journal write is a change
         this.views = new Views(host, name, parsed);
     }
 

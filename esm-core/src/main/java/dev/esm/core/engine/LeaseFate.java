@@ -29,7 +29,8 @@ final class LeaseFate {
     LeaseFate(DomainContext ctx, Operation operation, String target, Optional<Journal> mine) {
         this.ctx = ctx;
         this.operation = operation;
-        this.target = mine.map(Journal::target).filter(t -> !t.isEmpty()).orElse(target);
+        // What the user asked for (a plan's own target may name another snapshot: a merge's survivor).
+        this.target = target.isEmpty() ? mine.map(Journal::target).orElse("") : target;
         this.mine = mine;
     }
 

@@ -254,9 +254,9 @@ public final class MergePlanner {
                 }
             }
         }
-        Optional<String> current = tree.current().map(Snapshot::name);
-        String target = current.filter(c -> !removedNames.contains(c)).orElse(
-                tree.parent(removed.get(0).name()).map(Snapshot::name).orElse(DomainSnapshots.BASE));
+        // The plan is about the snapshot the caller named (the one deleted, the top of a commit), which is what the
+        // journal records and a recovery of a stopped process names; not the snapshot current afterwards.
+        String target = removed.get(removed.size() - 1).name();
         return new OperationPlan(op, domain, steps, target, abort);
     }
 

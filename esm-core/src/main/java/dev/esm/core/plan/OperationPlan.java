@@ -10,7 +10,9 @@ import java.util.List;
  * @param operation the operation
  * @param domain the domain
  * @param steps the steps in order
- * @param target the snapshot the operation makes current ({@code base} included), if any
+ * @param target the snapshot the operation is about, as the caller named it: the one created, reverted or refreshed
+ *               to ({@code base} included, and {@code base} for setup), deleted, or the top of a commit; the journal
+ *               keeps it, and a recovery of a stopped operation names it
  * @param onAbort the steps to take when a merge fails or is cancelled (the snapshots whose images a merge may
  *                have written into are removed, as asked, so that no snapshot's content is ever wrong)
  */

@@ -10,8 +10,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The planner's answers to disks that QEMU and libvirt treat in ways an overlay must respect (docs/bad-input.md,
- * "Unusual disks"): refused up front, naming the cause and what to do, or planned so that the chain keeps working.
+ * The planner's answers to disks that QEMU and libvirt treat in ways an overlay must respect
+ * (docs/guide/10-troubleshooting.md, "Unusual disks"): refused up front, naming the cause and what to do, or planned so
+ * that the chain keeps working.
  * Pure; stateless.
  */
 final class UnusualDisks {
@@ -22,7 +23,7 @@ final class UnusualDisks {
     }
 
     private static String shown(String path) {
-        return path.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+        return dev.esm.api.SnapshotName.printable(path);
     }
 
     /** Refuses an eligible disk that no overlay can serve right: odd white space in its path, encryption, a slice. */

@@ -28,9 +28,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Memory snapshots (docs/semantics.md, "Full-system state"): a snapshot of RAM, devices and every eligible disk at one
- * instant, reverted to a running or paused domain on fresh overlays any number of times, its memory file never
- * changed; a plain revert gives its disks, shut off. Run on the fake and on the real libvirtd.
+ * Memory snapshots (docs/semantics.md, "The words" and "The operations"; docs/guide/06-memory-firmware-tpm.md): a
+ * snapshot of RAM, devices and every eligible disk at one instant, reverted to a running or paused domain on fresh
+ * overlays any number of times, its memory file never changed; a plain revert gives its disks, shut off. Run on the
+ * fake and on the real libvirtd.
  */
 public abstract class MemoryContract {
     protected static final int A = 0x41;

@@ -21,7 +21,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** The planner's answers to unusual disks (docs/bad-input.md, "Unusual disks"): refused up front, or planned right. */
+/**
+ * The planner's answers to unusual disks (docs/guide/10-troubleshooting.md, "Unusual disks"): refused up front, or
+ * planned right.
+ */
 class UnusualDisksPlannerTest {
     private static final Instant NOW = Instant.parse("2026-11-25T21:00:00Z");
 

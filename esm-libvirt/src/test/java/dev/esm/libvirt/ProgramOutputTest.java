@@ -1,0 +1,17 @@
+package dev.esm.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** What a failed qemu-img said, as ESM's message shows it: one line, never an empty cause. */
+class ProgramOutputTest {
+    @Test
+    void linesAreJoinedAndSilenceIsReportedWithTheExitStatus() {
+        assertEquals("qemu-img: Could not open 'a': No such file or directory; qemu-img: second line",
+                LocalStorage.said("qemu-img: Could not open 'a': No such file or directory\n\nqemu-img: second line\n",
+                        1));
+        assertEquals("it printed nothing and ended with status 1", LocalStorage.said(" \n", 1));
+        assertEquals("it printed nothing and ended with status 137 (signal 9)", LocalStorage.said("", 137));
+    }
+}
