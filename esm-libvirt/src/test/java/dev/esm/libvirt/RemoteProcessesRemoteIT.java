@@ -100,9 +100,13 @@ class RemoteProcessesRemoteIT {
         new ProcessBuilder("kill", "-9", "--", "-" + p.pid()).start().waitFor();
         p.waitFor(10, TimeUnit.SECONDS);
 
-        // This test process is another client: opening the domain finds the journal on the host, waits out the
-        // dead client's lease and completes the delete.
+        // This test process is another client. Opening the domain (a read) does not wait for the dead client's lease:
+        // a read says the domain may be busy. A recovery (as any change would) waits the lease out, takes it over and
+        // completes the delete from the journal on the host.
         DomainSnapshots after = bed.manager().domain(dom);
+        assertTrue(after.operationInProgress().isPresent(), "the dead client's lease is still there");
+        assertTrue(after.recover(), "the dead client's delete was found and recovered");
+        assertTrue(after.lastRecovery().orElseThrow().describe().contains("s1"), "it names the snapshot deleted");
         assertTrue(after.verify().isEmpty(), after.verify().toString());
         assertTrue(after.chain().find("s1").isEmpty(), "the delete was completed");
         assertTrue(bed.imageReads(after.chain().get("s2").images().get(0), 0x42), "s2 reads as before, host-side");
