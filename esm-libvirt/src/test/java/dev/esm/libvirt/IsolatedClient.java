@@ -28,9 +28,15 @@ public final class IsolatedClient {
 
     /** @return a child JVM running {@code main} with the tests' class path, as an isolated client */
     public static ProcessBuilder java(Class<?> main, String... args) {
+        return java(List.of(), main, args);
+    }
+
+    /** @return a child JVM running {@code main} with JVM options (such as {@code -D}s), as an isolated client */
+    public static ProcessBuilder java(List<String> jvmOptions, Class<?> main, String... args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                main.getName()));
+                "-cp", System.getProperty("java.class.path"), "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        cmd.addAll(jvmOptions);
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
         return new ProcessBuilder(wrap(cmd));
     }
