@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Threads: the plan runs on the calling thread; what runs at once (the merges of several disks, a run of file
- * steps, a restore's definition prepared ahead) runs on the manager's executor ({@link dev.esm.api.Settings#executor()},
- * given to this class), and the calling thread waits for every task it submitted before it returns or throws, so no
+ * steps, a restore's definition prepared ahead) runs on the manager's executor
+ * ({@link dev.esm.api.Settings#executor()}, given to this class), and the calling thread waits for every task it submitted before it returns or throws, so no
  * step runs on behind an operation. A task never waits for another task, so an executor with fewer threads only
  * makes them take turns; one that refuses a task fails that step. No class of the engine makes a thread or a pool of
  * its own, and none shuts the executor down.
