@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 
 /**
  * Everything a {@link SnapshotManager} can be configured with; made by {@link SnapshotManager#builder(String)},
@@ -25,10 +26,15 @@ import java.util.Optional;
  * @param connections how many libvirt connections one manager spreads its domains over (opened as domains need
  *                    them), at least 1
  * @param listener told of every operation and step, see {@link OperationListener}
+ * @param snapshotMarkers whether snapshot trees are cached and checked against libvirt's own snapshot metadata files
+ *                        where the daemon is on this machine (default true; false: every tree read fetches every
+ *                        snapshot's XML)
+ * @param executor the threads every operation's concurrent work runs on (see {@link #executor()})
  */
 public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
                        Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
-                       int connections, OperationListener listener) {
+                       int connections, OperationListener listener, boolean snapshotMarkers,
+                       ExecutorService executor) {
 
     /** The default {@link #hostStateDirectory()}. */
     public static final String DEFAULT_HOST_STATE_DIRECTORY = "/var/lib/libvirt/esm";
@@ -61,33 +67,116 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
      * @param connections how many libvirt connections one manager spreads its domains over (opened as domains need
      *        them), at least 1
      * @param listener told of every operation and step, see {@link OperationListener}
+     * @param snapshotMarkers whether snapshot trees are cached and checked against libvirt's own snapshot metadata
+     *        files where the daemon is on this machine
+     * @param executor the threads every operation's concurrent work runs on (see {@link #executor()}); not shut down
      * @throws IllegalArgumentException naming the setting that is out of range
      * @throws NullPointerException if a component is null
      */
     public Settings {
         Objects.requireNonNull(imageAccess, "imageAccess");
         Objects.requireNonNull(stateDirectory, "stateDirectory");
-        Objects.requireNonNull(hostStateDirectory, "hostStateDirectory");
+        stateDirectory.ifPresent(Settings::checkStateDirectory);
+        checkHostStateDirectory(hostStateDirectory);
+        checkLockWait(lockWait);
+        checkLeaseTime(leaseTime);
+        checkBlockJobStall(blockJobStall);
+        checkProcessTimeout(processTimeout);
+        checkConnections(connections);
         Objects.requireNonNull(listener, "listener");
-        stateDirectory.ifPresent(d -> {
-            if (!d.isAbsolute()) {
-                throw new IllegalArgumentException("stateDirectory must be an absolute path, not '" + d + "'");
-            }
-        });
+        checkExecutor(executor);
+    }
+
+    /**
+     * The settings of ESM versions before {@link #snapshotMarkers()} and {@link #executor()}: those two at their
+     * defaults (markers on, the {@linkplain #executor() shared default executor}).
+     *
+     * @param imageAccess how the domains' image files are reached
+     * @param stateDirectory the folder of this machine where journals and lock files are kept when images are local
+     *        files; empty for the default
+     * @param hostStateDirectory the folder on the libvirt host where journals and leases are kept when images are
+     *        reached through libvirt's storage API
+     * @param lockWait how long an operation waits for another operation on the same domain
+     * @param leaseTime how long a remote client's lease on a domain lasts without a heartbeat
+     * @param blockJobStall how long a merge may make no progress at all before it is aborted
+     * @param processTimeout the longest a helper process ({@code qemu-img}) may run before it is killed
+     * @param connections how many libvirt connections one manager spreads its domains over, at least 1
+     * @param listener told of every operation and step
+     * @throws IllegalArgumentException naming the setting that is out of range
+     * @throws NullPointerException if a component is null
+     */
+    public Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
+                    Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
+                    int connections, OperationListener listener) {
+        this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
+                connections, listener, true, SharedWorkers.INSTANCE);
+    }
+
+    /**
+     * The threads on which an operation runs what it does at once: the merges of several disks, the file steps of
+     * a run (one overlay or one removal per disk), a restore's definition prepared ahead. The thread that calls
+     * {@code execute()} runs everything else and waits for these; a task on this executor never waits for another
+     * one, so an executor with fewer threads (even one) only makes them take turns.
+     *
+     * <p>The default is one executor shared by every manager of the process: daemon threads named
+     * {@code esm-worker-N}, made as needed and ended after a minute unused. It is ESM's: nothing is to shut it down
+     * (its {@code shutdown} methods throw {@link UnsupportedOperationException}), and it holds no thread while
+     * idle. An executor given to {@link SnapshotManager.Builder#executor} stays its caller's: ESM never shuts it
+     * down, closing a manager does not either, and the caller shuts it down after the last manager using it is
+     * closed (a step it refuses fails, as any failed step, with an {@link IllegalStateException}).
+     *
+     * @return the executor of every operation's concurrent work
+     */
+    @Override
+    public ExecutorService executor() {
+        return executor;
+    }
+
+    static void checkStateDirectory(Path d) {
+        Objects.requireNonNull(d, "stateDirectory");
+        if (!d.isAbsolute()) {
+            throw new IllegalArgumentException("stateDirectory must be an absolute path, not '" + d + "'");
+        }
+    }
+
+    static void checkHostStateDirectory(String hostStateDirectory) {
+        Objects.requireNonNull(hostStateDirectory, "hostStateDirectory");
         if (!hostStateDirectory.startsWith("/") || hostStateDirectory.length() < 2) {
             throw new IllegalArgumentException("hostStateDirectory must be an absolute path on the libvirt host, not '"
                     + hostStateDirectory + "'");
         }
+    }
+
+    static void checkLockWait(Duration lockWait) {
         positive("lockWait", lockWait, true);
+    }
+
+    static void checkLeaseTime(Duration leaseTime) {
         positive("leaseTime", leaseTime, false);
         if (leaseTime.compareTo(Duration.ofSeconds(1)) < 0) {
             throw new IllegalArgumentException("leaseTime must be at least 1 s (its holder renews it every third), not "
                     + leaseTime);
         }
+    }
+
+    static void checkBlockJobStall(Duration blockJobStall) {
         positive("blockJobStall", blockJobStall, false);
+    }
+
+    static void checkProcessTimeout(Duration processTimeout) {
         positive("processTimeout", processTimeout, false);
+    }
+
+    static void checkConnections(int connections) {
         if (connections < 1 || connections > 64) {
             throw new IllegalArgumentException("connections must be between 1 and 64, not " + connections);
+        }
+    }
+
+    static void checkExecutor(ExecutorService executor) {
+        Objects.requireNonNull(executor, "executor");
+        if (executor.isShutdown()) {
+            throw new IllegalArgumentException("executor must not be shut down");
         }
     }
 
@@ -99,7 +188,10 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
         }
     }
 
-    /** @return every setting at its default, with {@link ImageAccess#AUTO} and no listener */
+    /**
+     * @return every setting at its default, with {@link ImageAccess#AUTO}, no listener, snapshot markers on and the
+     *         shared default {@linkplain #executor() executor}
+     */
     public static Settings defaults() {
         return new Settings(ImageAccess.AUTO, Optional.empty(), DEFAULT_HOST_STATE_DIRECTORY, DEFAULT_LOCK_WAIT,
                 DEFAULT_LEASE_TIME, DEFAULT_BLOCK_JOB_STALL, DEFAULT_PROCESS_TIMEOUT, DEFAULT_CONNECTIONS,

@@ -97,12 +97,23 @@ public interface SnapshotManager extends AutoCloseable {
 
     /**
      * Configures and opens a {@link SnapshotManager}: options as methods, {@link #connect()} at the end. Each setter
-     * checks its value at once ({@link IllegalArgumentException} naming the setting). Not thread-safe; a builder may
+     * checks its value at once ({@link IllegalArgumentException} naming the setting); the builder holds the values and
+     * makes one {@link Settings} of them at {@link #connect()} (or {@link #settings()}). Not thread-safe; a builder may
      * connect any number of managers, each with the settings it had then.
      */
     final class Builder {
         private final String uri;
-        private Settings settings = Settings.defaults();
+        private ImageAccess imageAccess = ImageAccess.AUTO;
+        private java.util.Optional<java.nio.file.Path> stateDirectory = java.util.Optional.empty();
+        private String hostStateDirectory = Settings.DEFAULT_HOST_STATE_DIRECTORY;
+        private java.time.Duration lockWait = Settings.DEFAULT_LOCK_WAIT;
+        private java.time.Duration leaseTime = Settings.DEFAULT_LEASE_TIME;
+        private java.time.Duration blockJobStall = Settings.DEFAULT_BLOCK_JOB_STALL;
+        private java.time.Duration processTimeout = Settings.DEFAULT_PROCESS_TIMEOUT;
+        private int connections = Settings.DEFAULT_CONNECTIONS;
+        private OperationListener listener = OperationListener.NONE;
+        private boolean snapshotMarkers = true;
+        private java.util.concurrent.ExecutorService executor = SharedWorkers.INSTANCE;
 
         private Builder(String uri) {
             if (uri == null || uri.isBlank()) {
@@ -112,20 +123,13 @@ public interface SnapshotManager extends AutoCloseable {
             this.uri = uri;
         }
 
-        private Builder with(Settings next) {
-            this.settings = next;
-            return this;
-        }
-
         /**
          * @param access how the domains' image files are reached (default {@link ImageAccess#AUTO})
          * @return this builder
          */
         public Builder imageAccess(ImageAccess access) {
-            Settings s = settings;
-            return with(new Settings(java.util.Objects.requireNonNull(access, "access"), s.stateDirectory(),
-                    s.hostStateDirectory(), s.lockWait(), s.leaseTime(), s.blockJobStall(), s.processTimeout(),
-                    s.connections(), s.listener()));
+            this.imageAccess = java.util.Objects.requireNonNull(access, "access");
+            return this;
         }
 
         /**
@@ -134,9 +138,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder stateDirectory(java.nio.file.Path directory) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), java.util.Optional.of(directory), s.hostStateDirectory(),
-                    s.lockWait(), s.leaseTime(), s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+            Settings.checkStateDirectory(directory);
+            this.stateDirectory = java.util.Optional.of(directory);
+            return this;
         }
 
         /**
@@ -145,9 +149,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder hostStateDirectory(String directory) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), directory, s.lockWait(), s.leaseTime(),
-                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+            Settings.checkHostStateDirectory(directory);
+            this.hostStateDirectory = directory;
+            return this;
         }
 
         /**
@@ -155,9 +159,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder lockWait(java.time.Duration wait) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), wait, s.leaseTime(),
-                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+            Settings.checkLockWait(wait);
+            this.lockWait = wait;
+            return this;
         }
 
         /**
@@ -165,9 +169,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder leaseTime(java.time.Duration time) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(), time,
-                    s.blockJobStall(), s.processTimeout(), s.connections(), s.listener()));
+            Settings.checkLeaseTime(time);
+            this.leaseTime = time;
+            return this;
         }
 
         /**
@@ -175,9 +179,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder blockJobStall(java.time.Duration stall) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
-                    s.leaseTime(), stall, s.processTimeout(), s.connections(), s.listener()));
+            Settings.checkBlockJobStall(stall);
+            this.blockJobStall = stall;
+            return this;
         }
 
         /**
@@ -185,9 +189,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder processTimeout(java.time.Duration timeout) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
-                    s.leaseTime(), s.blockJobStall(), timeout, s.connections(), s.listener()));
+            Settings.checkProcessTimeout(timeout);
+            this.processTimeout = timeout;
+            return this;
         }
 
         /**
@@ -195,9 +199,9 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder connections(int count) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
-                    s.leaseTime(), s.blockJobStall(), s.processTimeout(), count, s.listener()));
+            Settings.checkConnections(count);
+            this.connections = count;
+            return this;
         }
 
         /**
@@ -205,16 +209,43 @@ public interface SnapshotManager extends AutoCloseable {
          * @return this builder
          */
         public Builder listener(OperationListener listener) {
-            Settings s = settings;
-            return with(new Settings(s.imageAccess(), s.stateDirectory(), s.hostStateDirectory(), s.lockWait(),
-                    s.leaseTime(), s.blockJobStall(), s.processTimeout(), s.connections(), listener));
+            this.listener = java.util.Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * @param markers whether snapshot trees are cached and checked against libvirt's own snapshot metadata files
+         *                where the daemon is on this machine (default true; false: every tree read fetches every
+         *                snapshot's XML)
+         * @return this builder
+         */
+        public Builder snapshotMarkers(boolean markers) {
+            this.snapshotMarkers = markers;
+            return this;
+        }
+
+        /**
+         * Runs every operation's concurrent work (merges of several disks, a run of file steps, a restore prepared
+         * ahead) on {@code executor} instead of ESM's shared default ({@code esm-worker-N} daemon threads, made as
+         * needed). The executor stays the caller's: ESM never shuts it down, closing the manager does not either,
+         * and the caller shuts it down once the managers using it are closed. Any number of threads will do (with
+         * fewer than a plan has disks, their merges take turns); see {@link Settings#executor()}.
+         *
+         * @param executor the executor, not shut down
+         * @return this builder
+         */
+        public Builder executor(java.util.concurrent.ExecutorService executor) {
+            Settings.checkExecutor(executor);
+            this.executor = executor;
+            return this;
         }
 
         /**
          * Takes the settings that are set as system properties: {@code esm.imageAccess} (an {@link ImageAccess}
          * name), {@code esm.stateDir}, {@code esm.hostStateDir}, {@code esm.lockWait}, {@code esm.leaseTtl},
-         * {@code esm.blockJobStall}, {@code esm.processTimeout} (ISO-8601 durations such as {@code PT30S}) and
-         * {@code esm.connections}. For tools and tests; {@link SnapshotManager#connect(String)} calls it.
+         * {@code esm.blockJobStall}, {@code esm.processTimeout} (ISO-8601 durations such as {@code PT30S}),
+         * {@code esm.connections}, and {@code esm.snapshotMarkers} (markers stay on only when it is {@code true},
+         * in any case). For tools and tests; {@link SnapshotManager#connect(String)} calls it.
          *
          * @return this builder
          * @throws IllegalArgumentException naming the property whose value is not valid
@@ -249,6 +280,10 @@ public interface SnapshotManager extends AutoCloseable {
                     throw new IllegalArgumentException("-Desm.connections=" + n + ": " + e.getMessage(), e);
                 }
             }
+            String markers = System.getProperty("esm.snapshotMarkers");
+            if (markers != null) {
+                snapshotMarkers(Boolean.parseBoolean(markers)); // as it always was read: anything but true is off
+            }
             return this;
         }
 
@@ -271,7 +306,8 @@ public interface SnapshotManager extends AutoCloseable {
 
         /** @return the settings as they are now */
         public Settings settings() {
-            return settings;
+            return new Settings(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall,
+                    processTimeout, connections, listener, snapshotMarkers, executor);
         }
 
         /**
@@ -284,7 +320,7 @@ public interface SnapshotManager extends AutoCloseable {
          * @throws IllegalStateException if no implementation (esm-libvirt) is on the class path
          */
         public SnapshotManager connect() {
-            Settings chosen = settings;
+            Settings chosen = settings();
             return ServiceLoader.load(SnapshotManagerProvider.class, SnapshotManager.class.getClassLoader())
                     .stream()
                     .map(ServiceLoader.Provider::get)

@@ -1,6 +1,7 @@
 package dev.esm.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,13 +9,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link SnapshotManager#builder(String)} and the {@link Settings} it makes. */
 class SettingsTest {
     private static final String[] PROPERTIES = {"esm.imageAccess", "esm.stateDir", "esm.hostStateDir", "esm.lockWait",
-        "esm.leaseTtl", "esm.blockJobStall", "esm.processTimeout", "esm.connections"};
+        "esm.leaseTtl", "esm.blockJobStall", "esm.processTimeout", "esm.connections",
+        "esm.snapshotMarkers"};
 
     @AfterEach
     void clearProperties() {
@@ -109,5 +114,84 @@ class SettingsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> SnapshotManager.builder("qemu:///system").systemProperties());
         assertTrue(e.getMessage().contains("LIBVIRT_STORAGE"), e.getMessage());
+    }
+
+    @Test
+    void theNewSettingsDefaultToMarkersOnAndTheSharedWorkers() {
+        Settings s = Settings.defaults();
+        assertTrue(s.snapshotMarkers());
+        assertSame(s.executor(), SnapshotManager.builder("qemu:///system").settings().executor());
+        assertSame(s.executor(), new Settings(ImageAccess.AUTO, Optional.empty(), "/h", Duration.ZERO,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, OperationListener.NONE)
+                .executor(), "the constructor of before takes the defaults of the settings added since");
+    }
+
+    @Test
+    void theDefaultExecutorRunsOnNamedDaemonThreadsAndCannotBeShutDown() throws Exception {
+        ExecutorService shared = Settings.defaults().executor();
+        Thread t = shared.submit(Thread::currentThread).get(10, TimeUnit.SECONDS);
+        assertTrue(t.getName().matches("esm-worker-[0-9]+"), t.getName());
+        assertTrue(t.isDaemon());
+        assertThrows(UnsupportedOperationException.class, shared::shutdown);
+        assertThrows(UnsupportedOperationException.class, shared::shutdownNow);
+        assertFalse(shared.isShutdown());
+    }
+
+    @Test
+    void theBuildersValuesLandInTheSettingsItMakes() {
+        ExecutorService mine = Executors.newSingleThreadExecutor();
+        try {
+            OperationListener l = new OperationListener() { };
+            SnapshotManager.Builder b = SnapshotManager.builder("qemu:///system")
+                    .imageAccess(ImageAccess.LOCAL_FILES)
+                    .stateDirectory(Path.of("/srv/esm"))
+                    .hostStateDirectory("/srv/host-esm")
+                    .lockWait(Duration.ofSeconds(3))
+                    .leaseTime(Duration.ofSeconds(6))
+                    .blockJobStall(Duration.ofMinutes(2))
+                    .processTimeout(Duration.ofSeconds(8))
+                    .connections(5)
+                    .listener(l)
+                    .snapshotMarkers(false)
+                    .executor(mine);
+            Settings expected = new Settings(ImageAccess.LOCAL_FILES, Optional.of(Path.of("/srv/esm")), "/srv/host-esm",
+                    Duration.ofSeconds(3), Duration.ofSeconds(6), Duration.ofMinutes(2), Duration.ofSeconds(8), 5, l,
+                    false, mine);
+            assertEquals(expected, b.settings());
+            Settings first = b.settings();
+            b.connections(6);
+            assertEquals(5, first.connections(), "settings made before are not changed by a later setter");
+            assertEquals(6, b.settings().connections());
+        } finally {
+            mine.shutdown();
+        }
+    }
+
+    @Test
+    void anExecutorThatIsNullOrShutDownIsRefused() {
+        ExecutorService down = Executors.newSingleThreadExecutor();
+        down.shutdown();
+        SnapshotManager.Builder b = SnapshotManager.builder("qemu:///system");
+        assertMessage("executor", assertThrows(IllegalArgumentException.class, () -> b.executor(down)));
+        assertThrows(NullPointerException.class, () -> b.executor(null));
+        assertEquals(Settings.defaults(), b.settings(), "a refused value changes nothing");
+        assertThrows(IllegalArgumentException.class, () -> new Settings(ImageAccess.AUTO, Optional.empty(), "/h",
+                Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1,
+                OperationListener.NONE, true, down));
+    }
+
+    @Test
+    void theSnapshotMarkersPropertyIsReadAsBeforeAndOnlyWhenAsked() {
+        System.setProperty("esm.snapshotMarkers", "false");
+        assertTrue(SnapshotManager.builder("qemu:///system").settings().snapshotMarkers());
+        assertFalse(SnapshotManager.builder("qemu:///system").systemProperties().settings().snapshotMarkers());
+        System.setProperty("esm.snapshotMarkers", "TRUE");
+        assertTrue(SnapshotManager.builder("qemu:///system").systemProperties().settings().snapshotMarkers());
+        System.setProperty("esm.snapshotMarkers", "no");
+        assertFalse(SnapshotManager.builder("qemu:///system").systemProperties().settings().snapshotMarkers(),
+                "Boolean.parseBoolean, as MetadataFiles read it: anything but true turns them off");
+        System.clearProperty("esm.snapshotMarkers");
+        assertFalse(SnapshotManager.builder("qemu:///system").snapshotMarkers(false).systemProperties().settings()
+                .snapshotMarkers(), "an unset property changes nothing");
     }
 }

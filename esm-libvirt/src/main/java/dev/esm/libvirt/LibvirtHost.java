@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * <p>Block jobs: several may run at once, on several disks of one domain and on many domains; each waits for its
  * own disk's events ({@link BlockJobEvents}, one registration per connection) and polls the job as a fallback.
  *
- * <p>Many domains at once: each domain's calls go through one of a few connections ({@link #CONNECTIONS}, or
- * {@code -Desm.connections}; opened as domains need them), so that libvirtd's per-connection limit on calls in
- * progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
+ * <p>Many domains at once: each domain's calls go through one of a few connections
+ * ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's per-connection limit
+ * on calls in progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
  *
  * <p>Snapshot trees: the snapshots' XMLs are kept in a {@link SnapshotCache}, revalidated on every read against
  * libvirt's own snapshot metadata files when the daemon is on this machine ({@link MetadataFiles}), so that reading a
@@ -88,8 +88,6 @@ public final class LibvirtHost implements Host {
     private final java.util.concurrent.atomic.AtomicInteger assigned = new java.util.concurrent.atomic.AtomicInteger();
     /** How many domains' assignments are kept before they are forgotten (and made again as needed). */
     private static final int MAX_ASSIGNED = 10_000;
-    /** How many connections domain calls may use by default. */
-    static final int CONNECTIONS = 4;
     private final Storage storage;
     private final dev.esm.core.port.StateStore state;
     /** Over the storage API a domain's journal lives in its definition: what a define must carry (else nothing). */
@@ -109,12 +107,15 @@ public final class LibvirtHost implements Host {
     private final long stallMillis;
 
     /**
-     * Opens a read-write connection.
+     * Opens a read-write connection, with the number of connections and the snapshot markers at their defaults or as
+     * the {@code esm.connections} and {@code esm.snapshotMarkers} system properties say (read by
+     * {@link dev.esm.api.SnapshotManager.Builder#systemProperties()}, which refuses a value that does not parse).
      *
      * @param uri a libvirt URI
      * @param storage the file operations on the connection's host
      */
     public LibvirtHost(String uri, Storage storage) {
+        dev.esm.api.Settings settings = dev.esm.api.SnapshotManager.builder(uri).systemProperties().settings();
         this.uri = uri;
         this.storage = storage;
         this.state = new LocalState(java.util.Optional.empty());
@@ -122,9 +123,9 @@ public final class LibvirtHost implements Host {
         this.stallMillis = dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis();
         this.events = EventLoop.ensureStarted();
         this.conn = open(uri);
-        this.connections = connections(conn, Integer.getInteger("esm.connections", CONNECTIONS));
+        this.connections = connections(conn, settings.connections());
         this.opening = monitors(connections.length);
-        this.snapshots = snapshotCache(uri);
+        this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
         LOG.debug("connected to {}", uri);
     }
 
@@ -142,7 +143,7 @@ public final class LibvirtHost implements Host {
 
     /**
      * Opens a read-write connection configured by {@code settings}: image access, state folders, lease time,
-     * block-job stall time, process timeout and the number of connections.
+     * block-job stall time, process timeout, the number of connections and the snapshot markers.
      *
      * @param uri a libvirt URI
      * @param settings the manager's settings
@@ -154,7 +155,7 @@ public final class LibvirtHost implements Host {
         this.conn = open(uri);
         this.connections = connections(conn, settings.connections());
         this.opening = monitors(connections.length);
-        this.snapshots = snapshotCache(uri);
+        this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
         if (settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE) {
             PoolStorage pools = new PoolStorage(conn, this, settings.hostStateDirectory());
             PoolState poolState = new PoolState(conn, pools.statePool(), uri, settings.leaseTime());
@@ -169,8 +170,10 @@ public final class LibvirtHost implements Host {
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
     }
 
-    private static SnapshotCache snapshotCache(String uri) {
-        SnapshotCache cache = new SnapshotCache(MetadataFiles.forUri(uri).orElse(null), System::currentTimeMillis);
+    /** @param markers {@link dev.esm.api.Settings#snapshotMarkers()}: false, every tree read is a full read */
+    private static SnapshotCache snapshotCache(String uri, boolean markers) {
+        SnapshotCache cache = new SnapshotCache(markers ? MetadataFiles.forUri(uri).orElse(null) : null,
+                System::currentTimeMillis);
         LOG.debug("snapshot trees of {} are {}", uri, cache.active() ? "cached, checked against libvirt's metadata files"
                 : "read in full (no local metadata files to check a cache against)");
         return cache;

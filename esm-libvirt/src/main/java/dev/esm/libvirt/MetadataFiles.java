@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * directory is known from the URI: {@code qemu:///system} ({@code /var/lib/libvirt/qemu/snapshot}, readable by root
  * and the libvirt group) and {@code qemu:///session} ({@code $XDG_CONFIG_HOME/libvirt/qemu/snapshot}); a URI with a
  * host, a {@code socket=} or any other parameter (another daemon, perhaps in another root) or another driver has
- * none, and its trees are read in full. {@code -Desm.snapshotMarkers=false} turns them off.
+ * none, and its trees are read in full. {@link dev.esm.api.Settings#snapshotMarkers()} false (or
+ * {@code -Desm.snapshotMarkers=false}, read by {@link dev.esm.api.SnapshotManager.Builder#systemProperties()}) turns
+ * them off: {@link LibvirtHost} then does not ask for them.
  *
  * <p>Thread-safety: immutable; thread-safe.
  */
@@ -27,9 +29,6 @@ final class MetadataFiles implements SnapshotCache.Markers {
 
     /** @return the metadata files of the daemon {@code uri} names, when they are on this machine and readable */
     static Optional<SnapshotCache.Markers> forUri(String uri) {
-        if (!Boolean.parseBoolean(System.getProperty("esm.snapshotMarkers", "true"))) {
-            return Optional.empty();
-        }
         return directoryOf(uri, System.getenv("XDG_CONFIG_HOME"), System.getProperty("user.home"))
                 .filter(Files::isDirectory)
                 .filter(Files::isReadable)

@@ -13,6 +13,12 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The {@link SnapshotManager} over a {@link Host}. Thread-safe: changing operations on one domain are
  * serialised by a per-domain lock; reads are not locked.
+ *
+ * <p>Threads: one policy for the whole engine. An operation runs on the thread that calls it; what it runs at once
+ * (the merges of several disks, a run of file steps, a restore prepared ahead) runs on {@link Settings#executor()},
+ * and the calling thread waits for all of it before it returns (see {@link Executor}). The engine makes no thread and
+ * no pool of its own, and never shuts the executor down: the default one is shared and needs no shutting down, one
+ * given to the builder is its caller's, and {@link #close()} leaves it running.
  */
 public final class CoreSnapshotManager implements SnapshotManager {
     private final Host host;
@@ -32,7 +38,8 @@ public final class CoreSnapshotManager implements SnapshotManager {
 
     /**
      * @param host the port; closed with this manager
-     * @param settings the lock wait and the operation listener are used here; the port was made with the rest
+     * @param settings the lock wait, the operation listener and the executor are used here; the port was made with
+     *                 the rest
      */
     public CoreSnapshotManager(Host host, Settings settings) {
         this(host, Clock.systemUTC(), (p, i, s) -> { }, settings);
@@ -51,7 +58,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
      * @param host the port; closed with this manager
      * @param clock the time source for creation times
      * @param listener observes every step (tests inject faults here)
-     * @param settings the lock wait and the operation listener are used here
+     * @param settings the lock wait, the operation listener and the executor are used here
      */
     public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener, Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -79,6 +86,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
         return d;
     }
 
+    /** Closes the port; the executor is not shut down (see the class comment). */
     @Override
     public void close() {
         host.close();

@@ -32,6 +32,8 @@ final class DomainContext {
     final Views views;
     /** How long an operation waits for another one on the domain. */
     final java.time.Duration lockWait;
+    /** The manager's executor ({@link Settings#executor()}): every operation's concurrent work runs on it. */
+    final java.util.concurrent.ExecutorService workers;
     private volatile Recovery lastRecovery;
 
     DomainContext(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
@@ -45,6 +47,7 @@ final class DomainContext {
         String uuid = DomainXml.parse(host.domainXml(name, false)).uuid();
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
         this.lockWait = settings.lockWait();
+        this.workers = settings.executor();
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(this.host.stateStore(), key); // fenced: a journal write is a change
         this.views = new Views(host, name, parsed);
@@ -52,7 +55,7 @@ final class DomainContext {
 
     /** @return a new executor for one plan, reporting to {@code events} */
     Executor executor(ProgressListener progress, Cancellation cancellation, Events events) {
-        return new Executor(host, name, faults, events, progress, cancellation, journals, clock);
+        return new Executor(host, name, faults, events, progress, cancellation, journals, clock, workers);
     }
 
     /**
@@ -70,8 +73,8 @@ final class DomainContext {
         // stays one line.
         LOG.info("domain '{}': found an unfinished {} from {}; recovering", name,
                 journal.operation().name().toLowerCase(), journal.started());
-        boolean completed = new Executor(host, name, (p, i, s) -> { }, ProgressListener.NONE, Cancellation.none(),
-                journals, clock).recover(journal);
+        boolean completed = new Executor(host, name, (p, i, s) -> { }, Events.NONE, ProgressListener.NONE,
+                Cancellation.none(), journals, clock, workers).recover(journal);
         Recovery done = new Recovery(journal.operation(), journal.target(), journal.started(), completed);
         lastRecovery = done;
         LOG.info("domain '{}': {}", name, done.describe());

@@ -11,6 +11,11 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +35,14 @@ import org.slf4j.LoggerFactory;
  *       are removed, so that none is left with wrong content), then the failure is rethrown.</li>
  * </ul>
  *
- * <p>Not thread-safe: one executor runs one plan (its merge threads are its own; the port is called from them).
+ * <p>Threads: the plan runs on the calling thread; what runs at once (the merges of several disks, a run of file
+ * steps, a restore's definition prepared ahead) runs on the manager's executor
+ * ({@link dev.esm.api.Settings#executor()}, given to this class), and the calling thread waits for every task it submitted before it returns or throws, so no
+ * step runs on behind an operation. A task never waits for another task, so an executor with fewer threads only
+ * makes them take turns; one that refuses a task fails that step. No class of the engine makes a thread or a pool of
+ * its own, and none shuts the executor down.
+ *
+ * <p>Not thread-safe: one executor runs one plan (the port is called from the executor's threads as well).
  */
 public final class Executor {
     private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
@@ -43,6 +55,8 @@ public final class Executor {
     private final Clock clock;
     private final JournalKeeper journal;
     private final StepRunner steps;
+    /** The manager's executor: the concurrent runs, the merges and the restore prepared ahead run on it. */
+    private final ExecutorService workers;
 
     /** Observes steps; the fault-injection seam of the tests. */
     public interface StepListener {
@@ -71,6 +85,8 @@ public final class Executor {
     }
 
     /**
+     * An executor whose concurrent work runs on the default {@link dev.esm.api.Settings#executor()}.
+     *
      * @param faults observes steps
      * @param progress receives merge progress
      * @param cancel polled before the first step, before each merge and during merges
@@ -78,19 +94,22 @@ public final class Executor {
      */
     public Executor(Host host, String domain, StepListener faults, ProgressListener progress, Cancellation cancel,
                     JournalSink sink, Clock clock) {
-        this(host, domain, faults, Events.NONE, progress, cancel, sink, clock);
+        this(host, domain, faults, Events.NONE, progress, cancel, sink, clock,
+                dev.esm.api.Settings.defaults().executor());
     }
 
+    /** @param workers the manager's executor (see the class comment); never shut down here */
     Executor(Host host, String domain, StepListener faults, Events events, ProgressListener progress,
-             Cancellation cancel, JournalSink sink, Clock clock) {
+             Cancellation cancel, JournalSink sink, Clock clock, ExecutorService workers) {
         this.host = host;
         this.domain = domain;
         this.faults = faults;
         this.events = events;
         this.cancel = cancel;
         this.clock = clock;
+        this.workers = java.util.Objects.requireNonNull(workers, "workers");
         this.journal = new JournalKeeper(sink);
-        this.steps = new StepRunner(host, domain, progress, cancel, journal);
+        this.steps = new StepRunner(host, domain, progress, cancel, journal, workers);
     }
 
     /**
@@ -135,7 +154,7 @@ public final class Executor {
                     List<Integer> batch = ParallelMerges.mergesFrom(all, i);
                     // The disks' merges are independent: run them together, then each disk's remaining steps.
                     if (batch.size() > 2) {
-                        i = new ParallelMerges(domain, steps, faults, events, cancel, journal).run(plan, batch);
+                        i = new ParallelMerges(domain, steps, faults, events, cancel, journal, workers).run(plan, batch);
                         journal.done(i);
                         continue;
                     }
@@ -250,12 +269,18 @@ public final class Executor {
         }
     }
 
-    /** Threads of the concurrent runs: daemons, made as needed, gone after a minute unused. */
-    private static final java.util.concurrent.ExecutorService RUNS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "esm-step");
-        t.setDaemon(true);
-        return t;
-    });
+    /**
+     * Submits {@code task} to the manager's executor; a refusal (an executor shut down or full) becomes the task's
+     * failure, so that the caller awaits what it started and applies its failure policy as for any failed step.
+     */
+    static <T> Future<T> submit(ExecutorService workers, Callable<T> task) {
+        try {
+            return workers.submit(task);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the manager's executor refused a step ("
+                    + e.getMessage() + "); was it shut down while a manager used it?", e));
+        }
+    }
 
     /**
      * Steps {@code from..to} started one after another as the fault seam lets them (each after its
@@ -282,7 +307,7 @@ public final class Executor {
                 int index = k;
                 LOG.debug("{} {}: step {}/{} (at once with its run): {}", plan.operation(), domain, k + 1,
                         plan.steps().size(), step.describe());
-                started.add(RUNS.submit(() -> applyReported(plan, index, step)));
+                started.add(submit(workers, () -> applyReported(plan, index, step)));
             }
         }
 

@@ -14,17 +14,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the merges of several disks that follow one another in a plan at once (one thread each; libvirt's
+ * Runs the merges of several disks that follow one another in a plan at once (one task each; libvirt's
  * connection and QEMU take them in parallel: live, one block job per disk, each pivoted and finished on its own
  * disk's events; offline, one commit per disk), then the steps of each disk whose merge completed. A merge that
  * fails does not stop the others (their disks are made consistent); cancellation reaches all of them. Single-use
- * per batch; its threads are its own.
+ * per batch.
+ *
+ * <p>Threads: the merges and the removals run on the manager's executor ({@link dev.esm.api.Settings#executor()},
+ * see {@link Executor}); the calling thread waits for every one it submitted before it returns or throws. No thread
+ * or pool of its own; the executor is not shut down here.
  */
 final class ParallelMerges {
     private static final Logger LOG = LoggerFactory.getLogger(ParallelMerges.class);
@@ -35,9 +38,12 @@ final class ParallelMerges {
     private final Events events;
     private final Cancellation cancel;
     private final JournalKeeper journal;
+    /** The manager's executor. */
+    private final ExecutorService pool;
 
     ParallelMerges(String domain, StepRunner steps, Executor.StepListener faults, Events events, Cancellation cancel,
-                   JournalKeeper journal) {
+                   JournalKeeper journal, ExecutorService pool) {
+        this.pool = pool;
         this.domain = domain;
         this.steps = steps;
         this.faults = faults;
@@ -77,16 +83,11 @@ final class ParallelMerges {
         for (int k : merges) {
             faults.beforeStep(plan, k, all.get(k));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(merges.size(), r -> {
-            Thread t = new Thread(r, "esm-merge-" + domain);
-            t.setDaemon(true);
-            return t;
-        });
         Map<Integer, Future<?>> running = new LinkedHashMap<>();
         for (int k : merges) {
             Step.Merge m = (Step.Merge) all.get(k);
             LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, k + 1, all.size(), m.describe());
-            running.put(k, pool.submit(() -> {
+            running.put(k, Executor.submit(pool, () -> {
                 Instant started = events.stepStarted(plan, k, m);
                 try {
                     steps.merge(m, false);
@@ -95,6 +96,7 @@ final class ParallelMerges {
                     events.stepFinished(plan, k, m, started, e);
                     throw e;
                 }
+                return null;
             }));
         }
         RuntimeException failure = null;
@@ -116,14 +118,9 @@ final class ParallelMerges {
             }
         }
         if (failure == null && together(all, merges, end)) {
-            try {
-                runTogether(plan, merges.get(0) + 1, end, pool);
-            } finally {
-                pool.shutdown();
-            }
+            runTogether(plan, merges.get(0) + 1, end);
             return end - 1;
         }
-        pool.shutdown();
         if (failure instanceof LeaseLostException) {
             throw failure; // the new owner of the lease makes the disks consistent, from the journal
         }
@@ -199,7 +196,7 @@ final class ParallelMerges {
      * every one of these steps runs again (each is safe to repeat), so that every disk is consistent before the
      * failure is rethrown for the abort.
      */
-    private void runTogether(OperationPlan plan, int from, int end, ExecutorService pool) {
+    private void runTogether(OperationPlan plan, int from, int end) {
         List<Step> all = plan.steps();
         List<List<Integer>> kinds = new ArrayList<>();
         List<Integer> rebases = new ArrayList<>();
@@ -236,7 +233,7 @@ final class ParallelMerges {
                     LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, j + 1, all.size(), all.get(j).describe());
                     started.add(events.stepStarted(plan, j, all.get(j)));
                 }
-                runKind(all, kind, pool);
+                runKind(all, kind);
             } catch (RuntimeException e) {
                 for (int n = 0; n < started.size(); n++) {
                     events.stepFinished(plan, kind.get(n), all.get(kind.get(n)), started.get(n), e);
@@ -264,7 +261,7 @@ final class ParallelMerges {
     }
 
     /** Runs steps of one kind: a definition or a snapshot's redefinition for all disks in one call, removals at once. */
-    private void runKind(List<Step> all, List<Integer> kind, ExecutorService pool) {
+    private void runKind(List<Step> all, List<Integer> kind) {
         Step first = all.get(kind.get(0));
         if (kind.size() == 1) {
             steps.apply(first, false);
@@ -279,7 +276,7 @@ final class ParallelMerges {
         } else {
             List<Future<?>> removing = new ArrayList<>();
             for (int j : kind) {
-                removing.add(pool.submit(() -> steps.apply(all.get(j), false)));
+                removing.add(Executor.submit(pool, () -> steps.apply(all.get(j), false)));
             }
             RuntimeException failure = null;
             for (Future<?> f : removing) {

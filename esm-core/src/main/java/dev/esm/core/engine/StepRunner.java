@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * Runs single steps through the port: what each {@link Step} kind means, how it is undone, and how it finishes
  * when it runs again after a stop (every step is safe to repeat). {@link Executor} decides the order and what
  * happens on failure. Thread-safe as far as the port is: merges of different disks run through it at once.
+ *
+ * <p>Threads: steps run on the thread that calls them ({@link Executor} and {@link ParallelMerges} choose: the calling
+ * thread or the manager's executor); the one task of its own, a restore prepared ahead ({@link #prepareRestoreAhead}),
+ * runs on the manager's executor ({@link dev.esm.api.Settings#executor()}) and is awaited by {@link #awaitAhead}. No
+ * thread of its own.
  */
 final class StepRunner {
     private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
@@ -42,8 +47,12 @@ final class StepRunner {
     /** A restore's definition prepared ahead ({@link #prepareRestoreAhead}), and the step it is for. */
     private java.util.concurrent.CompletableFuture<String> restoreAhead;
     private Step.RestoreMemory restoreAheadFor;
+    /** The manager's executor, for the restore prepared ahead. */
+    private final java.util.concurrent.ExecutorService workers;
 
-    StepRunner(Host host, String domain, ProgressListener progress, Cancellation cancel, JournalKeeper journal) {
+    StepRunner(Host host, String domain, ProgressListener progress, Cancellation cancel, JournalKeeper journal,
+               java.util.concurrent.ExecutorService workers) {
+        this.workers = workers;
         this.host = host;
         this.storage = host.storage();
         this.domain = domain;
@@ -259,25 +268,27 @@ final class StepRunner {
 
     /**
      * Starts preparing a restore's definition ({@link #prepareRestoreXml}: the definition saved in the memory file
-     * read through libvirt, its disks pointed at the new overlays, checked) on a helper thread, so that the restore
-     * does not wait for it: the steps before it (the overlays, and the power-off, in which libvirt waits 200 ms for
-     * QEMU to go) run meanwhile. The memory file is only read and nothing else depends on the result; the restore
-     * prepares it again itself if this failed, so that its own thread reports the error at the same step.
-     * {@link #awaitAhead} ends it.
+     * read through libvirt, its disks pointed at the new overlays, checked) as a task of the manager's executor, so
+     * that the restore does not wait for it: the steps before it (the overlays, and the power-off, in which libvirt
+     * waits 200 ms for QEMU to go) run meanwhile. The memory file is only read and nothing else depends on the
+     * result; the restore prepares it again itself if this failed (or the executor refused the task), so that its own
+     * thread reports the error at the same step. {@link #awaitAhead} ends it.
      */
     void prepareRestoreAhead(Step.RestoreMemory s) {
         java.util.concurrent.CompletableFuture<String> ahead = new java.util.concurrent.CompletableFuture<>();
-        Thread t = new Thread(() -> {
-            try {
-                ahead.complete(prepareRestoreXml(s));
-            } catch (RuntimeException e) {
-                ahead.completeExceptionally(e);
-            }
-        }, "esm-restore-xml-" + domain);
-        t.setDaemon(true);
         restoreAhead = ahead;
         restoreAheadFor = s;
-        t.start();
+        try {
+            workers.execute(() -> {
+                try {
+                    ahead.complete(prepareRestoreXml(s));
+                } catch (RuntimeException e) {
+                    ahead.completeExceptionally(e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            ahead.completeExceptionally(e); // the restore prepares it itself
+        }
     }
 
     /** Waits until a preparation ahead has ended, if one was started: no call to the host outlives the operation. */
