@@ -92,6 +92,7 @@ final class VolumeLeases implements AutoCloseable {
         this.beatLink = new CompletableFuture<>();
         Thread opener = new Thread(() -> {
             try {
+                HostName.get(); // looked up once, here: a lookup can be slow, and never inside a heartbeat
                 beatLink.complete(openBeatLink(hostUri));
             } catch (RuntimeException | Error e) {
                 beatLink.completeExceptionally(e);
@@ -189,8 +190,8 @@ final class VolumeLeases implements AutoCloseable {
                 if (o == null || !o.content.equals(content.get())) {
                     seen.put(other, new Observed(content.get(), now));
                 } else if (now - o.since > leaseTime.toNanos()) {
-                    LOG.warn("taking over the lease of {} on {} from {}, which has not renewed it for {} s", path,
-                            hostUri, holderOf(content.get()), leaseTime.toSeconds());
+                    LOG.warn("taking over the lease of {} on {} from {}: it was not renewed for {} ms", path,
+                            hostUri, holderOf(content.get()), leaseTime.toMillis());
                     removeIfThere(other);
                     seen.remove(other);
                     tryNow = true;
@@ -322,7 +323,7 @@ final class VolumeLeases implements AutoCloseable {
         if (who.startsWith("client ") && at > 0 && who.substring(at + 1).chars().allMatch(Character::isDigit)) {
             return who.substring(0, at);
         }
-        return who.isEmpty() ? "a client that has not renewed it yet" : who;
+        return who.isEmpty() ? "a client that never renewed it" : who;
     }
 
     /** @return when the holder took the lease, as its lease says */
@@ -417,11 +418,12 @@ final class VolumeLeases implements AutoCloseable {
                         if (mine == null) {
                             mine = beatPool(beatConn).storageVolLookupByName(name);
                         }
+                        byte[] beat = contentOf(n, taken).getBytes(StandardCharsets.UTF_8);
                         if (System.nanoTime() - previous >= validity) { // again, right before the one change
                             lose("its heartbeat was late (a paused process or a slow link)");
                             return;
                         }
-                        Volumes.upload(beatConn, mine, 0, contentOf(n, taken).getBytes(StandardCharsets.UTF_8));
+                        Volumes.upload(beatConn, mine, 0, beat);
                     } catch (LibvirtException e) {
                         if (Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                             lose("another client took it over (its volume is gone)");

@@ -49,9 +49,9 @@ final class Volumes {
 
     /** Writes {@code data} into {@code v} at {@code offset} (the volume is not truncated). */
     static void upload(Connect conn, StorageVol v, long offset, byte[] data) throws LibvirtException {
-        Fencing.check(); // a volume made, then written: a client that lost its lease meanwhile writes nothing
         Stream out = conn.streamNew(0);
         try {
+            Fencing.check(); // a volume made, then written: a client that lost its lease meanwhile writes nothing
             v.upload(out, offset, data.length, 0);
             sendFully(out, data, data.length);
             out.finish();
