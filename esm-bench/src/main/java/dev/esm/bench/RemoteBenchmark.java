@@ -42,7 +42,7 @@ public final class RemoteBenchmark {
     public static void main(String[] args) throws Exception {
         String local = "qemu:///system";
         String remote = null;
-        Path json = Path.of("esm-examples/target/benchmark-remote.json");
+        Path json = Path.of("esm-bench/target/benchmark-remote.json");
         boolean smoke = false;
         for (String a : args) {
             if (a.startsWith("--local=")) {

@@ -68,7 +68,7 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         boolean smoke = false;
         String uri = SnapshotManager.defaultUri();
-        Path json = Path.of("esm-examples/target/benchmark.json");
+        Path json = Path.of("esm-bench/target/benchmark.json");
         for (String a : args) {
             if (a.equals("--smoke")) {
                 smoke = true;
@@ -185,11 +185,11 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- the esm tool: one-shot and batch
 
-    /** The {@code ./esm} launcher next to the build (the benchmark runs from the repository or from esm-examples). */
+    /** The {@code ./esm} launcher next to the build (the benchmark runs from the repository or from esm-bench). */
     private static Optional<Path> launcher() {
         for (String dir : new String[] {".", ".."}) {
             Path p = Path.of(dir, "esm").toAbsolutePath().normalize();
-            if (Files.isExecutable(p) && Files.isRegularFile(p.resolveSibling("esm-examples/target/esm.jar"))) {
+            if (Files.isExecutable(p) && Files.isRegularFile(p.resolveSibling("esm-cli/target/esm.jar"))) {
                 return Optional.of(p);
             }
         }
