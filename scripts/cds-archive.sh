@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Makes what ./esm uses to start faster, next to esm.jar (run by the esm-examples build at package time; safe to run
+# Makes what ./esm uses to start faster, next to esm.jar (run by the esm-cli build at package time; safe to run
 # by hand): a class-data-sharing archive (esm.jsa) of the classes a command loads, and JNA's native stub unpacked
 # (jna/), so that JNA does not extract it to a temporary file on every start. Best effort: when something is missing
 # it says so and exits 0, and ./esm runs without them.
-#   usage: scripts/cds-archive.sh [TARGET_DIR]   (default: esm-examples/target)
+#   usage: scripts/cds-archive.sh [TARGET_DIR]   (default: esm-cli/target)
 set -uo pipefail
 here="$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)"
-target="$(cd "${1:-$here/esm-examples/target}" && pwd)"
+target="$(cd "${1:-$here/esm-cli/target}" && pwd)"
 jar="$target/esm.jar"
 java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 [ -f "$jar" ] || { echo "cds-archive: no $jar; build first" >&2; exit 0; }

@@ -1,11 +1,19 @@
 package dev.esm.bench;
 
+import static dev.esm.bench.harness.Timing.median;
+import static dev.esm.bench.harness.Timing.time;
+
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotManager;
 import dev.esm.api.SnapshotState;
+import dev.esm.bench.harness.Args;
+import dev.esm.bench.harness.Report;
+import dev.esm.bench.harness.Rounds;
+import dev.esm.bench.harness.Stats;
+import dev.esm.bench.harness.Timing.Action;
 import dev.esm.cli.EsmCli;
 import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.SnapshotDefinition;
@@ -44,7 +52,7 @@ public final class Benchmark {
     private final boolean smoke;
     private final int runs;
     private final PrintStream out;
-    private final List<Stats> results = new ArrayList<>();
+    private final Report report;
 
     private int[] chains;
     /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory}, and
@@ -59,26 +67,17 @@ public final class Benchmark {
     private Benchmark(String uri, boolean smoke, PrintStream out) {
         this.uri = uri;
         this.smoke = smoke;
-        this.runs = Integer.getInteger("esm.bench.runs", smoke ? 2 : 15);
+        this.runs = Args.runs(smoke, 2, 15);
         this.chains = java.util.Arrays.stream(System.getProperty("esm.bench.chains", smoke ? "1,10" : "1,50,200,1000,10000")
                 .split(",")).mapToInt(Integer::parseInt).toArray();
         this.out = out;
+        this.report = new Report(out);
     }
 
     public static void main(String[] args) throws Exception {
-        boolean smoke = false;
-        String uri = SnapshotManager.defaultUri();
-        Path json = Path.of("esm-examples/target/benchmark.json");
-        for (String a : args) {
-            if (a.equals("--smoke")) {
-                smoke = true;
-            } else if (a.startsWith("--json=")) {
-                json = Path.of(a.substring(7));
-            } else if (a.startsWith("--uri=")) {
-                uri = a.substring(6);
-            }
-        }
-        run(uri, smoke, json, System.out);
+        Args a = Args.parse(args);
+        run(a.get("uri", SnapshotManager.defaultUri()), a.smoke(), a.json("esm-bench/target/benchmark.json"),
+                System.out);
     }
 
     /** Runs everything; returns the results (also written to {@code json}). */
@@ -87,7 +86,7 @@ public final class Benchmark {
         out.println("ESM benchmark on " + uri + (smoke ? " (smoke: few runs, nothing asserted)" : "") + "; "
                 + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version"));
         b.warmUp();
-        out.println(Stats.header());
+        b.report.header();
         for (int disks : new int[] {1, 4}) {
             if (b.want("ops")) {
                 b.offline(disks);
@@ -100,7 +99,7 @@ public final class Benchmark {
         if (b.want("merge")) {
             b.merges();
         }
-        ScaleBench scale = new ScaleBench(uri, smoke, b.runs, b::add);
+        ScaleBench scale = new ScaleBench(uri, smoke, b.runs, b.report);
         if (b.want("disks")) {
             scale.disks();
         }
@@ -116,28 +115,12 @@ public final class Benchmark {
         if (b.want("memory")) {
             b.memory();
         }
-        Files.createDirectories(json.toAbsolutePath().getParent());
-        Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
-        out.println("written " + json);
-        return b.results;
-    }
-
-    @FunctionalInterface
-    interface Action {
-        void run() throws Exception;
-    }
-
-    static double time(Action a) throws Exception {
-        long t0 = System.nanoTime();
-        a.run();
-        return (System.nanoTime() - t0) / 1e6;
+        return b.report.writeJson(json);
     }
 
     private void add(String section, String op, String variant, int disks, String mode, int chain, List<Double> ms,
                      String note) {
-        Stats s = Stats.of(section, op, variant, disks, mode, chain, ms, note);
-        results.add(s);
-        out.println(s.row());
+        report.add(section, op, variant, disks, mode, chain, ms, note);
     }
 
     /** Untimed rounds of every kind of call first, so that the JIT and libvirt's caches do not bias the first rows. */
@@ -185,11 +168,11 @@ public final class Benchmark {
 
     // ---------------------------------------------------------------- the esm tool: one-shot and batch
 
-    /** The {@code ./esm} launcher next to the build (the benchmark runs from the repository or from esm-examples). */
+    /** The {@code ./esm} launcher next to the build (the benchmark runs from the repository or from esm-bench). */
     private static Optional<Path> launcher() {
         for (String dir : new String[] {".", ".."}) {
             Path p = Path.of(dir, "esm").toAbsolutePath().normalize();
-            if (Files.isExecutable(p) && Files.isRegularFile(p.resolveSibling("esm-examples/target/esm.jar"))) {
+            if (Files.isExecutable(p) && Files.isRegularFile(p.resolveSibling("esm-cli/target/esm.jar"))) {
                 return Optional.of(p);
             }
         }
@@ -275,52 +258,42 @@ public final class Benchmark {
             vm.setup(apiLab.folder() + "/esm").execute();
             String[] ops = {"create", "revert", "refresh", "tree", "delete-leaf"};
             String[] sides = {"esm-batch", "esm-cli-in-jvm", "esm-in-process"};
-            java.util.Map<String, List<Double>> ms = new java.util.LinkedHashMap<>();
-            for (String side : sides) {
-                for (String op : ops) {
-                    ms.put(side + " " + op, new ArrayList<>());
-                }
-            }
+            Rounds ms = new Rounds();
             Process shell = new ProcessBuilder(esm, u, "shell").redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (ShellSession sh = new ShellSession(shell)) {
                 sh.run("tree " + d); // opens the connection: untimed
                 int warm = smoke ? 1 : Math.max(3, runs / 2);
-                for (int i = -warm; i < runs; i++) {
-                    boolean timed = i >= 0;
-                    int first = Math.floorMod(i, sides.length);
-                    String n = timed ? Integer.toString(i) : "w" + (-i);
-                    String to = "b" + (timed ? "0" : n);
-                    Action[][] round = {
-                        {() -> sh.run("create " + d + " b" + n), () -> check(lines.run(u, "create", c, "b" + n)),
-                            () -> vm.snapshot("b" + n).create()},
-                        {() -> sh.run("revert " + d + " " + to), () -> check(lines.run(u, "revert", c, to)),
-                            () -> vm.revert(to).execute()},
-                        {() -> sh.run("refresh " + d), () -> check(lines.run(u, "refresh", c)),
-                            () -> vm.refresh().execute()},
-                        {() -> sh.run("tree " + d), () -> check(lines.run(u, "tree", c)), () -> vm.chain().render()},
-                        null,
-                    };
-                    for (int k = 0; k < ops.length; k++) {
-                        if (ops[k].equals("delete-leaf")) {
+                // Each round: every operation in turn, each on all three sides, the sides' order rotating by round.
+                ms.run(warm, runs, List.of(ops), false, (round, op) -> {
+                    int i = round.number();
+                    String n = round.timed() ? Integer.toString(i) : "w" + (-i);
+                    String to = "b" + (round.timed() ? "0" : n);
+                    Action[] sideActions = switch (op) {
+                        case "create" -> new Action[] {() -> sh.run("create " + d + " b" + n),
+                            () -> check(lines.run(u, "create", c, "b" + n)), () -> vm.snapshot("b" + n).create()};
+                        case "revert" -> new Action[] {() -> sh.run("revert " + d + " " + to),
+                            () -> check(lines.run(u, "revert", c, to)), () -> vm.revert(to).execute()};
+                        case "refresh" -> new Action[] {() -> sh.run("refresh " + d),
+                            () -> check(lines.run(u, "refresh", c)), () -> vm.refresh().execute()};
+                        case "tree" -> new Action[] {() -> sh.run("tree " + d), () -> check(lines.run(u, "tree", c)),
+                            () -> vm.chain().render()};
+                        default -> {
+                            // delete-leaf: each side makes the leaf to delete first, untimed
                             sh.run("create " + d + " bleaf" + n);
                             sh.run("revert " + d + " " + to);
                             check(lines.run(u, "create", c, "bleaf" + n));
                             check(lines.run(u, "revert", c, to));
                             vm.snapshot("bleaf" + n).create();
                             vm.revert(to).execute();
-                            round[k] = new Action[] {() -> sh.run("delete " + d + " bleaf" + n),
+                            yield new Action[] {() -> sh.run("delete " + d + " bleaf" + n),
                                 () -> check(lines.run(u, "delete", c, "bleaf" + n)),
                                 () -> vm.delete("bleaf" + n).execute()};
                         }
-                        for (int j = 0; j < sides.length; j++) {
-                            int side = (first + j) % sides.length;
-                            double t = time(round[k][side]);
-                            if (timed) {
-                                ms.get(sides[side] + " " + ops[k]).add(t);
-                            }
-                        }
+                    };
+                    for (int side : Rounds.turns(round, sides.length)) {
+                        ms.record(round, sides[side] + " " + op, time(sideActions[side]));
                     }
-                }
+                });
             }
             for (String op : ops) {
                 add("cli", op, "esm-in-process", disks, "offline", runs, ms.get("esm-in-process " + op),
@@ -341,10 +314,6 @@ public final class Benchmark {
                 }
             }
         }
-    }
-
-    private static double median(List<Double> ms) {
-        return Stats.of("", "", "", 0, "", 0, ms, "").median();
     }
 
     private static void check(int exitCode) {

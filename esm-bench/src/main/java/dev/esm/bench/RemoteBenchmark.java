@@ -1,8 +1,14 @@
 package dev.esm.bench;
 
+import static dev.esm.bench.harness.Timing.time;
+
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageAccess;
 import dev.esm.api.SnapshotManager;
+import dev.esm.bench.harness.Args;
+import dev.esm.bench.harness.Report;
+import dev.esm.bench.harness.Rounds;
+import dev.esm.bench.harness.Stats;
 import dev.esm.junit5.ThrowawayDomain;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,48 +37,31 @@ import java.util.Map;
  */
 public final class RemoteBenchmark {
     private final int runs;
-    private final PrintStream out;
-    private final List<Stats> results = new ArrayList<>();
+    private final Report report;
 
     private RemoteBenchmark(int runs, PrintStream out) {
         this.runs = runs;
-        this.out = out;
+        this.report = new Report(out);
     }
 
     public static void main(String[] args) throws Exception {
-        String local = "qemu:///system";
-        String remote = null;
-        Path json = Path.of("esm-examples/target/benchmark-remote.json");
-        boolean smoke = false;
-        for (String a : args) {
-            if (a.startsWith("--local=")) {
-                local = a.substring(8);
-            } else if (a.startsWith("--remote=")) {
-                remote = a.substring(9);
-            } else if (a.startsWith("--json=")) {
-                json = Path.of(a.substring(7));
-            } else if (a.equals("--smoke")) {
-                smoke = true;
-            }
-        }
-        run(local, remote, smoke, json, System.out);
+        Args a = Args.parse(args);
+        run(a.get("local", "qemu:///system"), a.get("remote", null), a.smoke(),
+                a.json("esm-bench/target/benchmark-remote.json"), System.out);
     }
 
     /** Runs every row; returns them (also written to {@code json}). */
     public static List<Stats> run(String local, String remote, boolean smoke, Path json, PrintStream out)
             throws Exception {
-        RemoteBenchmark b = new RemoteBenchmark(Integer.getInteger("esm.bench.runs", smoke ? 2 : 11), out);
+        RemoteBenchmark b = new RemoteBenchmark(Args.runs(smoke, 2, 11), out);
         out.println("ESM image-access benchmark: local " + local + (remote == null ? "" : ", remote " + remote) + "; "
                 + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("java.version")
                 + "; the variants take turns, operation by operation, so a load that comes and goes hits them alike");
-        out.println(Stats.header());
+        b.report.header();
         for (int disks : new int[] {1, 4}) {
             b.ops(local, remote, disks);
         }
-        Files.createDirectories(json.toAbsolutePath().getParent());
-        Files.writeString(json, "[\n" + String.join(",\n", b.results.stream().map(Stats::json).toList()) + "\n]\n");
-        out.println("written " + json);
-        return b.results;
+        return b.report.writeJson(json);
     }
 
     /** One way of reaching the images, with its own throwaway domain and manager. */
@@ -139,46 +128,32 @@ public final class RemoteBenchmark {
             if (remote != null) {
                 variants.add(Variant.open("remote/storage-api", labUri, remote, ImageAccess.LIBVIRT_STORAGE, disks));
             }
+            // The variants take turns, operation by operation: 3 untimed rounds, then the timed ones.
             int warm = 3;
-            Map<String, List<Double>> create = new LinkedHashMap<>();
-            Map<String, List<Double>> revert = new LinkedHashMap<>();
-            Map<String, List<Double>> refresh = new LinkedHashMap<>();
-            for (int i = 0; i < warm + runs; i++) {
-                int k = i;
-                for (Variant v : variants) {
-                    double ms = time(() -> v.vm().snapshot("c" + k).create());
-                    if (i >= warm) {
-                        create.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(ms);
-                    }
-                }
-            }
-            for (int i = 0; i < warm + runs; i++) {
-                for (Variant v : variants) {
-                    double r = time(() -> v.vm().revert("c0").execute());
-                    double f = time(() -> v.vm().refresh().execute());
-                    if (i >= warm) {
-                        revert.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(r);
-                        refresh.computeIfAbsent(v.name(), n -> new ArrayList<>()).add(f);
-                    }
-                }
-            }
+            Rounds creates = new Rounds();
+            creates.run(warm, runs, variants, false, (round, v) ->
+                    creates.record(round, v.name(), time(() -> v.vm().snapshot("c" + round.index()).create())));
+            Rounds reverts = new Rounds();
+            reverts.run(warm, runs, variants, false, (round, v) -> {
+                double r = time(() -> v.vm().revert("c0").execute());
+                double f = time(() -> v.vm().refresh().execute());
+                reverts.record(round, "revert " + v.name(), r);
+                reverts.record(round, "refresh " + v.name(), f);
+            });
             // The first offline merge over the storage API starts a helper domain; the next ones reuse it.
             Map<String, List<Double>> merge = new LinkedHashMap<>();
-            Map<String, List<Double>> again = new LinkedHashMap<>();
             for (Variant v : variants) {
                 v.vm().snapshot("m0").create();
                 v.vm().snapshot("m1").create();
                 merge.put(v.name(), List.of(time(() -> v.vm().delete("m0").execute())));
             }
-            for (int i = 0; i < Math.min(runs, 3); i++) {
-                int k = i;
-                for (Variant v : variants) {
-                    v.vm().snapshot("n" + k).create();
-                    v.vm().snapshot("n" + k + "b").create();
-                    again.computeIfAbsent(v.name(), n -> new ArrayList<>())
-                            .add(time(() -> v.vm().delete("n" + k).execute()));
-                }
-            }
+            Rounds again = new Rounds();
+            again.run(0, Math.min(runs, 3), variants, false, (round, v) -> {
+                int k = round.index();
+                v.vm().snapshot("n" + k).create();
+                v.vm().snapshot("n" + k + "b").create();
+                again.record(round, v.name(), time(() -> v.vm().delete("n" + k).execute()));
+            });
             // The floor: what any tool needs from libvirt for a revert through the storage API, and what ESM's
             // host-side coordination costs on top, timed raw on each storage-API variant's domain.
             Map<String, List<Double>> floor = new LinkedHashMap<>();
@@ -199,9 +174,9 @@ public final class RemoteBenchmark {
                 }
             }
             for (Variant v : variants) {
-                add("access", "create", v.name(), disks, create.get(v.name()), "");
-                add("access", "revert", v.name(), disks, revert.get(v.name()), "");
-                add("access", "refresh", v.name(), disks, refresh.get(v.name()), "");
+                add("access", "create", v.name(), disks, creates.get(v.name()), "");
+                add("access", "revert", v.name(), disks, reverts.get("revert " + v.name()), "");
+                add("access", "refresh", v.name(), disks, reverts.get("refresh " + v.name()), "");
                 boolean api = v.access() == ImageAccess.LIBVIRT_STORAGE;
                 add("access", "delete-middle", v.name(), disks, merge.get(v.name()),
                         api ? "offline merge; helper domain started" : "qemu-img commit");
@@ -329,15 +304,7 @@ public final class RemoteBenchmark {
         return buf.toByteArray();
     }
 
-    private static double time(Benchmark.Action a) throws Exception {
-        long t0 = System.nanoTime();
-        a.run();
-        return (System.nanoTime() - t0) / 1e6;
-    }
-
     private void add(String section, String op, String variant, int disks, List<Double> ms, String note) {
-        Stats s = Stats.of(section, op, variant, disks, "offline", 0, ms, note);
-        results.add(s);
-        out.println(s.row());
+        report.add(section, op, variant, disks, "offline", 0, ms, note);
     }
 }

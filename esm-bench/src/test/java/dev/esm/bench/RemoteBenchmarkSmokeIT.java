@@ -2,6 +2,7 @@ package dev.esm.bench;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.esm.bench.harness.Stats;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,11 @@
 package dev.esm.bench;
 
+import static dev.esm.bench.harness.Timing.median;
+import static dev.esm.bench.harness.Timing.time;
+
 import dev.esm.api.DomainSnapshots;
+import dev.esm.bench.harness.Report;
+import dev.esm.bench.harness.Rounds;
 import dev.esm.api.SnapshotManager;
 import dev.esm.junit5.ThrowawayDomain;
 import java.util.ArrayList;
@@ -18,29 +23,16 @@ import java.util.concurrent.Future;
  */
 final class ScaleBench {
 
-    /** Receives one row of results. */
-    @FunctionalInterface
-    interface Sink {
-        void add(String section, String op, String variant, int disks, String mode, int chain, List<Double> ms,
-                 String note);
-    }
-
     private final String uri;
     private final boolean smoke;
     private final int runs;
-    private final Sink sink;
+    private final Report sink;
 
-    ScaleBench(String uri, boolean smoke, int runs, Sink sink) {
+    ScaleBench(String uri, boolean smoke, int runs, Report sink) {
         this.uri = uri;
         this.smoke = smoke;
         this.runs = runs;
         this.sink = sink;
-    }
-
-    private static double median(List<Double> ms) {
-        List<Double> s = new ArrayList<>(ms);
-        Collections.sort(s);
-        return s.get(s.size() / 2);
     }
 
     // ---------------------------------------------------------------- disks
@@ -61,27 +53,23 @@ final class ScaleBench {
         for (String mode : List.of("offline", "live")) {
             for (long size : sizes) {
                 String mib = (size >> 20) + " MiB per disk";
-                // [variant 0 esm, 1 floor][disks 0 one, 1 four][0 middle, 1 current]
-                List<List<List<List<Double>>>> ms = new ArrayList<>();
-                for (int v = 0; v < 2; v++) {
-                    ms.add(List.of(List.of(new ArrayList<>(), new ArrayList<>()), List.of(new ArrayList<>(), new ArrayList<>())));
-                }
-                for (int r = 0; r < rounds; r++) {
-                    for (int d = 0; d < 2; d++) {
-                        for (int v = 0; v < 2; v++) {
-                            double[] t = round(mode, size, d == 0 ? 1 : 4, v == 1);
-                            ms.get(v).get(d).get(0).add(t[0]);
-                            ms.get(v).get(d).get(1).add(t[1]);
-                        }
-                    }
-                }
+                // Each round: 1 disk through ESM, then raw, then 4 disks the same; kept as "<v> <d> <o>" with
+                // v 0 esm, 1 floor; d 0 one disk, 1 four; o 0 middle, 1 current.
+                Rounds ms = new Rounds();
+                ms.run(0, rounds, List.of(0, 1, 2, 3), false, (round, turn) -> {
+                    int d = turn / 2;
+                    int v = turn % 2;
+                    double[] t = round(mode, size, d == 0 ? 1 : 4, v == 1);
+                    ms.record(round, v + " " + d + " 0", t[0]);
+                    ms.record(round, v + " " + d + " 1", t[1]);
+                });
                 String floor = mode.equals("live") ? "libvirt" : "qemu-img";
                 for (int v = 0; v < 2; v++) {
                     for (int d = 0; d < 2; d++) {
                         for (int o = 0; o < 2; o++) {
-                            List<Double> got = ms.get(v).get(d).get(o);
+                            List<Double> got = ms.get(v + " " + d + " " + o);
                             String ratio = d == 0 ? "" : String.format(Locale.ROOT, "; %.2fx 1 disk",
-                                    median(got) / median(ms.get(v).get(0).get(o)));
+                                    median(got) / median(ms.get(v + " 0 " + o)));
                             String what = v == 0 ? "" : mode.equals("live")
                                     ? (o == 0 ? ", raw blockCommit per disk at once" : ", raw active blockCommit + pivot per disk at once")
                                     : ", one qemu-img commit per disk at once";
@@ -115,8 +103,8 @@ final class ScaleBench {
                 lab.start();
             }
             if (!floor) {
-                return new double[] {Benchmark.time(() -> vm.delete("a0").execute()),
-                        Benchmark.time(() -> vm.delete("a1").execute())};
+                return new double[] {time(() -> vm.delete("a0").execute()),
+                        time(() -> vm.delete("a1").execute())};
             }
             // Each disk's chain: active (after a1), a1's image (top), a0's image (base), ...
             List<List<String>> chains = new ArrayList<>();
@@ -216,7 +204,7 @@ final class ScaleBench {
 
     /** Runs {@code work} for every disk at once, one thread each; @return the time until all ended, in ms */
     private static double atOnce(ExecutorService pool, int disks, PerDisk work) throws Exception {
-        return Benchmark.time(() -> {
+        return time(() -> {
             List<Future<?>> all = new ArrayList<>();
             for (int i = 0; i < disks; i++) {
                 int disk = i;
@@ -303,13 +291,13 @@ final class ScaleBench {
             try {
                 for (int r = 0; r < rounds; r++) {
                     String tag = "r" + r;
-                    serial.add(Benchmark.time(() -> {
+                    serial.add(time(() -> {
                         for (DomainSnapshots vm : vms) {
                             perOpSerial.addAll(cycle(vm, tag + "s"));
                         }
                     }));
-                    parallel.add(Benchmark.time(() -> perOpParallel.addAll(atOnce(pool, vms, tag + "p"))));
-                    parallelOne.add(Benchmark.time(() -> atOnce(pool, viaOne, tag + "o")));
+                    parallel.add(time(() -> perOpParallel.addAll(atOnce(pool, vms, tag + "p"))));
+                    parallelOne.add(time(() -> atOnce(pool, viaOne, tag + "o")));
                 }
             } finally {
                 pool.shutdownNow();
@@ -353,11 +341,11 @@ final class ScaleBench {
     /** @return each operation's time in ms */
     private static List<Double> cycle(DomainSnapshots vm, String tag) throws Exception {
         List<Double> ms = new ArrayList<>();
-        ms.add(Benchmark.time(() -> vm.snapshot(tag + "1").create()));
-        ms.add(Benchmark.time(() -> vm.snapshot(tag + "2").create()));
-        ms.add(Benchmark.time(() -> vm.delete(tag + "1").execute()));
-        ms.add(Benchmark.time(() -> vm.revert(tag + "2").stopIfRunning().start().execute()));
-        ms.add(Benchmark.time(() -> vm.delete(tag + "2").execute()));
+        ms.add(time(() -> vm.snapshot(tag + "1").create()));
+        ms.add(time(() -> vm.snapshot(tag + "2").create()));
+        ms.add(time(() -> vm.delete(tag + "1").execute()));
+        ms.add(time(() -> vm.revert(tag + "2").stopIfRunning().start().execute()));
+        ms.add(time(() -> vm.delete(tag + "2").execute()));
         return ms;
     }
 }

@@ -1,0 +1,24 @@
+package dev.esm.cli;
+
+import dev.esm.api.DomainSnapshots;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+/** A read command with --json. */
+abstract class Reading extends Sub {
+    @CommandLine.Mixin
+    DomainArgs args;
+    @Option(names = "--json", description = "print JSON")
+    boolean json;
+
+    /** Reads without waiting for a running operation; says so on standard error when one may be under way. */
+    @Override
+    <T> T withDomain(String domain, Function<DomainSnapshots, T> action) {
+        DomainSnapshots d = domain(domain);
+        T result = action.apply(d);
+        d.operationInProgress().ifPresent(busy -> root.session.err.println("esm: note: " + busy
+                + "; what is shown may be part-way through it"));
+        return result;
+    }
+}
