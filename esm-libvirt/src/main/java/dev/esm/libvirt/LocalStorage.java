@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * (overlay creation with an explicit backing format, reading an image header). Formats are always passed
  * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600.
  *
- * <p>Thread-safety: thread-safe; its only state is the table of lock files this JVM holds ({@link #lock}).
+ * <p>Thread-safety: thread-safe; it keeps no state (journals and lock files are {@link LocalState}'s).
  */
 public final class LocalStorage implements Storage {
     private static final Logger LOG = LoggerFactory.getLogger(LocalStorage.class);
