@@ -5,18 +5,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Domain handles kept between calls, so that an operation's dozen calls on one domain cost one lookup by name
  * instead of one each (over {@code qemu+ssh} a lookup is a round trip of about a millisecond). A handle names the
  * domain by UUID; when a call on a kept handle finds no such domain (removed, or defined again under the same name
- * with another UUID, behind ESM's back), {@link LibvirtHost} drops it and looks the name up again.
+ * with another UUID, behind ESM's back), {@link DomainCalls} drops it and looks the name up again.
  *
  * <p>Each handle is counted while a call uses it and freed once it is neither kept nor in use: when it is dropped,
  * when more than {@link #KEPT} domains were used since, and at {@link #close()}. Thread-safety: thread-safe
  * (every method holds this object's monitor; lookups run outside it).
  */
 final class DomainHandles implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DomainHandles.class);
     /** How many domains' handles are kept (the least recently used beyond that are freed). */
     static final int KEPT = 256;
 
@@ -130,7 +133,18 @@ final class DomainHandles implements AutoCloseable {
     private static void freeIfDone(Held h) {
         if (h.dropped && h.users == 0) {
             h.users = -1; // freed once
-            LibvirtHost.free(h.domain);
+            free(h.domain);
+        }
+    }
+
+    /** Frees a domain object, if any; a failure is only logged (the object is useless either way). */
+    static void free(Domain d) {
+        if (d != null) {
+            try {
+                d.free();
+            } catch (LibvirtException e) {
+                LOG.debug("freeing a domain object failed: {}", e.toString());
+            }
         }
     }
 }

@@ -116,7 +116,7 @@ final class DomainJournals implements AutoCloseable {
         }
         Domain raced = domains.putIfAbsent(uuid, d);
         if (raced != null) {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
             return raced;
         }
         return d;
@@ -124,7 +124,7 @@ final class DomainJournals implements AutoCloseable {
 
     /** Drops a kept handle whose domain vanished (undefined, maybe defined again under the same uuid). */
     private void drop(String uuid) {
-        LibvirtHost.free(domains.remove(uuid));
+        DomainHandles.free(domains.remove(uuid));
         current.remove(uuid);
     }
 
@@ -340,7 +340,7 @@ final class DomainJournals implements AutoCloseable {
 
     @Override
     public void close() {
-        domains.values().forEach(LibvirtHost::free);
+        domains.values().forEach(DomainHandles::free);
         domains.clear();
         current.clear();
     }

@@ -47,7 +47,9 @@ final class MergeHelpers {
     private static final long IDLE_MILLIS = 60_000;
 
     private final Connect conn;
-    private final LibvirtHost host;
+    private final dev.esm.core.port.Host host;
+    /** The names of the host's running domains. */
+    private final Supplier<java.util.List<String>> running;
     private final Supplier<String> arch;
     private final String client = UUID.randomUUID().toString().substring(0, 8);
     private final AtomicInteger started = new AtomicInteger();
@@ -58,9 +60,11 @@ final class MergeHelpers {
     private record Idle(String name, long since) {
     }
 
-    MergeHelpers(Connect conn, LibvirtHost host, Supplier<String> arch) {
+    MergeHelpers(Connect conn, dev.esm.core.port.Host host, Supplier<java.util.List<String>> running,
+                 Supplier<String> arch) {
         this.conn = conn;
         this.host = host;
+        this.running = running;
         this.arch = arch;
     }
 
@@ -210,7 +214,7 @@ final class MergeHelpers {
             throw new StorageException("cannot open " + top + " in the merge helper " + helper + " (libvirt: "
                     + e.getMessage() + ")", e);
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
     }
 
@@ -230,7 +234,7 @@ final class MergeHelpers {
             LOG.debug("detaching the merged chain from helper {} failed: {}", helper, e.getMessage());
             return false;
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
     }
 
@@ -245,7 +249,7 @@ final class MergeHelpers {
         } catch (LibvirtException e) {
             LOG.debug("destroying the merge helper {}: {}", helper, e.getMessage());
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
     }
 
@@ -255,7 +259,7 @@ final class MergeHelpers {
      * start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
      */
     private void destroyLeftovers(String top) {
-        for (String name : host.runningDomainNames()) {
+        for (String name : running.get()) {
             if (!name.startsWith(PREFIX)) {
                 continue;
             }
@@ -270,7 +274,7 @@ final class MergeHelpers {
             } catch (LibvirtException gone) {
                 LOG.debug("merge helper {} vanished while looking for leftovers: {}", name, gone.getMessage());
             } finally {
-                LibvirtHost.free(d);
+                DomainHandles.free(d);
             }
         }
     }

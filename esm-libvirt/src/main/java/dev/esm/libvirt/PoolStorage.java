@@ -75,7 +75,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private static final int CHUNK = Volumes.CHUNK;
 
     private final Connect conn;
-    private final LibvirtHost host;
+    private final dev.esm.core.port.Host host;
     private final Map<String, String> poolByFolder = new ConcurrentHashMap<>();
     private final String stateDir;
     private final MergeHelpers helpers;
@@ -84,13 +84,15 @@ public final class PoolStorage implements Storage, AutoCloseable {
     /**
      * @param conn the connection (owned by {@code host})
      * @param host the host, for the helper domains of offline merges
+     * @param running the names of the host's running domains (for merge helpers left by stopped clients)
      * @param stateDir the host's folder for journals and leases (its pool is {@link #statePool()})
      */
-    PoolStorage(Connect conn, LibvirtHost host, String stateDir) {
+    PoolStorage(Connect conn, dev.esm.core.port.Host host, java.util.function.Supplier<java.util.List<String>> running,
+                String stateDir) {
         this.conn = conn;
         this.host = host;
         this.stateDir = stateDir;
-        this.helpers = new MergeHelpers(conn, host, this::arch);
+        this.helpers = new MergeHelpers(conn, host, running, this::arch);
     }
 
     /** @return the pool over the state folder, for the state store ({@link PoolState}) */

@@ -103,7 +103,7 @@ final class VolumeLeases implements AutoCloseable {
     }
 
     private static BeatLink openBeatLink(String uri) {
-        Connect c = LibvirtHost.open(uri);
+        Connect c = ConnectionPool.open(uri);
         long best = Long.MAX_VALUE;
         try {
             for (int i = 0; i < 3; i++) {

@@ -403,7 +403,7 @@ class LeaseFencingRemoteIT {
         } catch (LibvirtException none) {
             // VIR_ERR_NO_DOMAIN_METADATA: no journal
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
         assertEquals(null, journal, "a journal is on " + dom + " after B recovered and A stopped");
     }
@@ -502,7 +502,7 @@ class LeaseFencingRemoteIT {
         } catch (LibvirtException e) {
             return false;
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
     }
 
