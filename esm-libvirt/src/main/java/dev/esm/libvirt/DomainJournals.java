@@ -61,7 +61,7 @@ final class DomainJournals implements AutoCloseable {
 
     /** @return the domain uuid a journal's path names ({@code <uuid>.journal}), if it does */
     static Optional<String> uuidOf(String journalPath) {
-        String name = PoolStorage.fileName(journalPath);
+        String name = Volumes.fileName(journalPath);
         if (!name.endsWith(SUFFIX)) {
             return Optional.empty();
         }

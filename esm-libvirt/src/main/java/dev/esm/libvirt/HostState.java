@@ -1,16 +1,11 @@
 package dev.esm.libvirt;
 
-import dev.esm.api.errors.DomainBusyException;
 import dev.esm.api.errors.StorageException;
-import dev.esm.core.port.Storage;
 import dev.esm.core.xml.Xml;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.libvirt.Connect;
@@ -87,7 +82,7 @@ final class HostState implements AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        String name = PoolStorage.fileName(path);
+        String name = Volumes.fileName(path);
         StorageVol v = pool.call("looking up " + path, p -> {
             if (!create) {
                 try {
@@ -252,7 +247,7 @@ final class HostState implements AutoCloseable {
             if (v == null) {
                 v = pool.call("looking up " + path, p -> {
                     try {
-                        return p.storageVolLookupByName(PoolStorage.fileName(path));
+                        return p.storageVolLookupByName(Volumes.fileName(path));
                     } catch (LibvirtException miss) {
                         return null;
                     }
@@ -272,9 +267,9 @@ final class HostState implements AutoCloseable {
 
     /** Forgets what this client knows of the journals of {@code key} (it has just taken the lease of {@code key}). */
     void forget(String leasePath) {
-        String stem = PoolStorage.fileName(leasePath);
+        String stem = Volumes.fileName(leasePath);
         int dot = stem.indexOf('.');
-        String prefix = PoolStorage.parent(leasePath) + "/" + (dot < 0 ? stem : stem.substring(0, dot + 1));
+        String prefix = Volumes.parent(leasePath) + "/" + (dot < 0 ? stem : stem.substring(0, dot + 1));
         lastSlot.keySet().removeIf(p -> p.startsWith(prefix));
     }
 

@@ -159,7 +159,7 @@ final class VolumeLeases implements AutoCloseable {
     /** See the class comment. */
     StateStore.Lease lock(String path, Duration wait) {
         BeatLink link = beatLink();
-        String prefix = PoolStorage.fileName(path) + LEASE_SUFFIX;
+        String prefix = Volumes.fileName(path) + LEASE_SUFFIX;
         long deadline = System.nanoTime() + wait.toNanos();
         Map<String, Observed> seen = new HashMap<>();
         boolean tryNow = true;
@@ -294,12 +294,12 @@ final class VolumeLeases implements AutoCloseable {
 
     /** Removes every generation of the lease of {@code path} (tests and clean-up; never while one is held). */
     void removeAll(String path) {
-        generations(PoolStorage.fileName(path) + LEASE_SUFFIX).forEach(this::removeIfThere);
+        generations(Volumes.fileName(path) + LEASE_SUFFIX).forEach(this::removeIfThere);
     }
 
     /** @return who holds the lease of {@code path}, read without taking it */
     Optional<StateStore.LockHolder> holder(String path) {
-        for (String g : generations(PoolStorage.fileName(path) + LEASE_SUFFIX)) {
+        for (String g : generations(Volumes.fileName(path) + LEASE_SUFFIX)) {
             Optional<String> content = read(g);
             if (content.isPresent()) {
                 return Optional.of(new StateStore.LockHolder(holderOf(content.get()), sinceOf(content.get())));

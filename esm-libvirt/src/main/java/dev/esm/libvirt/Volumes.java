@@ -1,5 +1,6 @@
 package dev.esm.libvirt;
 
+import dev.esm.core.xml.Xml;
 import dev.esm.core.port.Fencing;
 
 import java.nio.ByteBuffer;
@@ -7,6 +8,7 @@ import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
+import org.w3c.dom.Element;
 import org.libvirt.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,5 +122,21 @@ final class Volumes {
                 LOG.debug("freeing a stream failed: {}", e.toString());
             }
         }
+    }
+
+    /** @return the folder of {@code path} ({@code /} for a top-level path) */
+    static String parent(String path) {
+        int i = path.lastIndexOf('/');
+        return i <= 0 ? "/" : path.substring(0, i);
+    }
+
+    /** @return the last element of {@code path} */
+    static String fileName(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** @return the number in {@code root}'s child element {@code child}, or 0 */
+    static long longOf(Element root, String child) {
+        return Xml.child(root, child).map(e -> Long.parseLong(e.getTextContent().trim())).orElse(0L);
     }
 }
