@@ -7,6 +7,7 @@ import dev.esm.core.port.Storage;
 import dev.esm.core.xml.Xml;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.libvirt.Connect;
@@ -181,6 +182,44 @@ final class OverlayCreator {
             }
         }
         return "";
+    }
+
+    /**
+     * Handles of the overlays this client made, by path, the most recent {@value #KEPT} (a handle is a few bytes
+     * on each side): an overlay is usually removed by a later operation of the same client (revert, refresh), which
+     * then needs no lookup. libvirt resolves a handle by its pool and name on each call, so a kept handle stays
+     * right for a volume removed and made again under the same name.
+     */
+    private final Map<String, StorageVol> madeVolumes = new LinkedHashMap<>();
+    private static final int KEPT = 256;
+
+    /** Keeps the handle of an overlay this client made (the eldest beyond {@value #KEPT} freed). */
+    void keep(String path, StorageVol v) {
+        StorageVol old;
+        synchronized (madeVolumes) {
+            old = madeVolumes.put(path, v);
+            if (madeVolumes.size() > KEPT) {
+                var eldest = madeVolumes.entrySet().iterator();
+                free(eldest.next().getValue());
+                eldest.remove();
+            }
+        }
+        free(old);
+    }
+
+    /** @return the kept handle of an overlay this client made (now the caller's to free), or null */
+    StorageVol made(String path) {
+        synchronized (madeVolumes) {
+            return madeVolumes.remove(path);
+        }
+    }
+
+    /** Frees the kept handles. */
+    void close() {
+        synchronized (madeVolumes) {
+            madeVolumes.values().forEach(OverlayCreator::free);
+            madeVolumes.clear();
+        }
     }
 
     private static void removeQuietly(Storage files, String path) {

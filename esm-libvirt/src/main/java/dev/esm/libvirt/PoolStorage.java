@@ -9,12 +9,9 @@ import dev.esm.core.model.Names;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.Xml;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
@@ -69,6 +66,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final dev.esm.core.port.Host host;
     /** The pools over folders, their handles, volume lookups. */
     private final PoolRegistry pools;
+    /** Reads the images' headers. */
+    private final VolumeImages images;
     /** Makes the overlays. */
     private final OverlayCreator overlays;
     /** Copies through the client, checksummed. */
@@ -91,6 +90,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.pools = new PoolRegistry(conn, host.uri());
         this.copier = new VolumeCopier(conn, pools);
         this.overlays = new OverlayCreator(conn, pools, this);
+        this.images = new VolumeImages(conn, pools);
         this.helpers = new MergeHelpers(conn, host, running, this::arch);
     }
 
@@ -155,71 +155,29 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public ImageInfo info(String path, ImageFormat format) {
-        return pools.withVolume(path, "reading", v -> {
-            Element root = Xml.parse(v.getXMLDesc(0)).getDocumentElement();
-            long capacity = Volumes.longOf(root, "capacity");
-            long allocation = Volumes.longOf(root, "allocation");
-            Optional<DiskImage> backing = Optional.empty();
-            if (format == ImageFormat.QCOW2) {
-                ByteBuffer head = header(v);
-                capacity = head.limit() >= 32 ? head.getLong(24) : capacity; // libvirt may still call it raw
-                backing = backingOf(head, path);
-            }
-            return new ImageInfo(path, format, capacity, allocation, backing.map(DiskImage::path),
-                    backing.map(DiskImage::format));
-        });
+        return images.info(path, format);
     }
 
     @Override
     public Optional<DiskImage> backing(String path, ImageFormat format) {
-        if (format != ImageFormat.QCOW2) {
-            return Optional.empty();
-        }
-        return pools.withVolume(path, "reading the header of", v -> backingOf(header(v), path));
+        return images.backing(path, format);
     }
 
     /** The crypt method in a qcow2 header, or a LUKS header at the start of a volume read as raw. */
     @Override
     public boolean encrypted(String path, ImageFormat format) {
-        return pools.withVolume(path, "reading the header of", v -> Qcow2.encrypted(ByteBuffer.wrap(download(v, 0, 36)),
-                format));
+        return images.encrypted(path, format);
     }
 
     @Override
     public Optional<BackingReference> backingReference(String path, ImageFormat format) {
-        if (format != ImageFormat.QCOW2) {
-            return Optional.empty();
-        }
-        return pools.withVolume(path, "reading the header of", v -> {
-            String[] b = Qcow2.backing(header(v), path);
-            return b == null ? Optional.<BackingReference>empty()
-                    : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
-        });
-    }
-
-    /** @return an image's header with its extensions and backing name: one download, two when the name lies far */
-    private ByteBuffer header(StorageVol v) throws LibvirtException {
-        ByteBuffer head = ByteBuffer.wrap(download(v, 0, 4096));
-        if (head.limit() >= 20 && head.getLong(8) + head.getInt(16) > head.limit()) {
-            head = ByteBuffer.wrap(download(v, 0, 1 << 21));
-        }
-        return head;
-    }
-
-    private Optional<DiskImage> backingOf(ByteBuffer head, String path) throws IOException {
-        String[] b = Qcow2.backing(head, path);
-        if (b == null) {
-            return Optional.empty();
-        }
-        String backingPath = b[0].startsWith("/") ? b[0] : Names.join(Volumes.parent(path), b[0]);
-        return Optional.of(new DiskImage("?", backingPath,
-                b[1] == null ? ImageFormat.QCOW2 : ImageFormat.fromId(b[1]).orElse(ImageFormat.QCOW2)));
+        return images.backingReference(path, format);
     }
 
     /** Creates the overlay: see {@link OverlayCreator#create}. */
     @Override
     public void createOverlay(String path, DiskImage backing) {
-        keep(path, overlays.create(path, backing));
+        overlays.keep(path, overlays.create(path, backing));
         LOG.debug("created overlay {} on {}", path, backing.path());
     }
 
@@ -296,15 +254,6 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
     }
 
-    private byte[] download(StorageVol v, long offset, int length) throws LibvirtException {
-        return Volumes.download(conn, v, offset, length);
-    }
-
-    private void upload(StorageVol v, byte[] data) throws LibvirtException {
-        Volumes.upload(conn, v, 0, data);
-    }
-
-
     /** Merges in a paused helper domain on the host, kept for the next merge: see {@link MergeHelpers}. */
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
@@ -327,9 +276,9 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public void rebase(String image, DiskImage newBacking) {
         pools.withVolume(image, "pointing at " + newBacking.path() + ":", v -> {
-            byte[] head = download(v, 0, 1 << 16);
+            byte[] head = Volumes.download(conn, v, 0, 1 << 16);
             byte[] rewritten = Qcow2.rebasedHeader(ByteBuffer.wrap(head), newBacking.path(), newBacking.format());
-            upload(v, rewritten);
+            Volumes.upload(conn, v, 0, rewritten);
             return null;
         });
         LOG.debug("pointed {} at {}", image, newBacking.path());
@@ -385,13 +334,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
         } catch (LibvirtException e) {
             throw new StorageException("listing " + directory + " failed (libvirt: " + e.getMessage() + ")", e);
         } finally {
-            free(p);
+            Volumes.free(p);
         }
     }
 
     @Override
     public void remove(String path) {
-        StorageVol made = made(path);
+        StorageVol made = overlays.made(path);
         Optional<StorageVol> v = made != null ? Optional.of(made) : pools.volume(path);
         if (v.isEmpty()) {
             return;
@@ -415,35 +364,6 @@ public final class PoolStorage implements Storage, AutoCloseable {
     }
 
     /**
-     * Handles of the overlays this client made, by path, the most recent {@value #KEPT} (a handle is a few bytes
-     * on each side): an overlay is usually removed by a later operation of the same client (revert, refresh), which
-     * then needs no lookup. libvirt resolves a handle by its pool and name on each call, so a kept handle stays
-     * right for a volume removed and made again under the same name.
-     */
-    private final Map<String, StorageVol> madeVolumes = new LinkedHashMap<>();
-    private static final int KEPT = 256;
-
-    private void keep(String path, StorageVol v) {
-        StorageVol old;
-        synchronized (madeVolumes) {
-            old = madeVolumes.put(path, v);
-            if (madeVolumes.size() > KEPT) {
-                var eldest = madeVolumes.entrySet().iterator();
-                free(eldest.next().getValue());
-                eldest.remove();
-            }
-        }
-        free(old);
-    }
-
-    /** @return the kept handle of an overlay this client made (now the caller's to free), or null */
-    private StorageVol made(String path) {
-        synchronized (madeVolumes) {
-            return madeVolumes.remove(path);
-        }
-    }
-
-    /**
      * @return the volume's type attribute ({@code file}, {@code dir}, ...): libvirt-java's {@code getInfo} knows
      *         only file and block volumes and fails on the others
      */
@@ -462,15 +382,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     @Override
     public void close() {
         helpers.close();
-        synchronized (madeVolumes) {
-            madeVolumes.values().forEach(PoolStorage::free);
-            madeVolumes.clear();
-        }
+        overlays.close();
         pools.close();
-    }
-
-    private static void free(StoragePool p) {
-        Volumes.free(p);
     }
 
     private static void free(StorageVol v) {
