@@ -36,16 +36,16 @@ class JsonValueTest {
                 + " \"actual-size\": 7}, \"format-specific\": {\"data\": {\"backing-filename-format\": \"qcow2\"}},"
                 + " \"virtual-size\": 1073742336, \"actual-size\": 200704, \"backing-filename\": \"b\\\"0.img\","
                 + " \"full-backing-filename\": \"/d/b\\\"0.img\", \"backing-filename-format\": \"raw\"}";
-        var info = LocalStorage.imageInfo("/d/o.qcow2", ImageFormat.QCOW2, json);
+        var info = QemuImg.imageInfo("/d/o.qcow2", ImageFormat.QCOW2, json);
         assertEquals(1073742336L, info.virtualSize());
         assertEquals(200704L, info.actualSize());
         assertEquals(Optional.of("/d/b\"0.img"), info.backing());
         assertEquals(Optional.of(ImageFormat.RAW), info.backingFormat());
-        var noBacking = LocalStorage.imageInfo("/d/b.img", ImageFormat.RAW,
+        var noBacking = QemuImg.imageInfo("/d/b.img", ImageFormat.RAW,
                 "{\"backing-image\": {\"virtual-size\": 5}, \"virtual-size\": 512}");
         assertEquals(512L, noBacking.virtualSize());
         assertEquals(Optional.empty(), noBacking.backing());
-        assertThrows(StorageException.class, () -> LocalStorage.imageInfo("/d/x", ImageFormat.RAW,
+        assertThrows(StorageException.class, () -> QemuImg.imageInfo("/d/x", ImageFormat.RAW,
                 "{\"backing-image\": {\"virtual-size\": 5}}"));
     }
 }

@@ -9,9 +9,9 @@ class ProgramOutputTest {
     @Test
     void linesAreJoinedAndSilenceIsReportedWithTheExitStatus() {
         assertEquals("qemu-img: Could not open 'a': No such file or directory; qemu-img: second line",
-                LocalStorage.said("qemu-img: Could not open 'a': No such file or directory\n\nqemu-img: second line\n",
+                QemuImg.said("qemu-img: Could not open 'a': No such file or directory\n\nqemu-img: second line\n",
                         1));
-        assertEquals("it printed nothing and ended with status 1", LocalStorage.said(" \n", 1));
-        assertEquals("it printed nothing and ended with status 137 (signal 9)", LocalStorage.said("", 137));
+        assertEquals("it printed nothing and ended with status 1", QemuImg.said(" \n", 1));
+        assertEquals("it printed nothing and ended with status 137 (signal 9)", QemuImg.said("", 137));
     }
 }
