@@ -2,7 +2,6 @@ package dev.esm.libvirt;
 
 import dev.esm.api.errors.DomainBusyException;
 import dev.esm.api.errors.InvalidOperationException;
-import dev.esm.api.errors.LeaseLostException;
 import dev.esm.core.port.StateStore;
 import dev.esm.core.xml.Xml;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +74,28 @@ final class VolumeLeases implements AutoCloseable {
     private final CompletableFuture<BeatLink> beatLink;
     private StoragePool beatPool;
     private boolean closed;
+    /** What the held leases use of this object. */
+    private final HeldLease.Owner owner = new HeldLease.Owner() {
+        @Override
+        public StoragePool beatPool(Connect c) throws LibvirtException {
+            return VolumeLeases.this.beatPool(c);
+        }
+
+        @Override
+        public String contentOf(long beat, Instant taken) {
+            return VolumeLeases.this.contentOf(beat, taken);
+        }
+
+        @Override
+        public void delete(StorageVol v, String name) {
+            VolumeLeases.this.delete(v, name);
+        }
+
+        @Override
+        public void removeIfThere(String name) {
+            VolumeLeases.this.removeIfThere(name);
+        }
+    };
 
     /**
      * @param conn the operations' connection (owned by the caller)
@@ -171,7 +192,7 @@ final class VolumeLeases implements AutoCloseable {
                 List<String> others = generations(prefix);
                 others.remove(mine);
                 if (others.isEmpty()) {
-                    return new Held(link.conn(), mine, vol, started);
+                    return new HeldLease(owner, link.conn(), mine, vol, started, leaseTime, hostUri);
                 }
                 delete(vol, mine);
                 pauseAtRandom(); // another client took it, or is taking it at this moment
@@ -335,142 +356,6 @@ final class VolumeLeases implements AutoCloseable {
                     ? Optional.of(Instant.ofEpochSecond(Long.parseLong(who.substring(at + 1)))) : Optional.empty();
         } catch (NumberFormatException e) {
             return Optional.empty();
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------- holding
-
-    /** A held generation: its heartbeat, its fence and its release. */
-    private final class Held implements StateStore.Lease {
-        private final Connect beatConn;
-        private final String name;
-        private final StorageVol vol;
-        private final Instant taken = Instant.now();
-        private final long validity = leaseTime.toNanos() - leaseTime.toNanos() / 4;
-        private final Thread beater;
-        /** When the last confirmed renewal started (System.nanoTime). */
-        private volatile long confirmed;
-        private volatile String lostWhy;
-        private volatile boolean released;
-
-        Held(Connect beatConn, String name, StorageVol vol, long started) {
-            this.beatConn = beatConn;
-            this.name = name;
-            this.vol = vol;
-            this.confirmed = started;
-            this.beater = new Thread(this::beat, "esm-lease-" + name);
-            beater.setDaemon(true);
-            beater.start();
-        }
-
-        @Override
-        public void ensureHeld() {
-            String why = lostWhy;
-            if (why == null && System.nanoTime() - confirmed >= validity) {
-                why = lose("no renewal of it was confirmed for " + (System.nanoTime() - confirmed) / 1_000_000
-                        + " ms; it lasts " + leaseTime.toMillis() + " ms");
-            }
-            if (why != null) {
-                throw new LeaseLostException("its lease " + name + " on " + hostUri + " is no longer provably this"
-                        + " client's: " + why, LeaseLostException.Fate.PENDING);
-            }
-        }
-
-        /** @return the reason the lease is lost (the first one given) */
-        private synchronized String lose(String why) {
-            if (lostWhy == null) {
-                lostWhy = why;
-                if (!released) {
-                    LOG.debug("the lease {} is lost: {}", name, why);
-                }
-            }
-            return lostWhy;
-        }
-
-        private void beat() {
-            StorageVol mine = null;
-            boolean warned = false;
-            long interval = Math.max(50, leaseTime.toMillis() / 4);
-            try {
-                try {
-                    mine = beatPool(beatConn).storageVolLookupByName(name); // now: a beat is one call when due
-                } catch (LibvirtException e) {
-                    LOG.debug("looking up the lease {} failed ({}); looked up again at its first beat", name,
-                            e.getMessage());
-                }
-                for (long n = 1; ; n++) {
-                    long due = confirmed + interval * 1_000_000L;
-                    long waitNanos = due - System.nanoTime();
-                    if (waitNanos > 0) {
-                        Thread.sleep(waitNanos / 1_000_000L, (int) (waitNanos % 1_000_000L));
-                    }
-                    if (released || lostWhy != null) {
-                        return;
-                    }
-                    long start = System.nanoTime();
-                    long previous = confirmed;
-                    if (start - previous >= validity) {
-                        lose("its heartbeat was " + (start - previous) / 1_000_000 + " ms late (a paused process or a"
-                                + " slow link)");
-                        return;
-                    }
-                    try {
-                        if (mine == null) {
-                            mine = beatPool(beatConn).storageVolLookupByName(name);
-                        }
-                        byte[] beat = contentOf(n, taken).getBytes(StandardCharsets.UTF_8);
-                        if (System.nanoTime() - previous >= validity) { // again, right before the one change
-                            lose("its heartbeat was late (a paused process or a slow link)");
-                            return;
-                        }
-                        Volumes.upload(beatConn, mine, 0, beat);
-                    } catch (LibvirtException e) {
-                        if (Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
-                            lose("another client took it over (its volume is gone)");
-                            return;
-                        }
-                        if (!warned) {
-                            warned = true;
-                            LOG.warn("renewing the lease {} on {} failed ({}); retrying", name, hostUri,
-                                    e.getMessage());
-                        }
-                        Thread.sleep(Math.max(10, interval / 4));
-                        continue;
-                    }
-                    if (System.nanoTime() - previous >= validity) {
-                        lose("a renewal returned too late to count (a paused process or a slow link)");
-                        return;
-                    }
-                    confirmed = start;
-                }
-            } catch (InterruptedException e) {
-                // released
-            } catch (RuntimeException e) {
-                if (!released) {
-                    lose("its heartbeat stopped: " + e.getMessage());
-                }
-            } finally {
-                Volumes.free(mine);
-            }
-        }
-
-        @Override
-        public void close() {
-            released = true;
-            beater.interrupt();
-            try {
-                beater.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (lostWhy == null && System.nanoTime() - confirmed < validity) {
-                delete(vol, name);
-                return;
-            }
-            // No longer provably held: its volume is removed only if it is still there (no take-over happened), so a
-            // client whose lease was taken over makes no call that changes anything. A generation is never another's.
-            Volumes.free(vol);
-            removeIfThere(name);
         }
     }
 
