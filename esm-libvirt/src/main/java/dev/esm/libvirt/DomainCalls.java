@@ -45,7 +45,7 @@ final class DomainCalls implements AutoCloseable {
             try {
                 return call.apply(use.domain());
             } catch (LibvirtException e) {
-                if (use.fresh() || !Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                if (use.fresh() || !LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                     throw e;
                 }
                 handles.discard(use);

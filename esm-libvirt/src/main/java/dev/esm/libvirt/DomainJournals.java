@@ -109,7 +109,7 @@ final class DomainJournals implements AutoCloseable {
         try {
             d = conn.domainLookupByUUIDString(uuid);
         } catch (LibvirtException e) {
-            if (Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+            if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                 return null;
             }
             throw e;
@@ -152,12 +152,12 @@ final class DomainJournals implements AutoCloseable {
                 current.put(uuid, Optional.of(element));
                 return true;
             } catch (LibvirtException e) {
-                if (attempt == 0 && Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                if (attempt == 0 && LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                     drop(uuid);
                     continue;
                 }
                 current.remove(uuid);
-                if (Volumes.isCode(e, "VIR_ERR_OPERATION_INVALID")) {
+                if (LibvirtErrors.isCode(e, "VIR_ERR_OPERATION_INVALID")) {
                     LOG.debug("domain {} keeps no metadata ({}); its journal goes to a volume", uuid, e.getMessage());
                     return false; // a transient domain has no persistent definition
                 }
@@ -223,10 +223,10 @@ final class DomainJournals implements AutoCloseable {
                 try {
                     e = Optional.of(d.getMetadata(LibvirtFlags.METADATA_ELEMENT, NS, LibvirtFlags.AFFECT_CONFIG));
                 } catch (LibvirtException none) {
-                    if (Volumes.isCode(none, "VIR_ERR_OPERATION_INVALID")) {
+                    if (LibvirtErrors.isCode(none, "VIR_ERR_OPERATION_INVALID")) {
                         return Optional.empty(); // a transient domain: no persistent definition
                     }
-                    if (!Volumes.isCode(none, "VIR_ERR_NO_DOMAIN_METADATA")) {
+                    if (!LibvirtErrors.isCode(none, "VIR_ERR_NO_DOMAIN_METADATA")) {
                         throw none;
                     }
                     e = Optional.empty();
@@ -234,7 +234,7 @@ final class DomainJournals implements AutoCloseable {
                 current.put(uuid, e);
                 return Optional.of(e);
             } catch (LibvirtException e) {
-                if (attempt == 0 && Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                if (attempt == 0 && LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                     drop(uuid);
                     continue;
                 }
@@ -258,7 +258,7 @@ final class DomainJournals implements AutoCloseable {
             current.put(uuid, Optional.empty());
         } catch (LibvirtException e) {
             current.remove(uuid);
-            if (Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+            if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                 drop(uuid);
                 return;
             }

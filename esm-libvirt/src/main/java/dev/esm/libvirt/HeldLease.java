@@ -138,7 +138,7 @@ final class HeldLease implements StateStore.Lease {
                     }
                     Volumes.upload(beatConn, mine, 0, beat);
                 } catch (LibvirtException e) {
-                    if (Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                    if (LibvirtErrors.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                         lose("another client took it over (its volume is gone)");
                         return;
                     }

@@ -122,7 +122,7 @@ final class HostState implements AutoCloseable {
             try {
                 return call.apply(v);
             } catch (LibvirtException e) {
-                if (attempt > 0 || !Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+                if (attempt > 0 || !LibvirtErrors.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                     throw e;
                 }
                 if (journalVolumes.remove(path, v)) {
@@ -257,7 +257,7 @@ final class HostState implements AutoCloseable {
                 v.delete(0);
             }
         } catch (LibvirtException e) {
-            if (!Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+            if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                 throw new StorageException("cannot remove " + path + " (libvirt: " + e.getMessage() + ")", e);
             }
         } finally {

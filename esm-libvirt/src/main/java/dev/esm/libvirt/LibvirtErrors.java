@@ -45,4 +45,9 @@ final class LibvirtErrors {
                 + dev.esm.api.SnapshotName.printable(uri) + " failed: " + SshErrors.oneLine(message) + " (libvirt "
                 + codeName + ")", cause);
     }
+
+    /** @return whether libvirt's error is the one named {@code code} ({@code VIR_ERR_...}) */
+    static boolean isCode(LibvirtException e, String code) {
+        return e.getError() != null && e.getError().getCode() != null && e.getError().getCode().name().equals(code);
+    }
 }

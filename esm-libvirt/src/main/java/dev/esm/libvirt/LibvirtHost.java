@@ -291,7 +291,7 @@ public final class LibvirtHost implements Host {
                 s = d.snapshotCurrent();
                 return Optional.of(s.getXMLDesc(LibvirtFlags.SNAPSHOT_XML_SECURE));
             } catch (LibvirtException e) {
-                if (Volumes.isCode(e, "VIR_ERR_NO_DOMAIN_SNAPSHOT")) {
+                if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN_SNAPSHOT")) {
                     return Optional.<String>empty();
                 }
                 throw e;

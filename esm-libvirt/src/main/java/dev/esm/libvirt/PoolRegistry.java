@@ -181,7 +181,7 @@ final class PoolRegistry implements AutoCloseable {
     }
 
     private static boolean isCode(LibvirtException e, String code) {
-        return Volumes.isCode(e, code);
+        return LibvirtErrors.isCode(e, code);
     }
 
     /** Pool handles by pool name, kept for the life of this storage (freed by {@link #close()}). */

@@ -354,7 +354,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
             overlays.counted(Volumes.parent(path), -1);
             LOG.debug("removed {}", path);
         } catch (LibvirtException e) {
-            if (made == null || !Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+            if (made == null || !LibvirtErrors.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                 throw new StorageException("cannot remove '" + path + "' (libvirt: " + e.getMessage() + ")", e);
             }
             LOG.debug("{} was removed already", path); // by hand, or by another client (a kept handle)

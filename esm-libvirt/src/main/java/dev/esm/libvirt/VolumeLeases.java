@@ -291,7 +291,7 @@ final class VolumeLeases implements AutoCloseable {
         try {
             v.delete(0);
         } catch (LibvirtException e) {
-            if (!Volumes.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
+            if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_STORAGE_VOL")) {
                 LOG.warn("cannot remove the lease volume {}: {}", name, e.getMessage());
             }
         } finally {

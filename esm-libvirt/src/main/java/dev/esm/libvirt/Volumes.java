@@ -80,10 +80,6 @@ final class Volumes {
     }
 
     /** @return whether libvirt's error code of {@code e} is {@code code} (e.g. {@code VIR_ERR_NO_STORAGE_VOL}) */
-    static boolean isCode(LibvirtException e, String code) {
-        return e.getError() != null && e.getError().getCode() != null && e.getError().getCode().name().equals(code);
-    }
-
     static void free(StoragePool p) {
         if (p != null) {
             try {
