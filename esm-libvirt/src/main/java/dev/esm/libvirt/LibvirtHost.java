@@ -16,6 +16,19 @@ import org.libvirt.DomainSnapshot;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.esm.libvirt.connect.ConnectionPool;
+import dev.esm.libvirt.connect.DomainCalls;
+import dev.esm.libvirt.connect.DomainHandles;
+import dev.esm.libvirt.connect.EventLoop;
+import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.connect.LibvirtFlags;
+import dev.esm.libvirt.connect.NativeLibvirt;
+import dev.esm.libvirt.jobs.BlockCommitDriver;
+import dev.esm.libvirt.jobs.BlockJobEvents;
+import dev.esm.libvirt.local.LocalState;
+import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.pool.PoolStorage;
+import dev.esm.libvirt.state.PoolState;
 
 /**
  * ESM's port over one libvirt connection (libvirt-java). Every libvirt object it looks up is freed before the

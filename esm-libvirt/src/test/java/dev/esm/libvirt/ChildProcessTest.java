@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.local.ChildProcess;
+import dev.esm.libvirt.local.LocalStorage;
 
 /** The helper-process runner keeps its promises: a time limit that holds, both outputs read, children tied to us. */
 class ChildProcessTest {

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
+import dev.esm.libvirt.connect.DomainHandles;
 
 /**
  * Kept domain handles: one lookup for many calls, a handle freed exactly once and never while a call uses it (a

@@ -17,6 +17,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Element;
+import dev.esm.libvirt.state.DomainJournals;
 
 /** The journal element kept in a domain's definition, and its replacement in XML about to be defined. */
 class DomainJournalsTest {

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.local.QemuImg;
 
 /**
  * Image information read in process (a header and one stat) says what {@code qemu-img info} says, for the images it

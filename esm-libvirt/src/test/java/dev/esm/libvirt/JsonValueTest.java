@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.image.JsonValue;
+import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.local.QemuImg;
 
 /** The JSON reader and what LocalStorage takes from {@code qemu-img info}. */
 class JsonValueTest {

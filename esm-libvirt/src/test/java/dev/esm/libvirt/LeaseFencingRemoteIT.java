@@ -43,6 +43,9 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainBlockJobInfo;
 import org.libvirt.LibvirtException;
+import dev.esm.libvirt.connect.DomainHandles;
+import dev.esm.libvirt.jobs.MergeHelpers;
+import dev.esm.libvirt.state.DomainJournals;
 
 /**
  * Issue 21, "proof by pausing": over {@code qemu+ssh} with a 2 s lease, client A (an {@link IsolatedClient} running

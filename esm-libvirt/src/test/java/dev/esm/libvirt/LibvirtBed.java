@@ -24,6 +24,8 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
+import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.local.LocalStorage;
 
 /**
  * The contract's bed over the real libvirtd (QEMU driver, TCG): tiny domains with no OS, images in a folder the

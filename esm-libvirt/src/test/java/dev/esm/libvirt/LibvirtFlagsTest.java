@@ -8,6 +8,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
+import dev.esm.libvirt.connect.LibvirtFlags;
 
 /** Each ESM flag maps to libvirt's bit, checked against libvirt-java's copy of libvirt's header. */
 class LibvirtFlagsTest {

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.local.LocalState;
+import dev.esm.libvirt.local.LocalStorage;
 
 /**
  * The per-domain lock file: removed when free, and still exclusive while processes take, remove and make it again

@@ -3,6 +3,7 @@ package dev.esm.libvirt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.local.QemuImg;
 
 /** What a failed qemu-img said, as ESM's message shows it: one line, never an empty cause. */
 class ProgramOutputTest {

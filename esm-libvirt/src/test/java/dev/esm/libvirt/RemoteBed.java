@@ -19,6 +19,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
+import dev.esm.libvirt.connect.LibvirtErrors;
 
 /**
  * The contract's bed over a remote libvirt: the client (this JVM) talks to libvirtd only through

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.errors.HypervisorException;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.connect.SshErrors;
 
 /**
  * libvirt's messages for connections over {@code qemu+ssh://} that failed, as libvirt 9.0 with OpenSSH 9.2 gave them
