@@ -10,10 +10,9 @@ import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.esm.libvirt.LibvirtHost;
 
 /**
- * The connections of one {@link LibvirtHost} to one URI, with domain affinity: each domain's calls go through one of a
+ * The connections of one {@code LibvirtHost} to one URI, with domain affinity: each domain's calls go through one of a
  * few connections ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's
  * per-connection limit on calls in progress does not make one domain's calls wait for another's.
  *

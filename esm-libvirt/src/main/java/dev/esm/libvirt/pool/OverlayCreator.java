@@ -18,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 import dev.esm.libvirt.image.Qcow2;
-import dev.esm.libvirt.local.LocalStorage;
 
 /**
  * Makes {@link PoolStorage}'s overlays: uploaded as a qcow2 header made in-process, or (in folders of many files)
@@ -47,7 +46,7 @@ public final class OverlayCreator {
     }
 
     /**
-     * Creates the overlay as {@link LocalStorage} does: the qcow2 v3 header with the backing image and its format,
+     * Creates the overlay as {@link dev.esm.libvirt.local.LocalStorage} does: the qcow2 v3 header with the backing image and its format,
      * made in-process ({@link Qcow2#overlayImage}), written into a new volume created exclusively with mode 0600.
      * Small folders get the upload, large ones libvirt's own creation (see {@link #UPLOAD_LIMIT}).
      * (libvirt's own way, a volume XML with a backing store, runs {@code qemu-img create} on the host: tens of

@@ -24,9 +24,6 @@ import dev.esm.libvirt.connect.LibvirtErrors;
 import dev.esm.libvirt.connect.LibvirtFlags;
 import dev.esm.libvirt.image.Qcow2;
 import dev.esm.libvirt.jobs.MergeHelpers;
-import dev.esm.libvirt.state.DomainJournals;
-import dev.esm.libvirt.state.HostState;
-import dev.esm.libvirt.state.PoolState;
 
 /**
  * The file operations over libvirt's storage API, for hosts whose files this process cannot see (remote URIs
@@ -48,11 +45,11 @@ import dev.esm.libvirt.state.PoolState;
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
  *   <li>Journals and locks live on the host: a domain's journal in its own persistent definition (one
- *       {@code virDomainSetMetadata} call per write, {@link DomainJournals}); journals too large for that, and
+ *       {@code virDomainSetMetadata} call per write, {@link dev.esm.libvirt.state.DomainJournals}); journals too large for that, and
  *       those of the previous release, in the state pool ({@code /var/lib/libvirt/esm} unless
  *       {@code SnapshotManager.Builder.hostStateDirectory} says otherwise) as two checksummed slots in one volume (a torn write leaves the
  *       previous version readable); locks as leases with a heartbeat, volumes of the state pool
- *       ({@link HostState}).</li>
+ *       ({@link dev.esm.libvirt.state.HostState}).</li>
  * </ul>
  *
  * <p>Costs: every call is a round trip to libvirtd; an upload or download is two. libvirtd refreshes the whole
@@ -62,7 +59,7 @@ import dev.esm.libvirt.state.PoolState;
  * this client made keep their handles, so removing one later takes no lookup.
  *
  * <p>Thread-safety: thread-safe. Every libvirt object is freed before the call that looked it up returns, except
- * pool handles (kept until {@link #close}) and those {@link HostState} keeps.
+ * pool handles (kept until {@link #close}) and those {@link dev.esm.libvirt.state.HostState} keeps.
  */
 public final class PoolStorage implements Storage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolStorage.class);
@@ -101,7 +98,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.helpers = new MergeHelpers(conn, host, running, this::arch);
     }
 
-    /** @return the pool over the state folder, for the state store ({@link PoolState}) */
+    /** @return the pool over the state folder, for the state store ({@link dev.esm.libvirt.state.PoolState}) */
     public StatePool statePool() {
         return new StatePool() {
             @Override

@@ -2,12 +2,10 @@ package dev.esm.libvirt.pool;
 
 import org.libvirt.LibvirtException;
 import org.libvirt.StoragePool;
-import dev.esm.libvirt.state.HostState;
-import dev.esm.libvirt.state.VolumeLeases;
 
 /**
  * The storage pool over ESM's state folder on a host reached through libvirt's storage API, as the state store's
- * parts ({@link HostState}'s journal volumes, {@link VolumeLeases}) use it: calls on its handle on the operations'
+ * parts ({@link dev.esm.libvirt.state.HostState}'s journal volumes, {@link dev.esm.libvirt.state.VolumeLeases}) use it: calls on its handle on the operations'
  * connection, its name (to find it on another connection) and its folder. Made by {@link PoolStorage}, which keeps
  * the pools.
  */

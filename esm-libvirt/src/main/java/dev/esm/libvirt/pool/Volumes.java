@@ -12,11 +12,10 @@ import org.w3c.dom.Element;
 import org.libvirt.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.esm.libvirt.state.HostState;
 
 /**
  * Byte transfers to and from storage volumes through libvirt streams, and the freeing of libvirt's storage
- * objects, shared by {@link PoolStorage} and {@link HostState}. A download or an upload is one
+ * objects, shared by {@link PoolStorage} and {@link dev.esm.libvirt.state.HostState}. A download or an upload is one
  * {@code virStorageVolDownload}/{@code Upload} call, the data, and one {@code virStreamFinish}: two round trips.
  *
  * <p>Thread-safety: stateless; each call uses its own stream.
