@@ -24,7 +24,6 @@ import dev.esm.libvirt.connect.LibvirtErrors;
 import dev.esm.libvirt.connect.LibvirtFlags;
 import dev.esm.libvirt.connect.NativeLibvirt;
 import dev.esm.libvirt.jobs.BlockCommitDriver;
-import dev.esm.libvirt.jobs.BlockJobEvents;
 import dev.esm.libvirt.local.LocalState;
 import dev.esm.libvirt.local.LocalStorage;
 import dev.esm.libvirt.pool.PoolStorage;
@@ -36,7 +35,7 @@ import dev.esm.libvirt.state.PoolState;
  * with libvirt's code and message.
  *
  * <p>Block jobs: several may run at once, on several disks of one domain and on many domains; each waits for its
- * own disk's events ({@link BlockJobEvents}, one registration per connection) and polls the job as a fallback.
+ * own disk's events ({@link dev.esm.libvirt.jobs.BlockJobEvents}, one registration per connection) and polls the job as a fallback.
  *
  * <p>Many domains at once: each domain's calls go through one of a few connections
  * ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's per-connection limit
@@ -164,10 +163,6 @@ public final class LibvirtHost implements Host {
         pool.checkOpen();
     }
 
-    private static void free(Domain d) {
-        DomainHandles.free(d);
-    }
-
     @Override
     public String uri() {
         return uri;
@@ -199,7 +194,7 @@ public final class LibvirtHost implements Host {
         } catch (LibvirtException e) {
             throw LibvirtErrors.wrap("defining a domain", e);
         } finally {
-            free(d);
+            DomainHandles.free(d);
         }
     }
 

@@ -57,7 +57,7 @@ import dev.esm.libvirt.pool.Volumes;
  * <p>Thread-safe. Each held lease has a heartbeat thread of its own; the heartbeats share one connection (opened in
  * the background when this object is made, closed by {@link #close}).
  */
-public final class VolumeLeases implements AutoCloseable {
+public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLeases.class);
     public static final String LEASE_SUFFIX = ".lease";
     /** A lease must last at least this many round trips of the heartbeat's connection. */
@@ -78,28 +78,6 @@ public final class VolumeLeases implements AutoCloseable {
     private final CompletableFuture<BeatLink> beatLink;
     private StoragePool beatPool;
     private boolean closed;
-    /** What the held leases use of this object. */
-    private final HeldLease.Owner owner = new HeldLease.Owner() {
-        @Override
-        public StoragePool beatPool(Connect c) throws LibvirtException {
-            return VolumeLeases.this.beatPool(c);
-        }
-
-        @Override
-        public String contentOf(long beat, Instant taken) {
-            return VolumeLeases.this.contentOf(beat, taken);
-        }
-
-        @Override
-        public void delete(StorageVol v, String name) {
-            VolumeLeases.this.delete(v, name);
-        }
-
-        @Override
-        public void removeIfThere(String name) {
-            VolumeLeases.this.removeIfThere(name);
-        }
-    };
 
     /**
      * @param conn the operations' connection (owned by the caller)
@@ -169,7 +147,8 @@ public final class VolumeLeases implements AutoCloseable {
         return link;
     }
 
-    private synchronized StoragePool beatPool(Connect c) throws LibvirtException {
+    @Override
+    public synchronized StoragePool beatPool(Connect c) throws LibvirtException {
         if (closed) {
             throw new IllegalStateException("closed");
         }
@@ -196,7 +175,7 @@ public final class VolumeLeases implements AutoCloseable {
                 List<String> others = generations(prefix);
                 others.remove(mine);
                 if (others.isEmpty()) {
-                    return new HeldLease(owner, link.conn(), mine, vol, started, leaseTime, hostUri);
+                    return new HeldLease(this, link.conn(), mine, vol, started, leaseTime, hostUri);
                 }
                 delete(vol, mine);
                 pauseAtRandom(); // another client took it, or is taking it at this moment
@@ -291,7 +270,8 @@ public final class VolumeLeases implements AutoCloseable {
         }
     }
 
-    private void delete(StorageVol v, String name) {
+    @Override
+    public void delete(StorageVol v, String name) {
         try {
             v.delete(0);
         } catch (LibvirtException e) {
@@ -304,7 +284,8 @@ public final class VolumeLeases implements AutoCloseable {
     }
 
     /** Removes a lease volume by name, if it is there. */
-    private void removeIfThere(String name) {
+    @Override
+    public void removeIfThere(String name) {
         StorageVol v = pool.call("looking up " + name, p -> {
             try {
                 return p.storageVolLookupByName(name);
@@ -335,7 +316,8 @@ public final class VolumeLeases implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------- content
 
-    private String contentOf(long beat, Instant taken) {
+    @Override
+    public String contentOf(long beat, Instant taken) {
         String who = "client " + clientId + " (pid " + ProcessHandle.current().pid() + " on " + HostName.get()
                 + ") " + taken.getEpochSecond();
         return String.format("%-100.100s %020d%n", who, beat);
