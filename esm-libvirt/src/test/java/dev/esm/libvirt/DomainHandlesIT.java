@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
+import dev.esm.libvirt.connect.DomainHandles;
 
 /**
  * ESM keeps a domain's handle between calls ({@link DomainHandles}); a domain removed, or removed and defined again

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.local.QemuImg;
 
 /**
  * Image information read in process (a header and one stat) says what {@code qemu-img info} says, for the images it
@@ -21,11 +23,11 @@ class ImageInfoIT {
     }
 
     private static ImageInfo qemuImg(String path, ImageFormat f) {
-        return LocalStorage.imageInfo(path, f, run("qemu-img", "info", "--output=json", "-U", "-f", f.id(), path));
+        return QemuImg.imageInfo(path, f, run("qemu-img", "info", "--output=json", "-U", "-f", f.id(), path));
     }
 
     private static void assertSameAsQemuImg(String path, ImageFormat f) {
-        Optional<ImageInfo> quick = LocalStorage.quickInfo(path, f);
+        Optional<ImageInfo> quick = QemuImg.quickInfo(path, f);
         assertTrue(quick.isPresent(), "read in process: " + path);
         assertEquals(qemuImg(path, f), quick.get(), path);
         assertEquals(qemuImg(path, f), new LocalStorage().info(path, f), path);
@@ -70,13 +72,13 @@ class ImageInfoIT {
         try {
             String external = dir + "/external-data.qcow2";
             run("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file=" + dir + "/data.raw", external, "4M");
-            assertEquals(Optional.empty(), LocalStorage.quickInfo(external, ImageFormat.QCOW2), "external data file");
+            assertEquals(Optional.empty(), QemuImg.quickInfo(external, ImageFormat.QCOW2), "external data file");
             assertEquals(qemuImg(external, ImageFormat.QCOW2), new LocalStorage().info(external, ImageFormat.QCOW2));
             String protocol = dir + "/on-nbd.qcow2";
             run("qemu-img", "create", "-q", "-f", "qcow2", "-u", "-b", "nbd://localhost:10809/x", "-F", "raw", protocol,
                     "4M");
-            assertEquals(Optional.empty(), LocalStorage.quickInfo(protocol, ImageFormat.QCOW2), "a protocol backing");
-            assertEquals(Optional.empty(), LocalStorage.quickInfo(dir + "/missing.qcow2", ImageFormat.QCOW2));
+            assertEquals(Optional.empty(), QemuImg.quickInfo(protocol, ImageFormat.QCOW2), "a protocol backing");
+            assertEquals(Optional.empty(), QemuImg.quickInfo(dir + "/missing.qcow2", ImageFormat.QCOW2));
         } finally {
             run("rm", "-rf", dir.toString());
         }

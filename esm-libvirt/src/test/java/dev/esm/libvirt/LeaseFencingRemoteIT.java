@@ -43,6 +43,9 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainBlockJobInfo;
 import org.libvirt.LibvirtException;
+import dev.esm.libvirt.connect.DomainHandles;
+import dev.esm.libvirt.jobs.MergeHelpers;
+import dev.esm.libvirt.state.DomainJournals;
 
 /**
  * Issue 21, "proof by pausing": over {@code qemu+ssh} with a 2 s lease, client A (an {@link IsolatedClient} running
@@ -403,7 +406,7 @@ class LeaseFencingRemoteIT {
         } catch (LibvirtException none) {
             // VIR_ERR_NO_DOMAIN_METADATA: no journal
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
         assertEquals(null, journal, "a journal is on " + dom + " after B recovered and A stopped");
     }
@@ -502,7 +505,7 @@ class LeaseFencingRemoteIT {
         } catch (LibvirtException e) {
             return false;
         } finally {
-            LibvirtHost.free(d);
+            DomainHandles.free(d);
         }
     }
 

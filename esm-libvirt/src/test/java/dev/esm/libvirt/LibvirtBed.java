@@ -24,6 +24,8 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
+import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.local.LocalStorage;
 
 /**
  * The contract's bed over the real libvirtd (QEMU driver, TCG): tiny domains with no OS, images in a folder the
@@ -436,7 +438,7 @@ public final class LibvirtBed implements Bed {
                 // refuses to remove a UEFI domain, which then outlived every run.
                 d.undefine(UNDEFINE_ALL);
             } catch (LibvirtException e) {
-                if (!Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                     // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
                     System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
                 }

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import dev.esm.libvirt.pool.PoolStorage;
 
 /**
  * Overlays made through libvirt's storage API both ways {@link PoolStorage} makes them: uploaded (a folder of few

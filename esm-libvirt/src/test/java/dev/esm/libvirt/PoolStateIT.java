@@ -16,6 +16,11 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.connect.NativeLibvirt;
+import dev.esm.libvirt.pool.PoolStorage;
+import dev.esm.libvirt.state.DomainJournals;
+import dev.esm.libvirt.state.HostState;
+import dev.esm.libvirt.state.PoolState;
 
 /**
  * Journals and leases kept on the host through libvirt's storage API, with two clients (two connections, each

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.connect.LibvirtFlags;
 
 /**
  * Several processes and killed processes on the real libvirtd: two JVMs on one domain serialise; a JVM killed

@@ -18,6 +18,9 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import dev.esm.libvirt.image.JsonValue;
+import dev.esm.libvirt.image.Qcow2;
+import dev.esm.libvirt.local.LocalStorage;
 
 /**
  * The in-process overlay writer ({@link Qcow2}) against {@code qemu-img create -f qcow2 -F FMT -b BACKING} on the

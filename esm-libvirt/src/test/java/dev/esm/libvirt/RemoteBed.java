@@ -19,6 +19,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
+import dev.esm.libvirt.connect.LibvirtErrors;
 
 /**
  * The contract's bed over a remote libvirt: the client (this JVM) talks to libvirtd only through
@@ -371,7 +372,7 @@ public final class RemoteBed implements Bed {
                 // refuses to remove a UEFI domain, which then outlived every run.
                 d.undefine(LibvirtBed.UNDEFINE_ALL);
             } catch (LibvirtException e) {
-                if (!Volumes.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
                     // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
                     System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
                 }

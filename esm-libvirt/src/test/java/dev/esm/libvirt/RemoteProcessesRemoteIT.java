@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.jobs.MergeHelpers;
 
 /**
  * Clients on different machines (each an {@link IsolatedClient}: its own namespace and client state folder,
