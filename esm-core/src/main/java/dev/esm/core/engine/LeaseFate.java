@@ -50,9 +50,13 @@ final class LeaseFate {
             try {
                 now = ctx.journals.read();
             } catch (RuntimeException unreadable) {
+                // A read may fail just after a pause (a connection catching up): read again until the wait ends.
                 LOG.debug("reading the journal of domain '{}' after losing its lease failed: {}", ctx.name,
                         unreadable.toString());
-                return pending(head, completes, lost);
+                if (System.nanoTime() > deadline || !pause()) {
+                    return pending(head, completes, lost);
+                }
+                continue;
             }
             if (now.isEmpty() || !same(now.get(), mine.get())) {
                 return completes
@@ -64,12 +68,20 @@ final class LeaseFate {
             if (ctx.lock.holder().isEmpty() || System.nanoTime() > deadline) {
                 return pending(head, completes, lost); // nobody is recovering it now
             }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!pause()) {
                 return pending(head, completes, lost);
             }
+        }
+    }
+
+    /** @return false when interrupted (the flag is kept) */
+    private static boolean pause() {
+        try {
+            Thread.sleep(POLL_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
