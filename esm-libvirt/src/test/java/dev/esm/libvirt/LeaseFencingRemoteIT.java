@@ -326,7 +326,10 @@ class LeaseFencingRemoteIT {
                 // stop before A's request has left the process lets that one call through when A resumes: the limit
                 // of fencing done by the client, docs/leases.md; a stop on the log line of the call's entry lands
                 // there at random.)
-                awaitOrFail(() -> bed.libvirtHost().domainXml(dom, false).contains(".after-" + name + "."), a,
+                // (The disks' sources, not the whole XML: A's journal, in the definition's metadata, names them
+                // before the define.)
+                awaitOrFail(() -> dev.esm.core.xml.DomainXml.parse(bed.libvirtHost().domainXml(dom, false))
+                        .activeImages().stream().anyMatch(i -> i.path().contains(".after-" + name + ".")), a,
                         "the host has A's new definition");
             }
             a.stop();
