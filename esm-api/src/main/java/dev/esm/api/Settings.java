@@ -30,11 +30,12 @@ import java.util.concurrent.ExecutorService;
  *                        where the daemon is on this machine (default true; false: every tree read fetches every
  *                        snapshot's XML)
  * @param executor the threads every operation's concurrent work runs on (see {@link #executor()})
+ * @param overlayLayout how the overlays ESM makes are laid out (default {@link OverlayLayout#SUBCLUSTERS})
  */
 public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
                        Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
                        int connections, OperationListener listener, boolean snapshotMarkers,
-                       ExecutorService executor) {
+                       ExecutorService executor, OverlayLayout overlayLayout) {
 
     /** The default {@link #hostStateDirectory()}. */
     public static final String DEFAULT_HOST_STATE_DIRECTORY = "/var/lib/libvirt/esm";
@@ -70,6 +71,7 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
      * @param snapshotMarkers whether snapshot trees are cached and checked against libvirt's own snapshot metadata
      *        files where the daemon is on this machine
      * @param executor the threads every operation's concurrent work runs on (see {@link #executor()}); not shut down
+     * @param overlayLayout how the overlays ESM makes are laid out
      * @throws IllegalArgumentException naming the setting that is out of range
      * @throws NullPointerException if a component is null
      */
@@ -85,6 +87,35 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
         checkConnections(connections);
         Objects.requireNonNull(listener, "listener");
         checkExecutor(executor);
+        Objects.requireNonNull(overlayLayout, "overlayLayout");
+    }
+
+    /**
+     * The settings of ESM versions before {@link #overlayLayout()}: overlays with {@linkplain
+     * OverlayLayout#SUBCLUSTERS subclusters}, the default.
+     *
+     * @param imageAccess how the domains' image files are reached
+     * @param stateDirectory the folder of this machine where journals and lock files are kept when images are local
+     *        files; empty for the default
+     * @param hostStateDirectory the folder on the libvirt host where journals and leases are kept when images are
+     *        reached through libvirt's storage API
+     * @param lockWait how long an operation waits for another operation on the same domain
+     * @param leaseTime how long a remote client's lease on a domain lasts without a heartbeat
+     * @param blockJobStall how long a merge may make no progress at all before it is aborted
+     * @param processTimeout the longest a helper process ({@code qemu-img}) may run before it is killed
+     * @param connections how many libvirt connections one manager spreads its domains over, at least 1
+     * @param listener told of every operation and step
+     * @param snapshotMarkers whether snapshot trees are cached and checked against libvirt's own snapshot metadata
+     *        files where the daemon is on this machine
+     * @param executor the threads every operation's concurrent work runs on; not shut down
+     * @throws IllegalArgumentException naming the setting that is out of range
+     * @throws NullPointerException if a component is null
+     */
+    public Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
+                    Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
+                    int connections, OperationListener listener, boolean snapshotMarkers, ExecutorService executor) {
+        this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
+                connections, listener, snapshotMarkers, executor, OverlayLayout.SUBCLUSTERS);
     }
 
     /**
@@ -109,7 +140,7 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
                     Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
                     int connections, OperationListener listener) {
         this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
-                connections, listener, true, SharedWorkers.INSTANCE);
+                connections, listener, true, SharedWorkers.INSTANCE, OverlayLayout.SUBCLUSTERS);
     }
 
     /**
@@ -189,8 +220,8 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
     }
 
     /**
-     * @return every setting at its default, with {@link ImageAccess#AUTO}, no listener, snapshot markers on and the
-     *         shared default {@linkplain #executor() executor}
+     * @return every setting at its default, with {@link ImageAccess#AUTO}, no listener, snapshot markers on, the
+     *         shared default {@linkplain #executor() executor} and overlays with subclusters
      */
     public static Settings defaults() {
         return new Settings(ImageAccess.AUTO, Optional.empty(), DEFAULT_HOST_STATE_DIRECTORY, DEFAULT_LOCK_WAIT,

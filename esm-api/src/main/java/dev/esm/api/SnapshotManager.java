@@ -114,6 +114,7 @@ public interface SnapshotManager extends AutoCloseable {
         private OperationListener listener = OperationListener.NONE;
         private boolean snapshotMarkers = true;
         private java.util.concurrent.ExecutorService executor = SharedWorkers.INSTANCE;
+        private OverlayLayout overlayLayout = OverlayLayout.SUBCLUSTERS;
 
         private Builder(String uri) {
             if (uri == null || uri.isBlank()) {
@@ -241,11 +242,22 @@ public interface SnapshotManager extends AutoCloseable {
         }
 
         /**
+         * @param layout how the overlays ESM makes are laid out (default {@link OverlayLayout#SUBCLUSTERS}: a guest's
+         *               first 4 KiB write into a region copies nothing from the backing image; {@link
+         *               OverlayLayout#CLASSIC}: the layout of {@code qemu-img create}'s defaults)
+         * @return this builder
+         */
+        public Builder overlayLayout(OverlayLayout layout) {
+            this.overlayLayout = java.util.Objects.requireNonNull(layout, "overlayLayout");
+            return this;
+        }
+
+        /**
          * Takes the settings that are set as system properties: {@code esm.imageAccess} (an {@link ImageAccess}
          * name), {@code esm.stateDir}, {@code esm.hostStateDir}, {@code esm.lockWait}, {@code esm.leaseTtl},
          * {@code esm.blockJobStall}, {@code esm.processTimeout} (ISO-8601 durations such as {@code PT30S}),
-         * {@code esm.connections}, and {@code esm.snapshotMarkers} (markers stay on only when it is {@code true},
-         * in any case). For tools and tests; {@link SnapshotManager#connect(String)} calls it.
+         * {@code esm.connections}, {@code esm.snapshotMarkers} (markers stay on only when it is {@code true},
+         * in any case) and {@code esm.overlayLayout} (an {@link OverlayLayout} name). For tools and tests; {@link SnapshotManager#connect(String)} calls it.
          *
          * @return this builder
          * @throws IllegalArgumentException naming the property whose value is not valid
@@ -280,6 +292,15 @@ public interface SnapshotManager extends AutoCloseable {
                     throw new IllegalArgumentException("-Desm.connections=" + n + ": " + e.getMessage(), e);
                 }
             }
+            String layout = property("esm.overlayLayout");
+            if (layout != null) {
+                try {
+                    overlayLayout(OverlayLayout.valueOf(layout.trim().toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("-Desm.overlayLayout=" + layout + " is not one of "
+                            + java.util.Arrays.toString(OverlayLayout.values()), e);
+                }
+            }
             String markers = System.getProperty("esm.snapshotMarkers");
             if (markers != null) {
                 snapshotMarkers(Boolean.parseBoolean(markers)); // as it always was read: anything but true is off
@@ -307,7 +328,7 @@ public interface SnapshotManager extends AutoCloseable {
         /** @return the settings as they are now */
         public Settings settings() {
             return new Settings(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall,
-                    processTimeout, connections, listener, snapshotMarkers, executor);
+                    processTimeout, connections, listener, snapshotMarkers, executor, overlayLayout);
         }
 
         /**

@@ -153,10 +153,11 @@ class SettingsTest {
                     .connections(5)
                     .listener(l)
                     .snapshotMarkers(false)
-                    .executor(mine);
+                    .executor(mine)
+                    .overlayLayout(OverlayLayout.CLASSIC);
             Settings expected = new Settings(ImageAccess.LOCAL_FILES, Optional.of(Path.of("/srv/esm")), "/srv/host-esm",
                     Duration.ofSeconds(3), Duration.ofSeconds(6), Duration.ofMinutes(2), Duration.ofSeconds(8), 5, l,
-                    false, mine);
+                    false, mine, OverlayLayout.CLASSIC);
             assertEquals(expected, b.settings());
             Settings first = b.settings();
             b.connections(6);
@@ -193,5 +194,36 @@ class SettingsTest {
         System.clearProperty("esm.snapshotMarkers");
         assertFalse(SnapshotManager.builder("qemu:///system").snapshotMarkers(false).systemProperties().settings()
                 .snapshotMarkers(), "an unset property changes nothing");
+    }
+
+    @Test
+    void overlaysHaveSubclustersUnlessTheClassicLayoutIsChosen() {
+        assertEquals(OverlayLayout.SUBCLUSTERS, Settings.defaults().overlayLayout());
+        assertEquals(OverlayLayout.SUBCLUSTERS, new Settings(ImageAccess.AUTO, Optional.empty(), "/h", Duration.ZERO,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), 1, OperationListener.NONE)
+                .overlayLayout(), "the settings of earlier versions get the default layout");
+        assertEquals(OverlayLayout.CLASSIC, SnapshotManager.builder("qemu:///system")
+                .overlayLayout(OverlayLayout.CLASSIC).settings().overlayLayout());
+        assertThrows(NullPointerException.class, () -> SnapshotManager.builder("qemu:///system").overlayLayout(null));
+    }
+
+    @Test
+    void theOverlayLayoutIsTakenFromItsSystemPropertyAndABadNameIsRefusedNamingTheChoices() {
+        String before = System.getProperty("esm.overlayLayout");
+        try {
+            System.setProperty("esm.overlayLayout", "classic");
+            assertEquals(OverlayLayout.CLASSIC,
+                    SnapshotManager.builder("qemu:///system").systemProperties().settings().overlayLayout());
+            System.setProperty("esm.overlayLayout", "tiny");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SnapshotManager.builder("qemu:///system").systemProperties());
+            assertTrue(e.getMessage().contains("tiny is not one of [SUBCLUSTERS, CLASSIC]"), e.getMessage());
+        } finally {
+            if (before == null) {
+                System.clearProperty("esm.overlayLayout");
+            } else {
+                System.setProperty("esm.overlayLayout", before);
+            }
+        }
     }
 }

@@ -139,19 +139,17 @@ public final class EsmCli implements Callable<Integer> {
     }
 
     /**
-     * The {@code esm} process: logging on stderr at warn (info with {@code -v}), Ctrl-C handled, exit code.
+     * The {@code esm} process: logging on stderr at warn (info with {@code -v}, error with {@code -q}), Ctrl-C
+     * handled, exit code.
      *
      * @param args the command line
      */
     public static void main(String[] args) {
         Trace.mark("main");
         // Logging goes to stderr; quiet unless asked (set before the first logger is made).
-        boolean verbose = false;
-        for (String a : args) {
-            verbose |= a.equals("-v") || a.equals("--verbose");
-        }
+        boolean verbose = logLevel(args).equals("info");
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel(args));
         }
         // The executor's warnings narrate a failure whose exception the tool prints as its one line on stderr
         // (a step that failed, what was undone): shown with --verbose only.
@@ -169,6 +167,20 @@ public final class EsmCli implements Callable<Integer> {
         stopLibvirtEvents();
         Trace.mark("done");
         System.exit(code);
+    }
+
+    /**
+     * @return the level ESM's log lines reach stderr from: info with {@code -v}, error with {@code -q} (a warning is
+     *     printed on success otherwise: a batch of a thousand creates printed one per create), else warn
+     */
+    static String logLevel(String[] args) {
+        boolean verbose = false;
+        boolean quiet = false;
+        for (String a : args) {
+            verbose |= a.equals("-v") || a.equals("--verbose");
+            quiet |= a.equals("-q") || a.equals("--quiet");
+        }
+        return verbose ? "info" : quiet ? "error" : "warn";
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageAccess;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.OperationListener;
+import dev.esm.api.OverlayLayout;
 import dev.esm.api.SnapshotManager;
 import dev.esm.junit5.EsmDomain;
 import dev.esm.junit5.EsmThrowawayDomain;
@@ -82,6 +83,7 @@ final class DocSamples {
                 .processTimeout(Duration.ofSeconds(120))  // qemu-img is killed after this
                 .connections(4)                           // libvirt connections the domains are spread over
                 .listener(auditLog)                       // an OperationListener: every operation and step
+                .overlayLayout(OverlayLayout.SUBCLUSTERS) // or CLASSIC: how the overlays guests write into are laid out
                 .connect();
         return esm;
     }

@@ -121,14 +121,17 @@ public final class LibvirtHost implements Host {
         this.calls = new DomainCalls(pool);
         this.commits = new BlockCommitDriver(conn, events, settings.blockJobStall().toMillis(), pool::checkOpen);
         this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
-        if (settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE) {
-            PoolStorage pools = new PoolStorage(conn, this, pool::runningDomainNames, settings.hostStateDirectory());
+        boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
+        dev.esm.api.OverlayLayout layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
+        if (storageApi) {
+            PoolStorage pools = new PoolStorage(conn, this, pool::runningDomainNames, settings.hostStateDirectory(),
+                    layout);
             PoolState poolState = new PoolState(conn, pools.statePool(), uri, settings.leaseTime());
             this.storage = pools;
             this.state = poolState;
             this.withJournal = poolState::withCurrentJournal;
         } else {
-            this.storage = new LocalStorage("qemu-img", settings.processTimeout());
+            this.storage = new LocalStorage("qemu-img", settings.processTimeout(), layout);
             this.state = new LocalState(settings.stateDirectory());
             this.withJournal = xml -> xml;
         }

@@ -19,8 +19,8 @@ import dev.esm.libvirt.pool.PoolStorage;
 /**
  * Overlays made through libvirt's storage API both ways {@link PoolStorage} makes them: uploaded (a folder of few
  * files) and created by libvirt with a backing store (a folder of many, where each upload's rescan would cost more).
- * Either way the same overlay: qcow2 v3 over the base with its format recorded, the base's size, mode 0600, made
- * exclusively, the base's data read through it.
+ * Either way the same overlay: qcow2 v3 over the base with its format recorded, the base's size, subclusters, mode
+ * 0600, made exclusively, the base's data read through it.
  */
 class PoolOverlayIT {
     private static String run(String... cmd) {
@@ -51,6 +51,8 @@ class PoolOverlayIT {
             assertTrue(json.contains("\"backing-filename-format\": \"qcow2\""), json);
             assertTrue(json.contains("\"virtual-size\": " + (24L << 20)), json);
             assertTrue(json.contains("\"compat\": \"1.1\""), json);
+            assertTrue(json.contains("\"extended-l2\": true"), json); // the default layout, with subclusters
+            assertTrue(json.contains("\"cluster-size\": 131072"), json);
             String rawJson = run("qemu-img", "info", "--output=json", "-f", "qcow2", onRaw);
             assertTrue(rawJson.contains("\"backing-filename-format\": \"raw\""), rawJson);
             assertTrue(rawJson.contains("\"virtual-size\": 3145728"), rawJson);

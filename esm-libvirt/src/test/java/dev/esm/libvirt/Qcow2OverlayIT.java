@@ -118,7 +118,7 @@ class Qcow2OverlayIT {
             new LocalStorage().createOverlay(local, new DiskImage("vda", base, ImageFormat.QCOW2));
             // qemu-img rounds the size up to whole sectors: use what the base says, as both storages do.
             long virtual = Qcow2.virtualSize(Path.of(base), ImageFormat.QCOW2);
-            byte[] uploaded = Qcow2.overlayImage(base, ImageFormat.QCOW2, virtual);
+            byte[] uploaded = Qcow2.overlayImage(base, ImageFormat.QCOW2, virtual, dev.esm.api.OverlayLayout.SUBCLUSTERS);
             byte[] written = Files.readAllBytes(Path.of(local));
             assertEquals(written.length, uploaded.length);
             assertTrue(java.util.Arrays.equals(written, uploaded));

@@ -1,6 +1,7 @@
 package dev.esm.libvirt.image;
 
 import dev.esm.api.ImageFormat;
+import dev.esm.api.OverlayLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,7 +19,12 @@ import java.util.List;
  *   <li>an empty qcow2 v3 overlay on a backing image, laid out as {@code qemu-img create -f qcow2 -F fmt -b
  *       backing -u} lays it out: header with the backing format extension and backing name in cluster 0, the
  *       refcount table in cluster 1, its one refcount block in cluster 2, the (empty) L1 table from cluster 3.
- *       The backing format is always recorded, so nothing ever probes it.</li>
+ *       The backing format is always recorded, so nothing ever probes it. In the {@linkplain
+ *       OverlayLayout#SUBCLUSTERS subcluster layout} ({@code -o extended_l2=on,cluster_size=128k}) the clusters are
+ *       128 KiB, an L2 entry is 16 bytes (the allocation bitmap of its 32 subclusters follows the cluster's offset),
+ *       the header says so in its incompatible features (bit 4) and is 112 bytes long (the compression type, zlib);
+ *       in the {@linkplain OverlayLayout#CLASSIC classic one} the clusters are 64 KiB, the L2 entries 8 bytes, the
+ *       header 104 bytes.</li>
  * </ul>
  * See QEMU's {@code docs/interop/qcow2.txt}. Stateless; thread-safe.
  */
@@ -27,6 +33,10 @@ public final class Qcow2 {
     private static final int CLUSTER_BITS = 16;
     private static final int CLUSTER = 1 << CLUSTER_BITS;
     private static final int HEADER_LENGTH = 104;
+    /** The header of the subcluster layout: {@link #HEADER_LENGTH} and the compression type, padded to 8 bytes. */
+    private static final int HEADER_LENGTH_WITH_COMPRESSION_TYPE = 112;
+    /** The incompatible feature bit of extended L2 entries (subclusters). */
+    public static final long EXTENDED_L2 = 1L << 4;
     private static final int EXT_BACKING_FORMAT = 0xe2792aca;
 
     private Qcow2() {
@@ -226,14 +236,16 @@ public final class Qcow2 {
      * @param backing the backing image's path, as it will be recorded
      * @param backingFormat the backing image's format, recorded too
      * @param size the virtual size (the backing image's); rounded up to whole sectors
+     * @param layout the overlay's layout
      */
-    public static void writeOverlay(Path overlay, String backing, ImageFormat backingFormat, long size) throws IOException {
-        ByteBuffer[] parts = overlayParts(backing, backingFormat, size);
+    public static void writeOverlay(Path overlay, String backing, ImageFormat backingFormat, long size,
+                                    OverlayLayout layout) throws IOException {
+        ByteBuffer[] parts = overlayParts(backing, backingFormat, size, layout);
+        long cluster = clusterSize(layout);
         try (FileChannel ch = FileChannel.open(overlay, StandardOpenOption.WRITE)) {
-            writeFully(ch, parts[0], 0);
-            writeFully(ch, parts[1], CLUSTER);
-            writeFully(ch, parts[2], 2L * CLUSTER);
-            writeFully(ch, parts[3], 3L * CLUSTER);
+            for (int i = 0; i < parts.length; i++) {
+                writeFully(ch, parts[i], i * cluster);
+            }
             ch.force(true);
         }
     }
@@ -242,46 +254,65 @@ public final class Qcow2 {
      * The whole content of the empty overlay {@link #writeOverlay} writes, as one array (the gaps between its
      * parts zero), for writing through a stream.
      */
-    public static byte[] overlayImage(String backing, ImageFormat backingFormat, long size) throws IOException {
-        ByteBuffer[] parts = overlayParts(backing, backingFormat, size);
-        byte[] all = new byte[3 * CLUSTER + parts[3].remaining()];
+    public static byte[] overlayImage(String backing, ImageFormat backingFormat, long size, OverlayLayout layout)
+            throws IOException {
+        ByteBuffer[] parts = overlayParts(backing, backingFormat, size, layout);
+        int cluster = clusterSize(layout);
+        byte[] all = new byte[3 * cluster + parts[3].remaining()];
         for (int i = 0; i < 4; i++) {
-            parts[i].get(all, i * CLUSTER, parts[i].remaining());
+            parts[i].get(all, i * cluster, parts[i].remaining());
         }
         return all;
     }
 
+    /** @return the cluster size of an overlay of this layout, in bytes */
+    public static int clusterSize(OverlayLayout layout) {
+        return 1 << clusterBits(layout);
+    }
+
+    private static int clusterBits(OverlayLayout layout) {
+        return layout == OverlayLayout.SUBCLUSTERS ? CLUSTER_BITS + 1 : CLUSTER_BITS;
+    }
+
     /** @return the header, refcount table, refcount block and L1 table of an empty overlay, each from cluster i */
-    private static ByteBuffer[] overlayParts(String backing, ImageFormat backingFormat, long requested)
-            throws IOException {
+    private static ByteBuffer[] overlayParts(String backing, ImageFormat backingFormat, long requested,
+                                             OverlayLayout layout) throws IOException {
+        boolean subclusters = layout == OverlayLayout.SUBCLUSTERS;
+        int clusterBits = clusterBits(layout);
+        int cluster = 1 << clusterBits;
+        int headerLength = subclusters ? HEADER_LENGTH_WITH_COMPRESSION_TYPE : HEADER_LENGTH;
         long size = sectors(requested); // as qemu-img create does: a 1-byte raw base gives a 512-byte disk, not 0
         byte[] name = backing.getBytes(StandardCharsets.UTF_8);
         byte[] fmt = backingFormat.id().getBytes(StandardCharsets.UTF_8);
         int fmtPadded = (fmt.length + 7) & ~7;
-        int backingOffset = HEADER_LENGTH + 8 + fmtPadded + 8;
+        int backingOffset = headerLength + 8 + fmtPadded + 8;
         if (backingOffset + name.length > CLUSTER || name.length > 1023) {
             throw new IOException("backing file name too long for a qcow2 header: " + backing);
         }
-        long l2Span = (long) CLUSTER * (CLUSTER / 8); // bytes one L1 entry maps
+        int l2EntryBytes = subclusters ? 16 : 8; // an extended entry: the offset, then the subclusters' bitmap
+        long l2Span = (long) cluster * (cluster / l2EntryBytes); // bytes one L1 entry maps
         int l1Size = (int) ((size + l2Span - 1) / l2Span);
         long l1Bytes = (long) l1Size * 8;
-        int l1Clusters = (int) Math.max(1, (l1Bytes + CLUSTER - 1) / CLUSTER);
+        int l1Clusters = (int) Math.max(1, (l1Bytes + cluster - 1) / cluster);
         int clusters = 3 + l1Clusters; // header, refcount table, refcount block, L1
-        if (clusters > CLUSTER / 2) {
+        if (clusters > cluster / 2) {
             throw new IOException("image too large for a single refcount block: " + size);
         }
 
         ByteBuffer h = ByteBuffer.allocate(backingOffset + name.length);
         h.putInt(MAGIC).putInt(3);
         h.putLong(backingOffset).putInt(name.length);
-        h.putInt(CLUSTER_BITS).putLong(size);
+        h.putInt(clusterBits).putLong(size);
         h.putInt(0); // no encryption
-        h.putInt(l1Size).putLong(3L * CLUSTER);
-        h.putLong(CLUSTER).putInt(1); // refcount table: cluster 1, one cluster
+        h.putInt(l1Size).putLong(3L * cluster);
+        h.putLong(cluster).putInt(1); // refcount table: cluster 1, one cluster
         h.putInt(0).putLong(0); // no internal snapshots
-        h.putLong(0).putLong(0).putLong(0); // incompatible, compatible, autoclear features
+        h.putLong(subclusters ? EXTENDED_L2 : 0).putLong(0).putLong(0); // incompatible, compatible, autoclear
         h.putInt(4); // refcount_order: 16-bit refcounts
-        h.putInt(HEADER_LENGTH);
+        h.putInt(headerLength);
+        if (subclusters) {
+            h.put(new byte[headerLength - HEADER_LENGTH]); // compression type 0 (zlib), padding
+        }
         h.putInt(EXT_BACKING_FORMAT).putInt(fmt.length).put(fmt);
         for (int i = fmt.length; i < fmtPadded; i++) {
             h.put((byte) 0);
@@ -290,7 +321,7 @@ public final class Qcow2 {
         h.put(name);
         h.flip();
 
-        ByteBuffer refTable = ByteBuffer.allocate(8).putLong(2L * CLUSTER);
+        ByteBuffer refTable = ByteBuffer.allocate(8).putLong(2L * cluster);
         refTable.flip();
         ByteBuffer refBlock = ByteBuffer.allocate(clusters * 2);
         for (int i = 0; i < clusters; i++) {

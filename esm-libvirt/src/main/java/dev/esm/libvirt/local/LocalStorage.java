@@ -2,6 +2,7 @@ package dev.esm.libvirt.local;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
+import dev.esm.api.OverlayLayout;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.ProgressListener;
 import dev.esm.core.port.Cancellation;
@@ -41,6 +42,8 @@ public final class LocalStorage implements Storage {
     private static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx--x--x");
     /** The {@code qemu-img} runs. */
     private final QemuImg qemu;
+    /** How the overlays this store makes are laid out. */
+    private final OverlayLayout layout;
 
     /** Uses {@code qemu-img} from the PATH, the default state folder and process timeout. */
     public LocalStorage() {
@@ -57,7 +60,17 @@ public final class LocalStorage implements Storage {
      * @param processTimeout the longest a {@code qemu-img} may run before it is killed
      */
     public LocalStorage(String qemuImg, java.time.Duration processTimeout) {
+        this(qemuImg, processTimeout, OverlayLayout.SUBCLUSTERS);
+    }
+
+    /**
+     * @param qemuImg the {@code qemu-img} executable to run
+     * @param processTimeout the longest a {@code qemu-img} may run before it is killed
+     * @param layout how the overlays this store makes are laid out (the host's QEMU must open it)
+     */
+    public LocalStorage(String qemuImg, java.time.Duration processTimeout, OverlayLayout layout) {
         this.qemu = new QemuImg(qemuImg, processTimeout);
+        this.layout = java.util.Objects.requireNonNull(layout, "layout");
     }
 
     @Override
@@ -160,7 +173,7 @@ public final class LocalStorage implements Storage {
         }
         try {
             // In-process, as qemu-img create -f qcow2 -F fmt -b backing -u would: flat in chain length, no process.
-            Qcow2.writeOverlay(p, backing.path(), backing.format(), size);
+            Qcow2.writeOverlay(p, backing.path(), backing.format(), size, layout);
             Files.setPosixFilePermissions(p, OWNER_ONLY);
         } catch (IOException | RuntimeException e) {
             removeQuietly(p);

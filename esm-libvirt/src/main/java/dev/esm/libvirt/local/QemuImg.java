@@ -45,7 +45,8 @@ public final class QemuImg {
     /**
      * What {@code qemu-img info} would say of a plain image, read in this process (a header read and one
      * {@code stat}, instead of a process): a raw image, or a qcow2 image of version 2 or 3 that is not encrypted, sets
-     * no incompatible feature (no external data file, no dirty or corrupt mark) and names its backing file by a path.
+     * no incompatible feature but subclusters (no external data file, no dirty or corrupt mark) and names its backing
+     * file by a path.
      * Anything else (and any read that fails) is left to {@code qemu-img}.
      */
     public static Optional<ImageInfo> quickInfo(String path, ImageFormat format) {
@@ -74,7 +75,7 @@ public final class QemuImg {
                 return Optional.empty();
             }
             int version = b.getInt(4);
-            if (version != 2 && version != 3 || version == 3 && b.getLong(72) != 0) {
+            if (version != 2 && version != 3 || version == 3 && (b.getLong(72) & ~Qcow2.EXTENDED_L2) != 0) {
                 return Optional.empty();
             }
             String[] backing = Qcow2.backing(b, path); // throws when the name lies beyond these bytes: qemu-img then

@@ -3,6 +3,7 @@ package dev.esm.libvirt.pool;
 import dev.esm.api.errors.StorageException;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
+import dev.esm.api.OverlayLayout;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.Xml;
 import java.io.IOException;
@@ -33,16 +34,21 @@ public final class OverlayCreator {
     private final PoolRegistry pools;
     /** The storage the overlays are made in: whether a path exists, removal of a half-made one. */
     private final Storage files;
+    /** How the overlays are laid out, uploaded or made by libvirt. */
+    private final OverlayLayout layout;
 
     /**
      * @param conn the connection (uploads)
      * @param pools the pools volumes are made in
      * @param files the storage the overlays are made in
+     * @param layout how the overlays are laid out ({@link OverlayLayout#SUBCLUSTERS} needs QEMU 5.2 and libvirt
+     *               8.1 on the host)
      */
-    public OverlayCreator(Connect conn, PoolRegistry pools, Storage files) {
+    public OverlayCreator(Connect conn, PoolRegistry pools, Storage files, OverlayLayout layout) {
         this.conn = conn;
         this.pools = pools;
         this.files = files;
+        this.layout = java.util.Objects.requireNonNull(layout, "layout");
     }
 
     /**
@@ -84,7 +90,7 @@ public final class OverlayCreator {
     private StorageVol uploaded(String path, DiskImage backing, long size) {
         byte[] image;
         try {
-            image = Qcow2.overlayImage(backing.path(), backing.format(), size);
+            image = Qcow2.overlayImage(backing.path(), backing.format(), size, layout);
         } catch (IOException e) {
             throw new StorageException("cannot create overlay '" + path + "': " + e.getMessage(), e);
         }
@@ -105,12 +111,17 @@ public final class OverlayCreator {
 
     /**
      * The overlay made by libvirt from a volume XML with its backing store and format ({@code qemu-img create} on
-     * the host: exclusive, qcow2 v3, the backing format recorded, mode 0600). No upload, so no rescan of the folder.
+     * the host: exclusive, qcow2 v3, the backing format recorded, mode 0600, in the same layout as an upload). No
+     * upload, so no rescan of the folder.
      */
     private StorageVol createdByLibvirt(String path, DiskImage backing, long size) {
+        String subclusters = layout == OverlayLayout.SUBCLUSTERS
+                ? "<clusterSize unit='KiB'>" + Qcow2.clusterSize(layout) / 1024 + "</clusterSize>"
+                        + "<features><extended_l2/></features>"
+                : "";
         String xml = "<volume><name>" + Xml.escape(Volumes.fileName(path)) + "</name><capacity>" + size + "</capacity>"
-                + "<target><format type='qcow2'/><compat>1.1</compat><permissions><mode>0600</mode></permissions>"
-                + "</target><backingStore><path>" + Xml.escape(backing.path()) + "</path><format type='"
+                + "<target><format type='qcow2'/><compat>1.1</compat>" + subclusters
+                + "<permissions><mode>0600</mode></permissions></target><backingStore><path>" + Xml.escape(backing.path()) + "</path><format type='"
                 + backing.format().id() + "'/></backingStore></volume>";
         StorageVol created = createExclusively(path, xml);
         counted(Volumes.parent(path), 1);

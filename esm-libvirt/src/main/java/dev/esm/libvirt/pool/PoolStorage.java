@@ -85,15 +85,16 @@ public final class PoolStorage implements Storage, AutoCloseable {
      * @param host the host, for the helper domains of offline merges
      * @param running the names of the host's running domains (for merge helpers left by stopped clients)
      * @param stateDir the host's folder for journals and leases (its pool is {@link #statePool()})
+     * @param layout how the overlays it makes are laid out (the host's QEMU and libvirt must support it)
      */
     public PoolStorage(Connect conn, dev.esm.core.port.Host host, java.util.function.Supplier<java.util.List<String>> running,
-                String stateDir) {
+                String stateDir, dev.esm.api.OverlayLayout layout) {
         this.conn = conn;
         this.host = host;
         this.stateDir = stateDir;
         this.pools = new PoolRegistry(conn, host.uri());
         this.copier = new VolumeCopier(conn, pools);
-        this.overlays = new OverlayCreator(conn, pools, this);
+        this.overlays = new OverlayCreator(conn, pools, this, layout);
         this.images = new VolumeImages(conn, pools);
         this.helpers = new MergeHelpers(conn, host, running, this::arch);
     }
