@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 import org.slf4j.Logger;
 
 /**
@@ -18,12 +19,6 @@ import org.slf4j.Logger;
  * Single-use, on the thread that runs the plan.
  */
 final class ConcurrentRun {
-    /** Runs one step of a plan with its events, and returns its undo (or null); see {@link StepRunner#apply}. */
-    @FunctionalInterface
-    interface Apply {
-        Runnable apply(OperationPlan plan, int index, Step step);
-    }
-
     /** A step of a concurrent run failed (after the others ended). */
     static final class RunFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -61,10 +56,12 @@ final class ConcurrentRun {
     /**
      * Starts the run.
      *
-     * @param log the executor's logger: the run's lines are the executor's, under its name
+     * @param steps runs the plan's step of an index with its events, and returns its undo (or null); see
+     *        {@link StepRunner#apply}
      * @param workers the manager's executor
+     * @param log the executor's logger: the run's lines are the executor's, under its name
      */
-    ConcurrentRun(OperationPlan plan, int from, int to, String domain, StepListener faults, Apply steps,
+    ConcurrentRun(OperationPlan plan, int from, int to, String domain, StepListener faults, IntFunction<Runnable> steps,
                   ExecutorService workers, Logger log) {
         this.from = from;
         for (int k = from; k <= to; k++) {
@@ -78,7 +75,7 @@ final class ConcurrentRun {
             int index = k;
             log.debug("{} {}: step {}/{} (at once with its run): {}", plan.operation(), domain, k + 1,
                     plan.steps().size(), step.describe());
-            started.add(Workers.submit(workers, () -> steps.apply(plan, index, step)));
+            started.add(Workers.submit(workers, () -> steps.apply(index)));
         }
     }
 

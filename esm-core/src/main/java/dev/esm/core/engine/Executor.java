@@ -128,8 +128,8 @@ public final class Executor {
                 int end = JournalPoints.runEnd(all, i);
                 if (end > i) {
                     // One file step per disk: at once (over a remote connection each is a few round trips).
-                    ConcurrentRun run = new ConcurrentRun(plan, i, end, domain, faults, this::applyReported,
-                            workers, LOG);
+                    ConcurrentRun run = new ConcurrentRun(plan, i, end, domain, faults,
+                            k -> applyReported(plan, k, all.get(k)), workers, LOG);
                     committed |= run.await(undo);
                     i = end;
                 } else {
