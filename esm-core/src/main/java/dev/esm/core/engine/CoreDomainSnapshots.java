@@ -39,7 +39,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     private final Host host;
     private final String name;
 
-    CoreDomainSnapshots(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
+    CoreDomainSnapshots(Host host, String name, Clock clock, StepListener faults, Settings settings,
                         ReentrantLock lock, ParsedSnapshots parsed) {
         this.ctx = new DomainContext(host, name, clock, faults, settings, lock, parsed);
         this.host = host;

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class CoreSnapshotManager implements SnapshotManager {
     private final Host host;
     private final Clock clock;
-    private final Executor.StepListener listener;
+    private final StepListener listener;
     private final Settings settings;
     private final ConcurrentMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Each domain's snapshot XMLs already parsed (shared by every handle on the domain). */
@@ -50,7 +50,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
      * @param clock the time source for creation times
      * @param listener observes every step (tests inject faults here)
      */
-    public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener) {
+    public CoreSnapshotManager(Host host, Clock clock, StepListener listener) {
         this(host, clock, listener, Settings.defaults());
     }
 
@@ -60,7 +60,7 @@ public final class CoreSnapshotManager implements SnapshotManager {
      * @param listener observes every step (tests inject faults here)
      * @param settings the lock wait, the operation listener and the executor are used here
      */
-    public CoreSnapshotManager(Host host, Clock clock, Executor.StepListener listener, Settings settings) {
+    public CoreSnapshotManager(Host host, Clock clock, StepListener listener, Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.host = Objects.requireNonNull(host, "host");
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -25,7 +25,7 @@ final class DomainContext {
     final String name;
     final Clock clock;
     /** The tests' fault-injection seam. */
-    final Executor.StepListener faults;
+    final StepListener faults;
     final Events events;
     final DomainLock lock;
     final JournalStore journals;
@@ -36,7 +36,7 @@ final class DomainContext {
     final java.util.concurrent.ExecutorService workers;
     private volatile Recovery lastRecovery;
 
-    DomainContext(Host host, String name, Clock clock, Executor.StepListener faults, Settings settings,
+    DomainContext(Host host, String name, Clock clock, StepListener faults, Settings settings,
                   ReentrantLock local, ParsedSnapshots parsed) {
         FencedHost.Fence fence = new FencedHost.Fence();
         this.host = new FencedHost(host, fence);

@@ -19,8 +19,9 @@ import java.util.Set;
  * The port as one domain's operations see it: every call that changes something (the domain, its snapshots, its
  * images, its journal) first proves that the domain's lease is still held ({@link Fence#check}), so a client that lost
  * its lease to another one (paused past the lease time, or cut off) makes no further change. Reads pass straight
- * through. Long jobs ({@code blockCommit}, {@code commit}) get the lease in their {@link Cancellation} and prove it
- * again before each change they make part-way.
+ * through. Each change runs with the lease bound to its thread ({@link dev.esm.core.port.Fencing}): long jobs
+ * ({@code blockCommit}, {@code commit}, also on the manager's executor, where a merge calls this class from its worker
+ * thread) prove it again with {@code Fencing.check()} before each change they make part-way.
  *
  * <p>Thread-safe, as the port it wraps.
  */
@@ -60,15 +61,6 @@ final class FencedHost implements Host {
             if (lease != null) {
                 lease.ensureHeld();
             }
-        }
-
-        /** @return {@code cancel}, made to prove this lease before each change its job makes part-way */
-        Cancellation guard(Cancellation cancel) {
-            StateStore.Lease lease = held;
-            if (lease != null) {
-                cancel.guardedBy(lease);
-            }
-            return cancel;
         }
     }
 
@@ -197,7 +189,7 @@ final class FencedHost implements Host {
     @Override
     public void blockCommit(String domain, String disk, String base, String top, boolean active,
                             ProgressListener listener, Cancellation cancel) {
-        fenced(() -> host.blockCommit(domain, disk, base, top, active, listener, fence.guard(cancel)));
+        fenced(() -> host.blockCommit(domain, disk, base, top, active, listener, cancel));
     }
 
     @Override
@@ -291,7 +283,7 @@ final class FencedHost implements Host {
 
         @Override
         public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
-            fenced(() -> storage.commit(top, base, disk, listener, fence.guard(cancel)));
+            fenced(() -> storage.commit(top, base, disk, listener, cancel));
         }
 
         @Override

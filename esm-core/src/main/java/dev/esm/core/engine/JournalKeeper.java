@@ -7,14 +7,14 @@ import java.util.Map;
 
 /**
  * The journal of the operation being run or recovered, and where it is kept: every change is written through its
- * {@link Executor.JournalSink} at once. Not thread-safe on its own; the executor's merge threads update it only
+ * {@link JournalSink} at once. Not thread-safe on its own; the executor's merge threads update it only
  * from the thread that runs the plan.
  */
 final class JournalKeeper {
-    private final Executor.JournalSink sink;
+    private final JournalSink sink;
     private Journal journal;
 
-    JournalKeeper(Executor.JournalSink sink) {
+    JournalKeeper(JournalSink sink) {
         this.sink = sink;
     }
 

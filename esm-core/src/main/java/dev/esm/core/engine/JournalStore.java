@@ -9,7 +9,7 @@ import java.util.Optional;
  * A domain's journal in the port's {@link StateStore}, as XML. Thread-safe as far as the store is; written only under
  * the domain's lock.
  */
-final class JournalStore implements Executor.JournalSink {
+final class JournalStore implements JournalSink {
     private final StateStore state;
     private final String key;
 

@@ -34,14 +34,14 @@ final class ParallelMerges {
 
     private final String domain;
     private final StepRunner steps;
-    private final Executor.StepListener faults;
+    private final StepListener faults;
     private final Events events;
     private final Cancellation cancel;
     private final JournalKeeper journal;
     /** The manager's executor. */
     private final ExecutorService pool;
 
-    ParallelMerges(String domain, StepRunner steps, Executor.StepListener faults, Events events, Cancellation cancel,
+    ParallelMerges(String domain, StepRunner steps, StepListener faults, Events events, Cancellation cancel,
                    JournalKeeper journal, ExecutorService pool) {
         this.pool = pool;
         this.domain = domain;
@@ -87,7 +87,7 @@ final class ParallelMerges {
         for (int k : merges) {
             Step.Merge m = (Step.Merge) all.get(k);
             LOG.debug("{} {}: step {}/{}: {}", plan.operation(), domain, k + 1, all.size(), m.describe());
-            running.put(k, Executor.submit(pool, () -> {
+            running.put(k, Workers.submit(pool, () -> {
                 Instant started = events.stepStarted(plan, k, m);
                 try {
                     steps.merge(m, false);
@@ -276,7 +276,7 @@ final class ParallelMerges {
         } else {
             List<Future<?>> removing = new ArrayList<>();
             for (int j : kind) {
-                removing.add(Executor.submit(pool, () -> steps.apply(all.get(j), false)));
+                removing.add(Workers.submit(pool, () -> steps.apply(all.get(j), false)));
             }
             RuntimeException failure = null;
             for (Future<?> f : removing) {

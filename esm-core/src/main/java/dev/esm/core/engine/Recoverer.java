@@ -80,8 +80,8 @@ final class Recoverer {
     private static int lastPossiblyTaken(Journal found) {
         List<Step> all = found.steps();
         int last = Math.min(found.next(), all.size() - 1);
-        while (Executor.inOverlayRun(all, last)) {
-            last++; // the rest of a run of overlays recorded at its end may be done as well (Executor#recordedLater)
+        while (JournalPoints.inOverlayRun(all, last)) {
+            last++; // the rest of a run of overlays recorded at its end may be done as well (JournalPoints#recordedLater)
         }
         return last;
     }

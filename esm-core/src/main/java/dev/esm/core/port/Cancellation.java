@@ -3,13 +3,13 @@ package dev.esm.core.port;
 import dev.esm.api.errors.OperationCancelledException;
 
 /**
- * A flag a long job polls to learn that its caller wants it to stop, and the lease it must still hold before each
- * change it makes part-way ({@link #ensureOwner}). Thread-safe.
+ * A flag a long job polls to learn that its caller wants it to stop. The lease the job must still hold before each
+ * change it makes part-way is not here: it proves it with {@link Fencing#check()}, bound to the thread that runs the
+ * job for the change. Thread-safe.
  */
 public final class Cancellation {
     private volatile boolean cancelled;
     private volatile Thread owner;
-    private volatile StateStore.Lease lease;
 
     /** @param owner the thread running the operation; its interruption counts as a cancellation too */
     public Cancellation(Thread owner) {
@@ -40,24 +40,6 @@ public final class Cancellation {
     public void check(String doing) {
         if (isCancelled()) {
             throw new OperationCancelledException(doing + " was cancelled");
-        }
-    }
-
-    /** @param held the lease the operation holds from now on: {@link #ensureOwner} proves it */
-    public void guardedBy(StateStore.Lease held) {
-        this.lease = held;
-    }
-
-    /**
-     * Called by a long job before each change it makes part-way (a pivot, an abort, a clean-up after a wait): a job
-     * whose operation lost its lease makes none.
-     *
-     * @throws dev.esm.api.errors.LeaseLostException when the operation's lease can no longer be proven held
-     */
-    public void ensureOwner() {
-        StateStore.Lease held = lease;
-        if (held != null) {
-            held.ensureHeld();
         }
     }
 }

@@ -34,7 +34,7 @@ public final class FakeBed implements Bed {
     }
 
     /** Replaces the manager with one whose executor calls {@code listener} before every step (fault injection). */
-    public void injecting(dev.esm.core.engine.Executor.StepListener listener) {
+    public void injecting(dev.esm.core.engine.StepListener listener) {
         manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener);
     }
 
@@ -42,7 +42,7 @@ public final class FakeBed implements Bed {
      * Replaces the manager with one made with {@code settings} (its listener and lock wait), whose executor calls
      * {@code faults} before every step.
      */
-    public void configured(dev.esm.api.Settings settings, dev.esm.core.engine.Executor.StepListener faults) {
+    public void configured(dev.esm.api.Settings settings, dev.esm.core.engine.StepListener faults) {
         manager = new CoreSnapshotManager(host, Clock.systemUTC(), faults, settings);
     }
 

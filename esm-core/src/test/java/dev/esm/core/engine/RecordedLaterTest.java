@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which steps get a journal write of their own ({@link Executor#recordedLater}): the steps up to the power-off of a
+ * Which steps get a journal write of their own ({@link JournalPoints#recordedLater}): the steps up to the power-off of a
  * revert are recorded one by one; the definition and what follows it (the removals, a last restore from a memory file
  * or a start, each a no-op when repeated on a running domain) are completed by recovery and written once, at the end.
  * Each write through libvirt's storage API is a definition saved with an fsync; locally a file written and synced.
@@ -23,7 +23,7 @@ class RecordedLaterTest {
     private static final DiskImage FRESH = new DiskImage("vda", "/i/disk0.after-m1.qcow2", ImageFormat.QCOW2);
 
     private static List<Boolean> recordedLater(List<Step> plan) {
-        return IntStream.range(0, plan.size()).mapToObj(i -> Executor.recordedLater(plan, i)).toList();
+        return IntStream.range(0, plan.size()).mapToObj(i -> JournalPoints.recordedLater(plan, i)).toList();
     }
 
     private static List<Step> revert(Step... last) {

@@ -5,6 +5,7 @@ import dev.esm.api.ProgressListener;
 import dev.esm.api.errors.HypervisorException;
 import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.core.port.Cancellation;
+import dev.esm.core.port.Fencing;
 import dev.esm.core.xml.DomainXml;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -119,8 +120,9 @@ public final class BlockCommitDriver implements AutoCloseable {
         while (true) {
             BlockJobStatus status = next(statuses);
             // After every wait, before anything that changes the job: a client that lost the domain's lease meanwhile
-            // leaves the job to the lease's new owner (which recovers the merge from the journal).
-            cancel.ensureOwner();
+            // leaves the job to the lease's new owner (which recovers the merge from the journal). The lease is the
+            // one the engine bound to this thread for the merge (Fencing); none outside a fenced change.
+            Fencing.check();
             if (cancel.isCancelled()) {
                 abortJob(d, disk);
                 if (!active && !DomainXml.chain(d.getXMLDesc(0), disk).contains(top)) {

@@ -6,6 +6,7 @@ import dev.esm.api.Progress;
 import dev.esm.api.ProgressListener;
 import dev.esm.api.errors.StorageException;
 import dev.esm.core.port.Cancellation;
+import dev.esm.core.port.Fencing;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.Xml;
 import java.util.ArrayDeque;
@@ -77,7 +78,7 @@ public final class MergeHelpers {
         String helper = take();
         long t1 = System.nanoTime();
         try {
-            cancel.ensureOwner();
+            Fencing.check();
             attach(helper, top);
         } catch (StorageException stale) {
             // A kept helper that died since (or a libvirtd restart): one fresh helper, once.
@@ -94,21 +95,21 @@ public final class MergeHelpers {
         boolean clean = false;
         boolean lost = false;
         try {
-            cancel.ensureOwner();
+            Fencing.check();
             host.blockCommit(helper, TARGET, base, top, true,
                     p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel);
         } catch (RuntimeException e) {
-            if (lostLease(cancel)) {
+            if (lostLease()) {
                 // The domain is another client's now (its recovery destroys this helper as a leftover and merges
                 // again): nothing more is changed here, no detach, no destroy.
                 LOG.debug("leaving the merge helper {} to the lease's new owner", helper);
                 lost = true;
-                cancel.ensureOwner(); // throws the lease's loss, which outranks what the job saw
+                Fencing.check(); // throws the lease's loss, which outranks what the job saw
             }
             throw e;
         } finally {
             long t3 = System.nanoTime();
-            if (!lost && !lostLease(cancel)) {
+            if (!lost && !lostLease()) {
                 clean = detach(helper);
                 if (clean) {
                     giveBack(helper);
@@ -122,10 +123,13 @@ public final class MergeHelpers {
         }
     }
 
-    /** @return whether the operation behind {@code cancel} lost its lease (its job then changes nothing more) */
-    private static boolean lostLease(Cancellation cancel) {
+    /**
+     * @return whether the operation whose merge this is lost its lease (its job then changes nothing more): the lease
+     *         the engine bound to this thread for the merge ({@link Fencing})
+     */
+    private static boolean lostLease() {
         try {
-            cancel.ensureOwner();
+            Fencing.check();
             return false;
         } catch (LeaseLostException lost) {
             return true;
