@@ -6,18 +6,14 @@ import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotState;
 import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.HypervisorException;
-import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.core.model.DomainDefinition;
-import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.SnapshotXml;
 import dev.esm.core.xml.Xml;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,8 +34,7 @@ public final class FakeHost implements Host {
         boolean paused;
         /** The guest's RAM, as one pattern. */
         int ram;
-        final Map<String, String> snapshots = new LinkedHashMap<>();
-        String current;
+        final SnapshotMetadata snapshots = new SnapshotMetadata();
     }
 
     private final FakeStorage storage;
@@ -67,7 +62,7 @@ public final class FakeHost implements Host {
         return d;
     }
 
-    private static HypervisorException invalid(String message) {
+    static HypervisorException invalid(String message) {
         return new HypervisorException(message, 55, "VIR_ERR_OPERATION_INVALID", message, null);
     }
 
@@ -252,26 +247,22 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized List<String> snapshotXmls(String domain) {
-        return new ArrayList<>(dom(domain).snapshots.values());
+        return dom(domain).snapshots.xmls();
     }
 
     @Override
     public synchronized int snapshotCount(String domain) {
-        return dom(domain).snapshots.size();
+        return dom(domain).snapshots.count();
     }
 
     @Override
     public synchronized String snapshotXml(String domain, String name) {
-        String xml = dom(domain).snapshots.get(name);
-        if (xml == null) {
-            throw new SnapshotNotFoundException("no snapshot '" + name + "'");
-        }
-        return xml;
+        return dom(domain).snapshots.xml(name);
     }
 
     @Override
     public synchronized Optional<String> currentSnapshot(String domain) {
-        return Optional.ofNullable(dom(domain).current);
+        return dom(domain).snapshots.current();
     }
 
     @Override
@@ -285,7 +276,7 @@ public final class FakeHost implements Host {
         }
         Element root = Xml.parse(xml).getDocumentElement();
         String name = Xml.childText(root, "name").orElseThrow();
-        if (d.snapshots.containsKey(name)) {
+        if (d.snapshots.contains(name)) {
             throw invalid("domain snapshot '" + name + "' already exists");
         }
         DomainDefinition active = DomainXml.parse(d.running ? d.live : d.persistent);
@@ -329,10 +320,9 @@ public final class FakeHost implements Host {
                     + d.live.replaceFirst("^<\\?xml[^>]*>", "") + "</fake-save>");
             state = d.paused ? SnapshotState.PAUSED : SnapshotState.RUNNING;
         }
-        String full = SnapshotXml.full(xml, Optional.ofNullable(d.current), clock.instant().plusSeconds(tick++),
+        String full = SnapshotXml.full(xml, d.snapshots.current(), clock.instant().plusSeconds(tick++),
                 state, d.running ? d.live : d.persistent);
-        d.snapshots.put(name, full);
-        d.current = name;
+        d.snapshots.add(name, full);
         d.persistent = DomainXml.rewrite(d.persistent, overlays, Optional.empty());
         if (d.running) {
             d.live = DomainXml.rewrite(d.live, overlays, Optional.empty());
@@ -341,38 +331,12 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
-        Dom d = dom(domain);
-        SnapshotDefinition s = SnapshotXml.parse(xml);
-        s.parent().ifPresent(p -> {
-            if (!d.snapshots.containsKey(p)) {
-                throw invalid("parent " + p + " for snapshot " + s.name() + " not found");
-            }
-        });
-        d.snapshots.put(s.name(), xml);
-        if (makeCurrent) {
-            d.current = s.name();
-        }
+        dom(domain).snapshots.redefine(xml, makeCurrent);
     }
 
     @Override
     public synchronized void deleteSnapshotMetadata(String domain, String name) {
-        Dom d = dom(domain);
-        String xml = snapshotXml(domain, name);
-        SnapshotDefinition removed = SnapshotXml.parse(xml);
-        Optional<String> parent = removed.parent();
-        Map<String, DiskImage> removedImages = new HashMap<>();
-        removed.images().forEach(i -> removedImages.put(i.target(), i));
-        d.snapshots.remove(name);
-        for (Map.Entry<String, String> e : d.snapshots.entrySet()) {
-            if (SnapshotXml.parse(e.getValue()).parent().equals(Optional.of(name))) {
-                // As libvirt 9.0 does: children get the removed snapshot's parent, and its disk sources too.
-                e.setValue(SnapshotXml.withImages(SnapshotXml.withParent(e.getValue(), parent), removedImages));
-            }
-        }
-        if (name.equals(d.current)) {
-            // As libvirt does: the parent of a removed current snapshot becomes current.
-            d.current = parent.orElse(null);
-        }
+        dom(domain).snapshots.delete(name);
     }
 
     @Override

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * {@link FaultInjectionTest} (base -> s1 -> s2; s1 -> s3 -> s4 current, unsaved changes E), the process halted
  * before step {@value #HALT_AT} ran (the journal names step 4, the second disk's merge, as the next; the first disk's
  * merge cannot be undone, so recovery completes the commit). Made by {@link #writeTheFixtures} with
- * {@code -Desm.writeJournalFixtures=esm-core/src/test/resources/journals/v1}.
+ * {@code -Desm.writeJournalFixtures=esm-contract/src/test/resources/journals/v1}.
  */
 class StoredJournalTest {
     static final String FIXTURE = "/journals/v1/commit-s1-s4";

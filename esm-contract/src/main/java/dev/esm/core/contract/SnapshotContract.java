@@ -30,8 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behavioural contract of docs/semantics.md, run against any {@link Bed}: the in-memory fake in esm-core, the
- * real libvirtd in esm-libvirt. After every step the invariants are checked ({@link Invariants}).
+ * The behavioural contract of docs/semantics.md, run against any {@link Bed}: the in-memory fake (this module's
+ * tests), the real libvirtd (esm-libvirt's ITs). After every step the invariants are checked ({@link Invariants}).
  */
 public abstract class SnapshotContract {
     protected static final int A = 0x41;

@@ -9,6 +9,8 @@ import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.FakeBed;
 import dev.esm.core.contract.Invariants;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.StateStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -88,39 +90,16 @@ class ParallelMergesTest {
                 () -> bed.manager().domain(dom).revert("s2").execute(), "the snapshot being merged into is removed");
     }
 
-    /** A host that counts the calls made through it (and through its storage), by method name. */
-    private static dev.esm.core.port.Host counting(dev.esm.core.port.Host host, Map<String, Integer> calls) {
-        dev.esm.core.port.Storage storage = (dev.esm.core.port.Storage) java.lang.reflect.Proxy.newProxyInstance(
-                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Storage.class},
-                (proxy, m, args) -> invoke(m, host.storage(), args));
-        dev.esm.core.port.StateStore state = (dev.esm.core.port.StateStore) java.lang.reflect.Proxy.newProxyInstance(
-                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.StateStore.class},
-                (proxy, m, args) -> {
-                    if (m.getName().equals("writeJournal")) {
-                        calls.merge("journal", 1, Integer::sum);
-                    }
-                    return invoke(m, host.stateStore(), args);
-                });
-        return (dev.esm.core.port.Host) java.lang.reflect.Proxy.newProxyInstance(
-                ParallelMergesTest.class.getClassLoader(), new Class<?>[] {dev.esm.core.port.Host.class},
-                (proxy, m, args) -> {
-                    if (m.getName().equals("storage")) {
-                        return storage;
-                    }
-                    if (m.getName().equals("stateStore")) {
-                        return state;
-                    }
-                    calls.merge(m.getName(), 1, Integer::sum);
-                    return invoke(m, host, args);
-                });
-    }
-
-    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
-        try {
-            return m.invoke(target, args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            throw e.getCause();
-        }
+    /** A host that counts the calls made through it, by method name, and its state store's journal writes. */
+    private static Host counting(Host host, Map<String, Integer> calls) {
+        return InterceptedPort.of(host, (port, m, args, real) -> {
+            if (port == Host.class) {
+                calls.merge(m.getName(), 1, Integer::sum);
+            } else if (port == StateStore.class && m.getName().equals("writeJournal")) {
+                calls.merge("journal", 1, Integer::sum);
+            }
+            return real.proceed();
+        });
     }
 
     /** @return the calls a delete of the middle snapshot made, the domain running or not */

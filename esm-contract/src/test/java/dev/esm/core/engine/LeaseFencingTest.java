@@ -13,9 +13,6 @@ import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.contract.FakeBed;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.StateStore;
-import dev.esm.core.port.Storage;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -55,65 +52,38 @@ class LeaseFencingTest {
         }
 
         Host host() {
-            Host real = bed.host();
-            Storage storage = (Storage) Proxy.newProxyInstance(Storage.class.getClassLoader(),
-                    new Class<?>[] {Storage.class}, (proxy, m, args) -> {
-                        if (CHANGES.contains(m.getName())) {
-                            changes.add(m.getName());
-                        }
-                        return call(m, real.storage(), args);
-                    });
-            StateStore state = (StateStore) Proxy.newProxyInstance(StateStore.class.getClassLoader(),
-                    new Class<?>[] {StateStore.class}, (proxy, m, args) -> {
-                        if (m.getName().equals("lock")) {
-                            StateStore.Lease lease = (StateStore.Lease) call(m, real.stateStore(), args);
-                            return new StateStore.Lease() {
-                                /** Each proof grants one change (the fence proves once per change), up to the decree. */
-                                @Override
-                                public void ensureHeld() {
-                                    if (granted.incrementAndGet() > allowed) {
-                                        granted.set(Integer.MAX_VALUE / 2); // sticky
-                                        throw new LeaseLostException("lost by decree", LeaseLostException.Fate.PENDING);
-                                    }
-                                }
-
-                                @Override
-                                public void close() {
-                                    lease.close();
-                                }
-                            };
-                        }
-                        if (m.getName().equals("lockHolder")) {
-                            return otherHolds.get()
-                                    ? Optional.of(new StateStore.LockHolder("client B", Optional.empty()))
-                                    : Optional.empty();
-                        }
-                        if (CHANGES.contains(m.getName())) {
-                            changes.add(m.getName());
-                        }
-                        return call(m, real.stateStore(), args);
-                    });
-            return (Host) Proxy.newProxyInstance(Host.class.getClassLoader(), new Class<?>[] {Host.class},
-                    (proxy, m, args) -> {
-                        if (m.getName().equals("storage")) {
-                            return storage;
-                        }
-                        if (m.getName().equals("stateStore")) {
-                            return state;
-                        }
-                        if (CHANGES.contains(m.getName())) {
-                            changes.add(m.getName());
-                        }
-                        return call(m, real, args);
-                    });
+            return InterceptedPort.of(bed.host(), (port, m, args, real) -> {
+                if (port == StateStore.class && m.getName().equals("lock")) {
+                    return decreed((StateStore.Lease) real.proceed());
+                }
+                if (port == StateStore.class && m.getName().equals("lockHolder")) {
+                    return otherHolds.get()
+                            ? Optional.of(new StateStore.LockHolder("client B", Optional.empty()))
+                            : Optional.empty();
+                }
+                if (CHANGES.contains(m.getName())) {
+                    changes.add(m.getName());
+                }
+                return real.proceed();
+            });
         }
 
-        private static Object call(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
-            try {
-                return m.invoke(target, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
+        /** The lease, with each proof granting one change (the fence proves once per change), up to the decree. */
+        private StateStore.Lease decreed(StateStore.Lease lease) {
+            return new StateStore.Lease() {
+                @Override
+                public void ensureHeld() {
+                    if (granted.incrementAndGet() > allowed) {
+                        granted.set(Integer.MAX_VALUE / 2); // sticky
+                        throw new LeaseLostException("lost by decree", LeaseLostException.Fate.PENDING);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    lease.close();
+                }
+            };
         }
     }
 
