@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.connect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
-import dev.esm.libvirt.connect.DomainHandles;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * ESM keeps a domain's handle between calls ({@link DomainHandles}); a domain removed, or removed and defined again

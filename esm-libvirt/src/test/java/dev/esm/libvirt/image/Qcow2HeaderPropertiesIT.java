@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,9 +18,8 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import dev.esm.libvirt.image.JsonValue;
-import dev.esm.libvirt.image.Qcow2;
 import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * The in-process overlay writer ({@link Qcow2}) against {@code qemu-img create -f qcow2 -F FMT -b BACKING} on the

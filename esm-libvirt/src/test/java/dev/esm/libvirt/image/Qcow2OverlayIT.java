@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.image;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,9 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import dev.esm.libvirt.image.Qcow2;
 import dev.esm.libvirt.local.LocalStorage;
 import dev.esm.libvirt.pool.PoolStorage;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /** The in-process overlay writer against QEMU's own tools: qemu-img check, info, and data read and written through it. */
 class Qcow2OverlayIT {

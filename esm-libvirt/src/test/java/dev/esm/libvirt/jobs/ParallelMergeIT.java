@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Live merges of several disks run at once on the real libvirtd: one block job per disk, each finished (and an

@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,8 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import dev.esm.libvirt.local.LocalStorage;
-import dev.esm.libvirt.local.QemuImg;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Image information read in process (a header and one stat) says what {@code qemu-img info} says, for the images it

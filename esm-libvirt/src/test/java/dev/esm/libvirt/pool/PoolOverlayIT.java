@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.pool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,7 +14,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import dev.esm.libvirt.pool.PoolStorage;
+import org.libvirt.Connect;
+import dev.esm.libvirt.LibvirtHost;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Overlays made through libvirt's storage API both ways {@link PoolStorage} makes them: uploaded (a folder of few
@@ -67,7 +69,12 @@ class PoolOverlayIT {
                     "the refused second creation left the overlay as it was");
             storage.remove(overlay);
             storage.remove(onRaw);
-            host.dropTransientPoolsUnder(dir.toString()); // the pool made over the folder
+            Connect conn = new Connect(LibvirtBed.URI, false);
+            try {
+                LibvirtBed.dropTransientPoolsUnder(conn, dir.toString()); // the pool made over the folder
+            } finally {
+                conn.close();
+            }
         } finally {
             run("rm", "-rf", dir.toString());
         }

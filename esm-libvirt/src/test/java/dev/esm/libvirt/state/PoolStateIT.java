@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.state;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -18,9 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import dev.esm.libvirt.connect.NativeLibvirt;
 import dev.esm.libvirt.pool.PoolStorage;
-import dev.esm.libvirt.state.DomainJournals;
-import dev.esm.libvirt.state.HostState;
-import dev.esm.libvirt.state.PoolState;
+import dev.esm.libvirt.LibvirtHost;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Journals and leases kept on the host through libvirt's storage API, with two clients (two connections, each

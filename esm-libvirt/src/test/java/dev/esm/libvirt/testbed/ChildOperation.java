@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.OperationListener;

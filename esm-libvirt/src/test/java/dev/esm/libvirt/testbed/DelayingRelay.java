@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * it: libvirt's ssh transport runs the {@code command=} binary, here a wrapper around {@code ssh} that connects to
  * the relay's port and checks the host key recorded for the real one ({@code HostKeyAlias}).
  */
-final class DelayingRelay implements AutoCloseable {
+public final class DelayingRelay implements AutoCloseable {
     private static final byte[] EOF = new byte[0];
 
     private final ServerSocket server;
@@ -44,7 +44,7 @@ final class DelayingRelay implements AutoCloseable {
      * @param targetPort the port there
      * @param delayMillis the delay of each direction
      */
-    DelayingRelay(String targetHost, int targetPort, long delayMillis) {
+    public DelayingRelay(String targetHost, int targetPort, long delayMillis) {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
         this.delayNanos = TimeUnit.MILLISECONDS.toNanos(delayMillis);
@@ -59,7 +59,7 @@ final class DelayingRelay implements AutoCloseable {
     }
 
     /** @return the local port clients connect to */
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
@@ -68,7 +68,7 @@ final class DelayingRelay implements AutoCloseable {
      * @param dir where to write the ssh wrapper
      * @return the same URI through this relay: its port, and {@code command=} the wrapper
      */
-    String uri(String remoteUri, Path dir) {
+    public String uri(String remoteUri, Path dir) {
         URI u = URI.create(remoteUri);
         Path wrapper = dir.resolve("ssh-via-relay");
         String alias = "[" + u.getHost() + "]:" + u.getPort();

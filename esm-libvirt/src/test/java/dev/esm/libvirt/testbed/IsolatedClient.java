@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

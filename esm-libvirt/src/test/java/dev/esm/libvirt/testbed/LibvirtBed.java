@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.SnapshotManager;
@@ -26,6 +26,7 @@ import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
 import dev.esm.libvirt.connect.LibvirtErrors;
 import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.LibvirtHost;
 
 /**
  * The contract's bed over the real libvirtd (QEMU driver, TCG): tiny domains with no OS, images in a folder the
@@ -34,7 +35,7 @@ import dev.esm.libvirt.local.LocalStorage;
  */
 public final class LibvirtBed implements Bed {
     /** {@code virDomainUndefineFlags}: snapshot metadata (2), UEFI variables (4), checkpoint metadata (16). */
-    static final int UNDEFINE_ALL = 2 | 4 | 16;
+    public static final int UNDEFINE_ALL = 2 | 4 | 16;
 
     /** The URI the integration tests use: {@code ESM_TEST_URI}, else {@code qemu:///system}. */
     public static final String URI = System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system");
@@ -423,6 +424,33 @@ public final class LibvirtBed implements Bed {
         }
     }
 
+
+    /**
+     * Stops the transient storage pools ESM made over {@code root} and folders below it (what {@code
+     * ConnectionPool.dropTransientPoolsUnder} does, on a connection of the test's own); a failure is only reported.
+     */
+    public static void dropTransientPoolsUnder(Connect conn, String root) {
+        try {
+            for (String name : conn.listStoragePools()) {
+                if (!name.startsWith("esm-")) {
+                    continue;
+                }
+                org.libvirt.StoragePool p = conn.storagePoolLookupByName(name);
+                try {
+                    String xml = p.getXMLDesc(0);
+                    if (p.isPersistent() == 0
+                            && (xml.contains("<path>" + root + "/") || xml.contains("<path>" + root + "</path>"))) {
+                        p.destroy();
+                    }
+                } finally {
+                    p.free();
+                }
+            }
+        } catch (LibvirtException e) {
+            System.err.println("test bed: could not drop the pools under " + root + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
         java.util.List<String> uuids = new java.util.ArrayList<>();
@@ -452,14 +480,14 @@ public final class LibvirtBed implements Bed {
                 }
             }
         }
+        dropTransientPoolsUnder(conn, root.toString());
+        for (String uuid : uuids) {
+            dropTransientPoolsUnder(conn, "/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
+        }
         try {
             conn.close();
         } catch (LibvirtException ignored) {
             // closing anyway
-        }
-        host.dropTransientPoolsUnder(root.toString());
-        for (String uuid : uuids) {
-            host.dropTransientPoolsUnder("/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
         }
         host.close();
         manager.close();

@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
  * host (definitions, volumes, block jobs, snapshots, life cycle, devices, metadata); lookups, XML reads, job and
  * block-job queries and downloads do not.
  */
-final class LibvirtCallLog {
+public final class LibvirtCallLog {
     /** The log categories of libvirt's public API (fnmatch patterns, as libvirt 9 matches filters). */
-    static final String FILTERS = "1:libvirt 1:libvirt.* 1:libvirt-qemu";
+    public static final String FILTERS = "1:libvirt 1:libvirt.* 1:libvirt-qemu";
 
     private static final Pattern LINE = Pattern.compile(
             "^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3})\\+0000: (\\d+): debug : (vir\\w+):\\d+ : ?(.*)$");
@@ -56,8 +56,8 @@ final class LibvirtCallLog {
             "virDomainManagedSaveGetXMLDesc");
 
     /** One entry into libvirt's public API. */
-    record Call(Instant at, long thread, String name, String arguments) {
-        boolean changing() {
+    public record Call(Instant at, long thread, String name, String arguments) {
+        public boolean changing() {
             return isChanging(name);
         }
 
@@ -71,17 +71,17 @@ final class LibvirtCallLog {
     }
 
     /** @return the environment that makes a process's libvirt client log its public API calls into {@code file} */
-    static Map<String, String> environment(Path file) {
+    public static Map<String, String> environment(Path file) {
         return Map.of("LIBVIRT_LOG_OUTPUTS", "1:file:" + file.toAbsolutePath(), "LIBVIRT_LOG_FILTERS", FILTERS);
     }
 
     /** @return whether the entry point {@code name} changes something (see the class comment) */
-    static boolean isChanging(String name) {
+    public static boolean isChanging(String name) {
         return !READING.contains(name) && CHANGING_PREFIXES.stream().anyMatch(name::startsWith);
     }
 
     /** @return every public API call in the log, in order; none when the file does not exist */
-    static List<Call> read(Path file) {
+    public static List<Call> read(Path file) {
         List<Call> calls = new ArrayList<>();
         if (!Files.exists(file)) {
             return calls;
@@ -99,7 +99,7 @@ final class LibvirtCallLog {
     }
 
     /** @return the call a line of the log records; empty for other lines (errors, continuation lines) */
-    static java.util.Optional<Call> parse(String line) {
+    public static java.util.Optional<Call> parse(String line) {
         Matcher m = LINE.matcher(line);
         if (!m.matches()) {
             return java.util.Optional.empty();
@@ -109,7 +109,7 @@ final class LibvirtCallLog {
     }
 
     /** @return the changing calls entered at or after {@code from} */
-    static List<Call> changingSince(List<Call> calls, Instant from) {
+    public static List<Call> changingSince(List<Call> calls, Instant from) {
         return calls.stream().filter(c -> c.changing() && !c.at().isBefore(from)).toList();
     }
 

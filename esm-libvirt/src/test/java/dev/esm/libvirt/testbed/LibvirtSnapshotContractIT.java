@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import dev.esm.api.ImageAccess;
 import dev.esm.core.contract.Bed;

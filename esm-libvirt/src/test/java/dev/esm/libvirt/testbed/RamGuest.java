@@ -1,8 +1,9 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.esm.libvirt.LibvirtHost;
 
 /**
  * The RAM-pattern guest of the memory tests, shared by the local and the remote bed: a boot sector that, once

@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.SnapshotManager;
@@ -20,6 +20,7 @@ import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.w3c.dom.Element;
 import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.LibvirtHost;
 
 /**
  * The contract's bed over a remote libvirt: the client (this JVM) talks to libvirtd only through
@@ -386,14 +387,14 @@ public final class RemoteBed implements Bed {
                 }
             }
         }
+        LibvirtBed.dropTransientPoolsUnder(conn, root);
+        for (String uuid : uuids) {
+            LibvirtBed.dropTransientPoolsUnder(conn, "/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
+        }
         try {
             conn.close();
         } catch (LibvirtException ignored) {
             // closing anyway
-        }
-        host.dropTransientPoolsUnder(root);
-        for (String uuid : uuids) {
-            host.dropTransientPoolsUnder("/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
         }
         host.close();
         synchronized (this) {

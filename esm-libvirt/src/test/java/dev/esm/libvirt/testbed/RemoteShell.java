@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.testbed;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
