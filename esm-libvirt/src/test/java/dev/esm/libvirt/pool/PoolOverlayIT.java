@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.libvirt.Connect;
 import dev.esm.libvirt.LibvirtHost;
+import dev.esm.libvirt.testbed.AbstractLibvirtBed;
 import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
@@ -71,7 +72,7 @@ class PoolOverlayIT {
             storage.remove(onRaw);
             Connect conn = new Connect(LibvirtBed.URI, false);
             try {
-                LibvirtBed.dropTransientPoolsUnder(conn, dir.toString()); // the pool made over the folder
+                AbstractLibvirtBed.dropTransientPoolsUnder(conn, dir.toString()); // the pool made over the folder
             } finally {
                 conn.close();
             }

@@ -2,50 +2,32 @@ package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.SnapshotManager;
-import dev.esm.core.contract.Bed;
-import dev.esm.core.model.DiskDef;
-import dev.esm.core.model.DomainDefinition;
-import dev.esm.core.port.Host;
-import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.Xml;
+import dev.esm.libvirt.LibvirtHost;
+import dev.esm.libvirt.local.LocalStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.libvirt.Connect;
-import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
-import org.w3c.dom.Element;
-import dev.esm.libvirt.connect.LibvirtErrors;
-import dev.esm.libvirt.local.LocalStorage;
-import dev.esm.libvirt.LibvirtHost;
 
 /**
  * The contract's bed over the real libvirtd (QEMU driver, TCG): tiny domains with no OS, images in a folder the
  * {@code libvirt-qemu} user can reach, data patterns written and read with {@code qemu-io} offline and HMP
  * {@code qemu-io} in a running QEMU. If libvirt cannot be reached, opening the bed fails (never skips).
  */
-public final class LibvirtBed implements Bed {
-    /** {@code virDomainUndefineFlags}: snapshot metadata (2), UEFI variables (4), checkpoint metadata (16). */
-    public static final int UNDEFINE_ALL = 2 | 4 | 16;
-
+public final class LibvirtBed extends AbstractLibvirtBed {
     /** The URI the integration tests use: {@code ESM_TEST_URI}, else {@code qemu:///system}. */
     public static final String URI = System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system");
-    private static final int LENGTH = 64 * 1024;
 
-    private final Path root;
+    private final Path rootPath;
     private final SnapshotManager manager;
-    private final LibvirtHost host;
-    private final Connect conn;
-    private final List<String> domains = new ArrayList<>();
 
     public LibvirtBed() {
         this(dev.esm.api.ImageAccess.LOCAL_FILES);
@@ -53,19 +35,28 @@ public final class LibvirtBed implements Bed {
 
     /** @param access how the manager under test reaches the images (the bed itself reads them as files) */
     public LibvirtBed(dev.esm.api.ImageAccess access) {
+        this(access, makeRoot());
+    }
+
+    private LibvirtBed(dev.esm.api.ImageAccess access, Path root) {
+        super(root.toString(), open(URI, "cannot open the libvirt test bed at " + URI),
+                new LibvirtHost(URI, new LocalStorage()));
+        this.rootPath = root;
+        this.manager = SnapshotManager.connect(URI, access);
+    }
+
+    private static Path makeRoot() {
         try {
             Path base = Path.of(System.getProperty("esm.it.dir", "/var/tmp/esm-it"));
             Files.createDirectories(base);
             Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
-            root = Files.createTempDirectory(base, "bed-");
+            Path root = Files.createTempDirectory(base, "bed-");
             // QEMU runs as libvirt-qemu: the folders must let it through (a 0700 temp folder makes start fail).
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-            conn = new Connect(URI, false);
-        } catch (IOException | LibvirtException e) {
+            return root;
+        } catch (IOException e) {
             throw new IllegalStateException("cannot open the libvirt test bed at " + URI + ": " + e, e);
         }
-        manager = SnapshotManager.connect(URI, access);
-        host = new LibvirtHost(URI, new LocalStorage());
     }
 
     @Override
@@ -74,24 +65,14 @@ public final class LibvirtBed implements Bed {
     }
 
     @Override
-    public Host host() {
-        return host;
-    }
-
-    /** @return the HMP-capable host */
-    public LibvirtHost libvirtHost() {
-        return host;
-    }
-
-    @Override
     public String newDomain(List<DiskSpec> disks) {
-        return define(disks, false);
+        return define(disks, false, false);
     }
 
     /** OVMF (Debian's {@code ovmf}) on q35, without secure boot; its VARS file made from the template here. */
     @Override
     public String newFirmwareDomain(List<DiskSpec> disks) {
-        return define(disks, true);
+        return define(disks, true, false);
     }
 
     @Override
@@ -138,27 +119,6 @@ public final class LibvirtBed implements Bed {
         return withTpmState(this, define(disks, false, true), p -> Files.exists(Path.of(p)));
     }
 
-    /**
-     * Starts a new TPM domain once and powers it off, so that libvirt's {@code swtpm_setup} makes its state.
-     *
-     * @return the domain's name
-     */
-    static String withTpmState(Bed bed, String name, java.util.function.Predicate<String> exists) {
-        bed.start(name);
-        bed.stop(name);
-        String state = bed.tpmStateFile(name);
-        if (!exists.test(state)) {
-            throw new IllegalStateException("libvirt made no TPM state at " + state + " on the host (is swtpm"
-                    + " installed? scripts/libvirt-up.sh installs it)");
-        }
-        return name;
-    }
-
-    @Override
-    public String tpmStateFile(String domain) {
-        return DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
-    }
-
     @Override
     public void writeTpmState(String domain, int pattern) {
         byte[] head = new byte[512];
@@ -182,12 +142,8 @@ public final class LibvirtBed implements Bed {
         }
     }
 
-    private String define(List<DiskSpec> disks, boolean firmware) {
-        return define(disks, firmware, false);
-    }
-
     private String define(List<DiskSpec> disks, boolean firmware, boolean tpm) {
-        String name = "esm-it-" + root.getFileName().toString().replace("bed-", "") + "-" + (domains.size() + 1);
+        String name = nextDomainName("esm-it-");
         Path dir = Path.of(folder(name));
         try {
             Files.createDirectories(dir);
@@ -195,88 +151,32 @@ public final class LibvirtBed implements Bed {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
-                .append("</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>")
-                .append(firmware ? firmwareOs(dir) : "<os><type arch='x86_64' machine='pc'>hvm</type></os>")
-                .append("<devices>");
+        StringBuilder xml = new StringBuilder(domainXmlHead(name, firmware ? firmwareOs(dir) : PLAIN_OS));
         for (DiskSpec d : disks) {
             Path image = dir.resolve(d.fileName());
             run(List.of("qemu-img", "create", "-q", "-f", d.format().id(), image.toString(),
                     Long.toString(d.size())));
-            xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
-                    .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image.toString())))
-                    .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
-                    .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+            xml.append(diskXml(d, image.toString()));
         }
         if (tpm) {
             xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'><source type='dir' path='")
-                    .append(Xml.write(text(root.resolve(name + "-tpm").toString()))).append("'/></backend></tpm>");
+                    .append(Xml.write(text(rootPath.resolve(name + "-tpm").toString())))
+                    .append("'/></backend></tpm>");
         }
         xml.append("</devices></domain>");
-        host.defineDomain(xml.toString());
-        domains.add(name);
+        define(name, xml.toString());
         return name;
     }
 
-    /**
-     * Like {@link #newDomain}, with the RAM-pattern guest in the first disk's first sector: once started, the
-     * guest keeps RAM filled with a byte the test sets through the RTC's CMOS (HMP {@code o}), and HMP {@code xp}
-     * reads it back. Disk patterns written later over sector 0 do not stop the running guest (its code is in RAM).
-     */
     @Override
-    public String newBootableDomain(List<DiskSpec> disks) {
-        String name = newDomain(disks);
-        DiskImage first = active(name, disks.get(0).target(), false);
+    protected void writeBootSector(DiskImage image, byte[] sector) {
         try {
-            Path boot = Files.createTempFile(root, "boot", ".bin");
-            Files.write(boot, RamGuest.bootSector());
-            run(List.of("qemu-io", "-f", first.format().id(), "-c", "write -s " + boot + " 0 512", first.path()));
+            Path boot = Files.createTempFile(rootPath, "boot", ".bin");
+            Files.write(boot, sector);
+            run(List.of("qemu-io", "-f", image.format().id(), "-c", "write -s " + boot + " 0 512", image.path()));
             Files.delete(boot);
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        }
-        return name;
-    }
-
-    @Override
-    public void writeMemory(String domain, int pattern) {
-        RamGuest.write(host, domain, pattern);
-    }
-
-    @Override
-    public boolean memoryReads(String domain, int pattern) {
-        return RamGuest.reads(host, domain, pattern);
-    }
-
-    @Override
-    public void resume(String domain) {
-        withDomain(domain, "resuming", Domain::resume);
-    }
-
-    @Override
-    public void pause(String domain) {
-        withDomain(domain, "pausing", Domain::suspend);
-    }
-
-    private interface DomainAction {
-        void apply(Domain d) throws LibvirtException;
-    }
-
-    private void withDomain(String domain, String doing, DomainAction action) {
-        Domain d = null;
-        try {
-            d = conn.domainLookupByName(domain);
-            action.apply(d);
-        } catch (LibvirtException e) {
-            throw new IllegalStateException(doing + " " + domain + ": " + e, e);
-        } finally {
-            if (d != null) {
-                try {
-                    d.free();
-                } catch (LibvirtException ignored) {
-                    // nothing to free
-                }
-            }
         }
     }
 
@@ -319,60 +219,10 @@ public final class LibvirtBed implements Bed {
                 + "</loader><nvram template='" + OVMF_VARS + "'>" + vars + "</nvram></os><features><acpi/></features>";
     }
 
-    private static org.w3c.dom.Text text(String s) {
-        return Xml.newDocument().createTextNode(s);
-    }
-
     @Override
-    public String folder(String domain) {
-        return root.resolve(domain).toString();
-    }
-
-    private DiskImage active(String domain, String target, boolean live) {
-        DomainDefinition def = DomainXml.parse(host.domainXml(domain, live));
-        return def.disk(target).flatMap(DiskDef::image).orElseThrow();
-    }
-
-    private String qdev(String domain, String target) {
-        Element root = Xml.parse(host.domainXml(domain, true)).getDocumentElement();
-        for (Element disk : Xml.path(root, "devices", "disk")) {
-            if (Xml.child(disk, "target").map(t -> t.getAttribute("dev")).orElse("").equals(target)) {
-                String alias = Xml.child(disk, "alias").orElseThrow().getAttribute("name");
-                return "/machine/peripheral/" + alias + "/virtio-backend";
-            }
-        }
-        throw new IllegalArgumentException("no disk " + target);
-    }
-
-    @Override
-    public void write(String domain, String target, int pattern) {
-        String cmd = String.format("write -P 0x%02x 0 %d", pattern, LENGTH);
-        if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
-            if (!out.isBlank()) {
-                throw new IllegalStateException("HMP qemu-io write failed: " + out);
-            }
-        } else {
-            DiskImage img = active(domain, target, false);
-            run(List.of("qemu-io", "-f", img.format().id(), "-c", cmd, img.path()));
-        }
-    }
-
-    /** Writes {@code bytes} of a pattern from offset 0 into a shut-off domain's active layer. */
-    public void writeLarge(String domain, String target, int pattern, long bytes) {
-        DiskImage img = active(domain, target, false);
-        run(List.of("qemu-io", "-f", img.format().id(), "-c", String.format("write -P 0x%02x 0 %d", pattern, bytes),
-                img.path()));
-    }
-
-    @Override
-    public boolean reads(String domain, String target, int pattern) {
-        String cmd = String.format("read -P 0x%02x 0 %d", pattern, LENGTH);
-        if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
-            return !out.contains("verification failed") && !out.toLowerCase().contains("error");
-        }
-        return imageReads(active(domain, target, false), pattern);
+    protected void writeImage(DiskImage image, int pattern, long bytes) {
+        run(List.of("qemu-io", "-f", image.format().id(), "-c", String.format("write -P 0x%02x 0 %d", pattern, bytes),
+                image.path()));
     }
 
     @Override
@@ -380,16 +230,6 @@ public final class LibvirtBed implements Bed {
         String out = run(List.of("qemu-io", "-r", "-U", "-f", image.format().id(), "-c",
                 String.format("read -P 0x%02x 0 %d", pattern, LENGTH), image.path()));
         return !out.contains("verification failed");
-    }
-
-    @Override
-    public void start(String domain) {
-        host.startDomain(domain);
-    }
-
-    @Override
-    public void stop(String domain) {
-        host.stopDomain(domain);
     }
 
     @Override
@@ -424,74 +264,11 @@ public final class LibvirtBed implements Bed {
         }
     }
 
-
-    /**
-     * Stops the transient storage pools ESM made over {@code root} and folders below it (what {@code
-     * ConnectionPool.dropTransientPoolsUnder} does, on a connection of the test's own); a failure is only reported.
-     */
-    public static void dropTransientPoolsUnder(Connect conn, String root) {
-        try {
-            for (String name : conn.listStoragePools()) {
-                if (!name.startsWith("esm-")) {
-                    continue;
-                }
-                org.libvirt.StoragePool p = conn.storagePoolLookupByName(name);
-                try {
-                    String xml = p.getXMLDesc(0);
-                    if (p.isPersistent() == 0
-                            && (xml.contains("<path>" + root + "/") || xml.contains("<path>" + root + "</path>"))) {
-                        p.destroy();
-                    }
-                } finally {
-                    p.free();
-                }
-            }
-        } catch (LibvirtException e) {
-            System.err.println("test bed: could not drop the pools under " + root + ": " + e.getMessage());
-        }
-    }
-
+    /** The manager under test, then the bed's folder. */
     @Override
-    public void close() {
-        java.util.List<String> uuids = new java.util.ArrayList<>();
-        for (String name : domains) {
-            Domain d = null;
-            try {
-                d = conn.domainLookupByName(name);
-                uuids.add(d.getUUIDString());
-                if (d.isActive() == 1) {
-                    d.destroy();
-                }
-                // Snapshot and checkpoint metadata and the UEFI variables too: without NVRAM libvirt
-                // refuses to remove a UEFI domain, which then outlived every run.
-                d.undefine(UNDEFINE_ALL);
-            } catch (LibvirtException e) {
-                if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
-                    // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
-                    System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
-                }
-            } finally {
-                if (d != null) {
-                    try {
-                        d.free();
-                    } catch (LibvirtException ignored) {
-                        // nothing to free
-                    }
-                }
-            }
-        }
-        dropTransientPoolsUnder(conn, root.toString());
-        for (String uuid : uuids) {
-            dropTransientPoolsUnder(conn, "/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
-        }
-        try {
-            conn.close();
-        } catch (LibvirtException ignored) {
-            // closing anyway
-        }
-        host.close();
+    protected void closeRest() {
         manager.close();
-        try (Stream<Path> s = Files.walk(root)) {
+        try (Stream<Path> s = Files.walk(rootPath)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException ignored) {
             // best effort

@@ -2,12 +2,7 @@ package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.SnapshotManager;
-import dev.esm.core.contract.Bed;
-import dev.esm.core.model.DiskDef;
-import dev.esm.core.model.DomainDefinition;
-import dev.esm.core.port.Host;
-import dev.esm.core.xml.DomainXml;
-import dev.esm.core.xml.Xml;
+import dev.esm.libvirt.LibvirtHost;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,11 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.libvirt.Connect;
-import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
-import org.w3c.dom.Element;
-import dev.esm.libvirt.connect.LibvirtErrors;
-import dev.esm.libvirt.LibvirtHost;
 
 /**
  * The contract's bed over a remote libvirt: the client (this JVM) talks to libvirtd only through
@@ -32,38 +23,43 @@ import dev.esm.libvirt.LibvirtHost;
  * whose private mount namespace has an empty tmpfs over {@link #ROOT}; anywhere else opening the bed fails, as it
  * does when ssh or libvirt cannot be reached (never skips).
  */
-public final class RemoteBed implements Bed {
+public final class RemoteBed extends AbstractLibvirtBed {
     /** The images root on the host; hidden from the client. {@code ESM_RIT_ROOT}, else {@code /var/tmp/esm-rit}. */
     public static final String ROOT = System.getenv().getOrDefault("ESM_RIT_ROOT", "/var/tmp/esm-rit");
-    private static final int LENGTH = 64 * 1024;
 
     private final String uri;
     private final RemoteShell shell;
-    private final String root;
-    private final Connect conn;
-    private final LibvirtHost host;
     private SnapshotManager manager;
-    private final List<String> domains = new ArrayList<>();
 
     public RemoteBed() {
         this(uri(), new RemoteShell());
     }
 
     public RemoteBed(String uri, RemoteShell shell) {
-        checkHidden();
+        this(uri, shell, hiddenRoot(shell));
+    }
+
+    private RemoteBed(String uri, RemoteShell shell, String root) {
+        super(root, connect(uri, shell, root), new LibvirtHost(uri, dev.esm.api.ImageAccess.LIBVIRT_STORAGE));
         this.uri = uri;
         this.shell = shell;
-        // Folders the libvirt-qemu user can get through (0755), made on the host.
-        this.root = shell.mktempDir(ROOT, "bed-");
+    }
+
+    /** Checks that the images are hidden here, then makes the bed's folder on the host (0755, for libvirt-qemu). */
+    private static String hiddenRoot(RemoteShell shell) {
+        checkHidden();
+        return shell.mktempDir(ROOT, "bed-");
+    }
+
+    private static Connect connect(String uri, RemoteShell shell, String root) {
         try {
-            conn = new Connect(uri, false);
+            return new Connect(uri, false);
         } catch (LibvirtException e) {
             shell.removeTree(root);
             throw new IllegalStateException("cannot open the remote libvirt test bed at " + uri
                     + " (start libvirtd and the test sshd: bash scripts/libvirt-up.sh && bash scripts/remote-up.sh): "
                     + e, e);
         }
-        host = new LibvirtHost(uri, dev.esm.api.ImageAccess.LIBVIRT_STORAGE);
     }
 
     /**
@@ -120,11 +116,6 @@ public final class RemoteBed implements Bed {
         return shell;
     }
 
-    /** @return this bed's folder on the host */
-    public String root() {
-        return root;
-    }
-
     /** The manager under test, {@code SnapshotManager.connect(uri)}, opened on first use. */
     @Override
     public synchronized SnapshotManager manager() {
@@ -135,16 +126,6 @@ public final class RemoteBed implements Bed {
     }
 
     @Override
-    public Host host() {
-        return host;
-    }
-
-    /** @return the HMP-capable host */
-    public LibvirtHost libvirtHost() {
-        return host;
-    }
-
-    @Override
     public String newDomain(List<DiskSpec> disks) {
         return define(disks, false);
     }
@@ -152,12 +133,7 @@ public final class RemoteBed implements Bed {
     /** As {@link LibvirtBed#newTpmDomain}: a TPM 2.0 (swtpm) started once, so that libvirt made its state. */
     @Override
     public String newTpmDomain(List<DiskSpec> disks) {
-        return LibvirtBed.withTpmState(this, define(disks, true), shell::exists);
-    }
-
-    @Override
-    public String tpmStateFile(String domain) {
-        return DomainXml.parse(host.domainXml(domain, false)).tpmState().orElseThrow();
+        return withTpmState(this, define(disks, true), shell::exists);
     }
 
     /** On the host, in place (dd without truncation: the file keeps its owner and mode). */
@@ -180,15 +156,12 @@ public final class RemoteBed implements Bed {
     }
 
     private String define(List<DiskSpec> disks, boolean tpm) {
-        String name = "esm-rit-" + root.substring(root.lastIndexOf('/') + 1).replace("bed-", "") + "-"
-                + (domains.size() + 1);
+        String name = nextDomainName("esm-rit-");
         String dir = folder(name);
         // One ssh connection: the folder, then every image.
         StringBuilder script = new StringBuilder("mkdir -p \"$1\"; chmod 0755 \"$1\"");
         List<String> args = new ArrayList<>(List.of(dir));
-        StringBuilder xml = new StringBuilder("<domain type='qemu'><name>").append(name)
-                .append("</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>")
-                .append("<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>");
+        StringBuilder xml = new StringBuilder(domainXmlHead(name, PLAIN_OS));
         for (DiskSpec d : disks) {
             String image = dir + "/" + d.fileName();
             int n = args.size();
@@ -196,75 +169,21 @@ public final class RemoteBed implements Bed {
             script.append("; qemu-img create -q -f \"${").append(n + 1).append("}\" \"${").append(n + 2)
                     .append("}\" \"${").append(n + 3).append("}\"");
             args.addAll(List.of(d.format().id(), image, Long.toString(d.size())));
-            xml.append("<disk type='file' device='").append(d.device()).append("'><driver name='qemu' type='")
-                    .append(d.format().id()).append("'/><source file='").append(Xml.write(text(image)))
-                    .append("'/><target dev='").append(d.target()).append("' bus='").append(Bed.busOf(d.target()))
-                    .append("'/>").append(d.device().equals("cdrom") ? "<readonly/>" : "").append("</disk>");
+            xml.append(diskXml(d, image));
         }
         if (tpm) {
             xml.append("<tpm model='tpm-tis'><backend type='emulator' version='2.0'/></tpm>");
         }
         xml.append("</devices></domain>");
         shell.script(script.toString(), args.toArray(String[]::new));
-        host.defineDomain(xml.toString());
-        domains.add(name);
+        define(name, xml.toString());
         return name;
     }
 
-    private static org.w3c.dom.Text text(String s) {
-        return Xml.newDocument().createTextNode(s);
-    }
-
+    /** On the host. */
     @Override
-    public String folder(String domain) {
-        return root + "/" + domain;
-    }
-
-    /** @return the active image of a disk, from the live or the persistent definition */
-    public DiskImage active(String domain, String target, boolean live) {
-        DomainDefinition def = DomainXml.parse(host.domainXml(domain, live));
-        return def.disk(target).flatMap(DiskDef::image).orElseThrow();
-    }
-
-    private String qdev(String domain, String target) {
-        Element root = Xml.parse(host.domainXml(domain, true)).getDocumentElement();
-        for (Element disk : Xml.path(root, "devices", "disk")) {
-            if (Xml.child(disk, "target").map(t -> t.getAttribute("dev")).orElse("").equals(target)) {
-                String alias = Xml.child(disk, "alias").orElseThrow().getAttribute("name");
-                return "/machine/peripheral/" + alias + "/virtio-backend";
-            }
-        }
-        throw new IllegalArgumentException("no disk " + target);
-    }
-
-    @Override
-    public void write(String domain, String target, int pattern) {
-        String cmd = String.format("write -P 0x%02x 0 %d", pattern, LENGTH);
-        if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
-            if (!out.isBlank()) {
-                throw new IllegalStateException("HMP qemu-io write failed: " + out);
-            }
-        } else {
-            DiskImage img = active(domain, target, false);
-            shell.writePattern(img.format().id(), img.path(), pattern, 0, LENGTH);
-        }
-    }
-
-    /** Writes {@code bytes} of a pattern from offset 0 into a shut-off domain's active layer, on the host. */
-    public void writeLarge(String domain, String target, int pattern, long bytes) {
-        DiskImage img = active(domain, target, false);
-        shell.writePattern(img.format().id(), img.path(), pattern, 0, bytes);
-    }
-
-    @Override
-    public boolean reads(String domain, String target, int pattern) {
-        String cmd = String.format("read -P 0x%02x 0 %d", pattern, LENGTH);
-        if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
-            return !out.contains("verification failed") && !out.toLowerCase().contains("error");
-        }
-        return imageReads(active(domain, target, false), pattern);
+    protected void writeImage(DiskImage image, int pattern, long bytes) {
+        shell.writePattern(image.format().id(), image.path(), pattern, 0, bytes);
     }
 
     @Override
@@ -284,72 +203,13 @@ public final class RemoteBed implements Bed {
         shell.run("truncate", "-s", "100", path);
     }
 
-    /**
-     * Like {@link #newDomain}, with the RAM-pattern guest ({@link RamGuest}) written into the first disk's first
-     * sector on the host (through ssh, as every data pattern of this bed).
-     */
+    /** On the host, through ssh, as every data pattern of this bed. */
     @Override
-    public String newBootableDomain(List<DiskSpec> disks) {
-        String name = newDomain(disks);
-        DiskImage first = active(name, disks.get(0).target(), false);
-        String b64 = java.util.Base64.getEncoder().encodeToString(RamGuest.bootSector());
+    protected void writeBootSector(DiskImage image, byte[] sector) {
+        String b64 = java.util.Base64.getEncoder().encodeToString(sector);
         shell.script("t=$(mktemp); trap 'rm -f \"$t\"' EXIT; echo \"$1\" | base64 -d > \"$t\";"
                 + " qemu-io -f \"$2\" -c \"write -s $t 0 512\" \"$3\" >/dev/null",
-                b64, first.format().id(), first.path());
-        return name;
-    }
-
-    /** Through HMP over the remote connection: see {@link RamGuest}. */
-    @Override
-    public void writeMemory(String domain, int pattern) {
-        RamGuest.write(host, domain, pattern);
-    }
-
-    @Override
-    public boolean memoryReads(String domain, int pattern) {
-        return RamGuest.reads(host, domain, pattern);
-    }
-
-    @Override
-    public void resume(String domain) {
-        libvirtCall(domain, Domain::resume);
-    }
-
-    @Override
-    public void pause(String domain) {
-        libvirtCall(domain, Domain::suspend);
-    }
-
-    private interface DomainAction {
-        void apply(Domain d) throws LibvirtException;
-    }
-
-    private void libvirtCall(String domain, DomainAction action) {
-        Domain d = null;
-        try {
-            d = conn.domainLookupByName(domain);
-            action.apply(d);
-        } catch (LibvirtException e) {
-            throw new IllegalStateException(domain + ": " + e.getMessage(), e);
-        } finally {
-            if (d != null) {
-                try {
-                    d.free();
-                } catch (LibvirtException ignored) {
-                    // freed anyway
-                }
-            }
-        }
-    }
-
-    @Override
-    public void start(String domain) {
-        host.startDomain(domain);
-    }
-
-    @Override
-    public void stop(String domain) {
-        host.stopDomain(domain);
+                b64, image.format().id(), image.path());
     }
 
     /** @return every regular file below a folder, as the host sees it */
@@ -358,45 +218,9 @@ public final class RemoteBed implements Bed {
         return shell.files(dir);
     }
 
+    /** The manager under test, if opened, then the bed's folder on the host. */
     @Override
-    public void close() {
-        java.util.List<String> uuids = new java.util.ArrayList<>();
-        for (String name : domains) {
-            Domain d = null;
-            try {
-                d = conn.domainLookupByName(name);
-                uuids.add(d.getUUIDString());
-                if (d.isActive() == 1) {
-                    d.destroy();
-                }
-                // Snapshot and checkpoint metadata and the UEFI variables too: without NVRAM libvirt
-                // refuses to remove a UEFI domain, which then outlived every run.
-                d.undefine(LibvirtBed.UNDEFINE_ALL);
-            } catch (LibvirtException e) {
-                if (!LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
-                    // Not gone: say so, as a domain left behind outlives the run (and slows the next ones).
-                    System.err.println("test bed: could not remove domain " + name + ": " + e.getMessage());
-                }
-            } finally {
-                if (d != null) {
-                    try {
-                        d.free();
-                    } catch (LibvirtException ignored) {
-                        // nothing to free
-                    }
-                }
-            }
-        }
-        LibvirtBed.dropTransientPoolsUnder(conn, root);
-        for (String uuid : uuids) {
-            LibvirtBed.dropTransientPoolsUnder(conn, "/var/lib/libvirt/swtpm/" + uuid); // the pool ESM made over a TPM's state folder
-        }
-        try {
-            conn.close();
-        } catch (LibvirtException ignored) {
-            // closing anyway
-        }
-        host.close();
+    protected void closeRest() {
         synchronized (this) {
             if (manager != null) {
                 manager.close();
