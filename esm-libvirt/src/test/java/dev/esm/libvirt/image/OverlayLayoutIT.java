@@ -1,4 +1,4 @@
-package dev.esm.libvirt;
+package dev.esm.libvirt.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,6 @@ import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.ImageInfo;
 import dev.esm.api.OverlayLayout;
-import dev.esm.libvirt.image.Qcow2;
 import dev.esm.libvirt.local.LocalStorage;
 import dev.esm.libvirt.local.QemuImg;
 import java.nio.file.Files;
@@ -21,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * The two overlay layouts ESM writes in-process, against QEMU's own tools: what {@code qemu-img} says of them, what a

@@ -10,6 +10,7 @@ import static org.mockito.Mockito.when;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
+import dev.esm.api.OverlayLayout;
 import dev.esm.api.errors.StorageException;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.Storage;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.Test;
 class PoolStorageTest {
     private static final long GIB = 1L << 30;
     private final InMemoryPools host = new InMemoryPools();
-    private final PoolStorage storage = new PoolStorage(host.conn, host(), List::of, "/var/lib/libvirt/esm");
+    private final PoolStorage storage = new PoolStorage(host.conn, host(), List::of, "/var/lib/libvirt/esm",
+            OverlayLayout.SUBCLUSTERS);
 
     private static Host host() {
         Host h = mock(Host.class);
@@ -48,7 +50,8 @@ class PoolStorageTest {
     }
 
     private void qcow2(String path, long size) throws IOException {
-        host.file(path, Qcow2.overlayImage("/base/of/" + Volumes.fileName(path), ImageFormat.RAW, size));
+        host.file(path, Qcow2.overlayImage("/base/of/" + Volumes.fileName(path), ImageFormat.RAW, size,
+                OverlayLayout.CLASSIC));
     }
 
     @Test
@@ -124,6 +127,8 @@ class PoolStorageTest {
         assertEquals("/vm/base.qcow2", top.backing);
         assertEquals(GIB, top.capacity, "the base's virtual size");
         assertFalse(host.uploads.contains("top.qcow2@0"), "no upload: no rescan of the folder");
+        assertTrue(top.xml.contains("<extended_l2/>") && top.xml.contains("<clusterSize unit='KiB'>128</clusterSize>"),
+                "in the storage's layout, as an upload would be: " + top.xml);
     }
 
     @Test
