@@ -18,6 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * The bad-input catalog (docs/guide/10-troubleshooting.md) entries that need a real host: file systems that are full,

@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * A manager made with {@link SnapshotManager#builder(String)} against the real libvirtd: its state folder holds the

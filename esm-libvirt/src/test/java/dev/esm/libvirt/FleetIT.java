@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * A fleet of tiny running domains driven at once from one {@code SnapshotManager} on the real libvirtd, one thread

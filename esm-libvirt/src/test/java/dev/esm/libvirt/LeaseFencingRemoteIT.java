@@ -13,7 +13,7 @@ import dev.esm.api.DomainState;
 import dev.esm.api.Recovery;
 import dev.esm.api.Snapshot;
 import dev.esm.core.contract.Bed.DiskSpec;
-import dev.esm.libvirt.LibvirtCallLog.Call;
+import dev.esm.libvirt.testbed.LibvirtCallLog.Call;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,6 +46,11 @@ import org.libvirt.LibvirtException;
 import dev.esm.libvirt.connect.DomainHandles;
 import dev.esm.libvirt.jobs.MergeHelpers;
 import dev.esm.libvirt.state.DomainJournals;
+import dev.esm.libvirt.testbed.ChildOperation;
+import dev.esm.libvirt.testbed.DelayingRelay;
+import dev.esm.libvirt.testbed.IsolatedClient;
+import dev.esm.libvirt.testbed.LibvirtCallLog;
+import dev.esm.libvirt.testbed.RemoteBed;
 
 /**
  * Issue 21, "proof by pausing": over {@code qemu+ssh} with a 2 s lease, client A (an {@link IsolatedClient} running

@@ -24,6 +24,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * The disks of docs/guide/10-troubleshooting.md's "Unusual disks" section, on the real libvirtd: each comes through

@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import dev.esm.libvirt.connect.LibvirtFlags;
+import dev.esm.libvirt.testbed.ChildOperation;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Several processes and killed processes on the real libvirtd: two JVMs on one domain serialise; a JVM killed

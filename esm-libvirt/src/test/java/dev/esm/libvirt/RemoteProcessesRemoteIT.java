@@ -16,6 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import dev.esm.libvirt.jobs.MergeHelpers;
+import dev.esm.libvirt.testbed.ChildOperation;
+import dev.esm.libvirt.testbed.IsolatedClient;
+import dev.esm.libvirt.testbed.RemoteBed;
 
 /**
  * Clients on different machines (each an {@link IsolatedClient}: its own namespace and client state folder,

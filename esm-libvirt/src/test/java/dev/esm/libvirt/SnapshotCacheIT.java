@@ -18,6 +18,7 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainSnapshot;
 import org.libvirt.LibvirtException;
+import dev.esm.libvirt.testbed.LibvirtBed;
 
 /**
  * Cached snapshot trees stay true to libvirt: a tree is read (and read again once settled, so that it comes from the

@@ -98,8 +98,9 @@ public final class BlockCommitDriver implements AutoCloseable {
         }
     }
 
-    private void runCommit(Domain d, String disk, String base, String top, boolean active, ProgressListener listener,
-                           Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
+    /** Runs the commit on the disk's statuses (package-private: the unit tests give the events). */
+    void runCommit(Domain d, String disk, String base, String top, boolean active, ProgressListener listener,
+                   Cancellation cancel, BlockingQueue<BlockJobStatus> statuses, String doing)
             throws LibvirtException {
         LOG.debug("starting {}", doing);
         try {
