@@ -244,7 +244,7 @@ class BlockCommitDriverTest {
 
     @Test
     void aClientThatLostItsLeaseMakesNoFurtherChangeToTheJob() throws LibvirtException {
-        cancel.guardedBy(new StateStore.Lease() {
+        StateStore.Lease lost = new StateStore.Lease() {
             @Override
             public void ensureHeld() {
                 throw new LeaseLostException("lost", LeaseLostException.Fate.PENDING);
@@ -253,8 +253,9 @@ class BlockCommitDriverTest {
             @Override
             public void close() {
             }
-        });
-        assertThrows(LeaseLostException.class, () -> run(true, new Events().then(BlockJobStatus.READY)));
+        };
+        dev.esm.core.port.Fencing.during(lost, () -> assertThrows(LeaseLostException.class,
+                () -> run(true, new Events().then(BlockJobStatus.READY))));
         verify(d, never()).blockJobAbort(anyString(), anyInt());
     }
 
