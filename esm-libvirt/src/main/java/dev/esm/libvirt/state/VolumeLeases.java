@@ -248,15 +248,20 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
         return pool.call("taking the lease " + name, p -> p.storageVolCreateXML(xml, 0));
     }
 
-    /** @return a lease volume's content (zeros read as spaces), or empty when it is gone */
-    private Optional<String> read(String name) {
-        StorageVol v = pool.call("looking up " + name, p -> {
+    /** @return the handle of a lease volume of the state pool (the caller's to free), or null when it is gone */
+    private StorageVol lookup(String name) {
+        return pool.call("looking up " + name, p -> {
             try {
                 return p.storageVolLookupByName(name);
             } catch (LibvirtException gone) {
                 return null;
             }
         });
+    }
+
+    /** @return a lease volume's content (zeros read as spaces), or empty when it is gone */
+    private Optional<String> read(String name) {
+        StorageVol v = lookup(name);
         if (v == null) {
             return Optional.empty();
         }
@@ -286,13 +291,7 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     /** Removes a lease volume by name, if it is there. */
     @Override
     public void removeIfThere(String name) {
-        StorageVol v = pool.call("looking up " + name, p -> {
-            try {
-                return p.storageVolLookupByName(name);
-            } catch (LibvirtException gone) {
-                return null;
-            }
-        });
+        StorageVol v = lookup(name);
         if (v != null) {
             delete(v, name);
         }
