@@ -358,11 +358,6 @@ public final class LibvirtHost implements Host {
         return pool.runningDomainNames();
     }
 
-    /** Stops the transient storage pools ESM made over {@code root} and folders below it (test beds remove theirs). */
-    void dropTransientPoolsUnder(String root) {
-        pool.dropTransientPoolsUnder(root);
-    }
-
     /** @return the connection, for tests and tools in this package */
     Connect connectionForTests() {
         return conn;

@@ -182,27 +182,4 @@ public final class ConnectionPool {
         }
         return out;
     }
-
-    /** Stops the transient storage pools ESM made over {@code root} and folders below it (test beds remove theirs). */
-    public void dropTransientPoolsUnder(String root) {
-        try {
-            for (String name : conn.listStoragePools()) {
-                if (!name.startsWith("esm-")) {
-                    continue;
-                }
-                org.libvirt.StoragePool p = conn.storagePoolLookupByName(name);
-                try {
-                    String xml = p.getXMLDesc(0);
-                    if (p.isPersistent() == 0
-                            && (xml.contains("<path>" + root + "/") || xml.contains("<path>" + root + "</path>"))) {
-                        p.destroy();
-                    }
-                } finally {
-                    p.free();
-                }
-            }
-        } catch (LibvirtException e) {
-            LOG.debug("dropping pools under {} failed: {}", root, e.getMessage());
-        }
-    }
 }

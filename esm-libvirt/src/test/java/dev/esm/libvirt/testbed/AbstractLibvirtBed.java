@@ -259,8 +259,8 @@ public abstract class AbstractLibvirtBed implements Bed {
     }
 
     /**
-     * Stops the transient storage pools ESM made over {@code root} and folders below it (what {@code
-     * ConnectionPool.dropTransientPoolsUnder} does, on a connection of the test's own); a failure is only reported.
+     * Stops the transient storage pools ESM made over {@code root} and folders below it, on a connection of the
+     * test's own; a failure is only reported.
      */
     public static void dropTransientPoolsUnder(Connect conn, String root) {
         try {
