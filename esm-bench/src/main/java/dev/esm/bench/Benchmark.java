@@ -43,8 +43,8 @@ import org.libvirt.DomainSnapshot;
  * and prints a table and writes JSON.
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
- *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory,layout] [-Desm.bench.fleet=20]
- *     [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024]
+ *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory,layout,depth] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024] [-Desm.bench.depths=1,10,50,200]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
@@ -55,7 +55,7 @@ public final class Benchmark {
     private final Report report;
 
     private int[] chains;
-    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory,layout}, and
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory,layout,depth}, and
      * {@code cli-batch}: the batch half of {@code cli} only); all when unset. */
     private final java.util.Set<String> sections = System.getProperty("esm.bench.sections") == null ? null
             : java.util.Set.of(System.getProperty("esm.bench.sections").split(","));
@@ -117,6 +117,9 @@ public final class Benchmark {
         }
         if (b.want("layout")) {
             new LayoutBench(smoke, b.runs, b.report).run();
+        }
+        if (b.want("depth")) {
+            new DepthBench(smoke, b.runs, b.report).run();
         }
         return b.report.writeJson(json);
     }

@@ -3,19 +3,15 @@ package dev.esm.bench;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.OverlayLayout;
+import dev.esm.bench.harness.QemuTools;
 import dev.esm.bench.harness.Report;
 import dev.esm.bench.harness.Rounds;
 import dev.esm.libvirt.local.LocalStorage;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The benchmark's {@code layout} section: what a guest's writes into a fresh overlay cost in each {@link
@@ -29,8 +25,6 @@ import java.util.regex.Pattern;
  * Each round makes a fresh overlay per layout and variant, in turn. Not thread-safe; one instance per run.
  */
 final class LayoutBench {
-    private static final Pattern COMPLETED = Pattern.compile("Run completed in ([0-9.]+) seconds");
-
     private final boolean smoke;
     private final int runs;
     private final Report sink;
@@ -46,8 +40,8 @@ final class LayoutBench {
         Path dir = Files.createTempDirectory("esm-bench-layout-");
         try {
             String base = dir.resolve("base.img").toString();
-            qemu("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size));
-            qemu("qemu-io", "-f", "raw", "-c", "write -P 0x11 0 " + size, base);
+            QemuTools.run("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size));
+            QemuTools.run("qemu-io", "-f", "raw", "-c", "write -P 0x11 0 " + size, base);
             int firstWrites = (int) (size / (128 << 10));
             record Variant(String op, int depth, int count, int bytes, int step) { }
             List<Variant> variants = List.of(
@@ -55,23 +49,23 @@ final class LayoutBench {
                     new Variant("first-4k-writes", 16, firstWrites, 4096, 128 << 10),
                     new Variant("rewrite-1m", 4, (int) (size >> 20), 1 << 20, 1 << 20));
             List<OverlayLayout> layouts = List.of(OverlayLayout.CLASSIC, OverlayLayout.SUBCLUSTERS);
-            Rounds seconds = new Rounds();
+            Rounds timings = new Rounds();
             int rounds = smoke ? 1 : Math.max(3, runs);
-            seconds.run(smoke ? 0 : 1, rounds, layouts, true, (round, layout) -> {
+            timings.run(smoke ? 0 : 1, rounds, layouts, true, (round, layout) -> {
                 for (Variant v : variants) {
                     String overlay = dir.resolve("o-" + layout + ".qcow2").toString();
                     Files.deleteIfExists(Path.of(overlay));
                     new LocalStorage("qemu-img", Duration.ofMinutes(5), layout)
                             .createOverlay(overlay, new DiskImage("vda", base, ImageFormat.RAW));
-                    double s = bench(overlay, v.depth(), v.count(), v.bytes(), v.step());
-                    seconds.record(round, v.op() + " " + v.depth() + " " + layout, s * 1000);
+                    double took = QemuTools.bench(overlay, true, v.depth(), v.count(), v.bytes(), v.step());
+                    timings.record(round, v.op() + " " + v.depth() + " " + layout, took);
                     Files.delete(Path.of(overlay));
                 }
             });
             for (Variant v : variants) {
-                List<Double> classic = seconds.get(v.op() + " " + v.depth() + " " + OverlayLayout.CLASSIC);
+                List<Double> classic = timings.get(v.op() + " " + v.depth() + " " + OverlayLayout.CLASSIC);
                 for (OverlayLayout layout : layouts) {
-                    List<Double> ms = seconds.get(v.op() + " " + v.depth() + " " + layout);
+                    List<Double> ms = timings.get(v.op() + " " + v.depth() + " " + layout);
                     double iops = v.count() / (dev.esm.bench.harness.Timing.median(ms) / 1000);
                     String note = String.format(Locale.ROOT, "%d writes of %d KiB, queue depth %d, %.0f IOPS",
                             v.count(), v.bytes() >> 10, v.depth(), iops);
@@ -83,32 +77,7 @@ final class LayoutBench {
                 }
             }
         } finally {
-            qemu("rm", "-rf", dir.toString());
+            QemuTools.run("rm", "-rf", dir.toString());
         }
-    }
-
-    /** @return the seconds {@code qemu-img bench} reports for the writes */
-    private static double bench(String image, int depth, int count, int bytes, int step) throws IOException {
-        String out = qemu("qemu-img", "bench", "-w", "-f", "qcow2", "-t", "none", "-d", Integer.toString(depth),
-                "-c", Integer.toString(count), "-s", Integer.toString(bytes), "-S", Integer.toString(step), image);
-        Matcher m = COMPLETED.matcher(out);
-        if (!m.find()) {
-            throw new IOException("qemu-img bench said: " + out);
-        }
-        return Double.parseDouble(m.group(1));
-    }
-
-    private static String qemu(String... cmd) throws IOException {
-        Process p = new ProcessBuilder(new ArrayList<>(List.of(cmd))).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return out;
     }
 }
