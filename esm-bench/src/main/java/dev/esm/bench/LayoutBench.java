@@ -6,7 +6,7 @@ import dev.esm.api.OverlayLayout;
 import dev.esm.bench.harness.QemuTools;
 import dev.esm.bench.harness.Report;
 import dev.esm.bench.harness.Rounds;
-import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.internal.local.LocalStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

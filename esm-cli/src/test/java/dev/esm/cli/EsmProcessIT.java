@@ -118,7 +118,7 @@ class EsmProcessIT {
 
     /** Leaves what a process killed right after a create made its first overlay leaves: the journal and that file. */
     private void leaveAnUnfinishedCreate(String snapshot) {
-        var storage = new dev.esm.libvirt.local.LocalStorage();
+        var storage = new dev.esm.libvirt.internal.local.LocalStorage();
         String xml = run2("virsh", "-c", URI, "dumpxml", "--inactive", "--security-info", lab.name());
         var def = dev.esm.core.xml.DomainXml.parse(xml);
         var view = new dev.esm.core.plan.DomainView(dev.esm.api.DomainState.SHUTOFF, def, java.util.Optional.empty(),

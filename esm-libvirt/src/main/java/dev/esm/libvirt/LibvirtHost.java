@@ -16,18 +16,18 @@ import org.libvirt.DomainSnapshot;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.esm.libvirt.connect.ConnectionPool;
-import dev.esm.libvirt.connect.DomainCalls;
-import dev.esm.libvirt.connect.DomainHandles;
-import dev.esm.libvirt.connect.EventLoop;
-import dev.esm.libvirt.connect.LibvirtErrors;
-import dev.esm.libvirt.connect.LibvirtFlags;
-import dev.esm.libvirt.connect.NativeLibvirt;
-import dev.esm.libvirt.jobs.BlockCommitDriver;
-import dev.esm.libvirt.local.LocalState;
-import dev.esm.libvirt.local.LocalStorage;
-import dev.esm.libvirt.pool.PoolStorage;
-import dev.esm.libvirt.state.PoolState;
+import dev.esm.libvirt.internal.connect.ConnectionPool;
+import dev.esm.libvirt.internal.connect.DomainCalls;
+import dev.esm.libvirt.internal.connect.DomainHandles;
+import dev.esm.libvirt.internal.connect.EventLoop;
+import dev.esm.libvirt.internal.connect.LibvirtErrors;
+import dev.esm.libvirt.internal.connect.LibvirtFlags;
+import dev.esm.libvirt.internal.connect.NativeLibvirt;
+import dev.esm.libvirt.internal.jobs.BlockCommitDriver;
+import dev.esm.libvirt.internal.local.LocalState;
+import dev.esm.libvirt.internal.local.LocalStorage;
+import dev.esm.libvirt.internal.pool.PoolStorage;
+import dev.esm.libvirt.internal.state.PoolState;
 
 /**
  * ESM's port over one libvirt connection (libvirt-java). Every libvirt object it looks up is freed before the
@@ -35,7 +35,7 @@ import dev.esm.libvirt.state.PoolState;
  * with libvirt's code and message.
  *
  * <p>Block jobs: several may run at once, on several disks of one domain and on many domains; each waits for its
- * own disk's events ({@link dev.esm.libvirt.jobs.BlockJobEvents}, one registration per connection) and polls the job as a fallback.
+ * own disk's events ({@link dev.esm.libvirt.internal.jobs.BlockJobEvents}, one registration per connection) and polls the job as a fallback.
  *
  * <p>Many domains at once: each domain's calls go through one of a few connections
  * ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's per-connection limit

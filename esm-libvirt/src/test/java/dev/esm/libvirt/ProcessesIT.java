@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.esm.libvirt.connect.LibvirtFlags;
+import dev.esm.libvirt.internal.connect.LibvirtFlags;
 import dev.esm.libvirt.testbed.ChildOperation;
 import dev.esm.libvirt.testbed.LibvirtBed;
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import dev.esm.libvirt.jobs.MergeHelpers;
+import dev.esm.libvirt.internal.jobs.MergeHelpers;
 import dev.esm.libvirt.testbed.ChildOperation;
 import dev.esm.libvirt.testbed.IsolatedClient;
 import dev.esm.libvirt.testbed.RemoteBed;

@@ -8,7 +8,7 @@ import dev.esm.core.port.Host;
 import dev.esm.core.xml.DomainXml;
 import dev.esm.core.xml.Xml;
 import dev.esm.libvirt.LibvirtHost;
-import dev.esm.libvirt.connect.LibvirtErrors;
+import dev.esm.libvirt.internal.connect.LibvirtErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;

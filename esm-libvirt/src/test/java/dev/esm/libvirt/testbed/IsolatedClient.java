@@ -3,7 +3,7 @@ package dev.esm.libvirt.testbed;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.internal.local.LocalStorage;
 
 /**
  * Processes that act as clients on machines of their own, for the remote tests that run two clients at once or

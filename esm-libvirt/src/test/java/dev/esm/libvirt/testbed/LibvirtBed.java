@@ -4,7 +4,7 @@ import dev.esm.api.DiskImage;
 import dev.esm.api.SnapshotManager;
 import dev.esm.core.xml.Xml;
 import dev.esm.libvirt.LibvirtHost;
-import dev.esm.libvirt.local.LocalStorage;
+import dev.esm.libvirt.internal.local.LocalStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

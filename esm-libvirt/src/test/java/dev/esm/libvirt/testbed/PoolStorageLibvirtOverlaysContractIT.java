@@ -5,8 +5,8 @@ import dev.esm.core.contract.Bed;
 import dev.esm.core.contract.MergeContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import dev.esm.libvirt.pool.OverlayCreator;
-import dev.esm.libvirt.pool.PoolStorage;
+import dev.esm.libvirt.internal.pool.OverlayCreator;
+import dev.esm.libvirt.internal.pool.PoolStorage;
 
 /**
  * The snapshot and merge contract through libvirt's storage API with every overlay made by libvirt (a volume XML

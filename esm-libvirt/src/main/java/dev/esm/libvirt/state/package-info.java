@@ -1,7 +1,0 @@
-/**
- * ESM's state on a remote host: {@link dev.esm.libvirt.state.PoolState} (the state store), journals in domain definitions ({@link dev.esm.libvirt.state.DomainJournals}), journal slots ({@link dev.esm.libvirt.state.HostState}) and fenced leases ({@link dev.esm.libvirt.state.VolumeLeases}, {@link dev.esm.libvirt.state.HeldLease}).
- *
- * <p>Internal: no compatibility promise. Public only so that the other packages of esm-libvirt can use it; applications
- * use {@code dev.esm.api}.
- */
-package dev.esm.libvirt.state;

@@ -1,0 +1,118 @@
+package dev.esm.libvirt.internal.connect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.esm.core.port.SnapshotFlag;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.libvirt.Domain;
+import org.libvirt.DomainSnapshot;
+import dev.esm.libvirt.internal.connect.LibvirtFlags;
+
+/** Each ESM flag maps to libvirt's bit, checked against libvirt-java's copy of libvirt's header. */
+class LibvirtFlagsTest {
+    @Test
+    void diskOnlyIsLibvirtsDiskOnlyBit() {
+        assertEquals(Domain.SnapshotCreateFlags.DISK_ONLY, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.DISK_ONLY)));
+    }
+
+    @Test
+    void reuseExternalIsLibvirtsReuseExtBit() {
+        assertEquals(Domain.SnapshotCreateFlags.REUSE_EXT,
+                LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.REUSE_EXTERNAL)));
+    }
+
+    @Test
+    void atomicIsLibvirtsAtomicBit() {
+        assertEquals(Domain.SnapshotCreateFlags.ATOMIC, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.ATOMIC)));
+    }
+
+    @Test
+    void quiesceIsLibvirtsQuiesceBit() {
+        assertEquals(Domain.SnapshotCreateFlags.QUIESCE, LibvirtFlags.snapshotCreate(Set.of(SnapshotFlag.QUIESCE)));
+    }
+
+    @Test
+    void flagsCombineAsABitwiseOr() {
+        assertEquals(Domain.SnapshotCreateFlags.DISK_ONLY | Domain.SnapshotCreateFlags.REUSE_EXT
+                        | Domain.SnapshotCreateFlags.ATOMIC | Domain.SnapshotCreateFlags.QUIESCE,
+                LibvirtFlags.snapshotCreate(EnumSet.allOf(SnapshotFlag.class)));
+        assertEquals(0, LibvirtFlags.snapshotCreate(Set.of()));
+    }
+
+    @Test
+    void redefineUsesRedefineAndOptionallyCurrent() {
+        assertEquals(Domain.SnapshotCreateFlags.REDEFINE, LibvirtFlags.snapshotRedefine(false));
+        assertEquals(Domain.SnapshotCreateFlags.REDEFINE | Domain.SnapshotCreateFlags.CURRENT,
+                LibvirtFlags.snapshotRedefine(true));
+    }
+
+    @Test
+    void deleteMetadataOnlyIsLibvirtsBit() {
+        assertEquals(DomainSnapshot.SnapshotDeleteFlags.METADATA_ONLY, LibvirtFlags.SNAPSHOT_DELETE_METADATA_ONLY);
+    }
+
+    @Test
+    void activeCommitAndPivotAreLibvirtsBits() {
+        assertEquals(Domain.BlockCommitFlags.ACTIVE, LibvirtFlags.BLOCK_COMMIT_ACTIVE);
+        assertEquals(Domain.BlockJobAbortFlags.PIVOT, LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+    }
+
+    @Test
+    void aPivotNotWaitedForIsLibvirtsAsyncBit() {
+        assertEquals(Domain.BlockJobAbortFlags.ASYNC, LibvirtFlags.BLOCK_JOB_ABORT_ASYNC);
+        assertEquals(Domain.BlockJobAbortFlags.ASYNC | Domain.BlockJobAbortFlags.PIVOT,
+                LibvirtFlags.BLOCK_JOB_ABORT_ASYNC | LibvirtFlags.BLOCK_JOB_ABORT_PIVOT);
+    }
+
+    /** libvirt-java 0.5.4 has no copy of {@code virDomainSaveRestoreFlags}: the values of libvirt-domain.h. */
+    @Test
+    void restoreRunningOrPausedIsLibvirtsSaveRunningOrSavePausedBit() {
+        assertEquals(2, LibvirtFlags.restore(false), "VIR_DOMAIN_SAVE_RUNNING = 1 << 1");
+        assertEquals(4, LibvirtFlags.restore(true), "VIR_DOMAIN_SAVE_PAUSED = 1 << 2");
+    }
+
+    @Test
+    void aMergeHelperStartsPausedAndIsDestroyedWithItsConnection() {
+        assertEquals(Domain.CreateFlags.PAUSED | Domain.CreateFlags.AUTODESTROY, LibvirtFlags.helperStart());
+    }
+
+    @Test
+    void hotPlugAffectsTheLiveDomainOnly() {
+        assertEquals(Domain.DeviceModifyFlags.LIVE, LibvirtFlags.AFFECT_LIVE);
+    }
+
+    @Test
+    void poolCreateWithBuildIsLibvirtsBit() {
+        assertEquals(1, LibvirtFlags.POOL_CREATE_WITH_BUILD, "VIR_STORAGE_POOL_CREATE_WITH_BUILD = 1 << 0");
+    }
+
+    @Test
+    void saveImageXmlSecureIsLibvirtsBit() {
+        assertEquals(1, LibvirtFlags.SAVE_IMAGE_XML_SECURE, "VIR_DOMAIN_SAVE_IMAGE_XML_SECURE = 1 << 0");
+    }
+
+    @Test
+    void aMemorySnapshotIsTheDiskOnlyRequestWithoutTheDiskOnlyBit() {
+        assertEquals(Domain.SnapshotCreateFlags.REUSE_EXT | Domain.SnapshotCreateFlags.ATOMIC,
+                LibvirtFlags.snapshotCreate(EnumSet.of(SnapshotFlag.REUSE_EXTERNAL, SnapshotFlag.ATOMIC)));
+    }
+
+    @Test
+    void xmlFlagsAreLibvirtsSecureAndInactiveBits() {
+        assertEquals(DomainSnapshot.XMLFlags.SECURE, LibvirtFlags.SNAPSHOT_XML_SECURE);
+        assertEquals(Domain.XMLFlags.SECURE | Domain.XMLFlags.INACTIVE, LibvirtFlags.domainXml(false));
+        assertEquals(Domain.XMLFlags.SECURE, LibvirtFlags.domainXml(true));
+    }
+
+    @Test
+    void affectConfigIsLibvirtsPersistentDefinitionBit() {
+        assertEquals(Domain.ModificationImpact.CONFIG, LibvirtFlags.AFFECT_CONFIG);
+    }
+
+    @Test
+    void metadataElementIsLibvirtsElementType() {
+        assertEquals(Domain.MetadataType.ELEMENT, LibvirtFlags.METADATA_ELEMENT);
+    }
+}
