@@ -54,7 +54,9 @@ for ((i = 1; i <= rounds; i++)); do
   if ((i % 2)); then run A "$i"; run B "$i"; else run B "$i"; run A "$i"; fi
 done
 
-# Each row's median over the rounds' medians, for A and B; the spread is the rounds' (max - min) / median.
+# Each row's median over the rounds' medians, for A and B; the spread is the rounds' (max - min) / median. As A and B
+# of one round ran next to each other, the per-round ratios B/A (their median and range) see the same load; a row is
+# marked when B was slower (or faster) in every round, or when its ratio is beyond the spread of both sides.
 python3 - "$out" "$rounds" > "$out/compare.md" <<'EOF'
 import sys, statistics as st
 out, rounds = sys.argv[1], int(sys.argv[2])
@@ -67,22 +69,33 @@ for side in "AB":
                 continue
             key = tuple(f[:6])
             if key not in rows:
-                rows[key] = {"A": [], "B": []}
+                rows[key] = {"A": {}, "B": {}}
                 order.append(key)
-            rows[key][side].append(float(f[7]))
-print("| section | operation | variant | disks | mode | chain | A ms | B ms | B/A | spread A | spread B | |")
-print("| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+            rows[key][side][i] = float(f[7])
+print("| section | operation | variant | disks | mode | chain | A ms | B ms | B/A | spread A | spread B"
+      " | per-round B/A | |")
+print("| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 for key in order:
-    a, b = rows[key]["A"], rows[key]["B"]
+    a, b = list(rows[key]["A"].values()), list(rows[key]["B"].values())
     if not a or not b:
         print("| " + " | ".join(key) + " | " + ("%.1f" % st.median(a) if a else "-") + " | "
-              + ("%.1f" % st.median(b) if b else "-") + " | | | | one side only |")
+              + ("%.1f" % st.median(b) if b else "-") + " | | | | | one side only |")
         continue
     ma, mb = st.median(a), st.median(b)
     sa = (max(a) - min(a)) / ma if ma else 0
     sb = (max(b) - min(b)) / mb if mb else 0
     ratio = mb / ma if ma else float("nan")
-    flag = "beyond spread" if abs(ratio - 1) > max(sa, sb) else ""
-    print("| " + " | ".join(key) + f" | {ma:.1f} | {mb:.1f} | {ratio:.2f} | {sa:.0%} | {sb:.0%} | {flag} |")
+    paired = [rows[key]["B"][i] / rows[key]["A"][i] for i in rows[key]["A"]
+              if i in rows[key]["B"] and rows[key]["A"][i] > 0]
+    per = f"{st.median(paired):.2f} ({min(paired):.2f}-{max(paired):.2f})" if paired else ""
+    flags = []
+    if len(paired) > 1 and all(p > 1 for p in paired):
+        flags.append("B slower every round")
+    if len(paired) > 1 and all(p < 1 for p in paired):
+        flags.append("B faster every round")
+    if abs(ratio - 1) > max(sa, sb):
+        flags.append("beyond spread")
+    print("| " + " | ".join(key) + f" | {ma:.1f} | {mb:.1f} | {ratio:.2f} | {sa:.0%} | {sb:.0%} | {per} | "
+          + "; ".join(flags) + " |")
 EOF
 cat "$out/runs.txt" "$out/compare.md"
