@@ -2,6 +2,7 @@ package dev.esm.bench;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
+import dev.esm.bench.harness.Processes;
 import dev.esm.bench.harness.QemuTools;
 import dev.esm.bench.harness.Report;
 import dev.esm.bench.harness.Rounds;
@@ -44,14 +45,14 @@ final class DepthBench {
         Path dir = Files.createTempDirectory("esm-bench-depth-");
         try {
             String base = dir.resolve("base.img").toString();
-            QemuTools.run("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size));
+            Processes.exec(List.of("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size)));
             int reads = smoke ? 400 : 4000;
             long readStep = Math.max(4096, size / reads / 4096 * 4096);
             int rounds = smoke ? 1 : Math.max(3, runs);
             for (int depth : depths) {
                 String top = chain(dir, base, size, depth);
                 String flat = dir.resolve("flat-" + depth + ".qcow2").toString();
-                QemuTools.run("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", top, flat);
+                Processes.exec(List.of("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", top, flat));
                 Rounds timings = new Rounds();
                 timings.run(smoke ? 0 : 1, rounds, List.of(top, flat), true, (round, image) -> {
                     String who = image.equals(top) ? "chain" : "one image";
@@ -71,10 +72,10 @@ final class DepthBench {
                             "%s, %d images; %.2fx one image", what, depth + 1,
                             Timing.median(chain) / Timing.median(one)));
                 }
-                QemuTools.run("rm", "-rf", dir.resolve("chain-" + depth).toString(), flat);
+                Processes.exec(List.of("rm", "-rf", dir.resolve("chain-" + depth).toString(), flat));
             }
         } finally {
-            QemuTools.run("rm", "-rf", dir.toString());
+            Processes.exec(List.of("rm", "-rf", dir.toString()));
         }
     }
 
@@ -95,7 +96,7 @@ final class DepthBench {
             }
             cmd.add(image);
             if (cmd.size() > 4) {
-                QemuTools.run(cmd);
+                Processes.exec(cmd);
             }
             below = image;
             belowFormat = ImageFormat.QCOW2;

@@ -3,6 +3,7 @@ package dev.esm.bench;
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.OverlayLayout;
+import dev.esm.bench.harness.Processes;
 import dev.esm.bench.harness.QemuTools;
 import dev.esm.bench.harness.Report;
 import dev.esm.bench.harness.Rounds;
@@ -40,8 +41,8 @@ final class LayoutBench {
         Path dir = Files.createTempDirectory("esm-bench-layout-");
         try {
             String base = dir.resolve("base.img").toString();
-            QemuTools.run("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size));
-            QemuTools.run("qemu-io", "-f", "raw", "-c", "write -P 0x11 0 " + size, base);
+            Processes.exec(List.of("qemu-img", "create", "-q", "-f", "raw", base, Long.toString(size)));
+            Processes.exec(List.of("qemu-io", "-f", "raw", "-c", "write -P 0x11 0 " + size, base));
             int firstWrites = (int) (size / (128 << 10));
             record Variant(String op, int depth, int count, int bytes, int step) { }
             List<Variant> variants = List.of(
@@ -77,7 +78,7 @@ final class LayoutBench {
                 }
             }
         } finally {
-            QemuTools.run("rm", "-rf", dir.toString());
+            Processes.exec(List.of("rm", "-rf", dir.toString()));
         }
     }
 }

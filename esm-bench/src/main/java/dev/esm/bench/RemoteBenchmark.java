@@ -11,7 +11,6 @@ import dev.esm.bench.harness.Rounds;
 import dev.esm.bench.harness.Stats;
 import dev.esm.junit5.ThrowawayDomain;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

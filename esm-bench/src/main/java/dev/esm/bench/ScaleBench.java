@@ -1,5 +1,6 @@
 package dev.esm.bench;
 
+import static dev.esm.bench.harness.Processes.exec;
 import static dev.esm.bench.harness.Timing.median;
 import static dev.esm.bench.harness.Timing.time;
 
@@ -9,7 +10,6 @@ import dev.esm.bench.harness.Rounds;
 import dev.esm.api.SnapshotManager;
 import dev.esm.junit5.ThrowawayDomain;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -118,9 +118,9 @@ final class ScaleBench {
             ExecutorService pool = Executors.newFixedThreadPool(disks);
             try {
                 if (!live) {
-                    double middle = atOnce(pool, disks, i -> Benchmark.exec(List.of("qemu-img", "commit", "-f", "qcow2",
+                    double middle = atOnce(pool, disks, i -> exec(List.of("qemu-img", "commit", "-f", "qcow2",
                             "-b", chains.get(i).get(2), chains.get(i).get(1))));
-                    double current = atOnce(pool, disks, i -> Benchmark.exec(List.of("qemu-img", "commit", "-f",
+                    double current = atOnce(pool, disks, i -> exec(List.of("qemu-img", "commit", "-f",
                             "qcow2", "-b", chains.get(i).get(1), chains.get(i).get(0))));
                     return new double[] {middle, current};
                 }
@@ -240,7 +240,7 @@ final class ScaleBench {
     private static void write(DomainSnapshots vm, long size, int pattern) throws Exception {
         for (var disk : vm.disks()) {
             if (disk.ineligible().isEmpty()) {
-                Benchmark.exec(List.of("qemu-io", "-f", "qcow2", "-c",
+                exec(List.of("qemu-io", "-f", "qcow2", "-c",
                         String.format("write -P 0x%02x 0 %d", pattern, size), disk.source().orElseThrow()));
             }
         }

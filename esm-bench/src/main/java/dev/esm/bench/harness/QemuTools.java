@@ -1,41 +1,15 @@
 package dev.esm.bench.harness;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** QEMU's own tools for the sections that measure images on the host: a run, and what {@code qemu-img bench} took. */
+/** What {@code qemu-img bench} took, for the sections that measure images on the host. */
 public final class QemuTools {
     private static final Pattern COMPLETED = Pattern.compile("Run completed in ([0-9.]+) seconds");
 
     private QemuTools() {
-    }
-
-    /**
-     * Runs a command to its end.
-     *
-     * @return its output (stdout and stderr)
-     * @throws IOException when it cannot start or exits with another code than 0 (its output in the message)
-     */
-    public static String run(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (p.waitFor() != 0) {
-                throw new IOException(String.join(" ", cmd) + " failed: " + out);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        return out;
-    }
-
-    /** @see #run(List) */
-    public static String run(String... cmd) throws IOException {
-        return run(List.of(cmd));
     }
 
     /**
@@ -57,7 +31,13 @@ public final class QemuTools {
             cmd.add(2, "-w");
         }
         cmd.add(image);
-        String out = run(cmd);
+        String out;
+        try {
+            out = Processes.execOut(cmd);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
         Matcher m = COMPLETED.matcher(out);
         if (!m.find()) {
             throw new IOException("qemu-img bench said: " + out);

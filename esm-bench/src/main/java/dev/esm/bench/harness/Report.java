@@ -25,6 +25,11 @@ public final class Report {
         out.println(Stats.header());
     }
 
+    /** Prints a line of its own between the rows (a note, or why rows are left out). */
+    public void print(String line) {
+        out.println(line);
+    }
+
     /**
      * Adds a row and prints it.
      *
