@@ -7,7 +7,7 @@ import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.ImageGraph;
 import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.plan.DomainView;
-import dev.esm.core.plan.SetupPlanner;
+import dev.esm.core.plan.SetupFacts;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.DomainXml;
@@ -101,10 +101,10 @@ final class Views {
     }
 
     /** @return what setup must know of the images it would move: which are links, which name their backing how */
-    SetupPlanner.SetupFacts setupFacts(DomainView v) {
+    SetupFacts setupFacts(DomainView v) {
         Storage storage = host.storage();
         Map<String, String> links = new HashMap<>();
-        Map<String, SetupPlanner.Backing> backings = new HashMap<>();
+        Map<String, SetupFacts.Backing> backings = new HashMap<>();
         for (var disk : v.persistent().eligibleDisks()) {
             if (disk.isBlock() || disk.image().isEmpty()) {
                 continue;
@@ -116,9 +116,9 @@ final class Views {
             storage.symbolicLink(img.path()).ifPresent(l -> links.put(img.path(), l));
             storage.backingReference(img.path(), img.format()).ifPresent(ref -> {
                 DiskImage resolved = storage.backing(img.path(), img.format()).orElseThrow();
-                backings.put(img.path(), new SetupPlanner.Backing(ref.name(), resolved, ref.format().isPresent()));
+                backings.put(img.path(), new SetupFacts.Backing(ref.name(), resolved, ref.format().isPresent()));
             });
         }
-        return new SetupPlanner.SetupFacts(links, backings);
+        return new SetupFacts(links, backings);
     }
 }

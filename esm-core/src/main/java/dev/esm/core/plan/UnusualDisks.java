@@ -96,7 +96,7 @@ final class UnusualDisks {
      * @return the step that points the placed image at its backing file's absolute path, when the name it records
      *     is relative to its old folder (from the new one it would name another file)
      */
-    static Optional<Step> absoluteBacking(DiskImage img, String to, SetupPlanner.Backing backing) {
+    static Optional<Step> absoluteBacking(DiskImage img, String to, SetupFacts.Backing backing) {
         if (backing == null || !backing.relative()) {
             return Optional.empty();
         }

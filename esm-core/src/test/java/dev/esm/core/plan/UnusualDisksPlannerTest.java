@@ -115,7 +115,7 @@ class UnusualDisksPlannerTest {
     @Test
     void setupRefusesAnImageThatIsASymbolicLinkNamingWhereItPoints() {
         var v = view(disk("vda", "/i/link.qcow2", ""));
-        var facts = new SetupPlanner.SetupFacts(Map.of("/i/link.qcow2", "real/a.qcow2"), Map.of());
+        var facts = new SetupFacts(Map.of("/i/link.qcow2", "real/a.qcow2"), Map.of());
         var e = assertThrows(UnsupportedDiskException.class, () -> SetupPlanner.setup(v, "/srv", p -> false, NOW, facts));
         assertTrue(e.getMessage().contains("symbolic link to /i/real/a.qcow2"), e.getMessage());
     }
@@ -124,9 +124,9 @@ class UnusualDisksPlannerTest {
     void setupPointsAMovedImageWithARelativeBackingNameAtItsAbsolutePath() {
         var v = view(disk("vda", "/i/top.qcow2", "") + disk("vdb", "/i/abs.qcow2", ""));
         DiskImage mid = new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2);
-        var facts = new SetupPlanner.SetupFacts(Map.of(), Map.of(
-                "/i/top.qcow2", new SetupPlanner.Backing("mid.qcow2", mid, true),
-                "/i/abs.qcow2", new SetupPlanner.Backing("/i/mid.qcow2", mid, true)));
+        var facts = new SetupFacts(Map.of(), Map.of(
+                "/i/top.qcow2", new SetupFacts.Backing("mid.qcow2", mid, true),
+                "/i/abs.qcow2", new SetupFacts.Backing("/i/mid.qcow2", mid, true)));
         var plan = SetupPlanner.setup(v, "/srv", p -> false, NOW, facts);
         List<Step> rebases = plan.steps().stream().filter(s -> s instanceof Step.Rebase).toList();
         assertEquals(List.of(new Step.Rebase("/srv/disks/top.base", mid)), rebases,
@@ -138,8 +138,8 @@ class UnusualDisksPlannerTest {
     @Test
     void setupRefusesARelativeBackingNameWithoutARecordedFormat() {
         var v = view(disk("vda", "/i/top.qcow2", ""));
-        var facts = new SetupPlanner.SetupFacts(Map.of(), Map.of("/i/top.qcow2",
-                new SetupPlanner.Backing("mid.qcow2", new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2), false)));
+        var facts = new SetupFacts(Map.of(), Map.of("/i/top.qcow2",
+                new SetupFacts.Backing("mid.qcow2", new DiskImage("?", "/i/mid.qcow2", ImageFormat.QCOW2), false)));
         var e = assertThrows(UnsupportedDiskException.class, () -> SetupPlanner.setup(v, "/srv", p -> false, NOW, facts));
         assertTrue(e.getMessage().contains("qemu-img rebase -u -F"), e.getMessage());
     }
