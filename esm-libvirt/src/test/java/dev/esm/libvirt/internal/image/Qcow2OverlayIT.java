@@ -106,7 +106,10 @@ class Qcow2OverlayIT {
         }
     }
 
-    /** The overlay PoolStorage uploads is byte for byte the one LocalStorage writes (their gaps read as zeros). */
+    /**
+     * The overlay PoolStorage uploads is byte for byte the one LocalStorage writes (their gaps read as zeros), in each
+     * layout.
+     */
     @ParameterizedTest(name = "{0} bytes")
     @ValueSource(longs = {1L << 20, 536_870_913L, 1L << 40})
     void theUploadedOverlayIsTheFileLocalStorageWrites(long size) throws Exception {
@@ -114,17 +117,19 @@ class Qcow2OverlayIT {
         try {
             String base = dir + "/base.qcow2";
             run("qemu-img", "create", "-q", "-f", "qcow2", base, Long.toString(size));
-            String local = dir + "/local.qcow2";
-            new LocalStorage().createOverlay(local, new DiskImage("vda", base, ImageFormat.QCOW2));
             // qemu-img rounds the size up to whole sectors: use what the base says, as both storages do.
             long virtual = Qcow2.virtualSize(Path.of(base), ImageFormat.QCOW2);
-            byte[] uploaded = Qcow2.overlayImage(base, ImageFormat.QCOW2, virtual, dev.esm.api.OverlayLayout.SUBCLUSTERS);
-            byte[] written = Files.readAllBytes(Path.of(local));
-            assertEquals(written.length, uploaded.length);
-            assertTrue(java.util.Arrays.equals(written, uploaded));
-            Path copy = dir.resolve("uploaded.qcow2");
-            Files.write(copy, uploaded);
-            run("qemu-img", "check", "-f", "qcow2", copy.toString());
+            for (dev.esm.api.OverlayLayout layout : dev.esm.api.OverlayLayout.values()) {
+                String local = dir + "/local-" + layout + ".qcow2";
+                new LocalStorage("qemu-img", java.time.Duration.ofSeconds(60), layout)
+                        .createOverlay(local, new DiskImage("vda", base, ImageFormat.QCOW2));
+                byte[] uploaded = Qcow2.overlayImage(base, ImageFormat.QCOW2, virtual, layout);
+                byte[] written = Files.readAllBytes(Path.of(local));
+                assertTrue(java.util.Arrays.equals(written, uploaded), layout + ": the uploaded bytes differ");
+                Path copy = dir.resolve("uploaded-" + layout + ".qcow2");
+                Files.write(copy, uploaded);
+                run("qemu-img", "check", "-f", "qcow2", copy.toString());
+            }
         } finally {
             run("rm", "-rf", dir.toString());
         }
