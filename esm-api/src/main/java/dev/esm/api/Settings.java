@@ -31,11 +31,13 @@ import java.util.concurrent.ExecutorService;
  *                        snapshot's XML)
  * @param executor the threads every operation's concurrent work runs on (see {@link #executor()})
  * @param overlayLayout how the overlays ESM makes are laid out (default {@link OverlayLayout#SUBCLUSTERS})
+ * @param maxChainDepth the most images a disk's chain may hold, its active layer and the base included (default
+ *                      {@value #DEFAULT_MAX_CHAIN_DEPTH}; see {@link #maxChainDepth()})
  */
 public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
                        Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
                        int connections, OperationListener listener, boolean snapshotMarkers,
-                       ExecutorService executor, OverlayLayout overlayLayout) {
+                       ExecutorService executor, OverlayLayout overlayLayout, int maxChainDepth) {
 
     /** The default {@link #hostStateDirectory()}. */
     public static final String DEFAULT_HOST_STATE_DIRECTORY = "/var/lib/libvirt/esm";
@@ -49,6 +51,15 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
     public static final Duration DEFAULT_PROCESS_TIMEOUT = Duration.ofSeconds(120);
     /** The default {@link #connections()}: 4. */
     public static final int DEFAULT_CONNECTIONS = 4;
+    /**
+     * The default {@link #maxChainDepth()}: 16 images, below every limit users meet (libvirt 11.3 with QEMU 10 fails
+     * to start a domain whose chain holds 26; every libvirt refuses more than 200).
+     */
+    public static final int DEFAULT_MAX_CHAIN_DEPTH = 16;
+    /** The smallest {@link #maxChainDepth()}: 4. */
+    public static final int MIN_CHAIN_DEPTH = 4;
+    /** The largest {@link #maxChainDepth()}: 200, libvirt's own limit. */
+    public static final int MAX_CHAIN_DEPTH = 200;
 
     /**
      * Checks every setting.
@@ -72,6 +83,8 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
      *        files where the daemon is on this machine
      * @param executor the threads every operation's concurrent work runs on (see {@link #executor()}); not shut down
      * @param overlayLayout how the overlays ESM makes are laid out
+     * @param maxChainDepth the most images a disk's chain may hold, from {@value #MIN_CHAIN_DEPTH} to {@value
+     *        #MAX_CHAIN_DEPTH}
      * @throws IllegalArgumentException naming the setting that is out of range
      * @throws NullPointerException if a component is null
      */
@@ -88,6 +101,52 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
         Objects.requireNonNull(listener, "listener");
         checkExecutor(executor);
         Objects.requireNonNull(overlayLayout, "overlayLayout");
+        checkMaxChainDepth(maxChainDepth);
+    }
+
+    /**
+     * The settings of ESM versions before {@link #maxChainDepth()}: chains of at most {@value
+     * #DEFAULT_MAX_CHAIN_DEPTH} images.
+     *
+     * @param imageAccess how the domains' image files are reached
+     * @param stateDirectory the folder of this machine where journals and lock files are kept when images are local
+     *        files; empty for the default
+     * @param hostStateDirectory the folder on the libvirt host where journals and leases are kept when images are
+     *        reached through libvirt's storage API
+     * @param lockWait how long an operation waits for another operation on the same domain
+     * @param leaseTime how long a remote client's lease on a domain lasts without a heartbeat
+     * @param blockJobStall how long a merge may make no progress at all before it is aborted
+     * @param processTimeout the longest a helper process ({@code qemu-img}) may run before it is killed
+     * @param connections how many libvirt connections one manager spreads its domains over, at least 1
+     * @param listener told of every operation and step
+     * @param snapshotMarkers whether snapshot trees are cached and checked against libvirt's own snapshot metadata
+     *        files where the daemon is on this machine
+     * @param executor the threads every operation's concurrent work runs on; not shut down
+     * @param overlayLayout how the overlays ESM makes are laid out
+     * @throws IllegalArgumentException naming the setting that is out of range
+     * @throws NullPointerException if a component is null
+     */
+    public Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, String hostStateDirectory,
+                    Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
+                    int connections, OperationListener listener, boolean snapshotMarkers, ExecutorService executor,
+                    OverlayLayout overlayLayout) {
+        this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
+                connections, listener, snapshotMarkers, executor, overlayLayout, DEFAULT_MAX_CHAIN_DEPTH);
+    }
+
+    /**
+     * The most images one disk's chain may hold: its active layer, the frozen images below it and the base. When a
+     * snapshot would make a chain longer, ESM first pulls the data of the images nearest the active layer into it (a
+     * block pull while the domain runs; its content stays as it was), so the chain is short again, and every
+     * snapshot's frozen image stays within the limit: a revert to any snapshot, at any depth of its line, runs on a
+     * chain of at most this many images. Every snapshot keeps its content and its files; what a pull costs is the
+     * space and time of copying the data it pulls (see the guide's chapter on depth).
+     *
+     * @return the most images a disk's chain may hold
+     */
+    @Override
+    public int maxChainDepth() {
+        return maxChainDepth;
     }
 
     /**
@@ -115,7 +174,7 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
                     Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
                     int connections, OperationListener listener, boolean snapshotMarkers, ExecutorService executor) {
         this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
-                connections, listener, snapshotMarkers, executor, OverlayLayout.SUBCLUSTERS);
+                connections, listener, snapshotMarkers, executor, OverlayLayout.SUBCLUSTERS, DEFAULT_MAX_CHAIN_DEPTH);
     }
 
     /**
@@ -140,7 +199,8 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
                     Duration lockWait, Duration leaseTime, Duration blockJobStall, Duration processTimeout,
                     int connections, OperationListener listener) {
         this(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall, processTimeout,
-                connections, listener, true, SharedWorkers.INSTANCE, OverlayLayout.SUBCLUSTERS);
+                connections, listener, true, SharedWorkers.INSTANCE, OverlayLayout.SUBCLUSTERS,
+                DEFAULT_MAX_CHAIN_DEPTH);
     }
 
     /**
@@ -196,6 +256,13 @@ public record Settings(ImageAccess imageAccess, Optional<Path> stateDirectory, S
 
     static void checkProcessTimeout(Duration processTimeout) {
         positive("processTimeout", processTimeout, false);
+    }
+
+    static void checkMaxChainDepth(int maxChainDepth) {
+        if (maxChainDepth < MIN_CHAIN_DEPTH || maxChainDepth > MAX_CHAIN_DEPTH) {
+            throw new IllegalArgumentException("maxChainDepth must be from " + MIN_CHAIN_DEPTH + " to "
+                    + MAX_CHAIN_DEPTH + " images, not " + maxChainDepth);
+        }
     }
 
     static void checkConnections(int connections) {

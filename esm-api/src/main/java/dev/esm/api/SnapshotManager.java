@@ -115,6 +115,7 @@ public interface SnapshotManager extends AutoCloseable {
         private boolean snapshotMarkers = true;
         private java.util.concurrent.ExecutorService executor = SharedWorkers.INSTANCE;
         private OverlayLayout overlayLayout = OverlayLayout.SUBCLUSTERS;
+        private int maxChainDepth = Settings.DEFAULT_MAX_CHAIN_DEPTH;
 
         private Builder(String uri) {
             if (uri == null || uri.isBlank()) {
@@ -253,11 +254,24 @@ public interface SnapshotManager extends AutoCloseable {
         }
 
         /**
+         * @param images the most images a disk's chain may hold, its active layer and base included (default {@value
+         *               Settings#DEFAULT_MAX_CHAIN_DEPTH}, from {@value Settings#MIN_CHAIN_DEPTH} to {@value
+         *               Settings#MAX_CHAIN_DEPTH}); see {@link Settings#maxChainDepth()}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder maxChainDepth(int images) {
+            Settings.checkMaxChainDepth(images);
+            this.maxChainDepth = images;
+            return this;
+        }
+
+        /**
          * Takes the settings that are set as system properties: {@code esm.imageAccess} (an {@link ImageAccess}
          * name), {@code esm.stateDir}, {@code esm.hostStateDir}, {@code esm.lockWait}, {@code esm.leaseTtl},
          * {@code esm.blockJobStall}, {@code esm.processTimeout} (ISO-8601 durations such as {@code PT30S}),
          * {@code esm.connections}, {@code esm.snapshotMarkers} (markers stay on only when it is {@code true},
-         * in any case) and {@code esm.overlayLayout} (an {@link OverlayLayout} name). For tools and tests; {@link SnapshotManager#connect(String)} calls it.
+         * in any case), {@code esm.overlayLayout} (an {@link OverlayLayout} name) and {@code esm.maxChainDepth}. For tools and tests; {@link SnapshotManager#connect(String)} calls it.
          *
          * @return this builder
          * @throws IllegalArgumentException naming the property whose value is not valid
@@ -301,6 +315,14 @@ public interface SnapshotManager extends AutoCloseable {
                             + java.util.Arrays.toString(OverlayLayout.values()), e);
                 }
             }
+            String depth = property("esm.maxChainDepth");
+            if (depth != null) {
+                try {
+                    maxChainDepth(Integer.parseInt(depth.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("-Desm.maxChainDepth=" + depth + ": " + e.getMessage(), e);
+                }
+            }
             String markers = System.getProperty("esm.snapshotMarkers");
             if (markers != null) {
                 snapshotMarkers(Boolean.parseBoolean(markers)); // as it always was read: anything but true is off
@@ -328,7 +350,7 @@ public interface SnapshotManager extends AutoCloseable {
         /** @return the settings as they are now */
         public Settings settings() {
             return new Settings(imageAccess, stateDirectory, hostStateDirectory, lockWait, leaseTime, blockJobStall,
-                    processTimeout, connections, listener, snapshotMarkers, executor, overlayLayout);
+                    processTimeout, connections, listener, snapshotMarkers, executor, overlayLayout, maxChainDepth);
         }
 
         /**

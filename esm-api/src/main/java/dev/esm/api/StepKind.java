@@ -20,6 +20,12 @@ public enum StepKind {
     CLEAR_CURRENT,
     /** Merge images into a lower one (libvirt block commit live, {@code qemu-img commit} offline). */
     MERGE,
+    /**
+     * Pull into an image the data of the images between it and a lower one, which becomes its backing image: the
+     * image shows what it showed, on a shorter chain (a libvirt block pull on a running domain, {@code qemu-img
+     * rebase} offline). What keeps a disk's chain within {@link Settings#maxChainDepth()}.
+     */
+    PULL,
     /** Point an image's header at a new backing image whose content is the same (no data is copied). */
     REBASE,
     /** Remove a snapshot's libvirt metadata (its children are re-parented to its parent). */

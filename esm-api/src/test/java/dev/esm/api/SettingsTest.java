@@ -154,10 +154,11 @@ class SettingsTest {
                     .listener(l)
                     .snapshotMarkers(false)
                     .executor(mine)
-                    .overlayLayout(OverlayLayout.CLASSIC);
+                    .overlayLayout(OverlayLayout.CLASSIC)
+                    .maxChainDepth(24);
             Settings expected = new Settings(ImageAccess.LOCAL_FILES, Optional.of(Path.of("/srv/esm")), "/srv/host-esm",
                     Duration.ofSeconds(3), Duration.ofSeconds(6), Duration.ofMinutes(2), Duration.ofSeconds(8), 5, l,
-                    false, mine, OverlayLayout.CLASSIC);
+                    false, mine, OverlayLayout.CLASSIC, 24);
             assertEquals(expected, b.settings());
             Settings first = b.settings();
             b.connections(6);
@@ -194,6 +195,39 @@ class SettingsTest {
         System.clearProperty("esm.snapshotMarkers");
         assertFalse(SnapshotManager.builder("qemu:///system").snapshotMarkers(false).systemProperties().settings()
                 .snapshotMarkers(), "an unset property changes nothing");
+    }
+
+    @Test
+    void chainsHoldSixteenImagesUnlessAnotherDepthFromFourTo200IsChosen() {
+        assertEquals(16, Settings.defaults().maxChainDepth());
+        assertEquals(16, new Settings(ImageAccess.AUTO, Optional.empty(), "/h", Duration.ZERO, Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), 1, OperationListener.NONE, true, SharedWorkers.INSTANCE,
+                OverlayLayout.CLASSIC).maxChainDepth(), "the settings of earlier versions get the default depth");
+        assertEquals(4, SnapshotManager.builder("qemu:///system").maxChainDepth(4).settings().maxChainDepth());
+        assertEquals(200, SnapshotManager.builder("qemu:///system").maxChainDepth(200).settings().maxChainDepth());
+        SnapshotManager.Builder b = SnapshotManager.builder("qemu:///system");
+        assertEquals("maxChainDepth must be from 4 to 200 images, not 3",
+                assertThrows(IllegalArgumentException.class, () -> b.maxChainDepth(3)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> b.maxChainDepth(201));
+        assertEquals(Settings.defaults(), b.settings(), "a refused value changes nothing");
+    }
+
+    @Test
+    void theChainDepthIsTakenFromItsSystemPropertyAndABadValueIsRefusedNamingIt() {
+        try {
+            System.setProperty("esm.maxChainDepth", " 8 ");
+            assertEquals(8, SnapshotManager.builder("qemu:///system").systemProperties().settings().maxChainDepth());
+            System.setProperty("esm.maxChainDepth", "deep");
+            assertTrue(assertThrows(IllegalArgumentException.class,
+                    () -> SnapshotManager.builder("qemu:///system").systemProperties()).getMessage()
+                    .startsWith("-Desm.maxChainDepth=deep: "));
+            System.setProperty("esm.maxChainDepth", "2");
+            assertTrue(assertThrows(IllegalArgumentException.class,
+                    () -> SnapshotManager.builder("qemu:///system").systemProperties()).getMessage()
+                    .contains("from 4 to 200"));
+        } finally {
+            System.clearProperty("esm.maxChainDepth");
+        }
     }
 
     @Test

@@ -343,6 +343,11 @@ public final class LibvirtHost implements Host {
         calls.withDomainDo(domain, doing, d -> commits.commit(d, domain, disk, base, top, active, listener, cancel, doing));
     }
 
+    @Override
+    public void blockPull(String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel) {
+        throw new UnsupportedOperationException("block pull: not yet");
+    }
+
     /**
      * Sends a human monitor command to a running domain's QEMU (for diagnostics and tests).
      *

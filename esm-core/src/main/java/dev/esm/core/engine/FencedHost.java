@@ -193,6 +193,11 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public void blockPull(String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel) {
+        fenced(() -> host.blockPull(domain, disk, anchor, listener, cancel));
+    }
+
+    @Override
     public Storage storage() {
         return storage;
     }
@@ -284,6 +289,12 @@ final class FencedHost implements Host {
         @Override
         public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
             fenced(() -> storage.commit(top, base, disk, listener, cancel));
+        }
+
+        @Override
+        public void pull(String image, DiskImage anchor, String disk, ProgressListener listener,
+                         Cancellation cancel) {
+            fenced(() -> storage.pull(image, anchor, disk, listener, cancel));
         }
 
         @Override

@@ -105,6 +105,17 @@ public interface Host extends AutoCloseable {
     void blockCommit(String domain, String disk, String base, String top, boolean active,
                      dev.esm.api.ProgressListener listener, Cancellation cancel);
 
+    /**
+     * Pulls into the running domain's active layer of {@code disk} the data of the images between it and
+     * {@code anchor}, which becomes its backing image (libvirt block pull with a base), and waits until done,
+     * reporting progress. The guest runs on meanwhile and sees no change; no image but the active layer is written.
+     * A job that fails or is aborted throws and leaves the chain as it was (the data pulled so far is the data the
+     * active layer showed anyway); cancellation aborts the job and throws
+     * {@link dev.esm.api.errors.OperationCancelledException}. Called for several disks of one domain at once.
+     */
+    void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
+                   Cancellation cancel);
+
     /** @return the files of the domain's host */
     Storage storage();
 

@@ -130,6 +130,19 @@ public interface Storage {
     void commit(String top, String base, String disk, dev.esm.api.ProgressListener listener, Cancellation cancel);
 
     /**
+     * Offline pull: copies into {@code image} the data that the images between it and {@code anchor} hold (where the
+     * image holds none of its own), then points its header at {@code anchor}, which must be in its backing chain.
+     * What the image shows is unchanged, and no other image is written, so a pull stopped part-way leaves the image
+     * showing what it showed (on its old backing image) and is simply run again. Reports progress; cancellation
+     * stops it and throws {@link dev.esm.api.errors.OperationCancelledException}.
+     *
+     * @param image the image to pull into: one nothing else stands on (an active layer)
+     * @param anchor its new backing image
+     * @param disk the disk's target, for progress
+     */
+    void pull(String image, DiskImage anchor, String disk, dev.esm.api.ProgressListener listener, Cancellation cancel);
+
+    /**
      * Points an image's header at a new backing image without reading or writing any data (for a backing
      * image whose content is the same as the old one's).
      */

@@ -372,6 +372,22 @@ public final class FakeHost implements Host {
     }
 
     @Override
+    public void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
+                          dev.esm.core.port.Cancellation cancel) {
+        synchronized (this) {
+            if (!dom(domain).running) {
+                throw invalid("domain is not running");
+            }
+        }
+        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
+        synchronized (this) {
+            String active = DomainXml.parse(dom(domain).live).disk(disk).flatMap(x -> x.image()).orElseThrow().path();
+            storage.pullInto(active, anchor, cancel);
+        }
+        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+    }
+
+    @Override
     public FakeStorage storage() {
         return storage;
     }

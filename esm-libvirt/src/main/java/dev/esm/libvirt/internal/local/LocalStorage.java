@@ -331,6 +331,11 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
+        throw new UnsupportedOperationException("pull: not yet");
+    }
+
+    @Override
     public void rebase(String image, DiskImage newBacking) {
         qemu.rebase(image, newBacking);
     }

@@ -279,6 +279,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
     }
 
     @Override
+    public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
+        throw new UnsupportedOperationException("pull: not yet");
+    }
+
+    @Override
     public void rebase(String image, DiskImage newBacking) {
         pools.withVolume(image, "pointing at " + newBacking.path() + ":", v -> {
             byte[] head = Volumes.download(conn, v, 0, 1 << 16);
