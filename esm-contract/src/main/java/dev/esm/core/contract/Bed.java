@@ -59,6 +59,35 @@ public interface Bed extends AutoCloseable {
     /** @return whether an image, read through its backing chain, holds the pattern */
     boolean imageReads(DiskImage image, int pattern);
 
+    /** The size of the blocks {@link #writeBlock} writes: 64 KiB. */
+    int BLOCK = 64 * 1024;
+
+    /**
+     * Writes a pattern into one block of a disk (running: through QEMU; shut off: into its active layer), leaving the
+     * rest of the disk as it was. Block 0 is where {@link #write} writes.
+     */
+    default void writeBlock(String domain, String target, int block, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot write single blocks");
+    }
+
+    /** @return whether one block of a disk reads the pattern (running: through QEMU) */
+    default boolean readsBlock(String domain, String target, int block, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot read single blocks");
+    }
+
+    /** @return whether one block of an image, read through its backing chain, holds the pattern */
+    default boolean imageReadsBlock(DiskImage image, int block, int pattern) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot read single blocks");
+    }
+
+    /**
+     * @param settings changes to the settings of the manager under test (e.g. {@code b -> b.maxChainDepth(6)})
+     * @return a new manager on the bed's host with those settings, closed with the bed
+     */
+    default SnapshotManager manager(java.util.function.UnaryOperator<SnapshotManager.Builder> settings) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot make managers of its own");
+    }
+
     // The memory-snapshot operations below have defaults that refuse, so that beds written before them still
     // compile; MemoryContract needs them all.
 

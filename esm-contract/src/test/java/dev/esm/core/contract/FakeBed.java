@@ -17,6 +17,8 @@ public final class FakeBed implements Bed {
     private final FakeStorage storage = new FakeStorage();
     private final FakeHost host = new FakeHost(storage, Clock.systemUTC());
     private CoreSnapshotManager manager = new CoreSnapshotManager(host);
+    /** The settings every manager made later gets ({@link #manager(java.util.function.UnaryOperator)} sets them). */
+    private dev.esm.api.Settings settings = SnapshotManager.builder("test:///fake").settings();
     private int domains;
 
     @Override
@@ -35,7 +37,7 @@ public final class FakeBed implements Bed {
 
     /** Replaces the manager with one whose executor calls {@code listener} before every step (fault injection). */
     public void injecting(dev.esm.core.engine.StepListener listener) {
-        manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener);
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), listener, settings);
     }
 
     /**
@@ -46,9 +48,12 @@ public final class FakeBed implements Bed {
         manager = new CoreSnapshotManager(host, Clock.systemUTC(), faults, settings);
     }
 
-    /** Replaces the manager with a fresh one, as a new process would make after a crash. */
+    /**
+     * Replaces the manager with a fresh one, as a new process would make after a crash (with the settings of the last
+     * {@link #manager(java.util.function.UnaryOperator)}).
+     */
     public void restart() {
-        manager = new CoreSnapshotManager(host);
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), (p, i, s) -> { }, settings);
     }
 
     @Override
@@ -151,6 +156,28 @@ public final class FakeBed implements Bed {
     @Override
     public boolean reads(String domain, String target, int pattern) {
         return storage.read(active(domain, target).path(), 0) == pattern;
+    }
+
+    @Override
+    public void writeBlock(String domain, String target, int block, int pattern) {
+        storage.write(active(domain, target).path(), block, pattern);
+    }
+
+    @Override
+    public boolean readsBlock(String domain, String target, int block, int pattern) {
+        return storage.read(active(domain, target).path(), block) == pattern;
+    }
+
+    @Override
+    public boolean imageReadsBlock(DiskImage image, int block, int pattern) {
+        return storage.read(image.path(), block) == pattern;
+    }
+
+    @Override
+    public SnapshotManager manager(java.util.function.UnaryOperator<SnapshotManager.Builder> settings) {
+        this.settings = settings.apply(SnapshotManager.builder("test:///fake")).settings();
+        manager = new CoreSnapshotManager(host, Clock.systemUTC(), (p, i, s) -> { }, this.settings);
+        return manager;
     }
 
     @Override

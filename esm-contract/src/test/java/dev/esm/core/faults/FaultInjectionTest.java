@@ -44,25 +44,32 @@ class FaultInjectionTest {
      * @param tpm that state is an emulated TPM's (else UEFI variables)
      */
     record Scenario(String name, boolean setUp, boolean memory, boolean firmware, boolean tpm,
-                    Consumer<DomainSnapshots> op, java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+                    Consumer<DomainSnapshots> op, java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan,
+                    int limit) {
         Scenario(String name, boolean setUp, Consumer<DomainSnapshots> op,
                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            this(name, setUp, false, false, false, op, plan);
+            this(name, setUp, false, false, false, op, plan, 0);
         }
 
         Scenario(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            this(name, setUp, memory, false, false, op, plan);
+            this(name, setUp, memory, false, false, op, plan, 0);
         }
 
         static Scenario firmware(String name, boolean setUp, Consumer<DomainSnapshots> op,
                                  java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            return new Scenario(name, setUp, false, true, false, op, plan);
+            return new Scenario(name, setUp, false, true, false, op, plan, 0);
         }
 
         static Scenario tpm(String name, boolean setUp, boolean memory, Consumer<DomainSnapshots> op,
                             java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
-            return new Scenario(name, setUp, memory, true, true, op, plan);
+            return new Scenario(name, setUp, memory, true, true, op, plan, 0);
+        }
+
+        /** A scenario whose world is made without a depth limit and then run with {@code limit}: its plan pulls. */
+        static Scenario deep(String name, boolean memory, int limit, Consumer<DomainSnapshots> op,
+                             java.util.function.Function<DomainSnapshots, dev.esm.api.Plan> plan) {
+            return new Scenario(name, true, memory, false, false, op, plan, limit);
         }
 
         @Override
@@ -116,7 +123,27 @@ class FaultInjectionTest {
                 new Scenario("delete-parent-of-memory", true, true, d -> d.delete("s4").execute(),
                         d -> d.delete("s4").plan()),
                 new Scenario("commit-through-memory", true, true, d -> d.commit("s1", "m").execute(),
-                        d -> d.commit("s1", "m").plan()));
+                        d -> d.commit("s1", "m").plan()),
+                // base -> s1 -> s3 -> s4 and the active layer: five images; with m, six.
+                Scenario.deep("create-pull", false, 5, d -> d.snapshot("new").create(),
+                        d -> d.snapshot("new").plan()),
+                Scenario.deep("create-pull-running", true, 6, d -> d.snapshot("new").create(),
+                        d -> d.snapshot("new").plan()),
+                Scenario.deep("revert-pull", false, 4, d -> d.revert("s4").execute(), d -> d.revert("s4").plan()),
+                Scenario.deep("revert-running-pull", true, 5, d -> d.revert("m").running().execute(),
+                        d -> d.revert("m").running().plan()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theDeepScenariosPlanAPullSoTheirFaultsLandAroundIt() {
+        for (Scenario s : scenarios()) {
+            if (s.limit() > 0) {
+                World w = new World(s);
+                dev.esm.api.Plan plan = s.plan().apply(w.bed.manager().domain(w.dom));
+                assertTrue(plan.steps().stream().anyMatch(st -> st.kind() == dev.esm.api.StepKind.PULL),
+                        s + ": " + plan);
+            }
+        }
     }
 
     static Stream<Arguments> points() {
@@ -145,6 +172,9 @@ class FaultInjectionTest {
 
         World(Scenario s) {
             this(s.setUp(), s.memory(), s.firmware(), s.tpm());
+            if (s.limit() > 0) {
+                bed.manager(b -> b.maxChainDepth(s.limit()));
+            }
         }
 
         World(boolean setUp, boolean memory, boolean firmware, boolean tpm) {

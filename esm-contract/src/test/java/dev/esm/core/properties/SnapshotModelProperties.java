@@ -46,18 +46,31 @@ class SnapshotModelProperties {
         /** The RAM pattern of each memory snapshot. */
         final Map<String, Integer> ramAt = new HashMap<>();
 
+        /** The depth limit of the manager under test; 0 for the default. */
+        final int limit;
+
         /** A set-up domain, started (for the memory chains). */
         static World running() {
-            World w = new World(true);
+            return running(0);
+        }
+
+        /** A set-up domain, started, on a manager with a depth limit (0: the default). */
+        static World running(int limit) {
+            World w = new World(true, limit);
             w.bed.start(w.dom);
             w.running = true;
             return w;
         }
 
         World(boolean setUp) {
+            this(setUp, 0);
+        }
+
+        World(boolean setUp, int limit) {
             dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"), DiskSpec.raw("vdb", "data.img"),
                     DiskSpec.cdrom("hdc", "cd.iso")));
-            d = bed.manager().domain(dom);
+            this.limit = limit;
+            d = (limit > 0 ? bed.manager(b -> b.maxChainDepth(limit)) : bed.manager()).domain(dom);
             this.setUp = setUp;
             if (setUp) {
                 d.setup(bed.folder(dom) + "/esm").execute();
@@ -80,6 +93,9 @@ class SnapshotModelProperties {
                         + e.getValue());
             }
             assertEquals(current, d.chain().current().map(Snapshot::name).orElse(null));
+            if (limit > 0) {
+                assertTrue(d.chainLength() <= limit, "a chain of " + d.chainLength() + " images, over " + limit);
+            }
             if (running) {
                 assertTrue(bed.memoryReads(dom, ram), "the RAM should hold " + ram);
             }
@@ -183,11 +199,18 @@ class SnapshotModelProperties {
         @Override
         public Arbitrary<Transformer<World>> transformer(World w) {
             List<String> names = w.targets().stream().filter(n -> !n.equals("base")).toList();
-            return Arbitraries.of(names).flatMap(top -> {
+            // Read now, not when jqwik evaluates the flat map (in shrinking, on another world's state).
+            var tree = w.d.chain();
+            Map<String, List<String>> ancestorsOf = new HashMap<>();
+            for (String top : names) {
                 List<String> ancestors = new ArrayList<>();
-                for (var p = w.d.chain().parent(top); p.isPresent(); p = w.d.chain().parent(p.get().name())) {
+                for (var p = tree.parent(top); p.isPresent(); p = tree.parent(p.get().name())) {
                     ancestors.add(p.get().name());
                 }
+                ancestorsOf.put(top, ancestors);
+            }
+            return Arbitraries.of(names).flatMap(top -> {
+                List<String> ancestors = ancestorsOf.get(top);
                 return Arbitraries.of(ancestors).map(base -> Transformer.mutate("commit " + base + " " + top, x -> {
                     List<String> removed = new ArrayList<>();
                     for (String c = top; !c.equals(base); c = x.d.chain().parent(c).map(Snapshot::name).orElseThrow()) {
@@ -296,6 +319,35 @@ class SnapshotModelProperties {
     @Property(tries = 60)
     void aSetUpDomainKeepsEveryInvariantUnderRandomOperations(@ForAll("setUpChains") ActionChain<World> chain) {
         chain.withInvariant("docs/semantics.md invariants", World::check).run();
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> shallowChains() {
+        return ActionChain.startWith(() -> new World(true, 4))
+                .withAction(3, new Write()).withAction(4, new Create()).withAction(2, new Revert())
+                .withAction(1, new Refresh()).withAction(1, new Delete()).withAction(1, new Commit())
+                .withMaxTransformations(30);
+    }
+
+    @Provide
+    Arbitrary<ActionChain<World>> shallowRunningChains() {
+        return ActionChain.startWith(() -> World.running(4))
+                .withAction(3, new Write()).withAction(2, new WriteRam()).withAction(3, new Create())
+                .withAction(2, new CreateMemory()).withAction(2, new RevertRunning()).withAction(1, new RevertCold())
+                .withAction(1, new Delete()).withAction(1, new Commit())
+                .withMaxTransformations(30);
+    }
+
+    @Property(tries = 60)
+    void aDomainWhoseChainsAreKeptToFourImagesKeepsEveryInvariantUnderRandomOperations(
+            @ForAll("shallowChains") ActionChain<World> chain) {
+        chain.withInvariant("docs/semantics.md invariants and the depth limit", World::check).run();
+    }
+
+    @Property(tries = 40)
+    void aRunningDomainWhoseChainsAreKeptToFourImagesKeepsEveryInvariantAndItsRam(
+            @ForAll("shallowRunningChains") ActionChain<World> chain) {
+        chain.withInvariant("docs/semantics.md invariants, the RAM and the depth limit", World::check).run();
     }
 
     @Property(tries = 60)

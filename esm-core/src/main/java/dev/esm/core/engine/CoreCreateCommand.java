@@ -68,11 +68,15 @@ final class CoreCreateCommand extends AbstractCommand<Snapshot> implements Creat
         return this;
     }
 
-    /** Create needs no other snapshot than one of the same name: its cost does not grow with the tree. */
+    /**
+     * Create needs no other snapshot than one of the same name, and the active images' chains only when they may be
+     * too deep ({@link ChainReads}): its cost does not grow with the tree.
+     */
     @Override
     DomainView read() {
-        return Views.with(ctx.views.bare(), ctx.views.snapshot(snapshot).map(List::of).orElse(List.of()),
+        DomainView v = Views.with(ctx.views.bare(), ctx.views.snapshot(snapshot).map(List::of).orElse(List.of()),
                 Optional.empty());
+        return v.withDepths(ctx.chains.read(v, v.active().activeImages(), 1, 0));
     }
 
     @Override

@@ -55,6 +55,18 @@ final class CoreRevertCommand extends AbstractCommand<Snapshot> implements Rever
      */
     @Override
     DomainView read() {
+        DomainView v = readSnapshots();
+        // The chains of the target's frozen images, when they may be too deep for a new overlay (ChainReads).
+        Optional<Snapshot> target;
+        try {
+            target = refresh ? v.tree().current() : v.tree().find(to);
+        } catch (RuntimeException unknown) {
+            target = Optional.empty(); // the planner names what is wrong
+        }
+        return target.map(t -> v.withDepths(ctx.chains.read(v, t.images(), 1, 0))).orElse(v);
+    }
+
+    private DomainView readSnapshots() {
         DomainView bare = ctx.views.bare();
         if ((refresh || !DomainSnapshots.BASE.equals(to))
                 && bare.persistent().record().map(r -> r.unnamed().isEmpty()).orElse(false)) {

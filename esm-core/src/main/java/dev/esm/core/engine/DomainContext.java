@@ -30,6 +30,8 @@ final class DomainContext {
     final DomainLock lock;
     final JournalStore journals;
     final Views views;
+    /** The chains a create or revert plans pulls from ({@link dev.esm.core.plan.DepthLimit}). */
+    final ChainReads chains;
     /** How long an operation waits for another one on the domain. */
     final java.time.Duration lockWait;
     /** The manager's executor ({@link Settings#executor()}): every operation's concurrent work runs on it. */
@@ -51,6 +53,7 @@ final class DomainContext {
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(this.host.stateStore(), key); // fenced: a journal write is a change
         this.views = new Views(host, name, parsed);
+        this.chains = new ChainReads(host, name, settings.maxChainDepth());
     }
 
     /** @return a new executor for one plan, reporting to {@code events} */

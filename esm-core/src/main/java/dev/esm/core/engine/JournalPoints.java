@@ -60,12 +60,13 @@ final class JournalPoints {
     }
 
     /**
-     * @return the last index of the run of overlay creations, or of file removals, that starts at {@code i} (steps
-     *         that touch one file each and may run at once), or {@code i} when none starts there
+     * @return the last index of the run of overlay creations, of pulls (one per disk), or of file removals, that
+     *         starts at {@code i} (steps that touch one disk's files each and may run at once), or {@code i} when none
+     *         starts there
      */
     static int runEnd(List<Step> all, int i) {
         Step first = all.get(i);
-        if (!(first instanceof Step.CreateOverlay || first instanceof Step.RemoveFile)) {
+        if (!(first instanceof Step.CreateOverlay || first instanceof Step.RemoveFile || first instanceof Step.Pull)) {
             return i;
         }
         int end = i;

@@ -38,7 +38,8 @@ final class Recoverer {
         List<Step> all = found.steps();
         int last = lastPossiblyTaken(found);
         if (!completes(found)) {
-            LOG.info("{}: undoing an unfinished {} (only files had been created)", domain, found.operation());
+            LOG.info("{}: undoing an unfinished {} (only files had been created, or chains shortened)", domain,
+                    found.operation());
             for (int i = last; i >= 0; i--) {
                 Step s = all.get(i);
                 if (s instanceof Step.CreateOverlay o) {
@@ -96,7 +97,9 @@ final class Recoverer {
         return !found.steps().subList(0, lastPossiblyTaken(found) + 1).stream().allMatch(Recoverer::createsFilesOnly);
     }
 
+    /** A step that only created files, or changed none in what it shows (a pull): undoing it is removing them. */
     private static boolean createsFilesOnly(Step s) {
-        return s instanceof Step.CreateOverlay || s instanceof Step.MoveImage || s instanceof Step.MakeDirectory;
+        return s instanceof Step.CreateOverlay || s instanceof Step.MoveImage || s instanceof Step.MakeDirectory
+                || s instanceof Step.Pull;
     }
 }

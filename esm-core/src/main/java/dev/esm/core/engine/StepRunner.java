@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Runs single steps through the port: what each {@link Step} kind means, how it is undone, and how it finishes
  * when it runs again after a stop (every step is safe to repeat). {@link Executor} decides the order and what
  * happens on failure. The kinds that take more than a few lines have a class each: a disk's merge
- * ({@link DiskMerge}), a restore from a memory file ({@link MemoryRestore}), a snapshot's metadata removed or no
+ * ({@link DiskMerge}), a disk's pull ({@link ChainPull}), a restore from a memory file ({@link MemoryRestore}), a snapshot's metadata removed or no
  * snapshot made current ({@link SnapshotRemoval}). Thread-safe as far as the port is: merges of different disks run
  * through it at once.
  *
@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * thread of its own.
  */
 final class StepRunner {
+    /** The undo of a step that changed nothing a user sees (not null, which marks a step that cannot be undone). */
+    private static final Runnable NOTHING_TO_UNDO = () -> { };
     /** Also the logger of the step kinds' own classes, which log as the step runner. */
     private static final Logger LOG = LoggerFactory.getLogger(StepRunner.class);
 
@@ -37,6 +39,7 @@ final class StepRunner {
     private final Storage storage;
     private final String domain;
     private final DiskMerge merges;
+    private final ChainPull pulls;
     private final MemoryRestore restores;
     private final SnapshotRemoval removals;
     /**
@@ -53,6 +56,7 @@ final class StepRunner {
         this.storage = host.storage();
         this.domain = domain;
         this.merges = new DiskMerge(host, domain, progress, cancel, LOG);
+        this.pulls = new ChainPull(host, domain, progress, cancel, LOG);
         this.restores = new MemoryRestore(host, domain, workers, LOG);
         this.removals = new SnapshotRemoval(host, domain, journal);
     }
@@ -135,6 +139,9 @@ final class StepRunner {
         } else if (step instanceof Step.Merge s) {
             merge(s, again);
             return null;
+        } else if (step instanceof Step.Pull s) {
+            pulls.pull(s, again);
+            return NOTHING_TO_UNDO; // the image shows what it showed: a failure after it still undoes the plan
         } else if (step instanceof Step.Rebase s) {
             storage.rebase(s.image(), s.newBacking());
             return null;

@@ -87,7 +87,13 @@ final class Verifier {
             List<String> chain = g.chain(a.path());
             referenced.addAll(chain);
             tree.current().flatMap(c -> c.image(a.target())).ifPresent(f -> {
-                if (!chain.contains(f.path())) {
+                // On the current image, or on an image of its chain: a pull (DepthLimit) took in the data above it.
+                // Unnamed images between count as the active layer's own (a deleted current snapshot's, say).
+                Set<String> unnamed = v.persistent().record().map(r -> r.unnamed().stream().map(DiskImage::path)
+                        .collect(java.util.stream.Collectors.toSet())).orElse(Set.of());
+                Optional<String> below = chain.stream().skip(1).filter(p -> !unnamed.contains(p)).findFirst();
+                boolean pulled = below.isPresent() && g.chain(f.path()).contains(below.get());
+                if (!chain.contains(f.path()) && !pulled) {
                     problems.add(new Finding(Kind.ACTIVE_OFF_CURRENT, tree.current().map(Snapshot::name), Optional.of(a.target()),
                             Optional.of(a.path()), "the active layer of " + a.target() + " does not stand on the"
                             + " current snapshot's image " + f.path()));

@@ -16,12 +16,23 @@ import java.util.Optional;
  * @param snapshots libvirt's snapshots
  * @param libvirtCurrent libvirt's current snapshot
  * @param images the image graph, when read (delete and commit need it)
+ * @param depths the chains of the images a create or revert puts a new active layer on, when they may be too deep
+ *               ({@link DepthLimit})
  */
 public record DomainView(DomainState state, DomainDefinition persistent, Optional<DomainDefinition> live,
                          List<SnapshotDefinition> snapshots, Optional<String> libvirtCurrent,
-                         Optional<dev.esm.core.model.ImageGraph> images) {
+                         Optional<dev.esm.core.model.ImageGraph> images,
+                         ChainDepths depths) {
     public DomainView {
         snapshots = List.copyOf(snapshots);
+        java.util.Objects.requireNonNull(depths, "depths");
+    }
+
+    /** A view without chains read. */
+    public DomainView(DomainState state, DomainDefinition persistent, Optional<DomainDefinition> live,
+                      List<SnapshotDefinition> snapshots, Optional<String> libvirtCurrent,
+                      Optional<dev.esm.core.model.ImageGraph> images) {
+        this(state, persistent, live, snapshots, libvirtCurrent, images, ChainDepths.NONE);
     }
 
     /** A view without the image graph. */
@@ -37,7 +48,12 @@ public record DomainView(DomainState state, DomainDefinition persistent, Optiona
 
     /** @return this view with the image graph */
     public DomainView withGraph(dev.esm.core.model.ImageGraph graph) {
-        return new DomainView(state, persistent, live, snapshots, libvirtCurrent, Optional.of(graph));
+        return new DomainView(state, persistent, live, snapshots, libvirtCurrent, Optional.of(graph), depths);
+    }
+
+    /** @return this view with the chains of the images a new active layer is to stand on */
+    public DomainView withDepths(ChainDepths read) {
+        return new DomainView(state, persistent, live, snapshots, libvirtCurrent, images, read);
     }
 
     /** @return the domain's name */

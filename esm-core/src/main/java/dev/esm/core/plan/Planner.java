@@ -85,6 +85,11 @@ public final class Planner {
         Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
 
         List<Step> steps = new ArrayList<>();
+        // A chain that would hold too many images with the new overlay on it is shortened first (DepthLimit).
+        for (DiskImage img : active) {
+            view.depths().chain(img.path()).ifPresent(chain -> DepthLimit.anchor(chain, 1, view.depths().max())
+                    .ifPresent(k -> steps.add(new Step.Pull(img.target(), img, chain.get(k).image(), live))));
+        }
         List<DiskImage> overlays = new ArrayList<>();
         for (DiskImage img : active) {
             String dir = record.flatMap(EsmRecord::disksDir).orElse(Names.directory(img.path()));

@@ -118,6 +118,20 @@ public final class RevertPlanner {
                 .orElse(to.images()));
         Set<String> planned = new HashSet<>();
         Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
+        // A frozen image on a chain too deep for a new overlay (made before the limit, or under a higher one) takes in
+        // the data of the images nearest to it first (DepthLimit): what it shows does not change, and every later
+        // revert to it finds it short. Offline: a running domain is stopped first, as it may hold the image open.
+        List<Step> pulls = new ArrayList<>();
+        for (DiskImage frozen : to.images()) {
+            view.depths().chain(frozen.path()).ifPresent(chain -> DepthLimit.anchor(chain, 1, view.depths().max())
+                    .ifPresent(k -> pulls.add(new Step.Pull(frozen.target(), frozen, chain.get(k).image(), false))));
+        }
+        boolean stopped = steps.stream().anyMatch(st -> st instanceof Step.StopDomain);
+        if (!pulls.isEmpty() && restore && view.state().isActive()) {
+            steps.add(new Step.StopDomain());
+            stopped = true;
+        }
+        steps.addAll(pulls);
         Map<String, DiskImage> sources = new LinkedHashMap<>();
         for (DiskDef disk : def.eligibleDisks()) {
             DiskImage frozen = to.image(disk.target()).orElseThrow(() -> new UnsupportedDiskException("disk "
@@ -145,7 +159,7 @@ public final class RevertPlanner {
                 newRecord = Optional.of(record.get().withUnnamed(unnamed));
             }
         }
-        if (restore && view.state().isActive()) {
+        if (restore && view.state().isActive() && !stopped) {
             // A revert to a running state stops the domain only once the overlays exist: a revert that cannot make
             // them (no space, say) leaves the running domain alone.
             steps.add(new Step.StopDomain());

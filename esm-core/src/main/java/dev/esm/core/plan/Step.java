@@ -157,6 +157,22 @@ public sealed interface Step {
         }
     }
 
+    /**
+     * Pull into {@code image} the data of the images between it and {@code anchor}, which becomes its backing image
+     * ({@link DepthLimit}): a libvirt block pull on the running domain when {@code live} ({@code image} is then the
+     * disk's active layer), else an offline pull. What {@code image} shows does not change; no other image is
+     * written.
+     */
+    record Pull(String disk, DiskImage image, DiskImage anchor, boolean live) implements Step {
+        @Override
+        public PlanStep describe() {
+            return step(StepKind.PULL, (live ? "live block pull" : "offline pull") + " of " + disk + ": the data of the"
+                    + " images between " + image.path() + " and " + anchor.path() + " into " + image.path()
+                    + ", which then stands on " + anchor.path() + " (its content unchanged, the chain shorter)",
+                    Optional.empty(), Optional.of(disk), List.of(image.path(), anchor.path()));
+        }
+    }
+
     /** Point an image at a new backing image with the same content (header only). */
     record Rebase(String image, DiskImage newBacking) implements Step {
         @Override

@@ -136,7 +136,8 @@ public interface Storage {
      * showing what it showed (on its old backing image) and is simply run again. Reports progress; cancellation
      * stops it and throws {@link dev.esm.api.errors.OperationCancelledException}.
      *
-     * @param image the image to pull into: one nothing else stands on (an active layer)
+     * @param image the image to pull into: an active layer, or a frozen image no running QEMU holds open (what the
+     *              images standing on it read does not change either)
      * @param anchor its new backing image
      * @param disk the disk's target, for progress
      */

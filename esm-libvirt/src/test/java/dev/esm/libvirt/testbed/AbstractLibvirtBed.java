@@ -37,6 +37,8 @@ public abstract class AbstractLibvirtBed implements Bed {
     /** The bed's own port (HMP-capable), separate from the manager under test. */
     protected final LibvirtHost host;
     private final List<String> domains = new ArrayList<>();
+    /** Managers made by {@link #manager(java.util.function.UnaryOperator)}, closed with the bed. */
+    private final List<dev.esm.api.SnapshotManager> extraManagers = new ArrayList<>();
 
     /**
      * @param root the bed's folder on the host
@@ -156,6 +158,53 @@ public abstract class AbstractLibvirtBed implements Bed {
 
     /** Writes {@code bytes} of a pattern from offset 0 into an image no running QEMU has open. */
     protected abstract void writeImage(DiskImage image, int pattern, long bytes);
+
+    /** Writes {@code bytes} of a pattern from {@code offset} into an image no running QEMU has open. */
+    protected abstract void writeImageAt(DiskImage image, int pattern, long offset, long bytes);
+
+    /** @return whether {@code bytes} from {@code offset} of an image, read through its chain, hold the pattern */
+    protected abstract boolean imageReadsAt(DiskImage image, int pattern, long offset, long bytes);
+
+    /** @return a builder of a manager under test on the bed's host, as {@link #manager()} is made */
+    protected abstract dev.esm.api.SnapshotManager.Builder managerBuilder();
+
+    @Override
+    public synchronized dev.esm.api.SnapshotManager manager(
+            java.util.function.UnaryOperator<dev.esm.api.SnapshotManager.Builder> settings) {
+        dev.esm.api.SnapshotManager m = settings.apply(managerBuilder()).connect();
+        extraManagers.add(m);
+        return m;
+    }
+
+    @Override
+    public void writeBlock(String domain, String target, int block, int pattern) {
+        long offset = (long) block * BLOCK;
+        if (host.state(domain).isActive()) {
+            String cmd = String.format("write -P 0x%02x %d %d", pattern, offset, BLOCK);
+            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            if (!out.isBlank()) {
+                throw new IllegalStateException("HMP qemu-io write failed: " + out);
+            }
+        } else {
+            writeImageAt(active(domain, target, false), pattern, offset, BLOCK);
+        }
+    }
+
+    @Override
+    public boolean readsBlock(String domain, String target, int block, int pattern) {
+        long offset = (long) block * BLOCK;
+        if (host.state(domain).isActive()) {
+            String cmd = String.format("read -P 0x%02x %d %d", pattern, offset, BLOCK);
+            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            return !out.contains("verification failed") && !out.toLowerCase().contains("error");
+        }
+        return imageReadsAt(active(domain, target, false), pattern, offset, BLOCK);
+    }
+
+    @Override
+    public boolean imageReadsBlock(DiskImage image, int block, int pattern) {
+        return imageReadsAt(image, pattern, (long) block * BLOCK, BLOCK);
+    }
 
     /** Writes the boot sector into the first 512 bytes of an image no running QEMU has open. */
     protected abstract void writeBootSector(DiskImage image, byte[] sector);
@@ -322,6 +371,9 @@ public abstract class AbstractLibvirtBed implements Bed {
             // closing anyway
         }
         host.close();
+        synchronized (this) {
+            extraManagers.forEach(dev.esm.api.SnapshotManager::close);
+        }
         closeRest();
     }
 

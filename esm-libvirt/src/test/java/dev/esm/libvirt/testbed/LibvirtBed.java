@@ -28,6 +28,7 @@ public final class LibvirtBed extends AbstractLibvirtBed {
 
     private final Path rootPath;
     private final SnapshotManager manager;
+    private final dev.esm.api.ImageAccess access;
 
     public LibvirtBed() {
         this(dev.esm.api.ImageAccess.LOCAL_FILES);
@@ -42,6 +43,7 @@ public final class LibvirtBed extends AbstractLibvirtBed {
         super(root.toString(), open(URI, "cannot open the libvirt test bed at " + URI),
                 new LibvirtHost(URI, new LocalStorage()));
         this.rootPath = root;
+        this.access = access;
         this.manager = SnapshotManager.connect(URI, access);
     }
 
@@ -223,6 +225,24 @@ public final class LibvirtBed extends AbstractLibvirtBed {
     protected void writeImage(DiskImage image, int pattern, long bytes) {
         run(List.of("qemu-io", "-f", image.format().id(), "-c", String.format("write -P 0x%02x 0 %d", pattern, bytes),
                 image.path()));
+    }
+
+    @Override
+    protected void writeImageAt(DiskImage image, int pattern, long offset, long bytes) {
+        run(List.of("qemu-io", "-f", image.format().id(), "-c",
+                String.format("write -P 0x%02x %d %d", pattern, offset, bytes), image.path()));
+    }
+
+    @Override
+    protected boolean imageReadsAt(DiskImage image, int pattern, long offset, long bytes) {
+        String out = run(List.of("qemu-io", "-r", "-U", "-f", image.format().id(), "-c",
+                String.format("read -P 0x%02x %d %d", pattern, offset, bytes), image.path()));
+        return !out.contains("verification failed");
+    }
+
+    @Override
+    protected SnapshotManager.Builder managerBuilder() {
+        return SnapshotManager.builder(URI).systemProperties().imageAccess(access);
     }
 
     @Override

@@ -187,6 +187,21 @@ public final class RemoteBed extends AbstractLibvirtBed {
     }
 
     @Override
+    protected void writeImageAt(DiskImage image, int pattern, long offset, long bytes) {
+        shell.writePattern(image.format().id(), image.path(), pattern, offset, bytes);
+    }
+
+    @Override
+    protected boolean imageReadsAt(DiskImage image, int pattern, long offset, long bytes) {
+        return shell.readsPattern(image.format().id(), image.path(), pattern, offset, bytes);
+    }
+
+    @Override
+    protected SnapshotManager.Builder managerBuilder() {
+        return SnapshotManager.builder(uri).systemProperties();
+    }
+
+    @Override
     public boolean imageReads(DiskImage image, int pattern) {
         return shell.readsPattern(image.format().id(), image.path(), pattern, 0, LENGTH);
     }

@@ -1,0 +1,89 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DiskImage;
+import dev.esm.core.model.ChainLink;
+import dev.esm.core.model.EsmRecord;
+import dev.esm.core.plan.ChainDepths;
+import dev.esm.core.plan.DomainView;
+import dev.esm.core.port.Host;
+import dev.esm.core.port.Storage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reads what {@link dev.esm.core.plan.DepthLimit} plans from: the chains a create or revert puts a new active layer
+ * on, only when they may hold too many images. A chain holds at most one image per snapshot, per unnamed image and
+ * per image of the base's own chain, and the active layer: while that bound is within the limit nothing is read but
+ * the snapshot count (and, once per base image and handle, the base's own chain). Beyond it every image's header is
+ * read, and each image's size when a pull is due. Thread-safe: base chains are kept in a concurrent map (a base
+ * image's own chain never changes).
+ */
+final class ChainReads {
+    /** Chains longer than this are taken for loops. */
+    private static final int LONGEST = 1_000_000;
+
+    private final Host host;
+    private final String domain;
+    private final int max;
+    private final Map<String, Integer> baseDepths = new ConcurrentHashMap<>();
+
+    ChainReads(Host host, String domain, int max) {
+        this.host = host;
+        this.domain = domain;
+        this.max = max;
+    }
+
+    /**
+     * @param v the view read for planning
+     * @param tops the images a new active layer is to stand on (create: the active images; revert: the snapshot's
+     *             frozen images); a pull would go into them
+     * @param above how many images will stand on each top (1: the new active layer)
+     * @param extra images the operation adds on top besides (none today)
+     * @return the depths planning needs
+     */
+    ChainDepths read(DomainView v, List<DiskImage> tops, int above, int extra) {
+        Optional<EsmRecord> record = v.persistent().record();
+        int unnamed = record.map(r -> r.unnamed().size()).orElse(0);
+        List<DiskImage> bases = record.map(EsmRecord::base).filter(b -> !b.isEmpty()).orElse(tops);
+        int deepestBase = 0;
+        for (DiskImage b : bases) {
+            deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b).size()));
+        }
+        int bound = host.snapshotCount(domain) + unnamed + deepestBase + 1;
+        if (bound + above + extra <= max) {
+            return new ChainDepths(max, Map.of());
+        }
+        Storage storage = host.storage();
+        Map<String, List<ChainLink>> out = new LinkedHashMap<>();
+        for (DiskImage top : tops) {
+            List<DiskImage> images = chain(top);
+            boolean pull = images.size() + above + extra > max;
+            List<ChainLink> links = new ArrayList<>(images.size());
+            for (DiskImage i : images) {
+                links.add(new ChainLink(i, pull ? storage.info(i.path(), i.format()).actualSize() : 0));
+            }
+            out.put(top.path(), links);
+        }
+        return new ChainDepths(max, out);
+    }
+
+    /** @return the image and every image below it, top first, with the targets of {@code top} */
+    private List<DiskImage> chain(DiskImage top) {
+        Storage storage = host.storage();
+        List<DiskImage> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Optional<DiskImage> i = Optional.of(top); i.isPresent() && seen.add(i.get().path())
+                && out.size() < LONGEST; ) {
+            DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
+            out.add(img);
+            i = storage.backing(img.path(), img.format());
+        }
+        return out;
+    }
+}
