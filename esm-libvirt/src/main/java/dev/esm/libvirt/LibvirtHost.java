@@ -24,6 +24,8 @@ import dev.esm.libvirt.internal.connect.LibvirtErrors;
 import dev.esm.libvirt.internal.connect.LibvirtFlags;
 import dev.esm.libvirt.internal.connect.NativeLibvirt;
 import dev.esm.libvirt.internal.jobs.BlockCommitDriver;
+import dev.esm.libvirt.internal.jobs.BlockJobs;
+import dev.esm.libvirt.internal.jobs.BlockPullDriver;
 import dev.esm.libvirt.internal.local.LocalState;
 import dev.esm.libvirt.internal.local.LocalStorage;
 import dev.esm.libvirt.internal.pool.PoolStorage;
@@ -67,8 +69,12 @@ public final class LibvirtHost implements Host {
     private final DomainCalls calls;
     /** The snapshots' XMLs read before, revalidated at each read. */
     private final SnapshotCache snapshots;
-    /** Block commits, with this connection's block-job events. */
+    /** This connection's block-job events and the block-job stall time, shared by commits and pulls. */
+    private final BlockJobs blockJobs;
+    /** Block commits. */
     private final BlockCommitDriver commits;
+    /** Block pulls. */
+    private final BlockPullDriver pulls;
 
     /**
      * Opens a read-write connection, with the number of connections and the snapshot markers at their defaults or as
@@ -88,8 +94,10 @@ public final class LibvirtHost implements Host {
         this.pool = new ConnectionPool(uri, settings.connections());
         this.conn = pool.first();
         this.calls = new DomainCalls(pool);
-        this.commits = new BlockCommitDriver(conn, events, dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis(),
+        this.blockJobs = new BlockJobs(conn, events, dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis(),
                 pool::checkOpen);
+        this.commits = new BlockCommitDriver(blockJobs);
+        this.pulls = new BlockPullDriver(blockJobs);
         this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
         LOG.debug("connected to {}", uri);
     }
@@ -119,7 +127,9 @@ public final class LibvirtHost implements Host {
         this.pool = new ConnectionPool(uri, settings.connections());
         this.conn = pool.first();
         this.calls = new DomainCalls(pool);
-        this.commits = new BlockCommitDriver(conn, events, settings.blockJobStall().toMillis(), pool::checkOpen);
+        this.blockJobs = new BlockJobs(conn, events, settings.blockJobStall().toMillis(), pool::checkOpen);
+        this.commits = new BlockCommitDriver(blockJobs);
+        this.pulls = new BlockPullDriver(blockJobs);
         this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
         boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
         dev.esm.api.OverlayLayout layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
@@ -345,7 +355,8 @@ public final class LibvirtHost implements Host {
 
     @Override
     public void blockPull(String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel) {
-        throw new UnsupportedOperationException("block pull: not yet");
+        String doing = "block pull of " + disk + " (onto " + anchor + ")";
+        calls.withDomainDo(domain, doing, d -> pulls.pull(d, domain, disk, anchor, listener, cancel, doing));
     }
 
     /**
@@ -384,7 +395,7 @@ public final class LibvirtHost implements Host {
             return;
         }
         pool.markClosed();
-        commits.close();
+        blockJobs.close();
         calls.close(); // before the connections: a handle is freed while its connection is open
         for (Object part : new Object[] {state, storage}) {
             if (part instanceof AutoCloseable c) { // what this host made is its to close

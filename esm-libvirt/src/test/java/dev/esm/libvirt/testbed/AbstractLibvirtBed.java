@@ -145,6 +145,15 @@ public abstract class AbstractLibvirtBed implements Bed {
         return def.disk(target).flatMap(DiskDef::image).orElseThrow();
     }
 
+    /**
+     * Runs a {@code qemu-io} command on a running domain's disk through its QEMU (HMP {@code qemu-io}).
+     *
+     * @return QEMU's answer (empty for a write that worked; "verification failed" for a read that found other data)
+     */
+    public String monitorIo(String domain, String target, String command) {
+        return host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + command + "\"");
+    }
+
     private String qdev(String domain, String target) {
         Element root = Xml.parse(host.domainXml(domain, true)).getDocumentElement();
         for (Element disk : Xml.path(root, "devices", "disk")) {
@@ -213,7 +222,7 @@ public abstract class AbstractLibvirtBed implements Bed {
     public void write(String domain, String target, int pattern) {
         String cmd = String.format("write -P 0x%02x 0 %d", pattern, LENGTH);
         if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            String out = monitorIo(domain, target, cmd);
             if (!out.isBlank()) {
                 throw new IllegalStateException("HMP qemu-io write failed: " + out);
             }
@@ -231,7 +240,7 @@ public abstract class AbstractLibvirtBed implements Bed {
     public boolean reads(String domain, String target, int pattern) {
         String cmd = String.format("read -P 0x%02x 0 %d", pattern, LENGTH);
         if (host.state(domain).isActive()) {
-            String out = host.humanMonitorCommand(domain, "qemu-io -d " + qdev(domain, target) + " \"" + cmd + "\"");
+            String out = monitorIo(domain, target, cmd);
             return !out.contains("verification failed") && !out.toLowerCase().contains("error");
         }
         return imageReads(active(domain, target, false), pattern);

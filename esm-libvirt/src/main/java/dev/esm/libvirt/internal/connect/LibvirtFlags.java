@@ -34,6 +34,12 @@ public final class LibvirtFlags {
     public static final int BLOCK_JOB_ABORT_PIVOT = 1 << 1;
     /** {@code VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC} */
     public static final int BLOCK_JOB_ABORT_ASYNC = 1;
+    /**
+     * {@code virDomainBlockRebase} with none of {@code virDomainBlockRebaseFlags} (not {@code SHALLOW},
+     * {@code REUSE_EXT}, {@code COPY}, {@code RELATIVE}): a block pull of the images above the base into the active
+     * layer (a block job of type {@code VIR_DOMAIN_BLOCK_JOB_TYPE_PULL})
+     */
+    public static final int BLOCK_REBASE_PULL = 0;
     /** {@code VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP} */
     public static final int QEMU_MONITOR_COMMAND_HMP = 1;
     /** {@code VIR_DOMAIN_SAVE_RUNNING} ({@code virDomainSaveRestoreFlags}; libvirt-java 0.5.4 has no copy) */

@@ -52,6 +52,18 @@ public final class NativeLibvirt {
 
         /** {@code virDomainGetName}: owned by the domain object (no call to the daemon). */
         String virDomainGetName(Pointer dom);
+
+        /** {@code virDomainLookupByUUIDString}: a domain the caller frees, or NULL. */
+        Pointer virDomainLookupByUUIDString(ConnectionPointer conn, String uuid);
+
+        /** {@code virDomainFree}: 0 on success, -1 on error. */
+        int virDomainFree(Pointer dom);
+
+        /**
+         * {@code virDomainBlockRebase} (libvirt 0.9.10): starts a block job on a running domain's disk; with no
+         * flags, a pull of the images above {@code base} (NULL: all of them) into the active layer. 0 on success.
+         */
+        int virDomainBlockRebase(Pointer dom, String disk, String base, com.sun.jna.NativeLong bandwidth, int flags);
     }
 
     /** {@code virConnectDomainEventBlockJobCallback}: called on libvirt's event loop thread. */
@@ -92,6 +104,32 @@ public final class NativeLibvirt {
     /** @return the name of the domain an event names (valid during the callback only) */
     public static String domainName(Pointer dom) {
         return Holder.VIRT.virDomainGetName(dom);
+    }
+
+    /**
+     * {@code virDomainBlockRebase} on {@code d}'s {@code disk} with no bandwidth limit: starts the job and returns
+     * (libvirt-java 0.5.4 has no copy). The call is made on a handle of the domain's own, looked up by UUID on the
+     * connection {@code d} came from (ESM's), and freed before this returns.
+     *
+     * @param base the image that is to become the active layer's backing image, by its path or a chain index
+     *             ({@code vda[2]}); null pulls the whole chain
+     * @param flags {@code virDomainBlockRebaseFlags} ({@link LibvirtFlags#BLOCK_REBASE_PULL} for a pull)
+     * @throws dev.esm.api.errors.HypervisorException with libvirt's code and message when libvirt refuses
+     */
+    public static void blockRebase(org.libvirt.Domain d, String disk, String base, int flags)
+            throws LibvirtException {
+        String doing = "starting a block job on disk " + disk + " of domain '" + d.getName() + "' (base " + base + ")";
+        Pointer dom = Holder.VIRT.virDomainLookupByUUIDString(esm(d.getConnect()).pointer(), d.getUUIDString());
+        if (dom == null) {
+            throw lastError(doing);
+        }
+        try {
+            if (Holder.VIRT.virDomainBlockRebase(dom, disk, base, new com.sun.jna.NativeLong(0), flags) != 0) {
+                throw lastError(doing);
+            }
+        } finally {
+            Holder.VIRT.virDomainFree(dom);
+        }
     }
 
     /** libvirt's last error on this thread, as ESM's exception. */

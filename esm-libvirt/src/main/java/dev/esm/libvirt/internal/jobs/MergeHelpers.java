@@ -28,10 +28,10 @@ import dev.esm.libvirt.internal.connect.DomainHandles;
 import dev.esm.libvirt.internal.connect.LibvirtFlags;
 
 /**
- * Offline merges on a host whose files this process cannot see: libvirt has no offline block commit, so the
- * chain is opened by a helper, a transient paused QEMU domain with a virtio-scsi controller and no disk, and
- * merged there with a libvirt block commit. A helper is kept after its merge and the next merge hot-plugs its
- * chain into it (a SCSI disk leaves at once, with no guest to agree), because starting a helper and destroying
+ * Offline merges and pulls on a host whose files this process cannot see: libvirt has no offline block commit or
+ * pull, so the chain is opened by a helper, a transient paused QEMU domain with a virtio-scsi controller and no disk,
+ * and merged there with a libvirt block commit, or pulled with a libvirt block pull. A helper is kept after its job
+ * (merge or pull) and the next job hot-plugs its chain into it (a SCSI disk leaves at once, with no guest to agree), because starting a helper and destroying
  * it cost a second or two each while attaching and detaching a disk cost about 0.1–0.2 s.
  *
  * <p>Helpers are started with {@code VIR_DOMAIN_START_AUTODESTROY}: libvirtd destroys them when this client's
@@ -73,6 +73,27 @@ public final class MergeHelpers {
 
     /** Merges {@code top} into {@code base} (a backing image of {@code top}) in a helper; see the class comment. */
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
+        inHelper(top, "merge of " + top + " into " + base, helper -> host.blockCommit(helper, TARGET, base, top, true,
+                p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel));
+    }
+
+    /**
+     * Pulls into {@code image} the data of the images between it and {@code anchor} (a backing image of
+     * {@code image}), which becomes its backing image, in a helper (a block pull with a base: QEMU writes
+     * {@code image} only, and its header last); see the class comment.
+     */
+    public void pull(String image, String anchor, String disk, ProgressListener listener, Cancellation cancel) {
+        inHelper(image, "pull into " + image + " onto " + anchor, helper -> host.blockPull(helper, TARGET, anchor,
+                p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel));
+    }
+
+    /**
+     * Opens {@code top}'s chain in a helper (taken or started), runs {@code job} on the helper's disk, then gives the
+     * helper back, or destroys it when its disk does not leave.
+     *
+     * @param doing what the job is, for the log
+     */
+    private void inHelper(String top, String doing, java.util.function.Consumer<String> job) {
         long t0 = System.nanoTime();
         destroyLeftovers(top);
         String helper = take();
@@ -96,12 +117,11 @@ public final class MergeHelpers {
         boolean lost = false;
         try {
             Fencing.check();
-            host.blockCommit(helper, TARGET, base, top, true,
-                    p -> listener.onProgress(new Progress(disk, p.done(), p.total())), cancel);
+            job.accept(helper);
         } catch (RuntimeException e) {
             if (lostLease()) {
-                // The domain is another client's now (its recovery destroys this helper as a leftover and merges
-                // again): nothing more is changed here, no detach, no destroy.
+                // The domain is another client's now (its recovery destroys this helper as a leftover and runs the
+                // job again): nothing more is changed here, no detach, no destroy.
                 LOG.debug("leaving the merge helper {} to the lease's new owner", helper);
                 lost = true;
                 Fencing.check(); // throws the lease's loss, which outranks what the job saw
@@ -117,8 +137,8 @@ public final class MergeHelpers {
                     destroy(helper);
                 }
             }
-            LOG.debug("offline merge of {} into {} in helper {}: helper {} ms, attach {} ms, job {} ms, detach {} ms",
-                    top, base, helper, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
+            LOG.debug("offline {} in helper {}: helper {} ms, attach {} ms, job {} ms, detach {} ms", doing, helper,
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000,
                     (System.nanoTime() - t3) / 1_000_000);
         }
     }
@@ -261,8 +281,9 @@ public final class MergeHelpers {
 
     /**
      * Destroys helpers that hold {@code top} open (QEMU would refuse to open it twice): left by a client that
-     * stopped half-way and whose connection libvirtd has not closed yet. The merge is then run again from the
-     * start, which is safe: the base is being merged into and belongs to no surviving snapshot as is.
+     * stopped half-way and whose connection libvirtd has not closed yet. The job is then run again from the
+     * start, which is safe: the base is being merged into and belongs to no surviving snapshot as is, and a pull
+     * stopped half-way left its image showing what it showed.
      */
     private void destroyLeftovers(String top) {
         for (String name : running.get()) {

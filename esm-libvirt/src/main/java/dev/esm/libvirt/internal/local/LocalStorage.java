@@ -332,7 +332,7 @@ public final class LocalStorage implements Storage {
 
     @Override
     public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
-        throw new UnsupportedOperationException("pull: not yet");
+        qemu.pull(image, anchor, disk, listener, cancel);
     }
 
     @Override

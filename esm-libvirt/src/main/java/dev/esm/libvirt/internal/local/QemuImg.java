@@ -24,7 +24,7 @@ import dev.esm.libvirt.internal.image.Qcow2;
 
 /**
  * Runs {@code qemu-img} for {@link LocalStorage}: image info (read in process when the image is plain), offline
- * commit with its progress parsed, rebase of a header; formats always passed explicitly.
+ * commit and pull with their progress parsed, rebase of a header; formats always passed explicitly.
  *
  * <p>Thread-safety: thread-safe (no mutable state; each call runs its own process).
  */
@@ -135,18 +135,46 @@ public final class QemuImg {
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
         // A merge of this image that a killed process left running would hold its write lock: end it first.
         ChildProcess.endLeftovers(top, "qemu-img", "commit");
-        List<String> command = List.of(qemuImg, "commit", "-p", "-f", "qcow2", "-b", base, top);
+        runLong("merging " + top + " into " + base, top + " keeps all its data",
+                List.of(qemuImg, "commit", "-p", "-f", "qcow2", "-b", base, top), disk, listener, cancel);
+    }
+
+    /**
+     * Pulls into {@code image} the data of the images between it and {@code anchor}, then points it at
+     * {@code anchor} ({@code qemu-img rebase -p} in safe mode: QEMU 4 or later copies only what the images above the
+     * new backing image in the old chain hold, and writes the header last, so a stop part-way leaves the image showing
+     * what it showed). The header names {@code anchor} by its path as given. Its progress is reported as
+     * {@code disk}'s; no timeout (it copies data, as a commit does).
+     */
+    public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
+        // A pull of this image that a killed process left running would hold its write lock: end it first.
+        ChildProcess.endLeftovers(image, "qemu-img", "rebase");
+        runLong("pulling into " + image + " the images above " + anchor.path(), image + " shows what it showed",
+                List.of(qemuImg, "rebase", "-p", "-f", "qcow2", "-b", anchor.path(), "-F", anchor.format().id(),
+                        image), disk, listener, cancel);
+    }
+
+    /**
+     * Runs a long {@code qemu-img} job with {@code -p} to its end (no timeout), its progress reported as
+     * {@code disk}'s; cancellation kills it (a job that ended before the signal reached it counts as done).
+     *
+     * @param doing what the job is, for messages
+     * @param kept what a cancelled job leaves, for the message
+     */
+    private void runLong(String doing, String kept, List<String> command, String disk, ProgressListener listener,
+                         Cancellation cancel) {
         LOG.debug("running {}", command);
         Process p;
         try {
             p = new ProcessBuilder(ChildProcess.tied(command)).redirectErrorStream(true).start();
             p.getOutputStream().close();
         } catch (IOException e) {
-            throw new StorageException("merging " + top + " into " + base + ": cannot run " + qemuImg + " ("
-                    + e.getMessage() + "); install qemu-utils", e);
+            throw new StorageException(doing + ": cannot run " + qemuImg + " (" + e.getMessage()
+                    + "); install qemu-utils", e);
         }
         StringBuilder out = new StringBuilder();
-        Thread reader = new Thread(() -> readProgress(p.getInputStream(), out, disk, listener), "esm-qemu-img-commit");
+        Thread reader = new Thread(() -> readProgress(p.getInputStream(), out, disk, listener),
+                "esm-qemu-img-" + command.get(1));
         reader.setDaemon(true);
         reader.start();
         try {
@@ -156,19 +184,22 @@ public final class QemuImg {
                     if (!p.waitFor(10, TimeUnit.SECONDS)) {
                         ChildProcess.kill(p);
                     }
-                    throw new OperationCancelledException("merging " + top + " into " + base + " was cancelled; "
-                            + top + " keeps all its data");
+                    if (p.exitValue() == 0) {
+                        // It ended before the signal reached it: the job is done, and its disk's steps must run.
+                        LOG.debug("{} completed as it was cancelled", doing);
+                        return;
+                    }
+                    throw new OperationCancelledException(doing + " was cancelled; " + kept);
                 }
             }
             reader.join(5000);
         } catch (InterruptedException e) {
             ChildProcess.kill(p);
             Thread.currentThread().interrupt();
-            throw new OperationCancelledException("merging " + top + " into " + base + " was interrupted", e);
+            throw new OperationCancelledException(doing + " was interrupted", e);
         }
         if (p.exitValue() != 0) {
-            throw new StorageException("merging " + top + " into " + base + " failed: "
-                    + said(out.toString(), p.exitValue()));
+            throw new StorageException(doing + " failed: " + said(out.toString(), p.exitValue()));
         }
     }
 

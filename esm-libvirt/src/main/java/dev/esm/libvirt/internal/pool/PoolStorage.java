@@ -278,9 +278,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return arch;
     }
 
+    /**
+     * Pulls in a paused helper domain on the host, kept for the next job: a block pull with {@code anchor} as its
+     * base (see {@link MergeHelpers}); QEMU writes the new backing name, {@code anchor}'s path, into the header.
+     */
     @Override
     public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
-        throw new UnsupportedOperationException("pull: not yet");
+        helpers.pull(image, anchor.path(), disk, listener, cancel);
     }
 
     @Override

@@ -115,4 +115,15 @@ class LibvirtFlagsTest {
     void metadataElementIsLibvirtsElementType() {
         assertEquals(Domain.MetadataType.ELEMENT, LibvirtFlags.METADATA_ELEMENT);
     }
+
+    /**
+     * libvirt-java 0.5.4 has no copy of {@code virDomainBlockRebaseFlags}: a pull is the rebase with none of them
+     * (libvirt-domain.h: SHALLOW 1, REUSE_EXT 2, COPY_RAW 4, COPY 8, RELATIVE 16, COPY_DEV 32), whose job libvirt
+     * reports as {@code VIR_DOMAIN_BLOCK_JOB_TYPE_PULL}.
+     */
+    @Test
+    void aBlockPullIsTheRebaseWithNoFlag() {
+        assertEquals(0, LibvirtFlags.BLOCK_REBASE_PULL);
+        assertEquals(1, Domain.BlockJobType.PULL, "the job a flagless rebase starts");
+    }
 }

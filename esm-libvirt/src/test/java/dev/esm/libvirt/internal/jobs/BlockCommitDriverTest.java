@@ -22,14 +22,8 @@ import dev.esm.api.errors.OperationCancelledException;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.StateStore;
 import dev.esm.libvirt.internal.connect.LibvirtFlags;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -56,63 +50,31 @@ class BlockCommitDriverTest {
     private final Cancellation cancel = Cancellation.none();
     private long stallMillis = 60_000;
 
-    /** The disk's events: what libvirt sent, then one poll's answer per entry (empty: nothing within the poll). */
-    private static final class Events extends LinkedBlockingQueue<BlockJobStatus> {
-        private final Deque<Optional<BlockJobStatus>> polls = new ArrayDeque<>();
-
-        Events then(BlockJobStatus... statuses) {
-            Arrays.stream(statuses).forEach(s -> polls.add(Optional.ofNullable(s)));
-            return this;
-        }
-
-        @Override
-        public BlockJobStatus poll(long timeout, TimeUnit unit) throws InterruptedException {
-            BlockJobStatus sent = super.poll(0, unit);
-            if (sent != null) {
-                return sent;
-            }
-            Optional<BlockJobStatus> next = polls.poll();
-            return next == null ? null : next.orElse(null);
-        }
-    }
-
     private static String chain(String... images) {
-        StringBuilder x = new StringBuilder("<domain><devices><disk type='file' device='disk'><source file='")
-                .append(images[0]).append("'/><target dev='vda' bus='virtio'/>");
-        for (int i = 1; i < images.length; i++) {
-            x.append("<backingStore type='file'><source file='").append(images[i]).append("'/>");
-        }
-        x.append("</backingStore>".repeat(images.length - 1)).append("</disk></devices></domain>");
-        return x.toString();
+        return ScriptedEvents.chain(images);
     }
 
     private static DomainBlockJobInfo job(long cur, long end) {
-        DomainBlockJobInfo i = new DomainBlockJobInfo();
-        i.type = 3; // commit
-        i.cur = cur;
-        i.end = end;
-        return i;
+        return ScriptedEvents.job(3, cur, end); // commit
     }
 
     private static DomainBlockJobInfo noJob() {
-        return new DomainBlockJobInfo();
+        return ScriptedEvents.noJob();
     }
 
     private static LibvirtException refused(String message) {
-        LibvirtException e = mock(LibvirtException.class);
-        when(e.getMessage()).thenReturn(message);
-        return e;
+        return ScriptedEvents.refused(message);
     }
 
-    private void run(boolean active, Events events) throws LibvirtException {
-        BlockCommitDriver driver = new BlockCommitDriver(mock(Connect.class), false, stallMillis, () -> { });
+    private void run(boolean active, ScriptedEvents events) throws LibvirtException {
+        BlockCommitDriver driver = new BlockCommitDriver(new BlockJobs(mock(Connect.class), false, stallMillis, () -> { }));
         driver.runCommit(d, "vda", BASE, TOP, active, progress::add, cancel, events, "merging " + TOP);
     }
 
     @Test
     void anIntermediateCommitEndsOnItsCompletionWithoutLookingAtTheJob() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", BASE));
-        run(false, new Events().then(BlockJobStatus.COMPLETED));
+        run(false, new ScriptedEvents().then(BlockJobStatus.COMPLETED));
         verify(d).blockCommit("vda", BASE, TOP, 0, 0);
         verify(d, never()).getBlockJobInfo(anyString(), anyInt());
         verify(d, never()).blockJobAbort(anyString(), anyInt());
@@ -123,7 +85,7 @@ class BlockCommitDriverTest {
     void anIntermediateCommitReportsProgressFromTheJobWhileItRuns() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", BASE));
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(10, 100), job(60, 100));
-        run(false, new Events().then(null, null, BlockJobStatus.COMPLETED));
+        run(false, new ScriptedEvents().then(null, null, BlockJobStatus.COMPLETED));
         assertEquals(List.of(new Progress("vda", 10, 100), new Progress("vda", 60, 100),
                 new Progress("vda", 100, 100)), progress);
     }
@@ -132,7 +94,7 @@ class BlockCommitDriverTest {
     void anIntermediateJobGoneFromTheDiskWithoutAnEventEndsTheCommitOnceTheChainShowsIt() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", BASE));
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(10, 100), noJob());
-        run(false, new Events().then(null, null));
+        run(false, new ScriptedEvents().then(null, null));
         assertEquals(new Progress("vda", 100, 100), progress.get(progress.size() - 1));
     }
 
@@ -140,14 +102,14 @@ class BlockCommitDriverTest {
     void aCommitThatEndedWithTheTopStillInTheChainFails() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", TOP, BASE));
         HypervisorException e = assertThrows(HypervisorException.class,
-                () -> run(false, new Events().then(BlockJobStatus.COMPLETED)));
+                () -> run(false, new ScriptedEvents().then(BlockJobStatus.COMPLETED)));
         assertTrue(e.getMessage().contains("still in the disk's chain"), e.getMessage());
     }
 
     @Test
     void anActiveCommitIsPivotedWhenReadyAndEndsOnThePivotsCompletion() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain(BASE));
-        run(true, new Events().then(BlockJobStatus.READY, BlockJobStatus.COMPLETED));
+        run(true, new ScriptedEvents().then(BlockJobStatus.READY, BlockJobStatus.COMPLETED));
         InOrder order = inOrder(d);
         order.verify(d).blockCommit("vda", BASE, TOP, 0, ACTIVE);
         order.verify(d).blockJobAbort("vda", PIVOT);
@@ -159,7 +121,7 @@ class BlockCommitDriverTest {
     void anActiveCommitWhoseJobReachedItsEndIsPivotedWithoutAReadyEvent() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain(BASE));
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(50, 100), job(100, 100));
-        run(true, new Events().then(null, null, BlockJobStatus.COMPLETED));
+        run(true, new ScriptedEvents().then(null, null, BlockJobStatus.COMPLETED));
         verify(d).blockJobAbort("vda", PIVOT);
         assertEquals(new Progress("vda", 100, 100), progress.get(progress.size() - 1));
     }
@@ -168,7 +130,7 @@ class BlockCommitDriverTest {
     void aPivotRefusedAsNotReadyIsAskedForAgainAtTheNextReady() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain(BASE));
         doThrow(refused("block job not ready")).doNothing().when(d).blockJobAbort("vda", PIVOT);
-        run(true, new Events().then(BlockJobStatus.READY, BlockJobStatus.READY, BlockJobStatus.COMPLETED));
+        run(true, new ScriptedEvents().then(BlockJobStatus.READY, BlockJobStatus.READY, BlockJobStatus.COMPLETED));
         verify(d, times(2)).blockJobAbort("vda", PIVOT);
     }
 
@@ -176,7 +138,7 @@ class BlockCommitDriverTest {
     void aPivotThatFailsFailsTheCommit() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain(TOP, BASE));
         HypervisorException e = assertThrows(HypervisorException.class,
-                () -> run(true, new Events().then(BlockJobStatus.READY, BlockJobStatus.FAILED)));
+                () -> run(true, new ScriptedEvents().then(BlockJobStatus.READY, BlockJobStatus.FAILED)));
         assertTrue(e.getMessage().startsWith("the pivot of merging " + TOP + " failed"), e.getMessage());
         assertTrue(e.getMessage().contains(TOP + " keeps all its data"), e.getMessage());
     }
@@ -186,7 +148,7 @@ class BlockCommitDriverTest {
         stallMillis = 1;
         when(d.getXMLDesc(0)).thenReturn(chain(TOP, BASE));
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(100, 100));
-        Events events = new Events().then(BlockJobStatus.READY);
+        ScriptedEvents events = new ScriptedEvents().then(BlockJobStatus.READY);
         for (int i = 0; i < 10_000; i++) {
             events.then((BlockJobStatus) null);
         }
@@ -199,7 +161,7 @@ class BlockCommitDriverTest {
     void aFailedJobFailsTheCommitAndLeavesTheTopsData() throws LibvirtException {
         when(d.getBlockJobInfo("vda", 0)).thenReturn(noJob());
         HypervisorException e = assertThrows(HypervisorException.class,
-                () -> run(false, new Events().then(BlockJobStatus.FAILED)));
+                () -> run(false, new ScriptedEvents().then(BlockJobStatus.FAILED)));
         assertTrue(e.getMessage().startsWith("merging " + TOP + " failed; " + TOP + " keeps all its data"),
                 e.getMessage());
         verify(d, never()).blockJobAbort(anyString(), anyInt());
@@ -209,7 +171,7 @@ class BlockCommitDriverTest {
     void aLateFailureEventOfAJobStillMakingProgressIsIgnored() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", BASE));
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(10, 100), job(20, 100));
-        run(false, new Events().then(null, BlockJobStatus.FAILED, BlockJobStatus.COMPLETED));
+        run(false, new ScriptedEvents().then(null, BlockJobStatus.FAILED, BlockJobStatus.COMPLETED));
         assertEquals(new Progress("vda", 100, 100), progress.get(progress.size() - 1));
     }
 
@@ -217,7 +179,7 @@ class BlockCommitDriverTest {
     void aJobAbortedBySomeoneElseIsACancellationSaidAsSuch() throws LibvirtException {
         when(d.getBlockJobInfo("vda", 0)).thenReturn(noJob());
         OperationCancelledException e = assertThrows(OperationCancelledException.class,
-                () -> run(true, new Events().then(BlockJobStatus.CANCELED)));
+                () -> run(true, new ScriptedEvents().then(BlockJobStatus.CANCELED)));
         assertTrue(e.getMessage().contains("aborted by someone else"), e.getMessage());
     }
 
@@ -226,7 +188,7 @@ class BlockCommitDriverTest {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", TOP, BASE));
         cancel.cancel();
         OperationCancelledException e = assertThrows(OperationCancelledException.class,
-                () -> run(false, new Events().then((BlockJobStatus) null)));
+                () -> run(false, new ScriptedEvents().then((BlockJobStatus) null)));
         assertEquals("merging " + TOP + " was cancelled; " + TOP + " keeps all its data", e.getMessage());
         InOrder order = inOrder(d);
         order.verify(d).blockCommit("vda", BASE, TOP, 0, 0);
@@ -237,25 +199,16 @@ class BlockCommitDriverTest {
     void aCommitThatCompletedAsItWasCancelledCountsAsDone() throws LibvirtException {
         when(d.getXMLDesc(0)).thenReturn(chain("/vm/active.qcow2", BASE));
         cancel.cancel();
-        run(false, new Events().then((BlockJobStatus) null));
+        run(false, new ScriptedEvents().then((BlockJobStatus) null));
         verify(d).blockJobAbort("vda", 0);
         assertEquals(List.of(new Progress("vda", 1, 1)), progress);
     }
 
     @Test
     void aClientThatLostItsLeaseMakesNoFurtherChangeToTheJob() throws LibvirtException {
-        StateStore.Lease lost = new StateStore.Lease() {
-            @Override
-            public void ensureHeld() {
-                throw new LeaseLostException("lost", LeaseLostException.Fate.PENDING);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        StateStore.Lease lost = ScriptedEvents.lostLease();
         dev.esm.core.port.Fencing.during(lost, () -> assertThrows(LeaseLostException.class,
-                () -> run(true, new Events().then(BlockJobStatus.READY))));
+                () -> run(true, new ScriptedEvents().then(BlockJobStatus.READY))));
         verify(d, never()).blockJobAbort(anyString(), anyInt());
     }
 
@@ -265,7 +218,7 @@ class BlockCommitDriverTest {
         doThrow(refused("disk vda already in use by a block job")).doNothing().when(d)
                 .blockCommit("vda", BASE, TOP, 0, 0);
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(100, 100), noJob());
-        Events events = new Events().then(BlockJobStatus.COMPLETED);
+        ScriptedEvents events = new ScriptedEvents().then(BlockJobStatus.COMPLETED);
         events.add(BlockJobStatus.CANCELED); // the aborted job's event: not this job's
         run(false, events);
         InOrder order = inOrder(d);
@@ -279,7 +232,7 @@ class BlockCommitDriverTest {
         LibvirtException no = refused("invalid argument: top not in chain");
         doThrow(no).when(d).blockCommit(anyString(), anyString(), anyString(), anyLong(), anyInt());
         when(d.getBlockJobInfo("vda", 0)).thenReturn(noJob());
-        assertSame(no, assertThrows(LibvirtException.class, () -> run(false, new Events())));
+        assertSame(no, assertThrows(LibvirtException.class, () -> run(false, new ScriptedEvents())));
         verify(d, never()).blockJobAbort(anyString(), anyInt());
     }
 
@@ -287,7 +240,7 @@ class BlockCommitDriverTest {
     void aJobMakingNoProgressIsAbortedAfterTheStallTime() throws LibvirtException {
         stallMillis = 1;
         when(d.getBlockJobInfo("vda", 0)).thenReturn(job(10, 100));
-        Events events = new Events();
+        ScriptedEvents events = new ScriptedEvents();
         for (int i = 0; i < 10_000; i++) {
             events.then((BlockJobStatus) null);
         }

@@ -1,0 +1,172 @@
+package dev.esm.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.Progress;
+import dev.esm.api.errors.InvalidOperationException;
+import dev.esm.core.contract.Bed.DiskSpec;
+import dev.esm.core.port.Cancellation;
+import dev.esm.core.xml.DomainXml;
+import dev.esm.libvirt.internal.local.LocalStorage;
+import dev.esm.libvirt.testbed.LibvirtBed;
+import dev.esm.libvirt.testbed.PulledChain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pulls on the real libvirtd and {@code qemu-img}, on a chain of five qcow2 images with a pattern per layer
+ * ({@link PulledChain}): offline ({@link LocalStorage#pull}, {@code qemu-img rebase} in safe mode) and live
+ * ({@link LibvirtHost#blockPull}, a block pull with a base on a running domain), first onto a middle image and then
+ * onto the bottom one. Each keeps what the top image shows, points its header at the anchor by its path, writes no
+ * other image, and leaves the pulled images unneeded.
+ */
+class PullIT {
+    private LibvirtBed bed;
+
+    @BeforeEach
+    void open() {
+        bed = new LibvirtBed();
+    }
+
+    @AfterEach
+    void close() {
+        bed.close();
+    }
+
+    private static DiskImage qcow2(String path) {
+        return new DiskImage("vda", path, ImageFormat.QCOW2);
+    }
+
+    /** Checks that the progress reported went to its end. */
+    private static void assertEnded(List<Progress> seen, String what) {
+        assertFalse(seen.isEmpty(), what + ": progress is reported");
+        Progress last = seen.get(seen.size() - 1);
+        assertTrue(last.total() > 0 && last.done() == last.total(), what + ": the last progress is the end: " + seen);
+        assertTrue(seen.stream().allMatch(p -> p.disk().equals("vda")), what + ": progress names the disk");
+    }
+
+    private static void removeUnneeded(List<String> images) {
+        for (String image : images) {
+            try {
+                Files.delete(Path.of(image));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void anOfflinePullOntoAMiddleImageThenOntoTheBottomKeepsTheContentAndWritesOnlyTheTop() {
+        PulledChain c = PulledChain.make(bed.root(), null, LibvirtBed::run);
+        String ref = bed.root() + "/ref.raw";
+        c.reference(ref);
+        c.assertShowsTheChain(c.top(), "before");
+        Map<String, String> before = c.hashesBelowTop();
+        LocalStorage storage = new LocalStorage();
+
+        List<Progress> seen = new ArrayList<>();
+        storage.pull(c.top(), qcow2(c.images.get(1)), "vda", seen::add, Cancellation.none());
+        assertEnded(seen, "pull onto l1");
+        c.assertBacking(c.top(), c.images.get(1), "pull onto l1");
+        c.assertSameAs(c.top(), ref, "pull onto l1");
+        c.assertBelowTopUnchanged(before, "pull onto l1");
+        removeUnneeded(c.images.subList(2, 4));
+        c.assertSameAs(c.top(), ref, "pull onto l1, l2 and l3 removed");
+        c.assertShowsTheChain(c.top(), "pull onto l1, l2 and l3 removed");
+
+        seen.clear();
+        storage.pull(c.top(), qcow2(c.images.get(0)), "vda", seen::add, Cancellation.none());
+        assertEnded(seen, "pull onto l0");
+        c.assertBacking(c.top(), c.images.get(0), "pull onto l0");
+        removeUnneeded(c.images.subList(1, 2));
+        c.assertSameAs(c.top(), ref, "pull onto l0, l1 removed");
+        c.assertShowsTheChain(c.top(), "pull onto l0, l1 removed");
+        assertEquals(before.get(c.images.get(0)), c.hash(c.images.get(0)), "l0 is never written");
+    }
+
+    @Test
+    void aCancelledOfflinePullLeavesTheImageAsItWas() {
+        PulledChain c = PulledChain.make(bed.root(), null, LibvirtBed::run);
+        String ref = bed.root() + "/ref.raw";
+        c.reference(ref);
+        Cancellation cancel = Cancellation.none();
+        cancel.cancel();
+        try {
+            new LocalStorage().pull(c.top(), qcow2(c.images.get(0)), "vda", p -> { }, cancel);
+            // qemu-img may finish a chain this small before the signal reaches it: then the pull is done.
+            c.assertBacking(c.top(), c.images.get(0), "a pull that ended before its cancellation");
+        } catch (dev.esm.api.errors.OperationCancelledException e) {
+            c.assertBacking(c.top(), c.images.get(3), "a cancelled pull");
+        }
+        c.assertSameAs(c.top(), ref, "after the cancellation");
+    }
+
+    /** Checks through the running domain's QEMU that its disk shows the chain's content. */
+    private void assertLiveReads(String dom, String when) {
+        for (String read : PulledChain.expectedReads()) {
+            String out = bed.monitorIo(dom, "vda", read);
+            assertFalse(out.contains("verification failed") || out.toLowerCase().contains("error"),
+                    when + ": the running domain's disk fails " + read + ": " + out);
+        }
+    }
+
+    private List<String> liveChain(String dom) {
+        return DomainXml.chain(bed.host().domainXml(dom, true), "vda");
+    }
+
+    @Test
+    void aLivePullOntoAMiddleImageThenOntoTheBottomShortensTheRunningDomainsChain() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "vda.qcow2").size(PulledChain.SIZE)));
+        String active = bed.active(dom, "vda", false).path();
+        PulledChain c = PulledChain.make(bed.folder(dom), active, LibvirtBed::run);
+        String ref = bed.root() + "/ref.raw";
+        c.reference(ref);
+        Map<String, String> before = c.hashesBelowTop();
+        List<String> l = c.images;
+        bed.start(dom);
+        try {
+            assertEquals(List.of(active, l.get(3), l.get(2), l.get(1), l.get(0)), liveChain(dom));
+            assertLiveReads(dom, "before");
+
+            List<Progress> seen = new ArrayList<>();
+            bed.libvirtHost().blockPull(dom, "vda", l.get(1), seen::add, Cancellation.none());
+            assertEnded(seen, "live pull onto l1");
+            assertEquals(List.of(active, l.get(1), l.get(0)), liveChain(dom), "the pulled images left the chain");
+            assertLiveReads(dom, "live pull onto l1");
+
+            seen.clear();
+            bed.libvirtHost().blockPull(dom, "vda", l.get(0), seen::add, Cancellation.none());
+            assertEnded(seen, "live pull onto l0");
+            assertEquals(List.of(active, l.get(0)), liveChain(dom));
+            assertLiveReads(dom, "live pull onto l0");
+
+            // Run again (as a recovery would): nothing left to pull.
+            bed.libvirtHost().blockPull(dom, "vda", l.get(0), p -> { }, Cancellation.none());
+            assertEquals(List.of(active, l.get(0)), liveChain(dom));
+            InvalidOperationException gone = assertThrows(InvalidOperationException.class,
+                    () -> bed.libvirtHost().blockPull(dom, "vda", l.get(2), p -> { }, Cancellation.none()));
+            assertTrue(gone.getMessage().contains("is not below the active layer"), gone.getMessage());
+            String jobs = bed.libvirtHost().humanMonitorCommand(dom, "info block-jobs");
+            assertTrue(jobs.contains("No active jobs"), jobs);
+        } finally {
+            bed.stop(dom);
+        }
+        c.assertBacking(active, l.get(0), "after the live pulls");
+        c.assertBelowTopUnchanged(before, "after the live pulls");
+        removeUnneeded(l.subList(1, 4));
+        c.assertSameAs(active, ref, "after the live pulls, l1 to l3 removed");
+        c.assertShowsTheChain(active, "after the live pulls, l1 to l3 removed");
+    }
+}
