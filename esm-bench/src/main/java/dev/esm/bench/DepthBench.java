@@ -2,6 +2,9 @@ package dev.esm.bench;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.ImageFormat;
+import dev.esm.api.Settings;
+import dev.esm.core.model.ChainLink;
+import dev.esm.core.plan.DepthLimit;
 import dev.esm.bench.harness.Processes;
 import dev.esm.bench.harness.QemuTools;
 import dev.esm.bench.harness.Report;
@@ -22,8 +25,12 @@ import java.util.Locale;
  * and a read of a cluster nobody wrote goes down to the base. The same content in one image is {@code qemu-img
  * convert} of the chain's top. Reads: 4 KiB ones spread evenly over the whole disk (4,000 at queue depth 1), and the
  * whole disk read in 1 MiB requests (depth 4). Each {@code qemu-img bench} is a new process, so QEMU's metadata
- * caches start cold each time, as when a domain starts. Chain depths from {@code -Desm.bench.depths} (default
- * 1,10,50,200; 1,10 in a smoke run). Not thread-safe; one instance per run.
+ * caches start cold each time, as when a domain starts. Each line of D snapshots is measured twice: as it grows
+ * without a limit (D + 1 images; not beyond 200, libvirt's limit) and as ESM keeps it with the default depth limit
+ * ({@link Settings#DEFAULT_MAX_CHAIN_DEPTH}): before each new layer, the top takes in the data of the layers nearest to
+ * it when {@link DepthLimit} says so, by the same offline pull the engine runs ({@link LocalStorage#pull}). Line
+ * lengths from {@code -Desm.bench.depths} (default 1,10,50,200,1000; 1,10,50 in a smoke run). Not thread-safe; one
+ * instance per run.
  */
 final class DepthBench {
     private static final int CLUSTER = 64 << 10;
@@ -40,7 +47,7 @@ final class DepthBench {
 
     void run() throws Exception {
         long size = smoke ? 64L << 20 : 1L << 30;
-        int[] depths = java.util.Arrays.stream(System.getProperty("esm.bench.depths", smoke ? "1,10" : "1,10,50,200")
+        int[] depths = java.util.Arrays.stream(System.getProperty("esm.bench.depths", smoke ? "1,10,50" : "1,10,50,200,1000")
                 .split(",")).mapToInt(Integer::parseInt).toArray();
         Path dir = Files.createTempDirectory("esm-bench-depth-");
         try {
@@ -49,13 +56,22 @@ final class DepthBench {
             int reads = smoke ? 400 : 4000;
             long readStep = Math.max(4096, size / reads / 4096 * 4096);
             int rounds = smoke ? 1 : Math.max(3, runs);
+            int limit = smoke ? 8 : Settings.DEFAULT_MAX_CHAIN_DEPTH;
             for (int depth : depths) {
-                String top = chain(dir, base, size, depth);
+                String top = depth <= Settings.MAX_CHAIN_DEPTH ? chain(dir, base, size, depth, Integer.MAX_VALUE) : null;
+                long started = System.nanoTime();
+                String kept = chain(dir, base, size, depth, limit);
+                double keptSeconds = (System.nanoTime() - started) / 1e9;
                 String flat = dir.resolve("flat-" + depth + ".qcow2").toString();
-                Processes.exec(List.of("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", top, flat));
+                Processes.exec(List.of("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", kept, flat));
+                int keptImages = imagesBelow(kept);
+                List<String> images = new ArrayList<>(List.of(kept, flat));
+                if (top != null) {
+                    images.add(0, top);
+                }
                 Rounds timings = new Rounds();
-                timings.run(smoke ? 0 : 1, rounds, List.of(top, flat), true, (round, image) -> {
-                    String who = image.equals(top) ? "chain" : "one image";
+                timings.run(smoke ? 0 : 1, rounds, images, true, (round, image) -> {
+                    String who = image.equals(top) ? "chain" : image.equals(kept) ? "kept" : "one image";
                     timings.record(round, "random " + who, QemuTools.bench(image, false, 1, reads, 4096, readStep));
                     timings.record(round, "sequential " + who,
                             QemuTools.bench(image, false, 4, (int) (size >> 20), 1 << 20, 1 << 20));
@@ -67,26 +83,62 @@ final class DepthBench {
                             ? String.format(Locale.ROOT, "%d reads of 4 KiB over %d MiB, depth 1", reads, size >> 20)
                             : String.format(Locale.ROOT, "%d MiB in 1 MiB reads, depth 4", size >> 20);
                     String name = op.equals("random") ? "spread-4k-reads" : "sequential-read";
+                    List<Double> limited = timings.get(op + " kept");
                     sink.add("depth", name, "one image", 1, "offline", depth, one, what + ", the chain's content");
-                    sink.add("depth", name, "chain", 1, "offline", depth, chain, String.format(Locale.ROOT,
-                            "%s, %d images; %.2fx one image", what, depth + 1,
-                            Timing.median(chain) / Timing.median(one)));
+                    if (top != null) {
+                        sink.add("depth", name, "chain", 1, "offline", depth, chain, String.format(Locale.ROOT,
+                                "%s, %d images; %.2fx one image", what, depth + 1,
+                                Timing.median(chain) / Timing.median(one)));
+                    }
+                    sink.add("depth", name, "kept within " + limit, 1, "offline", depth, limited,
+                            String.format(Locale.ROOT, "%s, %d images (limit %d; the line built with its pulls in"
+                                    + " %.1f s); %.2fx one image", what, keptImages, limit, keptSeconds,
+                                    Timing.median(limited) / Timing.median(one)));
                 }
-                Processes.exec(List.of("rm", "-rf", dir.resolve("chain-" + depth).toString(), flat));
+                Processes.exec(List.of("rm", "-rf", dir.resolve("chain-" + depth + "-" + Integer.MAX_VALUE).toString(),
+                        dir.resolve("chain-" + depth + "-" + limit).toString(), flat));
             }
         } finally {
             Processes.exec(List.of("rm", "-rf", dir.toString()));
         }
     }
 
-    /** @return the top of a chain of {@code depth} overlays over {@code base}, each holding its share of the data */
-    private static String chain(Path dir, String base, long size, int depth) throws Exception {
-        Path folder = Files.createDirectories(dir.resolve("chain-" + depth));
+    /** @return how many images the chain of {@code top} holds, the base included */
+    private static int imagesBelow(String top) {
+        return chainOf(new LocalStorage(), top).size();
+    }
+
+    /** @return the chain of {@code top}, top first, with each image's bytes */
+    private static List<ChainLink> chainOf(LocalStorage storage, String top) {
+        List<ChainLink> out = new ArrayList<>();
+        java.util.Optional<DiskImage> img = java.util.Optional.of(new DiskImage("vda", top, ImageFormat.QCOW2));
+        while (img.isPresent()) {
+            DiskImage i = new DiskImage("vda", img.get().path(), img.get().format());
+            out.add(new ChainLink(i, storage.info(i.path(), i.format()).actualSize()));
+            img = storage.backing(i.path(), i.format());
+        }
+        return out;
+    }
+
+    /**
+     * @return the top of a line of {@code depth} overlays over {@code base}, each holding its share of the data, kept
+     *     within {@code limit} images as ESM keeps it
+     */
+    private static String chain(Path dir, String base, long size, int depth, int limit) throws Exception {
+        Path folder = Files.createDirectories(dir.resolve("chain-" + depth + "-" + limit));
         LocalStorage storage = new LocalStorage();
         long written = size / CLUSTER / 4; // every fourth cluster of the disk holds data
         String below = base;
         ImageFormat belowFormat = ImageFormat.RAW;
         for (int layer = 0; layer < depth; layer++) {
+            if (limit < Integer.MAX_VALUE && layer > 0) {
+                List<ChainLink> links = chainOf(storage, below);
+                var anchor = DepthLimit.anchor(links, 1, limit);
+                if (anchor.isPresent()) {
+                    storage.pull(below, links.get(anchor.getAsInt()).image(), "vda", dev.esm.api.ProgressListener.NONE,
+                            dev.esm.core.port.Cancellation.none());
+                }
+            }
             String image = folder.resolve("layer-" + layer + ".qcow2").toString();
             storage.createOverlay(image, new DiskImage("vda", below, belowFormat));
             List<String> cmd = new ArrayList<>(List.of("qemu-io", "-f", "qcow2"));

@@ -56,6 +56,8 @@ import dev.esm.libvirt.internal.state.PoolState;
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
+    /** Whether this host's QEMU pulls into overlays with subclusters while a domain runs ({@link SupportedLayout}). */
+    private final boolean pullsSubclusters;
     private final String uri;
     /** The connections, domains spread over them; its first connection serves storage and events. */
     private final ConnectionPool pool;
@@ -99,6 +101,7 @@ public final class LibvirtHost implements Host {
         this.commits = new BlockCommitDriver(blockJobs);
         this.pulls = new BlockPullDriver(blockJobs);
         this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
+        this.pullsSubclusters = false; // the storage given makes its own overlays: check every live pull's image
         LOG.debug("connected to {}", uri);
     }
 
@@ -132,16 +135,18 @@ public final class LibvirtHost implements Host {
         this.pulls = new BlockPullDriver(blockJobs);
         this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
         boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
-        dev.esm.api.OverlayLayout layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
+        SupportedLayout.Layouts layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
+        this.pullsSubclusters = layout.pullable() == layout.overlays();
         if (storageApi) {
             PoolStorage pools = new PoolStorage(conn, this, pool::runningDomainNames, settings.hostStateDirectory(),
-                    layout);
+                    layout.overlays(), layout.pullable());
             PoolState poolState = new PoolState(conn, pools.statePool(), uri, settings.leaseTime());
             this.storage = pools;
             this.state = poolState;
             this.withJournal = poolState::withCurrentJournal;
         } else {
-            this.storage = new LocalStorage("qemu-img", settings.processTimeout(), layout);
+            this.storage = new LocalStorage("qemu-img", settings.processTimeout(), layout.overlays(),
+                    layout.pullable());
             this.state = new LocalState(settings.stateDirectory());
             this.withJournal = xml -> xml;
         }
@@ -355,6 +360,17 @@ public final class LibvirtHost implements Host {
 
     @Override
     public void blockPull(String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel) {
+        if (!pullsSubclusters) {
+            // ESM makes the overlays it will pull into classic on such a QEMU; one made otherwise is refused, not pulled.
+            Optional<String> active = dev.esm.core.xml.DomainXml.parse(domainXml(domain, true)).disk(disk)
+                    .flatMap(dev.esm.core.model.DiskDef::source);
+            if (active.isPresent() && storage.subclusters(active.get())) {
+                throw new dev.esm.api.errors.UnsupportedDiskException("the active layer " + active.get() + " of " + disk
+                        + " has subclusters, and this host's QEMU (before 10.0) aborts a domain that pulls into such an"
+                        + " image: shut '" + domain + "' down and take the snapshot offline (the pull then runs"
+                        + " offline), or choose the classic overlay layout (Settings.overlayLayout)");
+            }
+        }
         String doing = "block pull of " + disk + " (onto " + anchor + ")";
         calls.withDomainDo(domain, doing, d -> pulls.pull(d, domain, disk, anchor, listener, cancel, doing));
     }

@@ -22,4 +22,12 @@ class SupportedLayoutTest {
     void theClassicLayoutStaysClassicOnAnyHost() {
         assertEquals(OverlayLayout.CLASSIC, SupportedLayout.of(10_000_000, 11_003_000, OverlayLayout.CLASSIC));
     }
+
+    @Test
+    void anOverlayALivePullWillGoIntoIsClassicWhereQemuAbortsOnAPullIntoSubclusters() {
+        assertEquals(OverlayLayout.CLASSIC, SupportedLayout.pullable(7_002_022, OverlayLayout.SUBCLUSTERS));
+        assertEquals(OverlayLayout.CLASSIC, SupportedLayout.pullable(9_002_000, OverlayLayout.SUBCLUSTERS));
+        assertEquals(OverlayLayout.SUBCLUSTERS, SupportedLayout.pullable(10_000_000, OverlayLayout.SUBCLUSTERS));
+        assertEquals(OverlayLayout.CLASSIC, SupportedLayout.pullable(10_000_000, OverlayLayout.CLASSIC));
+    }
 }

@@ -56,7 +56,8 @@ final class ChainReads {
             deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b).size()));
         }
         int bound = host.snapshotCount(domain) + unnamed + deepestBase + 1;
-        if (bound + above + extra <= max) {
+        // One more than a pull needs: planning also tells an overlay the next snapshot will pull into.
+        if (bound + above + extra + 1 <= max) {
             return new ChainDepths(max, Map.of());
         }
         Storage storage = host.storage();

@@ -15,21 +15,14 @@ import java.util.Optional;
 /** {@link CreateCommand}: takes a snapshot of every eligible disk (and RAM, with {@link #memory()}). Single-use. */
 final class CoreCreateCommand extends AbstractCommand<Snapshot> implements CreateCommand {
     private final String snapshot;
-    private final ChainWarning chainWarning;
     private String description = "";
     private boolean quiesce;
     private boolean memory;
 
-    CoreCreateCommand(DomainContext ctx, String snapshot, ChainWarning chainWarning) {
+    CoreCreateCommand(DomainContext ctx, String snapshot) {
         super(ctx);
         SnapshotName.of(snapshot);
         this.snapshot = snapshot;
-        this.chainWarning = chainWarning;
-    }
-
-    /** Warns when a disk chain nears libvirt's limit; called after a snapshot was taken. */
-    interface ChainWarning {
-        void check();
     }
 
     @Override
@@ -81,7 +74,6 @@ final class CoreCreateCommand extends AbstractCommand<Snapshot> implements Creat
 
     @Override
     Snapshot result(OperationPlan plan, DomainView before) {
-        chainWarning.check();
         return SnapshotXml.parse(ctx.host.snapshotXml(ctx.name, snapshot)).toApi();
     }
 }

@@ -24,8 +24,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@link DomainSnapshots} over the port: the reads, and a factory of one command class per verb
@@ -33,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * {@link CoreCommitCommand}). Thread-safe; see {@link CoreSnapshotManager}.
  */
 final class CoreDomainSnapshots implements DomainSnapshots {
-    private static final Logger LOG = LoggerFactory.getLogger(CoreDomainSnapshots.class);
 
     private final DomainContext ctx;
     private final Host host;
@@ -129,19 +126,6 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return longest;
     }
 
-    /** Cheap unless the domain has many snapshots: then the chains are measured and a long one is reported. */
-    private void warnIfChainIsLong() {
-        if (host.snapshotCount(name) < LIBVIRT_CHAIN_LIMIT - 60) {
-            return;
-        }
-        int length = chainLength(LIBVIRT_CHAIN_LIMIT + 1);
-        if (length >= LIBVIRT_CHAIN_LIMIT - 10) {
-            LOG.warn("domain '{}': a disk chain holds {}{} images; libvirt refuses to start a domain beyond {}:"
-                    + " commit or delete old snapshots", name, length > LIBVIRT_CHAIN_LIMIT ? "over " : "",
-                    Math.min(length, LIBVIRT_CHAIN_LIMIT), LIBVIRT_CHAIN_LIMIT);
-        }
-    }
-
     @Override
     public SnapshotChain chain() {
         return ctx.views.view().tree();
@@ -173,7 +157,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     @Override
     public CreateCommand snapshot(String snapshot) {
-        return new CoreCreateCommand(ctx, snapshot, this::warnIfChainIsLong);
+        return new CoreCreateCommand(ctx, snapshot);
     }
 
     @Override

@@ -267,6 +267,16 @@ final class FencedHost implements Host {
         }
 
         @Override
+        public boolean subclusters(String path) {
+            return storage.subclusters(path);
+        }
+
+        @Override
+        public void createPullableOverlay(String path, DiskImage backing) {
+            fenced(() -> storage.createPullableOverlay(path, backing));
+        }
+
+        @Override
         public long size(String path) {
             return storage.size(path);
         }

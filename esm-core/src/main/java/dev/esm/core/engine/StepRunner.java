@@ -99,7 +99,11 @@ final class StepRunner {
                 }
                 storage.remove(s.path());
             }
-            storage.createOverlay(s.path(), s.backing());
+            if (s.pulledLater()) {
+                storage.createPullableOverlay(s.path(), s.backing());
+            } else {
+                storage.createOverlay(s.path(), s.backing());
+            }
             return () -> storage.remove(s.path());
         } else if (step instanceof Step.CreateSnapshot s) {
             if (again && host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(s.name()))) {

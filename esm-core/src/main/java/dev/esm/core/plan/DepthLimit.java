@@ -25,6 +25,15 @@ public final class DepthLimit {
     }
 
     /**
+     * @param depth how many images the chain of a new active layer holds, itself included
+     * @param maxDepth the most images a chain may hold
+     * @return whether the next snapshot on that active layer will pull into it
+     */
+    public static boolean atLimit(int depth, int maxDepth) {
+        return depth + 1 > maxDepth;
+    }
+
+    /**
      * @param chain an image's chain, top first, the bottom image (the base) last; with each image's bytes when a pull
      *              may be needed
      * @param above how many images will stand on the top when the operation ends: 1 when a new active layer is put on

@@ -85,10 +85,18 @@ public final class Planner {
         Predicate<String> taken = p -> planned.contains(p) || exists.test(p);
 
         List<Step> steps = new ArrayList<>();
-        // A chain that would hold too many images with the new overlay on it is shortened first (DepthLimit).
+        // A chain that would hold too many images with the new overlay on it is shortened first (DepthLimit); an
+        // overlay whose chain is then at the limit is one the next snapshot pulls into.
+        Set<String> atLimit = new HashSet<>();
         for (DiskImage img : active) {
-            view.depths().chain(img.path()).ifPresent(chain -> DepthLimit.anchor(chain, 1, view.depths().max())
-                    .ifPresent(k -> steps.add(new Step.Pull(img.target(), img, chain.get(k).image(), live))));
+            view.depths().chain(img.path()).ifPresent(chain -> {
+                java.util.OptionalInt k = DepthLimit.anchor(chain, 1, view.depths().max());
+                if (k.isPresent()) {
+                    steps.add(new Step.Pull(img.target(), img, chain.get(k.getAsInt()).image(), live));
+                } else if (DepthLimit.atLimit(chain.size() + 1, view.depths().max())) {
+                    atLimit.add(img.target());
+                }
+            });
         }
         List<DiskImage> overlays = new ArrayList<>();
         for (DiskImage img : active) {
@@ -97,7 +105,7 @@ public final class Planner {
             String overlay = Names.overlayPath(dir, stem, name, now, taken);
             checkFileName(overlay);
             planned.add(overlay);
-            steps.add(new Step.CreateOverlay(overlay, img));
+            steps.add(new Step.CreateOverlay(overlay, img, atLimit.contains(img.target())));
             overlays.add(new DiskImage(img.target(), overlay, ImageFormat.QCOW2));
         }
         Optional<String> memoryFile = Optional.empty();

@@ -122,9 +122,16 @@ public final class RevertPlanner {
         // the data of the images nearest to it first (DepthLimit): what it shows does not change, and every later
         // revert to it finds it short. Offline: a running domain is stopped first, as it may hold the image open.
         List<Step> pulls = new ArrayList<>();
+        Set<String> atLimit = new HashSet<>();
         for (DiskImage frozen : to.images()) {
-            view.depths().chain(frozen.path()).ifPresent(chain -> DepthLimit.anchor(chain, 1, view.depths().max())
-                    .ifPresent(k -> pulls.add(new Step.Pull(frozen.target(), frozen, chain.get(k).image(), false))));
+            view.depths().chain(frozen.path()).ifPresent(chain -> {
+                java.util.OptionalInt k = DepthLimit.anchor(chain, 1, view.depths().max());
+                if (k.isPresent()) {
+                    pulls.add(new Step.Pull(frozen.target(), frozen, chain.get(k.getAsInt()).image(), false));
+                } else if (DepthLimit.atLimit(chain.size() + 1, view.depths().max())) {
+                    atLimit.add(frozen.target()); // the new overlay on it is one the next snapshot pulls into
+                }
+            });
         }
         boolean stopped = steps.stream().anyMatch(st -> st instanceof Step.StopDomain);
         if (!pulls.isEmpty() && restore && view.state().isActive()) {
@@ -142,7 +149,7 @@ public final class RevertPlanner {
                     taken);
             Planner.checkFileName(overlay);
             planned.add(overlay);
-            steps.add(new Step.CreateOverlay(overlay, frozen));
+            steps.add(new Step.CreateOverlay(overlay, frozen, atLimit.contains(disk.target())));
             sources.put(disk.target(), new DiskImage(disk.target(), overlay, ImageFormat.QCOW2));
         }
         // Unnamed images (kept by an earlier delete) that only the discarded active layer stood on go too.

@@ -68,8 +68,16 @@ public sealed interface Step {
         }
     }
 
-    /** Create an empty overlay. */
-    record CreateOverlay(String path, DiskImage backing) implements Step {
+    /**
+     * Create an empty overlay; {@code pulledLater} when its chain is at the depth limit, so that the next snapshot on
+     * it pulls into it ({@link DepthLimit}; a storage may lay such an overlay out differently).
+     */
+    record CreateOverlay(String path, DiskImage backing, boolean pulledLater) implements Step {
+        /** An overlay no pull is planned into. */
+        public CreateOverlay(String path, DiskImage backing) {
+            this(path, backing, false);
+        }
+
         @Override
         public PlanStep describe() {
             return step(StepKind.CREATE_OVERLAY, "create overlay " + path + " for " + backing.target()

@@ -78,6 +78,13 @@ public interface Storage {
     }
 
     /**
+     * @return whether a qcow2 image has subclusters ({@code extended_l2}); the default cannot tell and says no
+     */
+    default boolean subclusters(String path) {
+        return false;
+    }
+
+    /**
      * @return where a symbolic link at {@code path} points (as written in the link), or empty when {@code path}
      *     is not a symbolic link (or the storage cannot tell)
      */
@@ -90,6 +97,15 @@ public interface Storage {
      * Fails if {@code path} exists.
      */
     void createOverlay(String path, DiskImage backing);
+
+    /**
+     * Creates an empty qcow2 overlay that a later live pull is to go into (its chain is at the depth limit: the next
+     * snapshot on it pulls into it, {@link dev.esm.core.plan.DepthLimit}). A storage whose hypervisor cannot pull into
+     * every layout lays this one out as it can; the default makes an ordinary overlay.
+     */
+    default void createPullableOverlay(String path, DiskImage backing) {
+        createOverlay(path, backing);
+    }
 
     /**
      * @return the bytes a file (e.g. a memory file) takes on the host

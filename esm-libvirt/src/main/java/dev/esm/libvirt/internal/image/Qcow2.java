@@ -88,6 +88,11 @@ public final class Qcow2 {
                 && b.get(4) == (byte) 0xba && b.get(5) == (byte) 0xbe;
     }
 
+    /** @return whether a qcow2 image whose first bytes (up to 80) are {@code b} has subclusters ({@code extended_l2}) */
+    public static boolean subclusters(ByteBuffer b) {
+        return b.limit() >= 80 && b.getInt(0) == MAGIC && b.getInt(4) >= 3 && (b.getLong(72) & EXTENDED_L2) != 0;
+    }
+
     /**
      * @return {@code bytes} rounded up to whole 512-byte sectors: what QEMU shows the guest of a raw file of that
      *     length, and the virtual size {@code qemu-img create} records (an overlay must not cut a raw base's tail)

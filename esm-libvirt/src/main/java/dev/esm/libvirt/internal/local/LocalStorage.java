@@ -44,6 +44,7 @@ public final class LocalStorage implements Storage {
     private final QemuImg qemu;
     /** How the overlays this store makes are laid out. */
     private final OverlayLayout layout;
+    private final OverlayLayout pullable;
 
     /** Uses {@code qemu-img} from the PATH, the default state folder and process timeout. */
     public LocalStorage() {
@@ -69,8 +70,20 @@ public final class LocalStorage implements Storage {
      * @param layout how the overlays this store makes are laid out (the host's QEMU must open it)
      */
     public LocalStorage(String qemuImg, java.time.Duration processTimeout, OverlayLayout layout) {
+        this(qemuImg, processTimeout, layout, layout);
+    }
+
+    /**
+     * @param qemuImg the {@code qemu-img} executable to run
+     * @param processTimeout the longest a {@code qemu-img} may run before it is killed
+     * @param layout how the overlays this store makes are laid out (the host's QEMU must open it)
+     * @param pullable how an overlay a live pull will go into is laid out (the host's QEMU must pull into it)
+     */
+    public LocalStorage(String qemuImg, java.time.Duration processTimeout, OverlayLayout layout,
+                        OverlayLayout pullable) {
         this.qemu = new QemuImg(qemuImg, processTimeout);
         this.layout = java.util.Objects.requireNonNull(layout, "layout");
+        this.pullable = java.util.Objects.requireNonNull(pullable, "pullable");
     }
 
     @Override
@@ -141,6 +154,20 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public boolean subclusters(String path) {
+        try (var ch = java.nio.channels.FileChannel.open(Path.of(path))) {
+            ByteBuffer b = ByteBuffer.allocate(80);
+            while (b.hasRemaining() && ch.read(b) > 0) {
+                // the first bytes
+            }
+            b.flip();
+            return Qcow2.subclusters(b);
+        } catch (IOException e) {
+            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public Optional<String> symbolicLink(String path) {
         Path p = Path.of(path);
         if (!Files.isSymbolicLink(p)) {
@@ -155,6 +182,16 @@ public final class LocalStorage implements Storage {
 
     @Override
     public void createOverlay(String path, DiskImage backing) {
+        createOverlay(path, backing, layout);
+    }
+
+    /** Creates the overlay as {@link #createOverlay(String, DiskImage)} does, in the layout QEMU pulls into. */
+    @Override
+    public void createPullableOverlay(String path, DiskImage backing) {
+        createOverlay(path, backing, pullable);
+    }
+
+    private void createOverlay(String path, DiskImage backing, OverlayLayout layout) {
         Path p = Path.of(path);
         long size;
         try {

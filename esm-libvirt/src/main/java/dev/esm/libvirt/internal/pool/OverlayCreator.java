@@ -62,6 +62,15 @@ public final class OverlayCreator {
      * @return the new volume's handle (the caller's to free)
      */
     public StorageVol create(String path, DiskImage backing) {
+        return create(path, backing, layout);
+    }
+
+    /**
+     * Creates the overlay as {@link #create(String, DiskImage)} does, in the given layout.
+     *
+     * @return the new volume's handle (the caller's to free)
+     */
+    public StorageVol create(String path, DiskImage backing, OverlayLayout layout) {
         Long known = frozenSizes.get(backing.path());
         long size = known != null ? known : pools.withVolume(backing.path(), "reading the size of", v -> {
             // libvirt reads the volume again for its XML: for a volume it knows as qcow2 (every one after a refresh
@@ -82,12 +91,13 @@ public final class OverlayCreator {
             frozenSizes.clear();
         }
         String folder = Volumes.parent(path);
-        StorageVol created = largeFolder(folder) ? createdByLibvirt(path, backing, size) : uploaded(path, backing, size);
+        StorageVol created = largeFolder(folder) ? createdByLibvirt(path, backing, size, layout)
+                : uploaded(path, backing, size, layout);
         return created;
     }
 
     /** The overlay as {@link Qcow2#overlayImage} makes it, uploaded into a new raw volume (exclusive, mode 0600). */
-    private StorageVol uploaded(String path, DiskImage backing, long size) {
+    private StorageVol uploaded(String path, DiskImage backing, long size, OverlayLayout layout) {
         byte[] image;
         try {
             image = Qcow2.overlayImage(backing.path(), backing.format(), size, layout);
@@ -114,7 +124,7 @@ public final class OverlayCreator {
      * the host: exclusive, qcow2 v3, the backing format recorded, mode 0600, in the same layout as an upload). No
      * upload, so no rescan of the folder.
      */
-    private StorageVol createdByLibvirt(String path, DiskImage backing, long size) {
+    private StorageVol createdByLibvirt(String path, DiskImage backing, long size, OverlayLayout layout) {
         String subclusters = layout == OverlayLayout.SUBCLUSTERS
                 ? "<clusterSize unit='KiB'>" + Qcow2.clusterSize(layout) / 1024 + "</clusterSize>"
                         + "<features><extended_l2/></features>"

@@ -72,6 +72,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final PoolRegistry pools;
     /** Reads the images' headers. */
     private final VolumeImages images;
+    /** The layout of an overlay a live pull will go into. */
+    private final dev.esm.api.OverlayLayout pullable;
     /** Makes the overlays. */
     private final OverlayCreator overlays;
     /** Copies through the client, checksummed. */
@@ -86,15 +88,17 @@ public final class PoolStorage implements Storage, AutoCloseable {
      * @param running the names of the host's running domains (for merge helpers left by stopped clients)
      * @param stateDir the host's folder for journals and leases (its pool is {@link #statePool()})
      * @param layout how the overlays it makes are laid out (the host's QEMU and libvirt must support it)
+     * @param pullable how an overlay a live pull will go into is laid out (the host's QEMU must pull into it)
      */
     public PoolStorage(Connect conn, dev.esm.core.port.Host host, java.util.function.Supplier<java.util.List<String>> running,
-                String stateDir, dev.esm.api.OverlayLayout layout) {
+                String stateDir, dev.esm.api.OverlayLayout layout, dev.esm.api.OverlayLayout pullable) {
         this.conn = conn;
         this.host = host;
         this.stateDir = stateDir;
         this.pools = new PoolRegistry(conn, host.uri());
         this.copier = new VolumeCopier(conn, pools);
         this.overlays = new OverlayCreator(conn, pools, this, layout);
+        this.pullable = java.util.Objects.requireNonNull(pullable, "pullable");
         this.images = new VolumeImages(conn, pools);
         this.helpers = new MergeHelpers(conn, host, running, this::arch);
     }
@@ -175,6 +179,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
     }
 
     @Override
+    public boolean subclusters(String path) {
+        return pools.withVolume(path, "reading the header of", v -> Qcow2.subclusters(
+                ByteBuffer.wrap(Volumes.download(conn, v, 0, 80))));
+    }
+
+    @Override
     public Optional<BackingReference> backingReference(String path, ImageFormat format) {
         return images.backingReference(path, format);
     }
@@ -184,6 +194,13 @@ public final class PoolStorage implements Storage, AutoCloseable {
     public void createOverlay(String path, DiskImage backing) {
         overlays.keep(path, overlays.create(path, backing));
         LOG.debug("created overlay {} on {}", path, backing.path());
+    }
+
+    /** Creates the overlay as {@link #createOverlay} does, in the layout the host's QEMU pulls into. */
+    @Override
+    public void createPullableOverlay(String path, DiskImage backing) {
+        overlays.keep(path, overlays.create(path, backing, pullable));
+        LOG.debug("created overlay {} on {} ({}: a live pull will go into it)", path, backing.path(), pullable);
     }
 
     /** Sets {@link OverlayCreator#UPLOAD_LIMIT} (tests: 0 makes every overlay libvirt's, a large one every overlay uploaded). */

@@ -30,7 +30,7 @@ class PoolStorageTest {
     private static final long GIB = 1L << 30;
     private final InMemoryPools host = new InMemoryPools();
     private final PoolStorage storage = new PoolStorage(host.conn, host(), List::of, "/var/lib/libvirt/esm",
-            OverlayLayout.SUBCLUSTERS);
+            OverlayLayout.SUBCLUSTERS, OverlayLayout.SUBCLUSTERS);
 
     private static Host host() {
         Host h = mock(Host.class);
