@@ -31,6 +31,8 @@ bash scripts/reproducible.sh --against-tree
 #  - LibvirtTpmContractIT: a TPM's state kept per snapshot, with the root's own swtpm, the state in the folder the
 #    domain names (<backend><source type='dir'>, which this libvirt honours) (about 20 s);
 #  - ParallelMergeIT: one block job per disk at once, each finished and pivoted on its own libvirt event;
+#  - LibvirtDepthContractIT, PullIT, DeepLineIT: the depth limit (live block pulls into overlays with subclusters,
+#    which this QEMU runs and QEMU 7.2 aborts on), and a line of 100 snapshots that starts where 26 images would not;
 #  - ExamplesIT and DemoIT's daemon test: the examples and the README's demo as users run them.
 # Left out (they pass there too, run by hand): the pool-storage contracts (the same operations through libvirt's volume
 # API, 3.5 min), the fleet, process and CLI ITs (ESM's own concurrency and crash recovery, 4 min), the remote ITs (the
@@ -47,6 +49,6 @@ else
   echo "[test] integration tests against $uri (libvirt 11.3 / QEMU 10.0)" >&2
   ESM_TEST_URI="$uri" ./mvnw -B -ntp verify -pl esm-libvirt,esm-examples -Dtest=NONE \
     -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Desm.skipRemoteITs=true \
-    -Dit.test='LibvirtSnapshotContractIT,LibvirtMemoryContractIT,LibvirtFirmwareContractIT,LibvirtTpmContractIT,ParallelMergeIT,ExamplesIT,DemoIT#theDemoWalksTheLifecycleAndRemovesWhatItMade' \
+    -Dit.test='LibvirtSnapshotContractIT,LibvirtMemoryContractIT,LibvirtFirmwareContractIT,LibvirtTpmContractIT,ParallelMergeIT,LibvirtDepthContractIT,PullIT,DeepLineIT,ExamplesIT,DemoIT#theDemoWalksTheLifecycleAndRemovesWhatItMade' \
     -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 fi

@@ -27,7 +27,7 @@ import java.util.Locale;
  * whole disk read in 1 MiB requests (depth 4). Each {@code qemu-img bench} is a new process, so QEMU's metadata
  * caches start cold each time, as when a domain starts. Each line of D snapshots is measured twice: as it grows
  * without a limit (D + 1 images; not beyond 200, libvirt's limit) and as ESM keeps it with the default depth limit
- * ({@link Settings#DEFAULT_MAX_CHAIN_DEPTH}): before each new layer, the top takes in the data of the layers nearest to
+ * ({@link Settings#DEFAULT_MAX_CHAIN_DEPTH}) and a lower one ({@code -Desm.bench.limits}, default 16,6): before each new layer, the top takes in the data of the layers nearest to
  * it when {@link DepthLimit} says so, by the same offline pull the engine runs ({@link LocalStorage#pull}). Line
  * lengths from {@code -Desm.bench.depths} (default 1,10,50,200,1000; 1,10,50 in a smoke run). Not thread-safe; one
  * instance per run.
@@ -56,47 +56,60 @@ final class DepthBench {
             int reads = smoke ? 400 : 4000;
             long readStep = Math.max(4096, size / reads / 4096 * 4096);
             int rounds = smoke ? 1 : Math.max(3, runs);
-            int limit = smoke ? 8 : Settings.DEFAULT_MAX_CHAIN_DEPTH;
+            int[] limits = java.util.Arrays.stream(System.getProperty("esm.bench.limits",
+                    smoke ? "8" : Settings.DEFAULT_MAX_CHAIN_DEPTH + ",6").split(",")).mapToInt(Integer::parseInt).toArray();
             for (int depth : depths) {
                 String top = depth <= Settings.MAX_CHAIN_DEPTH ? chain(dir, base, size, depth, Integer.MAX_VALUE) : null;
-                long started = System.nanoTime();
-                String kept = chain(dir, base, size, depth, limit);
-                double keptSeconds = (System.nanoTime() - started) / 1e9;
+                java.util.Map<String, Integer> keptAt = new java.util.LinkedHashMap<>();
+                java.util.Map<String, Double> keptSeconds = new java.util.HashMap<>();
+                for (int limit : limits) {
+                    long started = System.nanoTime();
+                    String kept = chain(dir, base, size, depth, limit);
+                    keptSeconds.put(kept, (System.nanoTime() - started) / 1e9);
+                    keptAt.put(kept, limit);
+                }
+                String anyTop = top != null ? top : keptAt.keySet().iterator().next();
                 String flat = dir.resolve("flat-" + depth + ".qcow2").toString();
-                Processes.exec(List.of("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", kept, flat));
-                int keptImages = imagesBelow(kept);
-                List<String> images = new ArrayList<>(List.of(kept, flat));
+                Processes.exec(List.of("qemu-img", "convert", "-q", "-f", "qcow2", "-O", "qcow2", anyTop, flat));
+                List<String> images = new ArrayList<>(keptAt.keySet());
+                images.add(flat);
                 if (top != null) {
                     images.add(0, top);
                 }
                 Rounds timings = new Rounds();
                 timings.run(smoke ? 0 : 1, rounds, images, true, (round, image) -> {
-                    String who = image.equals(top) ? "chain" : image.equals(kept) ? "kept" : "one image";
+                    String who = image.equals(top) ? "chain" : keptAt.containsKey(image)
+                            ? "kept " + keptAt.get(image) : "one image";
                     timings.record(round, "random " + who, QemuTools.bench(image, false, 1, reads, 4096, readStep));
                     timings.record(round, "sequential " + who,
                             QemuTools.bench(image, false, 4, (int) (size >> 20), 1 << 20, 1 << 20));
                 });
                 for (String op : List.of("random", "sequential")) {
                     List<Double> one = timings.get(op + " one image");
-                    List<Double> chain = timings.get(op + " chain");
                     String what = op.equals("random")
                             ? String.format(Locale.ROOT, "%d reads of 4 KiB over %d MiB, depth 1", reads, size >> 20)
                             : String.format(Locale.ROOT, "%d MiB in 1 MiB reads, depth 4", size >> 20);
                     String name = op.equals("random") ? "spread-4k-reads" : "sequential-read";
-                    List<Double> limited = timings.get(op + " kept");
                     sink.add("depth", name, "one image", 1, "offline", depth, one, what + ", the chain's content");
                     if (top != null) {
+                        List<Double> chain = timings.get(op + " chain");
                         sink.add("depth", name, "chain", 1, "offline", depth, chain, String.format(Locale.ROOT,
                                 "%s, %d images; %.2fx one image", what, depth + 1,
                                 Timing.median(chain) / Timing.median(one)));
                     }
-                    sink.add("depth", name, "kept within " + limit, 1, "offline", depth, limited,
-                            String.format(Locale.ROOT, "%s, %d images (limit %d; the line built with its pulls in"
-                                    + " %.1f s); %.2fx one image", what, keptImages, limit, keptSeconds,
-                                    Timing.median(limited) / Timing.median(one)));
+                    for (var e : keptAt.entrySet()) {
+                        List<Double> limited = timings.get(op + " kept " + e.getValue());
+                        sink.add("depth", name, "kept within " + e.getValue(), 1, "offline", depth, limited,
+                                String.format(Locale.ROOT, "%s, %d images (limit %d; the line built with its pulls in"
+                                        + " %.1f s); %.2fx one image", what, imagesBelow(e.getKey()), e.getValue(),
+                                        keptSeconds.get(e.getKey()), Timing.median(limited) / Timing.median(one)));
+                    }
                 }
                 Processes.exec(List.of("rm", "-rf", dir.resolve("chain-" + depth + "-" + Integer.MAX_VALUE).toString(),
-                        dir.resolve("chain-" + depth + "-" + limit).toString(), flat));
+                        flat));
+                for (int limit : limits) {
+                    Processes.exec(List.of("rm", "-rf", dir.resolve("chain-" + depth + "-" + limit).toString()));
+                }
             }
         } finally {
             Processes.exec(List.of("rm", "-rf", dir.toString()));

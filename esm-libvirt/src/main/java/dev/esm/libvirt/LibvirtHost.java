@@ -365,10 +365,11 @@ public final class LibvirtHost implements Host {
             Optional<String> active = dev.esm.core.xml.DomainXml.parse(domainXml(domain, true)).disk(disk)
                     .flatMap(dev.esm.core.model.DiskDef::source);
             if (active.isPresent() && storage.subclusters(active.get())) {
-                throw new dev.esm.api.errors.UnsupportedDiskException("the active layer " + active.get() + " of " + disk
+                throw new dev.esm.api.errors.UnsupportedDiskException("the image " + active.get() + " of " + disk
                         + " has subclusters, and this host's QEMU (before 10.0) aborts a domain that pulls into such an"
-                        + " image: shut '" + domain + "' down and take the snapshot offline (the pull then runs"
-                        + " offline), or choose the classic overlay layout (Settings.overlayLayout)");
+                        + " image, so the chain cannot be shortened while '" + domain + "' runs: take the snapshot"
+                        + " with the domain shut off (the pull then runs offline; through libvirt's storage API it"
+                        + " runs in a helper domain and cannot either), or set a higher maxChainDepth");
             }
         }
         String doing = "block pull of " + disk + " (onto " + anchor + ")";

@@ -108,7 +108,13 @@ class PullIT {
             // qemu-img may finish a chain this small before the signal reaches it: then the pull is done.
             c.assertBacking(c.top(), c.images.get(0), "a pull that ended before its cancellation");
         } catch (dev.esm.api.errors.OperationCancelledException e) {
-            c.assertBacking(c.top(), c.images.get(3), "a cancelled pull");
+            // Killed before it rewrote the header (the old backing), or just after (the anchor): either way the image
+            // shows what it showed, and the engine finds a finished pull by its header when it runs the step again.
+            try {
+                c.assertBacking(c.top(), c.images.get(3), "a cancelled pull");
+            } catch (AssertionError rewritten) {
+                c.assertBacking(c.top(), c.images.get(0), "a pull cancelled after its header was rewritten");
+            }
         }
         c.assertSameAs(c.top(), ref, "after the cancellation");
     }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 public abstract class DepthContract {
     /** The limit the tests set: small, so that a short line crosses it several times. */
     protected static final int LIMIT = 5;
-    /** How many snapshots a line takes: more than four times the limit. */
-    protected static final int LINE = 22;
+    /** How many snapshots a line takes: more than three times the limit. */
+    protected static final int LINE = 16;
 
     protected Bed bed;
     /** What each snapshot's frozen image of vda reads at block 0 (the invariants' check). */
@@ -151,7 +151,19 @@ public abstract class DepthContract {
         DomainSnapshots d = bed.manager(b -> b.maxChainDepth(LIMIT)).domain(deep.name());
         Plan plan = d.revert("s12").plan();
         assertTrue(plan.steps().stream().anyMatch(st -> st.kind() == StepKind.PULL), plan.toString());
-        d.revert("s12").execute();
+        try {
+            d.revert("s12").execute();
+        } catch (dev.esm.api.errors.UnsupportedDiskException old) {
+            // Through the storage API an offline pull is a block pull in a helper domain, which a QEMU before 10.0
+            // cannot run into an image with subclusters (made without the limit): refused, changing nothing.
+            assertTrue(old.getMessage().contains("before 10.0"), old.getMessage());
+            assertEquals(frozenBefore, d.chain().get("s12").image("vda").orElseThrow().path());
+            for (int i = 1; i <= 12; i++) {
+                assertLineSnapshot(d, i, 12);
+            }
+            Invariants.check(bed, d.name(), expected);
+            return;
+        }
         assertTrue(d.chainLength() <= LIMIT, "after the revert: " + d.chainLength());
         assertDiskReadsLineUpTo(d, 12, 12);
         assertEquals(frozenBefore, d.chain().get("s12").image("vda").orElseThrow().path(), "s12 keeps its file");
