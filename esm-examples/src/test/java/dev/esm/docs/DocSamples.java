@@ -84,6 +84,7 @@ final class DocSamples {
                 .connections(4)                           // libvirt connections the domains are spread over
                 .listener(auditLog)                       // an OperationListener: every operation and step
                 .overlayLayout(OverlayLayout.SUBCLUSTERS) // or CLASSIC: how the overlays guests write into are laid out
+                .maxChainDepth(16)                        // the most images a disk's chain may hold (4 to 200)
                 .connect();
         return esm;
     }
