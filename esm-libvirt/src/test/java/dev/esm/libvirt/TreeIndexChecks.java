@@ -72,6 +72,9 @@ abstract class TreeIndexChecks {
             assertEquals(expected.base(), read.base(), context);
             assertEquals(expected.render(), read.render(), context);
         }
+        String key = DomainXml.parse(bed.host().domainXml(dom, false)).uuid();
+        assertTrue(bed.host().stateStore().readTreeIndex(key).isPresent(), context + ": the index was written (the"
+                + " second read came from it)");
     }
 
     private void behindTheBack(Consumer<Domain> change) throws LibvirtException {
