@@ -54,19 +54,7 @@ final class TreeIndexFormat {
             opt(out, index.current());
             out.writeInt(index.snapshots().size());
             for (SnapshotDefinition s : index.snapshots()) {
-                str(out, s.name());
-                opt(out, s.parent());
-                out.writeLong(s.creationTime().getEpochSecond());
-                out.writeInt(s.creationTime().getNano());
-                str(out, s.description());
-                str(out, s.state().name());
-                out.writeInt(s.images().size());
-                for (DiskImage i : s.images()) {
-                    str(out, i.target());
-                    str(out, i.path());
-                    str(out, i.format().name());
-                }
-                opt(out, s.memoryFile());
+                snapshot(out, s);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // in memory: not reached
@@ -76,8 +64,15 @@ final class TreeIndexFormat {
 
     /** @return the index {@code text} holds; empty when it is not one of this version (or damaged) */
     static Optional<Index> decode(String text) {
-        try (DataInputStream in = new DataInputStream(new GZIPInputStream(
-                new ByteArrayInputStream(Base64.getDecoder().decode(text.trim())), 1 << 16))) {
+        byte[] raw;
+        try (GZIPInputStream gz = new GZIPInputStream(new ByteArrayInputStream(Base64.getDecoder().decode(text.trim())),
+                1 << 16)) {
+            raw = gz.readAllBytes();
+        } catch (IOException | RuntimeException damaged) {
+            return Optional.empty();
+        }
+        // Read from the whole inflated array: a stream's readNBytes per field would allocate a buffer each time.
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
             if (in.readInt() != MAGIC || in.readInt() != VERSION) {
                 return Optional.empty();
             }
@@ -86,22 +81,50 @@ final class TreeIndexFormat {
             int n = in.readInt();
             List<SnapshotDefinition> out = new ArrayList<>(Math.min(n, 1 << 20));
             for (int k = 0; k < n; k++) {
-                String name = str(in);
-                Optional<String> parent = opt(in);
-                Instant created = Instant.ofEpochSecond(in.readLong(), in.readInt());
-                String description = str(in);
-                SnapshotState state = SnapshotState.valueOf(str(in));
-                int images = in.readInt();
-                List<DiskImage> imgs = new ArrayList<>(Math.min(images, 1024));
-                for (int i = 0; i < images; i++) {
-                    imgs.add(new DiskImage(str(in), str(in), ImageFormat.valueOf(str(in))));
-                }
-                out.add(new SnapshotDefinition(name, parent, created, description, state, imgs, "", opt(in)));
+                out.add(snapshot(in));
             }
             return Optional.of(new Index(stamp, current, List.copyOf(out)));
         } catch (IOException | RuntimeException damaged) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * One snapshot, in a method of its own: called once per snapshot, it is compiled after a few hundred, where a
+     * loop body in one long call would run interpreted (the tool runs with C1 only, which compiles a loop in place
+     * only after tens of thousands of turns).
+     */
+    private static SnapshotDefinition snapshot(DataInputStream in) throws IOException {
+        String name = str(in);
+        Optional<String> parent = opt(in);
+        Instant created = Instant.ofEpochSecond(in.readLong(), in.readInt());
+        String description = str(in);
+        SnapshotState state = SnapshotState.valueOf(str(in));
+        int images = in.readInt();
+        if (images < 0 || images > 4096) {
+            throw new IOException("bad image count " + images);
+        }
+        List<DiskImage> imgs = new ArrayList<>(images);
+        for (int i = 0; i < images; i++) {
+            imgs.add(new DiskImage(str(in), str(in), ImageFormat.valueOf(str(in))));
+        }
+        return new SnapshotDefinition(name, parent, created, description, state, imgs, "", opt(in));
+    }
+
+    private static void snapshot(DataOutputStream out, SnapshotDefinition s) throws IOException {
+        str(out, s.name());
+        opt(out, s.parent());
+        out.writeLong(s.creationTime().getEpochSecond());
+        out.writeInt(s.creationTime().getNano());
+        str(out, s.description());
+        str(out, s.state().name());
+        out.writeInt(s.images().size());
+        for (DiskImage i : s.images()) {
+            str(out, i.target());
+            str(out, i.path());
+            str(out, i.format().name());
+        }
+        opt(out, s.memoryFile());
     }
 
     /** @return {@code s} without its XML: what the index keeps of it */
@@ -128,10 +151,11 @@ final class TreeIndexFormat {
         if (n < 0 || n > 16 << 20) {
             throw new IOException("bad length " + n);
         }
-        byte[] b = in.readNBytes(n);
-        if (b.length != n) {
+        if (n > in.available()) {
             throw new IOException("truncated");
         }
+        byte[] b = new byte[n];
+        in.readFully(b);
         return new String(b, StandardCharsets.UTF_8);
     }
 
