@@ -12,10 +12,9 @@ import java.util.function.Supplier;
  * (a lock file locally, a lease on the host remotely) so that other processes and other machines are excluded too.
  * Both are waited for up to the manager's lock wait. While the action runs, the lease guards every change made
  * through the domain's {@link FencedHost}. The domain's snapshot-tree index ({@link TreeIndex}) is removed when the
- * lock is taken and again before it is released. Thread-safe.
+ * lock is taken. Thread-safe.
  */
 final class DomainLock {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DomainLock.class);
     private final StateStore state;
     private final String domain;
     private final String key;
@@ -63,17 +62,13 @@ final class DomainLock {
             StateStore.Lease lease = state.lock(key, wait);
             fence.hold(lease);
             try {
-                state.removeTreeIndex(key); // the operation may change the snapshots: see TreeIndex
+                // The operation may change the snapshots (see TreeIndex). Once: a reader writes an index only when
+                // the lock is free just before it writes.
+                state.removeTreeIndex(key);
                 return action.get();
             } finally {
                 fence.drop();
-                try {
-                    state.removeTreeIndex(key); // a reader may have written one from a part-way tree
-                } catch (RuntimeException e) {
-                    LOG.warn("domain '{}': its snapshot-tree index could not be removed: {}", domain, e.toString());
-                } finally {
-                    lease.close();
-                }
+                lease.close();
             }
         } finally {
             local.unlock();

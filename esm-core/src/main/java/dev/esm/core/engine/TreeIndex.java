@@ -26,10 +26,11 @@ import org.slf4j.LoggerFactory;
  * metadata directory, which every change moves, by ESM or by {@code virsh}). Any difference, or a marker too recent to
  * be trusted, and the tree is read in full, as without an index; a full read writes the index again when the lock is
  * free and names, current snapshot and marker are the same after it as before. Every operation of ESM removes the
- * index when it takes the domain's lock and again before it releases it ({@link DomainLock}), so a change that keeps
- * the names and the current snapshot (over a remote URI, where there is no marker) is not hidden either: what is left
- * unseen there is a redefinition behind ESM's back (with {@code virsh}) of a snapshot that is not the current one,
- * keeping its name.
+ * index when it takes the domain's lock ({@link DomainLock}), so a change that keeps the names and the current snapshot
+ * (over a remote URI, where there is no marker) is not hidden either. What is left unseen there: a redefinition behind
+ * ESM's back (with {@code virsh}) of a snapshot that is not the current one, keeping its name; and an operation that
+ * keeps every name and the current snapshot run wholly within another client's full read of the tree (that reader
+ * may write the index it read before the operation).
  *
  * <p>Thread-safety: thread-safe; the last decoded index is a volatile immutable pair; two reads at once may both
  * read in full and both write the same index.
@@ -142,12 +143,12 @@ final class TreeIndex {
 
     /** Writes the index of a full read, when nothing changed during it and no operation was under way. */
     private void store(Snapshots all, List<String> names, String stamp, Optional<SnapshotDefinition> current) {
-        if (locked.getAsBoolean()
-                || !host.snapshotNames(domain).equals(Optional.of(names))
+        if (!host.snapshotNames(domain).equals(Optional.of(names))
                 || !host.snapshotStamp(domain).equals(Optional.of(stamp))
                 || !host.currentSnapshotXml(domain).map(parsed::parseOne).equals(current)
                 || !all.current().equals(current.map(SnapshotDefinition::name))
-                || !new HashSet<>(names).equals(namesOf(all.definitions()))) {
+                || !new HashSet<>(names).equals(namesOf(all.definitions()))
+                || locked.getAsBoolean()) { // last, just before the write: an operation removes the index once
             LOG.debug("domain '{}': the snapshots changed while read; the tree index is left as it is", domain);
             return;
         }
