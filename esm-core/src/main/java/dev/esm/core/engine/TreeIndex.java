@@ -3,13 +3,13 @@ package dev.esm.core.engine;
 import dev.esm.core.model.SnapshotDefinition;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.StateStore;
-import dev.esm.core.xml.SnapshotXml;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -164,8 +164,8 @@ final class TreeIndex {
         }
     }
 
-    private static java.util.Set<String> namesOf(List<SnapshotDefinition> defs) {
-        java.util.Set<String> out = new HashSet<>();
+    private static Set<String> namesOf(List<SnapshotDefinition> defs) {
+        Set<String> out = new HashSet<>();
         defs.forEach(d -> out.add(d.name()));
         return out;
     }
