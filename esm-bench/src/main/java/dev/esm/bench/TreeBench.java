@@ -80,8 +80,30 @@ final class TreeBench {
                     }
                 }
             } finally {
+                dropIndex(raw, d, uri);
+                if (remote != null) {
+                    dropIndex(raw, d, remote);
+                }
                 raw.close();
             }
+        }
+    }
+
+    /** Removes the domain's tree index from the state store {@code on} uses (the throwaway domain does not). */
+    private static void dropIndex(Connect raw, String d, String on) {
+        try {
+            Domain dom = raw.domainLookupByName(d);
+            String uuid = dom.getUUIDString();
+            dom.free();
+            dev.esm.libvirt.LibvirtHost host = new dev.esm.libvirt.LibvirtHost(on,
+                    SnapshotManager.builder(on).systemProperties().settings());
+            try {
+                host.stateStore().removeTreeIndex(uuid);
+            } finally {
+                host.close();
+            }
+        } catch (Exception e) {
+            System.err.println("tree bench: the tree index of " + d + " was left: " + e);
         }
     }
 
