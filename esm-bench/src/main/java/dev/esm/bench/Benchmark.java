@@ -17,12 +17,12 @@ import java.util.Set;
  * process per command and one shell process for many), merge throughput and chain-length cost, on the real libvirtd,
  * and prints a table and writes JSON. This class reads the command line, picks the sections and prints; each section
  * is a class of its own ({@link OpsBench}, {@link CliBench}, {@link MergeBench}, {@link ScaleBench} for {@code disks}
- * and {@code fleet}, {@link ChainBench}, {@link ModelBench}, {@link MemoryBench}, {@link LayoutBench}, {@link DepthBench}) on the harness's
+ * and {@code fleet}, {@link ChainBench}, {@link TreeBench}, {@link ModelBench}, {@link MemoryBench}, {@link LayoutBench}, {@link DepthBench}) on the harness's
  * {@link Report}.
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
- *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,model,memory,layout,depth] [-Desm.bench.fleet=20]
- *     [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024] [-Desm.bench.depths=1,10,50,200]
+ *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,tree,model,memory,layout,depth] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.treeSizes=1000,10000] [-Desm.bench.remoteUri=URI] [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024] [-Desm.bench.depths=1,10,50,200]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
@@ -79,6 +79,9 @@ public final class Benchmark {
         }
         if (b.want("chain")) {
             new ChainBench(uri, runs, chains, report).run();
+        }
+        if (b.want("tree")) {
+            new TreeBench(uri, smoke, runs, report).run();
         }
         if (b.want("model")) {
             new ModelBench(smoke, runs, report).run();

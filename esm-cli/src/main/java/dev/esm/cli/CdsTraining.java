@@ -12,11 +12,29 @@ import java.util.jar.JarFile;
  * {@code scripts/cds-archive.sh}: it loads the classes a command needs without needing libvirt, so that the build
  * works on any machine. It builds picocli's whole model and every help text, runs a command against a libvirt
  * socket that does not exist (JNA, libvirt-java and ESM's provider load and fail), reads and writes XML the way
- * ESM's core does, and loads every class of ESM, picocli, libvirt-java, JNA and SLF4J in the jar (without running
- * their static initialisers).
+ * ESM's core does, and gzip and Base64 the way a tree index is, and loads every class of ESM, picocli, libvirt-java,
+ * JNA and SLF4J in the jar (without running their static initialisers).
  */
 final class CdsTraining {
     private CdsTraining() {
+    }
+
+    /** The JDK classes a tree index is read with (gzip, Base64, data streams): an {@code esm tree} loads them. */
+    private static void treeIndexClasses() throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(bytes))) {
+            out.writeInt(1);
+            out.writeLong(2);
+            out.writeBoolean(true);
+        }
+        String text = java.util.Base64.getEncoder().encodeToString(bytes.toByteArray());
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(
+                new java.io.ByteArrayInputStream(java.util.Base64.getDecoder().decode(text)))) {
+            java.io.DataInputStream data = new java.io.DataInputStream(new java.io.ByteArrayInputStream(in.readAllBytes()));
+            data.readInt();
+            data.readLong();
+            data.readBoolean();
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -30,6 +48,7 @@ final class CdsTraining {
         dev.esm.core.xml.Xml.write(dev.esm.core.xml.Xml.parse(
                 "<domain type='kvm'><name>x</name><devices><disk type='file' device='disk'><driver name='qemu' "
                         + "type='qcow2'/><source file='/x.qcow2'/><target dev='vda'/></disk></devices></domain>"));
+        treeIndexClasses();
         ClassLoader loader = CdsTraining.class.getClassLoader();
         URI jar = CdsTraining.class.getProtectionDomain().getCodeSource().getLocation().toURI();
         try (JarFile f = new JarFile(new java.io.File(jar))) {

@@ -279,6 +279,18 @@ public final class LibvirtHost implements Host {
         }
     }
 
+    /** One call ({@code virDomainSnapshotListNames}), in the order {@link #snapshotXmls} gives. */
+    @Override
+    public Optional<List<String>> snapshotNames(String domain) {
+        return Optional.of(calls.withDomain(domain, "listing the snapshots", d -> List.of(d.snapshotListNames())));
+    }
+
+    /** The stamp of libvirt's metadata directory of the domain when it is on this machine ({@link MetadataFiles}). */
+    @Override
+    public Optional<String> snapshotStamp(String domain) {
+        return snapshots.marker(domain);
+    }
+
     @Override
     public int snapshotCount(String domain) {
         return calls.withDomain(domain, "counting the snapshots", Domain::snapshotNum);

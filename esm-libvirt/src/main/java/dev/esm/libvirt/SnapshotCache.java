@@ -178,6 +178,23 @@ final class SnapshotCache {
         return fetch.get();
     }
 
+    /**
+     * @return the domain's marker for a tree index ({@link dev.esm.core.port.Host#snapshotStamp}): {@code ""} without
+     *         markers, the directory's stamp as text when it is settled, empty when it is too recent to be trusted
+     */
+    Optional<String> marker(String domain) {
+        if (!markersWork) {
+            return Optional.of("");
+        }
+        Optional<Stamp> dir = markers.directory(domain);
+        if (dir.isEmpty()) {
+            return Optional.of("absent");
+        }
+        Stamp s = dir.get();
+        return s.settledBefore(clock.getAsLong()) ? Optional.of(s.key() + "/" + s.modifiedNanos() + "/" + s.size())
+                : Optional.empty();
+    }
+
     /** @return the directory's stamp now, to be passed to {@link #changed} after a write */
     Optional<Stamp> before(String domain) {
         return markersWork ? markers.directory(domain) : Optional.empty();

@@ -266,4 +266,20 @@ class SnapshotCacheTest {
             assertEquals(Optional.empty(), MetadataFiles.directoryOf(other, null, "/root"), other);
         }
     }
+
+    @Test
+    void theTreeIndexMarkerIsTheDirectorysStampOnceSettledAndMovesWithEveryChange() {
+        libvirt.write("s1", "<domainsnapshot><name>s1</name></domainsnapshot>");
+        assertEquals(Optional.empty(), cache.marker(DOM), "a directory changed within the racy window: not trusted");
+        libvirt.now += SnapshotCache.RACY_MILLIS + 1;
+        Optional<String> settled = cache.marker(DOM);
+        assertTrue(settled.isPresent() && !settled.get().isEmpty(), settled.toString());
+        assertEquals(settled, cache.marker(DOM), "unchanged");
+        libvirt.write("s2", "<domainsnapshot><name>s2</name></domainsnapshot>");
+        libvirt.now += SnapshotCache.RACY_MILLIS + 1;
+        assertFalse(cache.marker(DOM).equals(settled), "a change moves it");
+        libvirt.filesVisible = false;
+        assertEquals(Optional.of("absent"), cache.marker(DOM), "no directory: a marker of its own");
+        assertEquals(Optional.of(""), new SnapshotCache(null, () -> 0L).marker(DOM), "no markers at all");
+    }
 }

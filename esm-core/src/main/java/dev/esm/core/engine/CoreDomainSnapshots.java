@@ -128,7 +128,7 @@ final class CoreDomainSnapshots implements DomainSnapshots {
 
     @Override
     public SnapshotChain chain() {
-        return ctx.views.view().tree();
+        return ctx.views.forTree().tree();
     }
 
     @Override

@@ -52,7 +52,8 @@ final class DomainContext {
         this.workers = settings.executor();
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(this.host.stateStore(), key); // fenced: a journal write is a change
-        this.views = new Views(host, name, parsed);
+        this.views = new Views(host, name, parsed,
+                new TreeIndex(host, name, key, parsed, () -> this.lock.holder().isPresent()));
         this.chains = new ChainReads(host, name, settings.maxChainDepth());
     }
 

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * A domain's lock: one {@link ReentrantLock} per domain and manager in this process, and the state store's lock
  * (a lock file locally, a lease on the host remotely) so that other processes and other machines are excluded too.
  * Both are waited for up to the manager's lock wait. While the action runs, the lease guards every change made
- * through the domain's {@link FencedHost}. Thread-safe.
+ * through the domain's {@link FencedHost}. The domain's snapshot-tree index ({@link TreeIndex}) is removed when the
+ * lock is taken. Thread-safe.
  */
 final class DomainLock {
     private final StateStore state;
@@ -61,6 +62,9 @@ final class DomainLock {
             StateStore.Lease lease = state.lock(key, wait);
             fence.hold(lease);
             try {
+                // The operation may change the snapshots (see TreeIndex). Once: a reader writes an index only when
+                // the lock is free just before it writes.
+                state.removeTreeIndex(key);
                 return action.get();
             } finally {
                 fence.drop();

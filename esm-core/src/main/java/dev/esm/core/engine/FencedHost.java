@@ -147,6 +147,16 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public Optional<List<String>> snapshotNames(String domain) {
+        return host.snapshotNames(domain);
+    }
+
+    @Override
+    public Optional<String> snapshotStamp(String domain) {
+        return host.snapshotStamp(domain);
+    }
+
+    @Override
     public String snapshotXml(String domain, String name) {
         return host.snapshotXml(domain, name);
     }
@@ -356,6 +366,21 @@ final class FencedHost implements Host {
         @Override
         public Optional<LockHolder> lockHolder(String key) {
             return state.lockHolder(key);
+        }
+
+        @Override
+        public Optional<String> readTreeIndex(String key) {
+            return state.readTreeIndex(key);
+        }
+
+        @Override
+        public void writeTreeIndex(String key, String content) {
+            state.writeTreeIndex(key, content); // a reader's, lock or not: the index is checked on every read
+        }
+
+        @Override
+        public void removeTreeIndex(String key) {
+            state.removeTreeIndex(key);
         }
     }
 }

@@ -26,11 +26,13 @@ final class Views {
     private final Host host;
     private final String domain;
     private final ParsedSnapshots parsed;
+    private final TreeIndex index;
 
-    Views(Host host, String domain, ParsedSnapshots parsed) {
+    Views(Host host, String domain, ParsedSnapshots parsed, TreeIndex index) {
         this.host = host;
         this.domain = domain;
         this.parsed = parsed;
+        this.index = index;
     }
 
     /** @return the state and the definitions, no snapshot yet: what every view starts from */
@@ -50,6 +52,16 @@ final class Views {
     /** @return {@code bare} with every snapshot */
     DomainView complete(DomainView bare) {
         return with(bare, parsed.parse(host.snapshotXmls(domain)), host.currentSnapshot(domain));
+    }
+
+    /**
+     * @return what a whole-tree read shows (the API's {@code chain()}): the snapshots from the domain's
+     *         {@link TreeIndex} when it agrees with libvirt, else read in full; not for planning (no snapshot XML)
+     */
+    DomainView forTree() {
+        DomainView bare = bare();
+        TreeIndex.Snapshots s = index.read();
+        return with(bare, s.definitions(), s.current());
     }
 
     /** @return everything planning needs, in one round of calls */

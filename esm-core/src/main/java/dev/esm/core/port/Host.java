@@ -65,6 +65,28 @@ public interface Host extends AutoCloseable {
     /** @return how many snapshots the domain has (one cheap call) */
     int snapshotCount(String domain);
 
+    /**
+     * The names of the domain's snapshots in one call, for checking an index of the tree against libvirt without
+     * reading every snapshot. The default has no such call: trees are then read in full.
+     *
+     * @return the names, in the order {@link #snapshotXmls} gives the snapshots; empty when the port cannot list
+     *         them in one call
+     */
+    default Optional<List<String>> snapshotNames(String domain) {
+        return Optional.empty();
+    }
+
+    /**
+     * A marker of the domain's snapshot metadata that changes with every change to it (by ESM or anyone else), read
+     * without reading the snapshots: locally, the stamp of libvirt's snapshot metadata directory.
+     *
+     * @return the marker; {@code ""} when the port keeps none (an index is then checked against the names and the
+     *         current snapshot alone); empty when there is one but it is too recent to tell a change from the next
+     */
+    default Optional<String> snapshotStamp(String domain) {
+        return Optional.of("");
+    }
+
     /** @return the full XML of one snapshot (from a cache only as {@link #snapshotXmls} allows) */
     String snapshotXml(String domain, String name);
 

@@ -25,6 +25,26 @@ public interface StateStore {
     void removeJournal(String key);
 
     /**
+     * Reads the domain's snapshot-tree index, what {@link #writeTreeIndex} last wrote. The default keeps none.
+     *
+     * @return the index, if one is kept
+     */
+    default Optional<String> readTreeIndex(String key) {
+        return Optional.empty();
+    }
+
+    /**
+     * Writes the domain's snapshot-tree index (a short ASCII text), replacing the old one whole, so that a reader sees
+     * the old or the new one; durability is not needed (a lost index is read again in full). The default keeps none.
+     */
+    default void writeTreeIndex(String key, String content) {
+    }
+
+    /** Removes the domain's snapshot-tree index; fine if there is none. The default keeps none. */
+    default void removeTreeIndex(String key) {
+    }
+
+    /**
      * Takes the domain's exclusive lock, which other processes and machines (and other callers in this one) respect,
      * waiting up to {@code wait}.
      *

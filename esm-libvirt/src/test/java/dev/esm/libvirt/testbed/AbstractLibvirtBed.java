@@ -343,7 +343,7 @@ public abstract class AbstractLibvirtBed implements Bed {
     }
 
     /**
-     * Removes every domain the bed defined (with its snapshot and checkpoint metadata and UEFI variables), the
+     * Removes every domain the bed defined (with its snapshot and checkpoint metadata, UEFI variables and tree index), the
      * storage pools ESM made below the bed's folder and over those domains' TPM state, closes the bed's connection
      * and port, then {@link #closeRest()}.
      */
@@ -368,6 +368,13 @@ public abstract class AbstractLibvirtBed implements Bed {
                 }
             } finally {
                 free(d);
+            }
+        }
+        for (String uuid : uuids) {
+            try {
+                host.stateStore().removeTreeIndex(uuid); // a read leaves the domain's tree index in the state store
+            } catch (RuntimeException e) {
+                System.err.println("test bed: could not remove the tree index of " + uuid + ": " + e.getMessage());
             }
         }
         dropTransientPoolsUnder(conn, root);

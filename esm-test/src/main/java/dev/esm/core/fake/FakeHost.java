@@ -27,6 +27,8 @@ import org.w3c.dom.Element;
  * that each prepared overlay is backed by the disk's active image, as QEMU would. Thread-safe (synchronized).
  */
 public final class FakeHost implements Host {
+    /** Whether {@link #snapshotStamp} gives markers. */
+    private boolean stamps = true;
     private static final class Dom {
         String persistent;
         String live;
@@ -253,6 +255,26 @@ public final class FakeHost implements Host {
     @Override
     public synchronized int snapshotCount(String domain) {
         return dom(domain).snapshots.count();
+    }
+
+    @Override
+    public synchronized Optional<List<String>> snapshotNames(String domain) {
+        return Optional.of(dom(domain).snapshots.names());
+    }
+
+    /** A generation of the domain's snapshot metadata, as a local daemon's metadata directory gives; see
+     * {@link #snapshotStamps(boolean)}. */
+    @Override
+    public synchronized Optional<String> snapshotStamp(String domain) {
+        return Optional.of(stamps ? "g" + dom(domain).snapshots.generation() : "");
+    }
+
+    /**
+     * Whether {@link #snapshotStamp} gives a marker of every snapshot change (the default, as on a local daemon), or
+     * none (as over a remote URI, where a tree index is checked against the names and the current snapshot alone).
+     */
+    public synchronized void snapshotStamps(boolean kept) {
+        this.stamps = kept;
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class FakeState implements StateStore {
     private final FakeStorage storage;
     private final Map<String, ReentrantLock> locks = new HashMap<>();
+    /** The tree indexes, by key (in memory: they are no file a test of the host's files should see). */
+    private final Map<String, String> treeIndexes = new java.util.concurrent.ConcurrentHashMap<>();
 
     FakeState(FakeStorage storage) {
         this.storage = storage;
@@ -40,6 +42,26 @@ public final class FakeState implements StateStore {
     @Override
     public void removeJournal(String key) {
         storage.remove(journalPath(key));
+    }
+
+    @Override
+    public Optional<String> readTreeIndex(String key) {
+        return Optional.ofNullable(treeIndexes.get(key));
+    }
+
+    @Override
+    public void writeTreeIndex(String key, String content) {
+        treeIndexes.put(key, content);
+    }
+
+    @Override
+    public void removeTreeIndex(String key) {
+        treeIndexes.remove(key);
+    }
+
+    /** Replaces the index of {@code key} by hand, as if left behind by someone (for tests). */
+    public void putTreeIndex(String key, String content) {
+        treeIndexes.put(key, content);
     }
 
     @Override

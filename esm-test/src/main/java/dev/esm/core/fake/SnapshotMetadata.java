@@ -20,10 +20,21 @@ import java.util.Optional;
 final class SnapshotMetadata {
     private final Map<String, String> xmls = new LinkedHashMap<>();
     private String current;
+    /** Moves with every change, as libvirt's metadata directory's stamp does. */
+    private long generation;
 
     /** @return every snapshot's XML, in the order they were made */
     List<String> xmls() {
         return new ArrayList<>(xmls.values());
+    }
+
+    /** @return every snapshot's name, in the order of {@link #xmls} */
+    List<String> names() {
+        return new ArrayList<>(xmls.keySet());
+    }
+
+    long generation() {
+        return generation;
     }
 
     int count() {
@@ -50,6 +61,7 @@ final class SnapshotMetadata {
     void add(String name, String fullXml) {
         xmls.put(name, fullXml);
         current = name;
+        generation++;
     }
 
     /** Adds or replaces a snapshot's metadata as given, as libvirt's {@code REDEFINE} does. */
@@ -61,6 +73,7 @@ final class SnapshotMetadata {
             }
         });
         xmls.put(s.name(), xml);
+        generation++;
         if (makeCurrent) {
             current = s.name();
         }
@@ -73,6 +86,7 @@ final class SnapshotMetadata {
         Map<String, DiskImage> removedImages = new HashMap<>();
         removed.images().forEach(i -> removedImages.put(i.target(), i));
         xmls.remove(name);
+        generation++;
         for (Map.Entry<String, String> e : xmls.entrySet()) {
             if (SnapshotXml.parse(e.getValue()).parent().equals(Optional.of(name))) {
                 // As libvirt 9.0 does: children get the removed snapshot's parent, and its disk sources too.

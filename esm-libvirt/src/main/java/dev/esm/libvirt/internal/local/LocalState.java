@@ -64,6 +64,49 @@ public final class LocalState implements StateStore {
         }
     }
 
+    private String treeIndex(String key) {
+        return stateDirectory() + "/" + key + ".tree";
+    }
+
+    /** The file {@code <key>.tree} of the state folder. */
+    @Override
+    public Optional<String> readTreeIndex(String key) {
+        return read(treeIndex(key));
+    }
+
+    /**
+     * Written to a file of its own and renamed over the old one (a reader sees either whole); not fsynced: a lost
+     * index is only read again in full.
+     */
+    @Override
+    public void writeTreeIndex(String key, String content) {
+        Path p = Path.of(treeIndex(key));
+        Path tmp = p.resolveSibling(p.getFileName() + "." + ProcessHandle.current().pid() + "-"
+                + Thread.currentThread().getId() + ".tmp");
+        try {
+            Files.writeString(tmp, content);
+            Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the write's failure is the one to report
+            }
+            throw new StorageException("cannot write " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void removeTreeIndex(String key) {
+        String path = treeIndex(key);
+        try {
+            Files.deleteIfExists(Path.of(path));
+        } catch (IOException e) {
+            throw new StorageException("cannot remove '" + path + "': " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Lease lock(String key, java.time.Duration wait) {
         return lockFile(lockFile(key), wait);

@@ -120,6 +120,26 @@ public final class PoolState implements StateStore, AutoCloseable {
         uuid.ifPresent(journals::remove);
     }
 
+    private String treeIndex(String key) {
+        return pool.folder() + "/" + key + ".tree";
+    }
+
+    /** The volume {@code <key>.tree} of the state pool, written as a journal is ({@link HostState}). */
+    @Override
+    public Optional<String> readTreeIndex(String key) {
+        return volumes.read(treeIndex(key));
+    }
+
+    @Override
+    public void writeTreeIndex(String key, String content) {
+        volumes.write(treeIndex(key), content);
+    }
+
+    @Override
+    public void removeTreeIndex(String key) {
+        volumes.remove(treeIndex(key));
+    }
+
     /** A lease on the host, shared by every client of the host: see {@link VolumeLeases}. */
     @Override
     public Lease lock(String key, Duration wait) {
