@@ -84,6 +84,7 @@ final class OpsBench {
         List<Double> leaf = new ArrayList<>();
         List<Double> middle = new ArrayList<>();
         List<Double> nativeMiddle = new ArrayList<>();
+        List<Double> virshMiddle = new ArrayList<>();
         List<Double> commit = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             int n = i;
@@ -95,7 +96,8 @@ final class OpsBench {
             vm.snapshot("m2-" + n).create();
             middle.add(time(() -> vm.delete("m1-" + n).execute()));
             if (natively != null) {
-                nativeMiddle.add(natively.deleteMiddle(n));
+                nativeMiddle.add(natively.deleteMiddle("n", n, false));
+                virshMiddle.add(natively.deleteMiddle("v", n, true));
             }
             vm.snapshot("x1-" + n).create();
             vm.snapshot("x2-" + n).create();
@@ -107,6 +109,7 @@ final class OpsBench {
         if (natively != null) {
             add("ops", "delete-middle", "native", disks, mode, runs, nativeMiddle,
                     "libvirt's own external snapshot delete (block commit)");
+            add("ops", "delete-middle", "virsh", disks, mode, runs, virshMiddle, "virsh snapshot-delete, the same");
         }
         add("ops", "commit-3", "esm", disks, mode, runs, commit, "three snapshots in one job per disk");
     }
@@ -257,17 +260,23 @@ final class OpsBench {
         private final Domain d;
         private final ThrowawayDomain lab;
         private final int disks;
+        private final String uri;
 
         NativeDeletes(String uri, ThrowawayDomain lab, int disks) throws Exception {
+            this.uri = uri;
             this.conn = new Connect(uri, false);
             this.d = conn.domainLookupByName(lab.name());
             this.lab = lab;
             this.disks = disks;
         }
 
-        /** @return the milliseconds libvirt took to delete the middle one of two new snapshots */
-        double deleteMiddle(int n) throws Exception {
-            for (String name : List.of("n1-" + n, "n2-" + n)) {
+        /**
+         * @param prefix the snapshots' names' start
+         * @param virsh whether {@code virsh snapshot-delete} deletes it (a process) instead of this JVM's call
+         * @return the milliseconds libvirt took to delete the middle one of two new snapshots
+         */
+        double deleteMiddle(String prefix, int n, boolean virsh) throws Exception {
+            for (String name : List.of(prefix + "1-" + n, prefix + "2-" + n)) {
                 StringBuilder xml = new StringBuilder("<domainsnapshot><name>" + name + "</name><disks>");
                 for (int k = 0; k < disks; k++) {
                     xml.append("<disk name='vd").append((char) ('a' + k)).append("' snapshot='external'><source file='")
@@ -277,7 +286,11 @@ final class OpsBench {
                 xml.append("</disks></domainsnapshot>");
                 d.snapshotCreateXML(xml.toString(), 16 | 128).free(); // DISK_ONLY | ATOMIC
             }
-            DomainSnapshot middle = d.snapshotLookupByName("n1-" + n);
+            if (virsh) {
+                return time(() -> exec(List.of("virsh", "-q", "-c", uri, "snapshot-delete", lab.name(),
+                        prefix + "1-" + n)));
+            }
+            DomainSnapshot middle = d.snapshotLookupByName(prefix + "1-" + n);
             try {
                 return time(() -> middle.delete(0));
             } finally {
