@@ -85,6 +85,7 @@ final class SnapshotRemoval {
             Optional<Map<String, String>> children = !again && parents != null ? childrenKnown(name)
                     : childrenRead(name);
             if (children.isEmpty()) {
+                forget(name);
                 return; // removed already
             }
             exists = true;
@@ -96,6 +97,7 @@ final class SnapshotRemoval {
         if (exists) {
             host.deleteSnapshotMetadata(domain, name);
         }
+        forget(name);
         for (Map.Entry<String, String> child : saved.entrySet()) {
             if (leftAsItIs(child.getKey(), child.getValue())) {
                 log.debug("'{}' was left by libvirt as it is to be: not redefined", child.getKey());
@@ -103,7 +105,11 @@ final class SnapshotRemoval {
                 host.redefineSnapshot(domain, child.getValue(), false);
             }
         }
-        if (parents != null) {
+    }
+
+    /** Takes a removed snapshot out of the known parents: its children are its parent's now, as libvirt has them. */
+    private void forget(String name) {
+        if (parents != null && parents.containsKey(name)) {
             Optional<String> parent = parents.remove(name);
             parents.replaceAll((n, p) -> p.equals(Optional.of(name)) ? parent : p);
         }
