@@ -22,7 +22,9 @@ import java.util.Set;
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
  *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,tree,model,memory,layout,depth] [-Desm.bench.fleet=20]
- *     [-Desm.bench.treeSizes=1000,10000] [-Desm.bench.remoteUri=URI] [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024] [-Desm.bench.depths=1,10,50,200]
+ *     [-Desm.bench.opsDisks=1,4] [-Desm.bench.opsModes=offline,live] [-Desm.bench.treeSizes=1000,10000]
+ *     [-Desm.bench.remoteUri=URI] [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024]
+ *     [-Desm.bench.depths=1,10,50,200,1000] [-Desm.bench.limits=16,6]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
@@ -59,8 +61,9 @@ public final class Benchmark {
         report.header();
         OpsBench ops = new OpsBench(uri, runs, report);
         CliBench cli = new CliBench(uri, smoke, runs, report);
+        List<String> opsDisks = List.of(System.getProperty("esm.bench.opsDisks", "1,4").split(","));
         for (int disks : new int[] {1, 4}) {
-            if (b.want("ops")) {
+            if (b.want("ops") && opsDisks.contains(Integer.toString(disks))) {
                 ops.run(disks);
             }
             if (b.want("cli") || b.want("cli-batch")) {

@@ -34,10 +34,18 @@ final class OpsBench {
         this.report = report;
     }
 
-    /** The section for one disk count: offline (ESM, then libvirt's floor and virsh, then internal), then live. */
+    /**
+     * The section for one disk count: offline (ESM, then libvirt's floor and virsh, then internal), then live; only
+     * the modes {@code -Desm.bench.opsModes} names (default {@code offline,live}).
+     */
     void run(int disks) throws Exception {
-        offline(disks);
-        live(disks);
+        List<String> modes = List.of(System.getProperty("esm.bench.opsModes", "offline,live").split(","));
+        if (modes.contains("offline")) {
+            offline(disks);
+        }
+        if (modes.contains("live")) {
+            live(disks);
+        }
     }
 
     // ---------------------------------------------------------------- offline: ESM, libvirt floor, virsh, internal
@@ -61,15 +69,22 @@ final class OpsBench {
             }
             add("ops", "revert", "esm", disks, "offline", runs, revert, "");
             add("ops", "refresh", "esm", disks, "offline", runs, refresh, "");
-            deletesAndCommit(vm, disks, "offline");
+            deletesAndCommit(vm, disks, "offline", null);
         }
         floorAndShell(disks);
         internal(disks, false);
     }
 
-    private void deletesAndCommit(DomainSnapshots vm, int disks, String mode) throws Exception {
+    /**
+     * @param natively a running domain of the same kind whose middle snapshot libvirt deletes itself in each round,
+     *                 right after ESM's (live only), or null
+     */
+    private void deletesAndCommit(DomainSnapshots vm, int disks, String mode, NativeDeletes natively)
+            throws Exception {
         List<Double> leaf = new ArrayList<>();
         List<Double> middle = new ArrayList<>();
+        List<Double> nativeMiddle = new ArrayList<>();
+        List<Double> virshMiddle = new ArrayList<>();
         List<Double> commit = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
             int n = i;
@@ -80,6 +95,10 @@ final class OpsBench {
             vm.snapshot("m1-" + n).create();
             vm.snapshot("m2-" + n).create();
             middle.add(time(() -> vm.delete("m1-" + n).execute()));
+            if (natively != null) {
+                nativeMiddle.add(natively.deleteMiddle("n", n, false));
+                virshMiddle.add(natively.deleteMiddle("v", n, true));
+            }
             vm.snapshot("x1-" + n).create();
             vm.snapshot("x2-" + n).create();
             vm.snapshot("x3-" + n).create();
@@ -87,6 +106,11 @@ final class OpsBench {
         }
         add("ops", "delete-leaf", "esm", disks, mode, runs, leaf, "");
         add("ops", "delete-middle", "esm", disks, mode, runs, middle, "merge of a small layer");
+        if (natively != null) {
+            add("ops", "delete-middle", "native", disks, mode, runs, nativeMiddle,
+                    "libvirt's own external snapshot delete (block commit)");
+            add("ops", "delete-middle", "virsh", disks, mode, runs, virshMiddle, "virsh snapshot-delete, the same");
+        }
         add("ops", "commit-3", "esm", disks, mode, runs, commit, "three snapshots in one job per disk");
     }
 
@@ -202,7 +226,9 @@ final class OpsBench {
 
     private void live(int disks) throws Exception {
         try (SnapshotManager esm = SnapshotManager.connect(uri);
-             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-live", disks, 64L << 20)) {
+             ThrowawayDomain lab = ThrowawayDomain.create(uri, "esm-bench-live", disks, 64L << 20);
+             ThrowawayDomain other = ThrowawayDomain.create(uri, "esm-bench-native", disks, 64L << 20);
+             NativeDeletes natively = new NativeDeletes(uri, other, disks)) {
             DomainSnapshots vm = esm.domain(lab.name());
             vm.setup(lab.folder() + "/esm").execute();
             vm.snapshot("c0").create();
@@ -218,9 +244,68 @@ final class OpsBench {
                 sandbox.add(time(() -> vm.revert("c0").stopIfRunning().start().execute()));
             }
             add("ops", "revert+start", "esm", disks, "live", runs, sandbox, "power off, revert, start");
-            deletesAndCommit(vm, disks, "live");
+            other.start();
+            deletesAndCommit(vm, disks, "live", natively);
         }
         internal(disks, true);
+    }
+
+    /**
+     * libvirt's own delete of a middle external snapshot (since libvirt 9.0: a block commit of the snapshot's
+     * overlay, then its metadata), on a running domain of its own with snapshots made raw: two disk-only external
+     * snapshots, then the first deleted. Not thread-safe.
+     */
+    private static final class NativeDeletes implements AutoCloseable {
+        private final Connect conn;
+        private final Domain d;
+        private final ThrowawayDomain lab;
+        private final int disks;
+        private final String uri;
+
+        NativeDeletes(String uri, ThrowawayDomain lab, int disks) throws Exception {
+            this.uri = uri;
+            this.conn = new Connect(uri, false);
+            this.d = conn.domainLookupByName(lab.name());
+            this.lab = lab;
+            this.disks = disks;
+        }
+
+        /**
+         * @param prefix the snapshots' names' start
+         * @param virsh whether {@code virsh snapshot-delete} deletes it (a process) instead of this JVM's call
+         * @return the milliseconds libvirt took to delete the middle one of two new snapshots
+         */
+        double deleteMiddle(String prefix, int n, boolean virsh) throws Exception {
+            for (String name : List.of(prefix + "1-" + n, prefix + "2-" + n)) {
+                StringBuilder xml = new StringBuilder("<domainsnapshot><name>" + name + "</name><disks>");
+                for (int k = 0; k < disks; k++) {
+                    xml.append("<disk name='vd").append((char) ('a' + k)).append("' snapshot='external'><source file='")
+                            .append(lab.folder()).append('/').append(name).append('-').append(k)
+                            .append(".qcow2'/></disk>");
+                }
+                xml.append("</disks></domainsnapshot>");
+                d.snapshotCreateXML(xml.toString(), 16 | 128).free(); // DISK_ONLY | ATOMIC
+            }
+            if (virsh) {
+                return time(() -> exec(List.of("virsh", "-q", "-c", uri, "snapshot-delete", lab.name(),
+                        prefix + "1-" + n)));
+            }
+            DomainSnapshot middle = d.snapshotLookupByName(prefix + "1-" + n);
+            try {
+                return time(() -> middle.delete(0));
+            } finally {
+                middle.free();
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                d.free();
+            } finally {
+                conn.close();
+            }
+        }
     }
 
     private void add(String section, String op, String variant, int disks, String mode, int chain, List<Double> ms,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.esm.api.DeleteCommand;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.Snapshot;
+import dev.esm.api.SnapshotChain;
 import dev.esm.api.StepKind;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.OperationCancelledException;
@@ -62,6 +63,15 @@ public abstract class MergeContract extends SnapshotContract {
 
     protected Set<String> disksFolder() {
         return bed.files(bed.folder(dom) + "/esm/disks");
+    }
+
+    /** Checks that the chain a delete or commit returned is the tree as read afterwards. */
+    protected void returnsTheTree(SnapshotChain returned) {
+        SnapshotChain read = d.chain();
+        assertEquals(read.render(), returned.render());
+        assertEquals(read.current(), returned.current());
+        assertEquals(read.base(), returned.base());
+        assertEquals(Set.copyOf(read.snapshots()), Set.copyOf(returned.snapshots()));
     }
 
     protected void deleted(String... names) {
@@ -142,7 +152,7 @@ public abstract class MergeContract extends SnapshotContract {
         bed.write(dom, "vdb", E + 0x10);
         var plan = d.commit("s1", "s4").plan();
         assertEquals(2, plan.steps().stream().filter(s -> s.kind() == StepKind.MERGE).count(), plan.render());
-        d.commit("s1", "s4").execute();
+        returnsTheTree(d.commit("s1", "s4").execute());
         deleted("s2", "s3", "s4");
         assertState(E);
         assertEquals("s1", d.chain().current().orElseThrow().name());
@@ -156,7 +166,7 @@ public abstract class MergeContract extends SnapshotContract {
     @Test
     void commitOfABranchEndingInALeafRemovesTheWholeRange() {
         twoBranches();
-        d.commit("s1", "s3").execute();
+        returnsTheTree(d.commit("s1", "s3").execute());
         deleted("s2", "s3");
         assertState(E);
     }
@@ -183,19 +193,19 @@ public abstract class MergeContract extends SnapshotContract {
         try {
             bed.write(dom, "vda", F);
             bed.write(dom, "vdb", F + 0x10);
-            d.delete("s4").execute(); // in the running chain: a live intermediate commit
+            returnsTheTree(d.delete("s4").execute()); // in the running chain: a live intermediate commit
             deleted("s4");
             assertState(F);
-            d.delete("s5").execute(); // the current snapshot: an active commit, then a pivot
+            returnsTheTree(d.delete("s5").execute()); // the current snapshot: an active commit, then a pivot
             deleted("s5");
             assertState(F);
-            d.delete("s3").execute(); // off the running chain: offline, while the domain runs
+            returnsTheTree(d.delete("s3").execute()); // off the running chain: offline, while the domain runs
             deleted("s3");
             take("s6", A);
             take("s7", B);
             bed.write(dom, "vda", C);
             bed.write(dom, "vdb", C + 0x10);
-            d.commit("s1", "s7").execute();
+            returnsTheTree(d.commit("s1", "s7").execute());
             deleted("s6", "s7");
             assertState(C);
         } finally {

@@ -120,11 +120,13 @@ class ParallelMergesTest {
     @Test
     void afterLiveMergesEverySnapshotIsRedefinedOnceForAllDisksAndTheJournalWrittenOnce() {
         Map<String, Integer> live = callsOfMiddleDelete(true);
-        // s2 moves onto the merged images of all three disks in one redefinition; removing s1 re-parents s2 once.
-        assertEquals(2, live.get("redefineSnapshot"), live.toString());
+        // s2 moves onto the merged images of all three disks in one redefinition; removing s1's metadata re-parents
+        // s2, and the fake (which gives s2 s1's images, which s2 has now) leaves it as ESM wants it, so it is not
+        // redefined again (so on libvirt 11.3; real 9.0 leaves it otherwise and it is redefined there).
+        assertEquals(1, live.get("redefineSnapshot"), live.toString());
         Map<String, Integer> offline = callsOfMiddleDelete(false);
         // Offline, each disk's merge is recorded before its own steps: one redefinition and journal write per disk.
-        assertEquals(4, offline.get("redefineSnapshot"), offline.toString());
+        assertEquals(3, offline.get("redefineSnapshot"), offline.toString());
         // The journal: written at the start, once for the whole batch, and once with s2's metadata saved before s1 goes.
         assertEquals(3, live.get("journal"), live.toString());
         assertEquals(12, offline.get("journal"), offline.toString());

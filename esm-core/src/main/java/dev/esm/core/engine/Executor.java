@@ -79,12 +79,17 @@ public final class Executor {
     }
 
     /**
-     * Runs a revert or refresh planned from {@code view}: its definition and snapshot steps take the XMLs from that
-     * view instead of reading them again ({@link StepRunner#readAtPlanning}). Other plans run as {@link #run}.
+     * Runs a plan made from {@code view}. A revert's or refresh's definition and snapshot steps take the XMLs from
+     * that view instead of reading them again ({@link StepRunner#readAtPlanning}); a delete's or commit's snapshot
+     * removals take from it which snapshots are children of which ({@link StepRunner#knowParents}: their views hold
+     * every snapshot). Other plans run as {@link #run}.
      */
     void run(OperationPlan plan, dev.esm.core.plan.DomainView view) {
         if (plan.operation() == dev.esm.api.Operation.REVERT || plan.operation() == dev.esm.api.Operation.REFRESH) {
             steps.readAtPlanning(view);
+        } else if (plan.operation() == dev.esm.api.Operation.DELETE
+                || plan.operation() == dev.esm.api.Operation.COMMIT) {
+            steps.knowParents(view);
         }
         run(plan);
     }

@@ -77,6 +77,6 @@ abstract class MergingCommand extends AbstractCommand<SnapshotChain> {
 
     @Override
     SnapshotChain result(OperationPlan plan, DomainView before) {
-        return ctx.views.view().tree();
+        return ctx.views.treeAfter(plan.steps(), before);
     }
 }

@@ -1,5 +1,6 @@
 package dev.esm.core.engine;
 
+import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.core.plan.Step;
 import dev.esm.core.port.Host;
 import dev.esm.core.xml.SnapshotXml;
@@ -7,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
 
 /**
  * The steps that remove snapshot metadata from libvirt and put back the definitions libvirt would get wrong, saved in
@@ -18,11 +20,16 @@ final class SnapshotRemoval {
     private final Host host;
     private final String domain;
     private final JournalKeeper journal;
+    /** The step runner's logger: these steps' lines are the step runner's, under its name. */
+    private final Logger log;
+    /** Each snapshot's parent, from the view the plan was made from and kept by the removals; null when unknown. */
+    private Map<String, Optional<String>> parents;
 
-    SnapshotRemoval(Host host, String domain, JournalKeeper journal) {
+    SnapshotRemoval(Host host, String domain, JournalKeeper journal, Logger log) {
         this.host = host;
         this.domain = domain;
         this.journal = journal;
+        this.log = log;
     }
 
     /**
@@ -51,35 +58,113 @@ final class SnapshotRemoval {
     }
 
     /**
+     * Lets {@link #removeSnapshot} take which snapshots are children of which from the view a delete or commit was
+     * planned from (complete, read under the domain's lock) instead of reading every snapshot again; the removals of
+     * the plan keep it up to date as they re-parent. Only for a plan's first run, never for a step run again.
+     */
+    void knowParents(dev.esm.core.plan.DomainView planned) {
+        Map<String, Optional<String>> p = new LinkedHashMap<>();
+        planned.snapshots().forEach(d -> p.put(d.name(), d.parent()));
+        this.parents = p;
+    }
+
+    /**
      * Removes a snapshot's metadata and gives its children its parent. libvirt re-parents the children itself;
      * 9.0 also rewrites their saved disk sources to the removed snapshot's, as if its data had been merged down,
      * and 11.3 does not. ESM merges the other way, so it puts the children's own definitions back (saved in the
-     * journal first) whatever the version did: right on both without asking which.
+     * journal first) wherever the version left them otherwise: right on both without asking which, and without a
+     * redefinition (libvirt writes a metadata file for each) where libvirt already left a child as it is to be.
+     *
+     * <p>On a plan's first run with the planned view known ({@link #knowParents}), the snapshot and its children
+     * are read alone (one lookup each); else, and when run again, every snapshot is read.
      */
     void removeSnapshot(String name, boolean again) {
         Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
+        boolean exists;
+        if (saved.isEmpty()) {
+            Optional<Map<String, String>> children = !again && parents != null ? childrenKnown(name)
+                    : childrenRead(name);
+            if (children.isEmpty()) {
+                forget(name);
+                return; // removed already
+            }
+            exists = true;
+            saved.putAll(children.get());
+            journal.saving(saved);
+        } else {
+            exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(name));
+        }
+        if (exists) {
+            host.deleteSnapshotMetadata(domain, name);
+        }
+        forget(name);
+        for (Map.Entry<String, String> child : saved.entrySet()) {
+            if (leftAsItIs(child.getKey(), child.getValue())) {
+                log.debug("'{}' was left by libvirt as it is to be: not redefined", child.getKey());
+            } else {
+                host.redefineSnapshot(domain, child.getValue(), false);
+            }
+        }
+    }
+
+    /** Takes a removed snapshot out of the known parents: its children are its parent's now, as libvirt has them. */
+    private void forget(String name) {
+        if (parents != null && parents.containsKey(name)) {
+            Optional<String> parent = parents.remove(name);
+            parents.replaceAll((n, p) -> p.equals(Optional.of(name)) ? parent : p);
+        }
+    }
+
+    /** @return whether libvirt has the snapshot defined as {@code wanted} already (one lookup) */
+    private boolean leftAsItIs(String name, String wanted) {
+        try {
+            return SnapshotXml.sameDefinition(host.snapshotXml(domain, name), wanted);
+        } catch (SnapshotNotFoundException absent) {
+            return false;
+        }
+    }
+
+    /**
+     * @return the children of the snapshot with their definitions as they are to be (its parent theirs), from one
+     *         read of every snapshot; empty when the snapshot does not exist
+     */
+    private Optional<Map<String, String>> childrenRead(String name) {
         // One read of the snapshots answers both questions: does it exist, and who are its children.
         List<dev.esm.core.model.SnapshotDefinition> all = host.snapshotXmls(domain).stream().map(SnapshotXml::parse)
                 .toList();
         Optional<dev.esm.core.model.SnapshotDefinition> self = all.stream().filter(d -> d.name().equals(name))
                 .findFirst();
-        if (saved.isEmpty()) {
-            if (self.isEmpty()) {
-                return;
+        if (self.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        Optional<String> parent = self.get().parent();
+        for (var def : all) {
+            if (def.parent().equals(Optional.of(name))) {
+                out.put(def.name(), SnapshotXml.withParent(def.xml(), parent));
             }
-            Optional<String> parent = self.get().parent();
-            for (var def : all) {
-                if (def.parent().equals(Optional.of(name))) {
-                    saved.put(def.name(), SnapshotXml.withParent(def.xml(), parent));
-                }
+        }
+        return Optional.of(out);
+    }
+
+    /**
+     * @return the same as {@link #childrenRead}, from the snapshot's own definition and its children's (as the
+     *         known parents name them), read now: an earlier step of the plan may have redefined them
+     */
+    private Optional<Map<String, String>> childrenKnown(String name) {
+        String self;
+        try {
+            self = host.snapshotXml(domain, name);
+        } catch (SnapshotNotFoundException absent) {
+            return Optional.empty();
+        }
+        Optional<String> parent = SnapshotXml.parse(self).parent();
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Optional<String>> e : parents.entrySet()) {
+            if (e.getValue().equals(Optional.of(name))) {
+                out.put(e.getKey(), SnapshotXml.withParent(host.snapshotXml(domain, e.getKey()), parent));
             }
-            journal.saving(saved);
         }
-        if (self.isPresent()) {
-            host.deleteSnapshotMetadata(domain, name);
-        }
-        for (String child : saved.values()) {
-            host.redefineSnapshot(domain, child, false);
-        }
+        return Optional.of(out);
     }
 }

@@ -58,7 +58,7 @@ final class StepRunner {
         this.merges = new DiskMerge(host, domain, progress, cancel, LOG);
         this.pulls = new ChainPull(host, domain, progress, cancel, LOG);
         this.restores = new MemoryRestore(host, domain, workers, LOG);
-        this.removals = new SnapshotRemoval(host, domain, journal);
+        this.removals = new SnapshotRemoval(host, domain, journal, LOG);
     }
 
     /**
@@ -205,6 +205,14 @@ final class StepRunner {
      */
     void readAtPlanning(dev.esm.core.plan.DomainView view) {
         this.planned = view;
+    }
+
+    /**
+     * Lets the snapshot removals of a delete or commit take which snapshots are children of which from the complete
+     * view the plan was made from (see {@link SnapshotRemoval#knowParents}); steps run again still read them.
+     */
+    void knowParents(dev.esm.core.plan.DomainView view) {
+        removals.knowParents(view);
     }
 
     /** @return a snapshot's XML: as read for planning when that may be used, else read now */

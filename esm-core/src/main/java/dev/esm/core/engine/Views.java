@@ -69,6 +69,54 @@ final class Views {
         return complete(bare());
     }
 
+    /**
+     * The snapshot tree after a delete's or commit's plan ran on the domain read as {@code before} (complete, under
+     * the domain's lock, which is still held): the persistent definition and libvirt's current snapshot read again,
+     * of the snapshots only those the plan redefined read again (one lookup each: images rewritten, children of a
+     * removed one re-parented, made current or put back), the removed ones left out and every other one as read
+     * before. A plan with a step of any other kind that could touch snapshot metadata has the whole tree read again.
+     *
+     * @param steps the plan's steps, all run
+     * @param before the view the plan was made from
+     * @return the tree as libvirt has it now
+     */
+    dev.esm.core.model.SnapshotTree treeAfter(List<dev.esm.core.plan.Step> steps, DomainView before) {
+        Map<String, Optional<String>> parents = new java.util.LinkedHashMap<>();
+        before.snapshots().forEach(d -> parents.put(d.name(), d.parent()));
+        java.util.Set<String> touched = new java.util.HashSet<>();
+        for (dev.esm.core.plan.Step s : steps) {
+            if (s instanceof dev.esm.core.plan.Step.RemoveSnapshot r) {
+                Optional<String> parent = parents.remove(r.name());
+                parents.replaceAll((n, p) -> {
+                    if (p.equals(Optional.of(r.name()))) {
+                        touched.add(n);
+                        return parent;
+                    }
+                    return p;
+                });
+            } else if (s instanceof dev.esm.core.plan.Step.RewriteSnapshotImages r) {
+                touched.add(r.name());
+            } else if (s instanceof dev.esm.core.plan.Step.SetCurrent c) {
+                touched.add(c.name());
+            } else if (s instanceof dev.esm.core.plan.Step.ClearCurrent c) {
+                touched.add(c.root());
+                touched.addAll(c.rootChildren());
+            } else if (!(s instanceof dev.esm.core.plan.Step.Merge || s instanceof dev.esm.core.plan.Step.Rebase
+                    || s instanceof dev.esm.core.plan.Step.RemoveFile || s instanceof dev.esm.core.plan.Step.DefineDomain
+                    || s instanceof dev.esm.core.plan.Step.Pull)) {
+                return view().tree();
+            }
+        }
+        DomainDefinition persistent = DomainXml.parse(host.domainXml(domain, false));
+        List<SnapshotDefinition> now = new ArrayList<>();
+        for (SnapshotDefinition d : before.snapshots()) {
+            if (parents.containsKey(d.name())) {
+                now.add(touched.contains(d.name()) ? parsed.parseOne(host.snapshotXml(domain, d.name())) : d);
+            }
+        }
+        return dev.esm.core.model.SnapshotTree.build(persistent, now, host.currentSnapshot(domain));
+    }
+
     /** @return the snapshot's definition, if it exists (one lookup) */
     Optional<SnapshotDefinition> snapshot(String name) {
         try {

@@ -172,6 +172,34 @@ public final class SnapshotXml {
     }
 
     /**
+     * Whether two snapshot documents say the same: the same parent and, apart from it, the same text once the
+     * layout between elements (indentation, line breaks) is set aside. Conservative: documents that differ only in
+     * how they are written (attribute order, quoting) count as different.
+     *
+     * @param a a full snapshot document
+     * @param b another one
+     * @return whether redefining the snapshot with {@code b} would change nothing of {@code a}
+     */
+    public static boolean sameDefinition(String a, String b) {
+        Element ra = Xml.parse(a).getDocumentElement();
+        Element rb = Xml.parse(b).getDocumentElement();
+        if (!parentOf(ra).equals(parentOf(rb))) {
+            return false;
+        }
+        Xml.removeChildren(ra, "parent");
+        Xml.removeChildren(rb, "parent");
+        return layoutFree(Xml.write(ra)).equals(layoutFree(Xml.write(rb)));
+    }
+
+    private static Optional<String> parentOf(Element root) {
+        return Xml.child(root, "parent").flatMap(p -> Xml.childText(p, "name"));
+    }
+
+    private static String layoutFree(String xml) {
+        return xml.replaceAll(">\\s+<", "><").strip();
+    }
+
+    /**
      * @param xml a full snapshot document
      * @param images the new frozen image per disk target
      * @return the document with the saved domain definition's disks pointed at the new images

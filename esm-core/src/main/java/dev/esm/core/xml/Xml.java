@@ -24,6 +24,8 @@ import org.xml.sax.InputSource;
 /** Small, safe helpers over the JDK's DOM. Stateless; thread-safe. */
 public final class Xml {
     private static final DocumentBuilderFactory FACTORY = factory();
+    /** Made once: a factory found anew for every document costs a service lookup (guarded by itself). */
+    private static final TransformerFactory TRANSFORMERS = TransformerFactory.newInstance();
 
     private Xml() {
     }
@@ -148,7 +150,10 @@ public final class Xml {
      */
     public static String write(Node node) {
         try {
-            Transformer t = TransformerFactory.newInstance().newTransformer();
+            Transformer t;
+            synchronized (TRANSFORMERS) {
+                t = TRANSFORMERS.newTransformer();
+            }
             t.setOutputProperty(OutputKeys.OMIT_XML_DECLARATION, "yes");
             t.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
             StringWriter w = new StringWriter();

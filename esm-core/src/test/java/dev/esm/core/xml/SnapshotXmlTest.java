@@ -1,6 +1,7 @@
 package dev.esm.core.xml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.DiskImage;
@@ -75,6 +76,22 @@ class SnapshotXmlTest {
     void parentCanBeReplacedOrRemoved() {
         assertEquals(Optional.of("s0"), SnapshotXml.parse(SnapshotXml.withParent(LIBVIRT, Optional.of("s0"))).parent());
         assertEquals(Optional.empty(), SnapshotXml.parse(SnapshotXml.withParent(LIBVIRT, Optional.empty())).parent());
+    }
+
+    @Test
+    void aDefinitionIsTheSameWhateverItsLayoutButNotWithAnotherParentOrImage() {
+        // libvirt re-parenting a child itself (11.3) leaves the document ESM would redefine, in libvirt's layout.
+        String wanted = SnapshotXml.withParent(LIBVIRT, Optional.of("s0"));
+        String libvirts = LIBVIRT.replace("<name>s1</name>", "<name>s0</name>");
+        assertTrue(SnapshotXml.sameDefinition(libvirts, wanted));
+        assertTrue(SnapshotXml.sameDefinition(LIBVIRT, LIBVIRT));
+        assertFalse(SnapshotXml.sameDefinition(LIBVIRT, wanted));
+        // 9.0 rewrites the child's saved disk sources as well: ESM redefines it.
+        assertFalse(SnapshotXml.sameDefinition(libvirts.replace("/srv/esmx/o1.qcow2", "/srv/esmx/o0.qcow2"), wanted));
+        // A root (no parent) against a child.
+        String root = SnapshotXml.withParent(LIBVIRT, Optional.empty());
+        assertTrue(SnapshotXml.sameDefinition(root, SnapshotXml.withParent(root, Optional.empty())));
+        assertFalse(SnapshotXml.sameDefinition(root, wanted));
     }
 
     @Test
