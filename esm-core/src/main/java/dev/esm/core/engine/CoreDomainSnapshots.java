@@ -59,6 +59,16 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     }
 
     @Override
+    public dev.esm.api.MoveCommand moveTo(dev.esm.api.SnapshotManager target) {
+        return new CoreMoveCommand(ctx, target);
+    }
+
+    @Override
+    public dev.esm.api.ReplicateCommand replicateTo(dev.esm.api.SnapshotManager target) {
+        return new CoreReplicateCommand(ctx, target);
+    }
+
+    @Override
     public boolean recover() {
         return ctx.lock.locked(ctx::recoverLocked);
     }

@@ -86,6 +86,19 @@ public final class CoreSnapshotManager implements SnapshotManager {
         return d;
     }
 
+    /**
+     * @param manager a manager made by ESM's engine (the other side of a move or replication)
+     * @return the port it runs on
+     * @throws IllegalArgumentException for a manager of another implementation
+     */
+    static Host hostOf(SnapshotManager manager) {
+        if (manager instanceof CoreSnapshotManager core) {
+            return core.host;
+        }
+        throw new IllegalArgumentException("the target must be a manager made by SnapshotManager.connect or builder,"
+                + " not " + manager.getClass().getName());
+    }
+
     /** Closes the port; the executor is not shut down (see the class comment). */
     @Override
     public void close() {

@@ -138,6 +138,20 @@ public interface Host extends AutoCloseable {
     void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
                    Cancellation cancel);
 
+    /**
+     * Removes the domain's persistent definition and its snapshot metadata, keeping every file (images, firmware
+     * variables): the last step of moving it away.
+     *
+     * @param domain a shut-off domain
+     */
+    void undefineDomain(String domain);
+
+    /**
+     * @param uuid a domain's UUID
+     * @return the name of the domain this host knows by that UUID, if any
+     */
+    Optional<String> domainByUuid(String uuid);
+
     /** @return the files of the domain's host */
     Storage storage();
 

@@ -52,9 +52,17 @@ public final class FakeHost implements Host {
     private long tick;
 
     public FakeHost(FakeStorage storage, Clock clock) {
+        this(storage, clock, "fake:///memory");
+    }
+
+    /** A fake host known by another URI (one of two hosts a move goes between). */
+    public FakeHost(FakeStorage storage, Clock clock, String uri) {
         this.storage = storage;
         this.clock = clock;
+        this.uri = uri;
     }
+
+    private final String uri;
 
     private Dom dom(String name) {
         Dom d = domains.get(name);
@@ -70,7 +78,7 @@ public final class FakeHost implements Host {
 
     @Override
     public String uri() {
-        return "fake:///memory";
+        return uri;
     }
 
     @Override
@@ -126,6 +134,21 @@ public final class FakeHost implements Host {
     /** Removes a domain and its snapshot metadata. */
     public synchronized void undefine(String domain) {
         domains.remove(domain);
+    }
+
+    @Override
+    public synchronized void undefineDomain(String domain) {
+        if (dom(domain).running) {
+            throw invalid("cannot undefine a running domain in a move");
+        }
+        domains.remove(domain);
+    }
+
+    @Override
+    public synchronized Optional<String> domainByUuid(String uuid) {
+        return domains.entrySet().stream()
+                .filter(e -> DomainXml.parse(e.getValue().persistent).uuid().equalsIgnoreCase(uuid))
+                .map(Map.Entry::getKey).findFirst();
     }
 
     @Override

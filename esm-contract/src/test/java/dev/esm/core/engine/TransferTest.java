@@ -1,0 +1,178 @@
+package dev.esm.core.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.Replication;
+import dev.esm.api.StepKind;
+import dev.esm.api.errors.DomainNotFoundException;
+import dev.esm.api.errors.DomainStateException;
+import dev.esm.api.errors.InvalidOperationException;
+import dev.esm.core.contract.Bed.DiskSpec;
+import dev.esm.core.contract.FakeBed;
+import dev.esm.core.plan.TransferStep;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Moves and replications between two fake hosts that share no storage. */
+class TransferTest {
+    private final FakeBed here = new FakeBed("fake:///here");
+    private final FakeBed there = new FakeBed("fake:///there");
+
+    /** A domain set up with s1 (0x11), s2 (0x22, child of s1), and 0x33 unsaved in its active layer. */
+    private String domain() {
+        String dom = here.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2"), DiskSpec.qcow2("vdb", "b.qcow2")));
+        DomainSnapshots d = here.manager().domain(dom);
+        d.setup("/fake/" + dom + "/esm").execute();
+        here.write(dom, "vda", 0x11);
+        d.snapshot("s1").create();
+        here.write(dom, "vda", 0x22);
+        d.snapshot("s2").create();
+        here.write(dom, "vda", 0x33);
+        return dom;
+    }
+
+    private static boolean gone(FakeBed bed, String dom) {
+        try {
+            bed.manager().domain(dom);
+            return false;
+        } catch (DomainNotFoundException e) {
+            return true;
+        }
+    }
+
+    private void assertTreeReads(FakeBed bed, String dom) {
+        DomainSnapshots d = bed.manager().domain(dom);
+        assertEquals(List.of("s1", "s2"), d.chain().snapshots().stream().map(s -> s.name()).sorted().toList());
+        assertEquals(List.of(), d.check(), "the domain there is consistent");
+        d.revert("s1").execute();
+        assertTrue(bed.reads(dom, "vda", 0x11), "s1's data");
+        d.revert("s2").execute();
+        assertTrue(bed.reads(dom, "vda", 0x22), "s2's data");
+    }
+
+    @Test
+    void aMoveCarriesEverySnapshotAndTheUnsavedDataAndLeavesNothingOfTheDomainHere() {
+        String dom = domain();
+        List<String> filesBefore = List.copyOf(here.storage().files()).stream().filter(f -> f.startsWith("/fake/" + dom)).toList();
+        DomainSnapshots moved = here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertEquals(dom, moved.name());
+        assertTrue(there.reads(dom, "vda", 0x33), "the active layer's unsaved data arrived");
+        assertTrue(gone(here, dom), "the domain is no longer defined here");
+        assertEquals(List.of(), here.storage().files().stream().filter(filesBefore::contains).toList(),
+                "no file of the domain is left here");
+        assertTreeReads(there, dom);
+    }
+
+    @Test
+    void aMoveIntoAnotherFolderRewritesEveryPathAndEveryChainStillReads() {
+        String dom = domain();
+        here.manager().domain(dom).moveTo(there.manager()).path("/elsewhere/" + dom).execute();
+        assertTrue(there.storage().files().stream().filter(f -> !f.startsWith("/fake-state"))
+                .allMatch(f -> f.startsWith("/elsewhere/" + dom)), String.valueOf(there.storage().files()));
+        assertTrue(there.reads(dom, "vda", 0x33));
+        assertTreeReads(there, dom);
+    }
+
+    @Test
+    void aMovePlanCopiesThenVerifiesBeforeItRemovesAnythingHereAndChangesNothing() {
+        String dom = domain();
+        java.util.Set<String> files = here.storage().files();
+        var plan = here.manager().domain(dom).moveTo(there.manager()).plan();
+        List<StepKind> kinds = plan.steps().stream().map(s -> s.kind()).toList();
+        int verify = kinds.indexOf(StepKind.VERIFY_TARGET);
+        assertTrue(verify > kinds.lastIndexOf(StepKind.COPY_FILE), plan.render());
+        assertTrue(verify < kinds.indexOf(StepKind.UNDEFINE_DOMAIN), plan.render());
+        assertEquals(files, here.storage().files(), "a plan changes nothing");
+        assertTrue(gone(there, dom));
+    }
+
+    @Test
+    void aSecondReplicationSendsOnlyTheNewSnapshotsImagesAndTheStandbyRunsTheLastSnapshot() {
+        String dom = domain();
+        Replication first = here.manager().domain(dom).replicateTo(there.manager()).execute();
+        assertFalse(first.copied().isEmpty());
+        assertTrue(first.kept().isEmpty());
+        assertTrue(there.reads(dom, "vda", 0x22), "the standby's disk shows the current snapshot, s2");
+        here.manager().domain(dom).snapshot("s3").create();
+        Replication second = here.manager().domain(dom).replicateTo(there.manager()).execute();
+        assertTrue(second.kept().containsAll(first.copied()), "what the first run sent stays: " + second);
+        assertEquals(2, second.copied().size(), "only s3's two images travel: " + second);
+        assertTrue(there.reads(dom, "vda", 0x33), "the standby now shows s3");
+        assertEquals(3, there.manager().domain(dom).chain().snapshots().size());
+    }
+
+    @Test
+    void aMoveOntoAStandbyCopiesOnlyTheActiveLayers() {
+        String dom = domain();
+        Replication first = here.manager().domain(dom).replicateTo(there.manager()).execute();
+        var plan = here.manager().domain(dom).moveTo(there.manager()).plan();
+        long copies = plan.steps().stream().filter(s -> s.kind() == StepKind.COPY_FILE).count();
+        assertEquals(2, copies, plan.render());
+        here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertTrue(there.reads(dom, "vda", 0x33));
+        assertTreeReads(there, dom);
+        assertFalse(first.copied().isEmpty());
+    }
+
+    @Test
+    void aMoveStoppedBeforeTheTargetWasVerifiedIsUndoneThereAndTheNextRunMovesIt() {
+        String dom = domain();
+        here.injecting(new StepListener() {
+            @Override
+            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
+            }
+
+            @Override
+            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
+                if (step instanceof TransferStep.Verify) {
+                    throw new IllegalStateException("killed");
+                }
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        here.restart();
+        assertTrue(here.reads(dom, "vda", 0x33), "the domain is whole here");
+        here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertTrue(gone(here, dom));
+        assertTreeReads(there, dom);
+    }
+
+    @Test
+    void aMoveStoppedAfterTheTargetWasVerifiedIsCompletedByTheNextRun() {
+        String dom = domain();
+        here.injecting(new StepListener() {
+            @Override
+            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
+            }
+
+            @Override
+            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
+                if (step instanceof TransferStep.RemoveHere) {
+                    throw new IllegalStateException("killed");
+                }
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        here.restart();
+        assertThrows(DomainNotFoundException.class, () -> here.manager().domain(dom));
+        assertTreeReads(there, dom);
+    }
+
+    @Test
+    void aRunningDomainIsNotMovedAndADomainOfTheSameNameThereIsRefused() {
+        String dom = domain();
+        here.start(dom);
+        assertThrows(DomainStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).plan());
+        here.stop(dom);
+        there.newDomain(List.of(DiskSpec.qcow2("vda", "x.qcow2")));
+        String other = there.newDomain(List.of(DiskSpec.qcow2("vda", "y.qcow2")));
+        assertFalse(other.isEmpty());
+        assertThrows(InvalidOperationException.class,
+                () -> here.manager().domain(dom).moveTo(there.manager()).path("relative/dir"));
+        assertThrows(InvalidOperationException.class, () -> here.manager().domain(dom).moveTo(here.manager()));
+    }
+}

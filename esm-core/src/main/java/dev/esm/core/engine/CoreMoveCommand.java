@@ -1,0 +1,61 @@
+package dev.esm.core.engine;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.MoveCommand;
+import dev.esm.api.Operation;
+import dev.esm.api.Plan;
+import dev.esm.api.ProgressListener;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.port.Cancellation;
+import java.util.Objects;
+import java.util.Optional;
+
+/** {@link MoveCommand} over {@link Transfer}. Single-use; not thread-safe. */
+final class CoreMoveCommand implements MoveCommand {
+    private final Transfer transfer;
+    private final SnapshotManager target;
+    private final String domain;
+    private Optional<String> directory = Optional.empty();
+    private ProgressListener progress = ProgressListener.NONE;
+    private boolean used;
+
+    CoreMoveCommand(DomainContext ctx, SnapshotManager target) {
+        this.transfer = new Transfer(ctx, Objects.requireNonNull(target, "target"), Operation.MOVE);
+        this.target = target;
+        this.domain = ctx.name;
+    }
+
+    @Override
+    public MoveCommand path(String dir) {
+        checkOpen();
+        directory = Optional.of(TransferOptions.folder(dir));
+        return this;
+    }
+
+    @Override
+    public MoveCommand progress(ProgressListener listener) {
+        checkOpen();
+        progress = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    @Override
+    public Plan plan() {
+        checkOpen();
+        return transfer.plan(directory).toApi();
+    }
+
+    @Override
+    public DomainSnapshots execute() {
+        checkOpen();
+        used = true;
+        transfer.execute(directory, progress, new Cancellation(null));
+        return target.domain(domain);
+    }
+
+    private void checkOpen() {
+        if (used) {
+            throw new IllegalStateException("this command has run already; commands are single-use: make a new one");
+        }
+    }
+}
