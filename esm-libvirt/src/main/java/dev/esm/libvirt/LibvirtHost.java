@@ -187,6 +187,30 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public void undefineDomain(String domain) {
+        checkOpen();
+        calls.withDomainDo(domain, "removing the definition of", d -> d.undefine(LibvirtFlags.undefineKeepingFiles()));
+        snapshots.forget(domain);
+    }
+
+    @Override
+    public java.util.Optional<String> domainByUuid(String uuid) {
+        checkOpen();
+        Domain d = null;
+        try {
+            d = conn.domainLookupByUUIDString(uuid);
+            return java.util.Optional.of(d.getName());
+        } catch (LibvirtException e) {
+            if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                return java.util.Optional.empty();
+            }
+            throw LibvirtErrors.wrap("looking up domain " + uuid, e);
+        } finally {
+            DomainHandles.free(d);
+        }
+    }
+
+    @Override
     public DomainState state(String domain) {
         return calls.withDomain(domain, "reading the state", d -> switch (d.getInfo().state) {
             case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> DomainState.RUNNING;

@@ -61,8 +61,17 @@ public final class LibvirtFlags {
     public static final int METADATA_ELEMENT = 2;
     /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the pool's folder (and its parents) if missing */
     public static final int POOL_CREATE_WITH_BUILD = 1;
+    /** {@code VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA}: remove the snapshots' metadata with the domain */
+    public static final int UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
+    /** {@code VIR_DOMAIN_UNDEFINE_KEEP_NVRAM}: leave the firmware variables file (ESM removes it itself) */
+    public static final int UNDEFINE_KEEP_NVRAM = 1 << 3;
 
     private LibvirtFlags() {
+    }
+
+    /** @return libvirt's mask for removing a domain whose files were moved away (ESM removes the files) */
+    public static int undefineKeepingFiles() {
+        return UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_KEEP_NVRAM;
     }
 
     /** @return libvirt's mask for a snapshot creation request */

@@ -126,4 +126,12 @@ class LibvirtFlagsTest {
         assertEquals(0, LibvirtFlags.BLOCK_REBASE_PULL);
         assertEquals(1, Domain.BlockJobType.PULL, "the job a flagless rebase starts");
     }
+
+    @Test
+    void undefineKeepingFilesRemovesSnapshotMetadataAndKeepsTheNvramFile() {
+        // virDomainUndefineFlagsValues: SNAPSHOTS_METADATA = 1 << 1, KEEP_NVRAM = 1 << 3 (NVRAM, 1 << 2, would delete it)
+        assertEquals(2, LibvirtFlags.UNDEFINE_SNAPSHOTS_METADATA);
+        assertEquals(8, LibvirtFlags.UNDEFINE_KEEP_NVRAM);
+        assertEquals(10, LibvirtFlags.undefineKeepingFiles());
+    }
 }
