@@ -78,6 +78,11 @@ final class CoreDomainSnapshots implements DomainSnapshots {
         return ctx.lastRecovery();
     }
 
+    /** @return what {@link #check()} finds, for a caller that holds the domain's lock itself */
+    List<dev.esm.api.Finding> checkHeld() {
+        return Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true), ctx.journals.present());
+    }
+
     /**
      * Reads without taking the domain's lock, so it never waits for a running operation: when the lock is held (before
      * or after the read), what was read may be part-way through an operation, and the one finding says so, naming

@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * no pool of its own, and never shuts the executor down: the default one is shared and needs no shutting down, one
  * given to the builder is its caller's, and {@link #close()} leaves it running.
  */
-public final class CoreSnapshotManager implements SnapshotManager {
+public final class CoreSnapshotManager implements SnapshotManager, PortBacked {
     private final Host host;
     private final Clock clock;
     private final StepListener listener;
@@ -86,17 +86,14 @@ public final class CoreSnapshotManager implements SnapshotManager {
         return d;
     }
 
-    /**
-     * @param manager a manager made by ESM's engine (the other side of a move or replication)
-     * @return the port it runs on
-     * @throws IllegalArgumentException for a manager of another implementation
-     */
-    static Host hostOf(SnapshotManager manager) {
-        if (manager instanceof CoreSnapshotManager core) {
-            return core.host;
-        }
-        throw new IllegalArgumentException("the target must be a manager made by SnapshotManager.connect or builder,"
-                + " not " + manager.getClass().getName());
+    @Override
+    public Host port() {
+        return host;
+    }
+
+    @Override
+    public java.util.List<dev.esm.api.Finding> verifyHeld(String domain) {
+        return ((CoreDomainSnapshots) domain(domain)).checkHeld();
     }
 
     /** Closes the port; the executor is not shut down (see the class comment). */

@@ -37,7 +37,11 @@ final class Transfer {
     Transfer(DomainContext ctx, SnapshotManager targetManager, Operation operation) {
         this.ctx = ctx;
         this.targetManager = targetManager;
-        this.target = CoreSnapshotManager.hostOf(targetManager);
+        if (!(targetManager instanceof PortBacked backed)) {
+            throw new IllegalArgumentException("the target must be a manager made by SnapshotManager.connect or"
+                    + " builder, not " + targetManager.getClass().getName());
+        }
+        this.target = backed.port();
         this.operation = operation;
         if (target.uri().equals(ctx.host.uri())) {
             throw new InvalidOperationException("the target is this host (" + target.uri() + "): give a manager"
@@ -143,7 +147,7 @@ final class Transfer {
     /** @return what is wrong with the domain on the target, as messages */
     private List<String> verifyTarget() {
         List<String> problems = new ArrayList<>();
-        for (Finding f : targetManager.domain(ctx.name).check()) {
+        for (Finding f : ((PortBacked) targetManager).verifyHeld(ctx.name)) {
             problems.add(f.message());
         }
         return problems;
