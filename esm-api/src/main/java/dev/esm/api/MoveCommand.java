@@ -10,7 +10,11 @@ package dev.esm.api;
  * <p>A frozen image the target already holds from an earlier {@link ReplicateCommand replication} (the same
  * snapshot, the same size, the checksum recorded when it was copied) is not copied again.
  *
- * <p>The domain must be shut off: a live move is refused with {@link dev.esm.api.errors.DomainStateException}.
+ * <p>A running domain is refused with {@link dev.esm.api.errors.DomainStateException} unless the move is
+ * {@link #live()}: its frozen images are then copied while the guest runs, the snapshots' metadata is put aside
+ * (libvirt refuses to migrate a domain with snapshots; the journal keeps it), and libvirt's live migration copies only
+ * the disks' active layers onto overlays made on those copies; the metadata is redefined there after. A migration that
+ * fails puts the metadata back, and the guest runs on here.
  * Refused before anything moves: a domain of the same name or UUID on the target, a domain ESM has not set up, an
  * operation in progress on the domain.
  */
@@ -25,6 +29,22 @@ public interface MoveCommand extends Command<DomainSnapshots> {
      * @return this command
      */
     MoveCommand path(String directory);
+
+    /**
+     * Moves a running domain live (a shut-off one is moved as without this).
+     *
+     * @return this command
+     */
+    MoveCommand live();
+
+    /**
+     * Where this host's QEMU reaches the target's QEMU for a live move's memory and disk streams (a host name or
+     * address); by default libvirt's choice, the target's host name.
+     *
+     * @param address a host name or an IP address
+     * @return this command
+     */
+    MoveCommand migrationAddress(String address);
 
     /**
      * @param listener told of the bytes copied so far

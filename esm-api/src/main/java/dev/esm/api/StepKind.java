@@ -63,5 +63,7 @@ public enum StepKind {
     /** Check the domain on another host: every snapshot there, every chain complete. */
     VERIFY_TARGET,
     /** Remove the domain's definition and snapshot metadata from this host (its files are removed step by step). */
-    UNDEFINE_DOMAIN
+    UNDEFINE_DOMAIN,
+    /** Migrate the running domain live to another host, copying only its disks' active layers. */
+    MIGRATE
 }

@@ -163,4 +163,30 @@ class TransferIT {
         assertEquals(3, other.domain(dom).chain().snapshots().size());
         startsAndStopsThere(dom);
     }
+
+    @Test
+    void aMemorySnapshotMovedThereAndBackRestoresTheGuestItSavedOnBothHosts() {
+        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.start(dom);
+        bed.writeMemory(dom, 0x5a);
+        bed.write(dom, "vda", 0x44);
+        d.snapshot("m1").memory().create();
+        bed.writeMemory(dom, 0x6b);
+        bed.stop(dom);
+
+        DomainSnapshots there = d.moveTo(other).path(SecondHost.folder(otherUri, dom)).execute();
+        there.revert("m1").running().execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "libvirt 11.3 restored the moved memory file");
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+
+        there.moveTo(bed.manager()).path(SecondHost.hostOnlyFolder(dom) + "/back").execute();
+        DomainSnapshots back = bed.manager().domain(dom);
+        back.revert("m1").running().execute();
+        assertTrue(bed.memoryReads(dom, 0x5a), "the guest's RAM as m1 saved it, after two moves");
+        assertTrue(bed.reads(dom, "vda", 0x44));
+        bed.stop(dom);
+    }
 }

@@ -19,6 +19,28 @@ import org.junit.jupiter.api.Test;
 
 /** Moves and replications between two fake hosts that share no storage. */
 class TransferTest {
+    /** A stop that is not an exception the move can handle: as if the process were killed there. */
+    private static final class Killed extends Error {
+    }
+
+    private static StepListener killingBefore(Class<? extends TransferStep> kind, boolean asKill) {
+        return new StepListener() {
+            @Override
+            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
+            }
+
+            @Override
+            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
+                if (kind.isInstance(step)) {
+                    if (asKill) {
+                        throw new Killed();
+                    }
+                    throw new IllegalStateException("failed before " + step);
+                }
+            }
+        };
+    }
+
     private final FakeBed here = new FakeBed("fake:///here");
     private final FakeBed there = new FakeBed("fake:///there");
 
@@ -121,19 +143,8 @@ class TransferTest {
     @Test
     void aMoveStoppedBeforeTheTargetWasVerifiedIsUndoneThereAndTheNextRunMovesIt() {
         String dom = domain();
-        here.injecting(new StepListener() {
-            @Override
-            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
-            }
-
-            @Override
-            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
-                if (step instanceof TransferStep.Verify) {
-                    throw new IllegalStateException("killed");
-                }
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        here.injecting(killingBefore(TransferStep.Verify.class, true));
+        assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
         here.restart();
         assertTrue(here.reads(dom, "vda", 0x33), "the domain is whole here");
         here.manager().domain(dom).moveTo(there.manager()).execute();
@@ -144,19 +155,8 @@ class TransferTest {
     @Test
     void aMoveStoppedAfterTheTargetWasVerifiedIsCompletedByTheNextRun() {
         String dom = domain();
-        here.injecting(new StepListener() {
-            @Override
-            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
-            }
-
-            @Override
-            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
-                if (step instanceof TransferStep.RemoveHere) {
-                    throw new IllegalStateException("killed");
-                }
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        here.injecting(killingBefore(TransferStep.RemoveHere.class, true));
+        assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
         here.restart();
         assertThrows(DomainNotFoundException.class, () -> here.manager().domain(dom));
         assertTreeReads(there, dom);
@@ -174,5 +174,64 @@ class TransferTest {
         assertThrows(InvalidOperationException.class,
                 () -> here.manager().domain(dom).moveTo(there.manager()).path("relative/dir"));
         assertThrows(InvalidOperationException.class, () -> here.manager().domain(dom).moveTo(here.manager()));
+    }
+
+    @Test
+    void aMoveThatFailsBeforeTheTargetIsVerifiedIsUndoneAtOnceAndLeavesNothingThere() {
+        String dom = domain();
+        here.injecting(killingBefore(TransferStep.Verify.class, false));
+        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        assertTrue(gone(there, dom), "the target's definition is removed");
+        assertEquals(List.of(), there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList(),
+                "and every file the move made there");
+        assertTrue(here.reads(dom, "vda", 0x33));
+        assertEquals(2, here.manager().domain(dom).chain().snapshots().size());
+    }
+
+    @Test
+    void aLiveMoveCopiesTheFrozenImagesThenMigratesOnlyTheActiveLayersAndRedefinesTheSnapshotsThere() {
+        String dom = domain();
+        here.start(dom);
+        here.write(dom, "vda", 0x44);
+        var plan = here.manager().domain(dom).moveTo(there.manager()).live().plan();
+        List<StepKind> kinds = plan.steps().stream().map(s -> s.kind()).toList();
+        assertTrue(kinds.indexOf(StepKind.MIGRATE) > kinds.lastIndexOf(StepKind.COPY_FILE), plan.render());
+        assertFalse(plan.steps().stream().anyMatch(s -> s.kind() == StepKind.COPY_FILE
+                && s.paths().get(0).contains("top")), "no active layer is copied before the migration");
+        DomainSnapshots moved = here.manager().domain(dom).moveTo(there.manager()).live().execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, moved.state(), "it runs there");
+        assertTrue(there.reads(dom, "vda", 0x44), "with what the guest wrote while it ran here");
+        assertTrue(gone(here, dom));
+        there.stop(dom);
+        assertTreeReads(there, dom);
+    }
+
+    @Test
+    void aLiveMoveWhoseMigrationFailsPutsTheSnapshotsBackAndTheGuestRunsOnHere() {
+        String dom = domain();
+        here.start(dom);
+        here.injecting(killingBefore(TransferStep.Migrate.class, false));
+        assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).live()
+                .execute());
+        DomainSnapshots d = here.manager().domain(dom);
+        assertEquals(dev.esm.api.DomainState.RUNNING, d.state());
+        assertEquals(List.of("s1", "s2"), d.chain().snapshots().stream().map(s -> s.name()).sorted().toList());
+        assertEquals(java.util.Optional.of("s2"), d.chain().current().map(s -> s.name()));
+        assertTrue(gone(there, dom));
+    }
+
+    @Test
+    void aLiveMoveKilledAfterTheMigrationIsCompletedFromTheTargetWithTheJournalItKeepsThere() {
+        String dom = domain();
+        here.start(dom);
+        here.injecting(killingBefore(TransferStep.Redefine.class, true));
+        assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(there.manager()).live().execute());
+        assertTrue(gone(here, dom), "the migration had run");
+        there.stop(dom);
+        assertEquals(0, there.manager().domain(dom).chain().snapshots().size(), "the metadata is still aside");
+        // The domain is gone here: recovery starts from the target, which finds the move's journal there. This
+        // fake host cannot be reached by its URI, so the target redefines the metadata from the journal alone.
+        assertTrue(there.manager().domain(dom).recover());
+        assertTreeReads(there, dom);
     }
 }

@@ -18,6 +18,8 @@ final class CoreMoveCommand implements MoveCommand {
     private Optional<String> directory = Optional.empty();
     private ProgressListener progress = ProgressListener.NONE;
     private boolean used;
+    private boolean live;
+    private Optional<String> address = Optional.empty();
 
     CoreMoveCommand(DomainContext ctx, SnapshotManager target) {
         this.transfer = new Transfer(ctx, Objects.requireNonNull(target, "target"), Operation.MOVE);
@@ -33,6 +35,20 @@ final class CoreMoveCommand implements MoveCommand {
     }
 
     @Override
+    public MoveCommand live() {
+        checkOpen();
+        live = true;
+        return this;
+    }
+
+    @Override
+    public MoveCommand migrationAddress(String host) {
+        checkOpen();
+        address = Optional.of(TransferOptions.address(host));
+        return this;
+    }
+
+    @Override
     public MoveCommand progress(ProgressListener listener) {
         checkOpen();
         progress = Objects.requireNonNull(listener, "listener");
@@ -42,15 +58,23 @@ final class CoreMoveCommand implements MoveCommand {
     @Override
     public Plan plan() {
         checkOpen();
-        return transfer.plan(directory).toApi();
+        return transfer.plan(directory, liveOption()).toApi();
     }
 
     @Override
     public DomainSnapshots execute() {
         checkOpen();
         used = true;
-        transfer.execute(directory, progress, new Cancellation(null));
+        transfer.execute(directory, liveOption(), progress, new Cancellation(null));
         return target.domain(domain);
+    }
+
+    /** @return how a running domain may be migrated: empty when it may not */
+    private Optional<Optional<String>> liveOption() {
+        if (!live && address.isPresent()) {
+            throw new IllegalStateException("a migration address is for a live move: add live()");
+        }
+        return live ? Optional.of(address) : Optional.empty();
     }
 
     private void checkOpen() {

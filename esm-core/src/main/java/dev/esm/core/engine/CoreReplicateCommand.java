@@ -38,14 +38,14 @@ final class CoreReplicateCommand implements ReplicateCommand {
     @Override
     public Plan plan() {
         checkOpen();
-        return transfer.plan(directory).toApi();
+        return transfer.plan(directory, Optional.empty()).toApi();
     }
 
     @Override
     public Replication execute() {
         checkOpen();
         used = true;
-        return transfer.execute(directory, progress, new Cancellation(null));
+        return transfer.execute(directory, Optional.empty(), progress, new Cancellation(null));
     }
 
     private void checkOpen() {

@@ -208,6 +208,16 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public void migrate(String domain, dev.esm.core.port.Migration migration) {
+        fenced(() -> host.migrate(domain, migration));
+    }
+
+    @Override
+    public dev.esm.core.port.Migration.Target migrationTarget() {
+        return host.migrationTarget();
+    }
+
+    @Override
     public void undefineDomain(String domain) {
         fenced(() -> host.undefineDomain(domain));
     }

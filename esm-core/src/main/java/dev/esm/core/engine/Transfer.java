@@ -53,15 +53,16 @@ final class Transfer {
     }
 
     /** @return the plan, read and made now, without running anything */
-    TransferPlan plan(Optional<String> directory) {
-        return planned(directory).plan();
+    TransferPlan plan(Optional<String> directory, Optional<Optional<String>> live) {
+        return planned(directory, live).plan();
     }
 
-    private Planned planned(Optional<String> directory) {
+    private Planned planned(Optional<String> directory, Optional<Optional<String>> live) {
         DomainView view = ctx.views.view();
-        if (operation == Operation.MOVE && view.state() != DomainState.SHUTOFF) {
+        boolean running = view.state() != DomainState.SHUTOFF;
+        if (operation == Operation.MOVE && running && live.isEmpty()) {
             throw new DomainStateException("domain '" + ctx.name + "' is " + view.state().name().toLowerCase()
-                    + ": a live move is not supported yet; shut it down, then move it");
+                    + ": move it live (live(), esm move --live), or shut it down first");
         }
         for (DiskDef d : view.persistent().disks()) {
             if (!d.eligible() && d.source().isPresent() && "disk".equals(d.device())) {
@@ -78,7 +79,8 @@ final class Transfer {
         boolean shared = SharedStorage.seen(ctx.host.storage(), target.storage(), view);
         List<dev.esm.core.plan.TransferFile> files = new TransferReads(ctx.host.storage()).files(view);
         TransferPlan plan = TransferPlanner.plan(new TransferPlanner.Input(operation, view.persistent(),
-                view.snapshots(), view.libvirtCurrent(), files, directory, held, shared));
+                view.snapshots(), view.libvirtCurrent(), files, directory, held, shared,
+                running ? live : Optional.empty()));
         return new Planned(plan, held, targetHadDomain, keys);
     }
 
@@ -112,14 +114,15 @@ final class Transfer {
     }
 
     /** Runs it under both locks, after finishing one a stopped process left. */
-    Replication execute(Optional<String> directory, ProgressListener progress, Cancellation cancel) {
+    Replication execute(Optional<String> directory, Optional<Optional<String>> live, ProgressListener progress,
+                        Cancellation cancel) {
         return ctx.lock.locked(() -> {
-            ctx.recoverLocked();
             String uuid = DomainXml.parse(ctx.host.domainXml(ctx.name, false)).uuid();
             TransferKeys keys = new TransferKeys(uuid);
             try (StateStore.Lease lease = target.stateStore().lock(uuid, ctx.lockWait)) {
-                recoverLeft(keys);
-                Planned p = planned(directory);
+                recoverLeft(keys); // with this target, before the domain's own recovery looks for it by URI
+                ctx.recoverLocked();
+                Planned p = planned(directory, live);
                 cancel.runningOn(Thread.currentThread());
                 return new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
                         p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel);

@@ -18,4 +18,14 @@ final class TransferOptions {
         }
         return dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
     }
+
+    /** @return {@code host}, checked to be a plain host name or address */
+    static String address(String host) {
+        Objects.requireNonNull(host, "address");
+        if (!host.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+            throw new InvalidOperationException("'" + host + "' is not a host name or address: give one such as"
+                    + " 10.0.0.2 or host2.example.org");
+        }
+        return host;
+    }
 }

@@ -10,7 +10,9 @@ import dev.esm.core.plan.TransferPlan;
 import dev.esm.core.plan.TransferStep;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Host;
+import dev.esm.core.port.Migration;
 import dev.esm.core.xml.SnapshotXml;
+import dev.esm.core.xml.XmlPaths;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -57,9 +59,29 @@ final class TransferRun {
         List<String> hereFiles = plan.steps().stream()
                 .flatMap(s -> s instanceof TransferStep.RemoveHere r ? java.util.stream.Stream.of(r.path())
                         : java.util.stream.Stream.empty()).toList();
-        TransferJournal journal = new TransferJournal(plan.operation(), target.uri(), targetHadDomain, List.of(),
-                false, hereFiles);
+        TransferJournal journal = new TransferJournal(plan.operation(), here.uri(), target.uri(), targetHadDomain,
+                hereFiles, plan.moved());
         writeJournal(journal);
+        try {
+            return steps(plan, held, journal, copier, verify, faults, cancel);
+        } catch (RuntimeException failed) {
+            // Undone at once where it can be (a failed migration must get its snapshots back here); a stop that
+            // is not an exception (a killed process) leaves the journal for the next run.
+            try {
+                Optional<TransferJournal> left = here.stateStore().readJournal(keys.journal())
+                        .map(TransferJournal::read);
+                if (left.isPresent()) {
+                    recover(left.get());
+                }
+            } catch (RuntimeException undo) {
+                failed.addSuppressed(undo);
+            }
+            throw failed;
+        }
+    }
+
+    private Replication steps(TransferPlan plan, ReplicaRecord held, TransferJournal journal, FileCopier copier,
+                              Supplier<List<String>> verify, StepListener faults, Cancellation cancel) {
         ReplicaRecord record = held;
         List<String> copied = new ArrayList<>();
         List<String> removed = new ArrayList<>();
@@ -95,23 +117,40 @@ final class TransferRun {
             } else if (step instanceof TransferStep.Redefine r) {
                 snapshots = redefine(r);
             } else if (step instanceof TransferStep.Verify) {
+                if (plan.operation() == Operation.MOVE && !journal.verified()) {
+                    journal = journal.deciding();
+                    writeJournal(journal);
+                }
                 List<String> findings = verify.get();
                 if (!findings.isEmpty()) {
                     throw new StorageException("the domain on " + target.uri() + " is not whole after the copy: "
                             + String.join("; ", findings) + "; nothing was removed here: run the operation again");
                 }
                 target.stateStore().writeJournal(keys.replica(), record.write());
-                if (plan.operation() == Operation.MOVE) {
+                if (plan.operation() == Operation.MOVE && !journal.verified()) {
                     journal = journal.verifiedNow(); // the point of no return: from here it is completed
                     writeJournal(journal);
                 }
+            } else if (step instanceof TransferStep.Aside a) {
+                journal = journal.puttingAside(a.xmls(), a.current());
+                writeJournal(journal);
+                List<String> names = a.xmls().stream().map(x -> SnapshotXml.parse(x).name()).toList();
+                for (int k = names.size() - 1; k >= 0; k--) { // children first: nothing to re-parent
+                    here.deleteSnapshotMetadata(domain, names.get(k));
+                }
+            } else if (step instanceof TransferStep.Migrate m) {
+                journal = journal.deciding();
+                writeJournal(journal);
+                here.migrate(domain, new Migration(target.migrationTarget(), m.disks(), plan.moved(), m.address()));
+                journal = journal.verifiedNow(); // the domain runs there now: from here it is completed
+                writeJournal(journal);
             } else if (step instanceof TransferStep.Undefine) {
                 undefineHere();
             } else if (step instanceof TransferStep.RemoveHere r) {
                 here.storage().remove(r.path());
             }
         }
-        here.stateStore().removeJournal(keys.journal());
+        removeJournals();
         if (plan.operation() == Operation.MOVE) {
             here.stateStore().removeJournal(keys.replica());
         }
@@ -121,56 +160,156 @@ final class TransferRun {
     }
 
     private int redefine(TransferStep.Redefine r) {
+        return redefineOn(target, r.xmls(), r.current());
+    }
+
+    /** Makes {@code host}'s snapshot metadata of the domain exactly {@code xmls} (parents first). */
+    private int redefineOn(Host host, List<String> xmls, Optional<String> current) {
         Set<String> wanted = new HashSet<>();
         List<String> names = new ArrayList<>();
-        for (String xml : r.xmls()) {
+        for (String xml : xmls) {
             String name = SnapshotXml.parse(xml).name();
             wanted.add(name);
             names.add(name);
         }
-        for (String xml : target.snapshotXmls(domain)) {
+        for (String xml : host.snapshotXmls(domain)) {
             String name = SnapshotXml.parse(xml).name();
             if (!wanted.contains(name)) {
-                target.deleteSnapshotMetadata(domain, name);
+                host.deleteSnapshotMetadata(domain, name);
             }
         }
-        for (int i = 0; i < r.xmls().size(); i++) {
-            target.redefineSnapshot(domain, r.xmls().get(i), r.current().filter(names.get(i)::equals).isPresent());
+        for (int i = 0; i < xmls.size(); i++) {
+            host.redefineSnapshot(domain, xmls.get(i), current.filter(names.get(i)::equals).isPresent());
         }
-        return r.xmls().size();
+        return xmls.size();
     }
 
     private void undefineHere() {
-        try {
-            here.state(domain);
-        } catch (dev.esm.api.errors.DomainNotFoundException gone) {
-            return; // undefined by an earlier run
+        if (definedHere()) {
+            here.undefineDomain(domain);
         }
-        here.undefineDomain(domain);
     }
 
-    private void writeJournal(TransferJournal journal) {
-        here.stateStore().writeJournal(keys.journal(), journal.write());
+    private boolean definedHere() {
+        try {
+            here.state(domain);
+            return true;
+        } catch (dev.esm.api.errors.DomainNotFoundException gone) {
+            return false; // undefined by an earlier run, or migrated away
+        }
     }
 
     /**
-     * Finishes a move or replication a stopped process left: completes a move whose target was verified (removes
-     * the domain here), and otherwise removes from the target what it made there that the target's record does not
-     * hold (and the domain's definition there, unless the target had it before).
+     * Writes the journal on both hosts, whichever side a recovery starts from: the target's first, so that a
+     * journal here is never further on than the target's (a side that finds its copy before the point of no return
+     * knows the target's is not past it).
+     */
+    private void writeJournal(TransferJournal journal) {
+        String text = journal.write();
+        target.stateStore().writeJournal(keys.journal(), text);
+        here.stateStore().writeJournal(keys.journal(), text);
+    }
+
+    private void removeJournals() {
+        target.stateStore().removeJournal(keys.journal());
+        here.stateStore().removeJournal(keys.journal());
+    }
+
+    /**
+     * Finishes a move or replication a stopped process left, with both hosts reachable: completed when either
+     * journal is past the point of no return, or the domain was migrated (gone here, there on the target);
+     * undone otherwise (each side's part).
      *
+     * @param journal this host's journal
      * @return whether the domain is now on the target (a completed move)
      */
     boolean recover(TransferJournal journal) {
-        if (journal.verified()) {
-            LOG.info("domain '{}': completing its move to {}", domain, journal.target());
-            undefineHere();
-            for (String path : journal.here()) {
-                here.storage().remove(path);
-            }
-            here.stateStore().removeJournal(keys.journal());
-            here.stateStore().removeJournal(keys.replica());
+        Optional<TransferJournal> there = target.stateStore().readJournal(keys.journal()).map(TransferJournal::read);
+        boolean done = journal.verified() || there.filter(TransferJournal::verified).isPresent()
+                || (!journal.aside().isEmpty() && !definedHere() && target.domainByUuid(keys.uuid()).isPresent());
+        if (done) {
+            completeThere(journal);
+            completeHere(journal);
+        } else {
+            undoHere(journal);
+            undoThere(journal);
+        }
+        return done;
+    }
+
+    /**
+     * Finishes this host's part alone (the target cannot be reached) where this host can tell how it ended: past
+     * the point of no return it is completed; before it, undone; at it (verifying or migrating), a live move was
+     * migrated if the domain is gone here and not if it is here, and an offline one cannot be told.
+     *
+     * @return whether it could be told
+     */
+    boolean recoverHereAlone(TransferJournal journal) {
+        boolean live = !journal.aside().isEmpty();
+        if (journal.verified() || (journal.phase() == TransferJournal.Phase.DECIDING && live && !definedHere())) {
+            completeHere(journal);
             return true;
         }
+        if (journal.phase() == TransferJournal.Phase.COPYING
+                || (journal.phase() == TransferJournal.Phase.DECIDING && live)) {
+            undoHere(journal);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Finishes the target's part alone (the host the domain leaves cannot be reached): that host's journal is never
+     * further on than the target's, so the target's tells. Past the point of no return, or migrated (the domain is
+     * on the target), it is completed there; otherwise undone there.
+     */
+    void recoverThereAlone(TransferJournal journal) {
+        boolean migrated = !journal.aside().isEmpty() && target.domainByUuid(keys.uuid()).isPresent();
+        if (journal.verified() || migrated) {
+            completeThere(journal);
+        } else {
+            undoThere(journal);
+        }
+    }
+
+    /** The domain is on the target: its snapshots' metadata there (if a live move had it aside), the journal gone. */
+    private void completeThere(TransferJournal journal) {
+        if (!journal.aside().isEmpty()) {
+            String there = target.domainByUuid(keys.uuid()).orElse(domain);
+            if (target.snapshotCount(there) == 0) {
+                redefineOn(target, journal.aside().stream().map(x -> XmlPaths.relocate(x, journal.moved()))
+                        .toList(), journal.current());
+            }
+        }
+        target.stateStore().removeJournal(keys.journal());
+    }
+
+    /** The domain is on the target: its definition and files here removed, the journal and record gone. */
+    private void completeHere(TransferJournal journal) {
+        LOG.info("domain '{}': completing its move to {}", domain, journal.target());
+        undefineHere();
+        for (String path : journal.here()) {
+            here.storage().remove(path);
+        }
+        here.stateStore().removeJournal(keys.journal());
+        here.stateStore().removeJournal(keys.replica());
+    }
+
+    /** The domain stays here: the snapshots' metadata a live move had put aside is back, the journal gone. */
+    private void undoHere(TransferJournal journal) {
+        if (!journal.aside().isEmpty() && definedHere() && here.snapshotCount(domain) == 0) {
+            LOG.info("domain '{}': putting back the metadata of {} snapshots its live move had put aside", domain,
+                    journal.aside().size());
+            redefineOn(here, journal.aside(), journal.current());
+        }
+        here.stateStore().removeJournal(keys.journal());
+    }
+
+    /**
+     * The target loses what the transfer made there: the files its record does not hold, and the domain's
+     * definition unless it had the domain before (a standby).
+     */
+    private void undoThere(TransferJournal journal) {
         LOG.info("domain '{}': undoing its unfinished {} to {}", domain, journal.operation().name().toLowerCase(),
                 journal.target());
         ReplicaRecord held = target.stateStore().readJournal(keys.replica()).map(ReplicaRecord::read)
@@ -191,7 +330,6 @@ final class TransferRun {
                 target.storage().remove(path);
             }
         }
-        here.stateStore().removeJournal(keys.journal());
-        return false;
+        target.stateStore().removeJournal(keys.journal());
     }
 }

@@ -30,7 +30,8 @@ public record TransferPlan(Operation operation, String domain, List<TransferStep
     /** @return the index of the first step that changes this host (a move's point of no return), or the size */
     public int firstChangeHere() {
         for (int i = 0; i < steps.size(); i++) {
-            if (steps.get(i) instanceof TransferStep.Undefine || steps.get(i) instanceof TransferStep.RemoveHere) {
+            if (steps.get(i) instanceof TransferStep.Undefine || steps.get(i) instanceof TransferStep.RemoveHere
+                    || steps.get(i) instanceof TransferStep.Aside) {
                 return i;
             }
         }

@@ -38,13 +38,22 @@ public final class TransferPlanner {
      * @param held what the target holds from earlier runs
      * @param shared whether the target sees this host's files at the same paths (shared storage): then only the
      *               definitions travel
+     * @param live for a move of a running domain: how its migration's streams reach the target (empty for
+     *             libvirt's default); empty for an offline move or a replication
      */
     public record Input(Operation operation, DomainDefinition domain, List<SnapshotDefinition> snapshots,
                         Optional<String> current, List<TransferFile> files, Optional<String> directory,
-                        ReplicaRecord held, boolean shared) {
+                        ReplicaRecord held, boolean shared, Optional<Optional<String>> live) {
         public Input {
             snapshots = List.copyOf(snapshots);
             files = List.copyOf(files);
+        }
+
+        /** An offline move or a replication. */
+        public Input(Operation operation, DomainDefinition domain, List<SnapshotDefinition> snapshots,
+                     Optional<String> current, List<TransferFile> files, Optional<String> directory,
+                     ReplicaRecord held, boolean shared) {
+            this(operation, domain, snapshots, current, files, directory, held, shared, Optional.empty());
         }
     }
 
@@ -55,6 +64,11 @@ public final class TransferPlanner {
      */
     public static TransferPlan plan(Input in) {
         boolean move = in.operation() == Operation.MOVE;
+        boolean live = move && in.live().isPresent();
+        if (live && in.shared()) {
+            throw new InvalidOperationException("the target sees this host's files (shared storage): a live move there"
+                    + " is libvirt's own migration without snapshots; move it shut off, or migrate it with libvirt");
+        }
         if (in.shared() && in.directory().isPresent()) {
             throw new InvalidOperationException("the target sees this host's files (shared storage), so they stay"
                     + " where they are: leave out the folder");
@@ -71,7 +85,7 @@ public final class TransferPlanner {
         ordered.sort(Comparator.comparing(f -> f.frozen().isEmpty())); // frozen files first
         for (TransferFile f : in.shared() ? List.<TransferFile>of() : ordered) {
             String to = moved.get(f.path());
-            if (!move && f.activeLayer()) {
+            if ((!move || live) && f.activeLayer()) {
                 DiskImage backing = f.backing().orElseThrow(() -> new InvalidOperationException("the active layer "
                         + f.path() + " has no backing image: run setup on the domain first")).image();
                 steps.add(new TransferStep.Overlay(to, new DiskImage(backing.target(),
@@ -96,8 +110,15 @@ public final class TransferPlanner {
                 steps.add(new TransferStep.RemoveOnTarget(old));
             }
         }
-        steps.add(new TransferStep.Define(XmlPaths.relocate(in.domain().xml(), moved)));
-        steps.add(new TransferStep.Redefine(parentsFirst(in.snapshots()).stream()
+        List<SnapshotDefinition> ordered2 = parentsFirst(in.snapshots());
+        if (live) {
+            steps.add(new TransferStep.Aside(ordered2.stream().map(SnapshotDefinition::xml).toList(), in.current()));
+            steps.add(new TransferStep.Migrate(in.domain().eligibleDisks().stream().map(d -> d.target()).toList(),
+                    in.live().get()));
+        } else {
+            steps.add(new TransferStep.Define(XmlPaths.relocate(in.domain().xml(), moved)));
+        }
+        steps.add(new TransferStep.Redefine(ordered2.stream()
                 .map(s -> XmlPaths.relocate(s.xml(), moved)).toList(), in.current()));
         steps.add(new TransferStep.Verify());
         if (move) {

@@ -102,7 +102,46 @@ public sealed interface TransferStep {
         }
     }
 
-    /** Removes a file here (a move, once the domain is undefined here). */
+    /**
+     * Puts the snapshots' metadata aside here, kept in the journal (libvirt refuses to migrate a domain with
+     * snapshots): before a live move's migration, redefined here if it fails.
+     *
+     * @param xmls the snapshots' XML as this host names files, parents before children
+     * @param current the current snapshot, if any
+     */
+    record Aside(List<String> xmls, Optional<String> current) implements TransferStep {
+        public Aside {
+            xmls = List.copyOf(xmls);
+        }
+
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.REMOVE_SNAPSHOT, "put the metadata of " + xmls.size() + " snapshot"
+                    + (xmls.size() == 1 ? "" : "s") + " aside here (kept in the journal) for the migration");
+        }
+    }
+
+    /**
+     * Migrates the running domain live to the target: only the disks' active layers are copied, onto the overlays
+     * made there on the frozen images sent before.
+     *
+     * @param disks the disks whose active layers are copied
+     * @param address where this host's QEMU reaches the target's, if not the target's name
+     */
+    record Migrate(List<String> disks, Optional<String> address) implements TransferStep {
+        public Migrate {
+            disks = List.copyOf(disks);
+        }
+
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.MIGRATE, "migrate the running domain to the target, copying the active"
+                    + " layers of " + String.join(", ", disks) + address.map(a -> " (streams to " + a + ")")
+                    .orElse(""));
+        }
+    }
+
+    /** Removes a file here (a move, once the domain is undefined here). */    /** Removes a file here (a move, once the domain is undefined here). */
     record RemoveHere(String path) implements TransferStep {
         @Override
         public PlanStep describe() {

@@ -129,8 +129,9 @@ class TransferPlannerTest {
         ReplicaRecord r = ReplicaRecord.empty().with("/a b/c", new ReplicaRecord.Entry("snapshot:s@x", 12, -1L));
         assertEquals(r, ReplicaRecord.read(r.write()));
         assertEquals(ReplicaRecord.empty(), ReplicaRecord.read("garbage"));
-        TransferJournal j = new TransferJournal(Operation.MOVE, "qemu+ssh://h/system", true, List.of("/t/1"), false,
-                List.of("/h/1", "/h/2")).making("/t/2").verifiedNow();
+        TransferJournal j = new TransferJournal(Operation.MOVE, "qemu:///system", "qemu+ssh://h/system", true,
+                List.of("/h/1", "/h/2"), Map.of("/h/1", "/t/1")).making("/t/2").puttingAside(List.of("<a>\n</a>"),
+                Optional.of("s1")).verifiedNow();
         assertEquals(j, TransferJournal.read(j.write()));
         assertTrue(TransferJournal.is(j.write()));
     }

@@ -177,6 +177,14 @@ public final class FakeStorage implements Storage {
         };
     }
 
+    /** Puts the blocks {@code from}'s image in {@code source} holds itself onto the image {@code path} here. */
+    void copyBlocksOnto(FakeStorage source, String from, String path) {
+        Map<Long, Integer> blocks = source.blocks(from);
+        synchronized (this) {
+            image(path).blocks.putAll(blocks);
+        }
+    }
+
     @Override
     public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
