@@ -189,4 +189,37 @@ class TransferIT {
         assertTrue(bed.reads(dom, "vda", 0x44));
         bed.stop(dom);
     }
+
+    @Test
+    void aRunningGuestMovedLiveThereAndBackKeepsItsRamItsDiskAndEverySnapshot() {
+        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.start(dom);
+        bed.write(dom, "vda", 0x11);
+        d.snapshot("s1").create();
+        bed.write(dom, "vda", 0x22);
+        bed.writeMemory(dom, 0x5a);
+
+        DomainSnapshots there = d.moveTo(other).live().migrationAddress("127.0.0.1")
+                .path(SecondHost.folder(otherUri, dom)).execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "it runs on libvirt 11.3");
+        assertFalse(definedHere(dom));
+        assertEquals(Set.of(), filesHere(dom), "no file of it is left where it was");
+        assertEquals(List.of("s1"), there.chain().snapshots().stream().map(s -> s.name()).toList());
+        assertEquals(List.of(), there.check());
+
+        there.moveTo(bed.manager()).live().migrationAddress("127.0.0.1").path(SecondHost.hostOnlyFolder(dom)
+                + "/back").execute();
+        DomainSnapshots back = bed.manager().domain(dom);
+        assertEquals(dev.esm.api.DomainState.RUNNING, back.state());
+        assertTrue(bed.memoryReads(dom, 0x5a), "the guest's RAM went there and back");
+        assertTrue(bed.reads(dom, "vda", 0x22), "and what it wrote after s1");
+        assertFalse(LibvirtBed.run(List.of("virsh", "-c", otherUri, "list", "--all", "--name")).lines()
+                .anyMatch(dom::equals), "nothing of the domain is left on the other host");
+        bed.stop(dom);
+        back.revert("s1").execute();
+        assertTrue(bed.reads(dom, "vda", 0x11), "s1 went there and back");
+    }
 }
