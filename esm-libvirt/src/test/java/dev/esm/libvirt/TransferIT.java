@@ -197,6 +197,7 @@ class TransferIT {
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.start(dom);
+        bed.writeMemory(dom, 0x33); // waits until the guest runs its boot sector, before a disk write covers it
         bed.write(dom, "vda", 0x11);
         d.snapshot("s1").create();
         bed.write(dom, "vda", 0x22);
