@@ -51,4 +51,11 @@ public interface MoveCommand extends Command<DomainSnapshots> {
      * @return this command
      */
     MoveCommand progress(ProgressListener listener);
+
+    /**
+     * Asks a running {@code execute()} to stop as soon as it safely can: a copy stops between chunks and what was sent
+     * is removed again; past the point of no return the operation is completed instead. Thread-safe; a no-op once it
+     * has finished.
+     */
+    void cancel();
 }

@@ -27,4 +27,11 @@ public interface ReplicateCommand extends Command<Replication> {
      * @return this command
      */
     ReplicateCommand progress(ProgressListener listener);
+
+    /**
+     * Asks a running {@code execute()} to stop as soon as it safely can: a copy stops between chunks and what was sent
+     * is removed again; past the point of no return the operation is completed instead. Thread-safe; a no-op once it
+     * has finished.
+     */
+    void cancel();
 }

@@ -234,4 +234,16 @@ class TransferTest {
         assertTrue(there.manager().domain(dom).recover());
         assertTreeReads(there, dom);
     }
+
+    @Test
+    void aCancelledMoveIsUndoneAndTheDomainStaysWholeHere() {
+        String dom = domain();
+        var move = here.manager().domain(dom).moveTo(there.manager());
+        move.progress(p -> move.cancel());
+        assertThrows(dev.esm.api.errors.OperationCancelledException.class, move::execute);
+        assertTrue(gone(there, dom));
+        assertEquals(List.of(), there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList());
+        assertTrue(here.reads(dom, "vda", 0x33));
+        assertEquals(List.of(), here.manager().domain(dom).check());
+    }
 }

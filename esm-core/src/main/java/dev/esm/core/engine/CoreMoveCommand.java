@@ -18,6 +18,7 @@ final class CoreMoveCommand implements MoveCommand {
     private Optional<String> directory = Optional.empty();
     private ProgressListener progress = ProgressListener.NONE;
     private boolean used;
+    private final Cancellation cancellation = new Cancellation(null);
     private boolean live;
     private Optional<String> address = Optional.empty();
 
@@ -64,8 +65,8 @@ final class CoreMoveCommand implements MoveCommand {
     @Override
     public DomainSnapshots execute() {
         checkOpen();
-        used = true;
-        transfer.execute(directory, liveOption(), progress, new Cancellation(null));
+        transfer.execute(directory, liveOption(), progress, cancellation);
+        used = true; // a run that failed was undone: the command may run again
         return target.domain(domain);
     }
 
@@ -75,6 +76,11 @@ final class CoreMoveCommand implements MoveCommand {
             throw new IllegalStateException("a migration address is for a live move: add live()");
         }
         return live ? Optional.of(address) : Optional.empty();
+    }
+
+    @Override
+    public void cancel() {
+        cancellation.cancel();
     }
 
     private void checkOpen() {

@@ -16,6 +16,7 @@ final class CoreReplicateCommand implements ReplicateCommand {
     private Optional<String> directory = Optional.empty();
     private ProgressListener progress = ProgressListener.NONE;
     private boolean used;
+    private final Cancellation cancellation = new Cancellation(null);
 
     CoreReplicateCommand(DomainContext ctx, SnapshotManager target) {
         this.transfer = new Transfer(ctx, Objects.requireNonNull(target, "target"), Operation.REPLICATE);
@@ -44,8 +45,14 @@ final class CoreReplicateCommand implements ReplicateCommand {
     @Override
     public Replication execute() {
         checkOpen();
-        used = true;
-        return transfer.execute(directory, Optional.empty(), progress, new Cancellation(null));
+        Replication sent = transfer.execute(directory, Optional.empty(), progress, cancellation);
+        used = true; // a run that failed may run again
+        return sent;
+    }
+
+    @Override
+    public void cancel() {
+        cancellation.cancel();
     }
 
     private void checkOpen() {
