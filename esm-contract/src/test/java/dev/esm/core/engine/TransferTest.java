@@ -246,4 +246,22 @@ class TransferTest {
         assertTrue(here.reads(dom, "vda", 0x33));
         assertEquals(List.of(), here.manager().domain(dom).check());
     }
+
+    @Test
+    void betweenHostsThatShareStorageAMoveSendsOnlyTheDefinitionsAndLeavesEveryFileInPlace() {
+        String dom = domain();
+        java.util.Set<String> files = java.util.Set.copyOf(here.storage().files());
+        CoreSnapshotManager shared = new CoreSnapshotManager(new dev.esm.core.fake.FakeHost(here.storage(),
+                java.time.Clock.systemUTC(), "fake:///shared"));
+        var plan = here.manager().domain(dom).moveTo(shared).plan();
+        assertFalse(plan.steps().stream().anyMatch(s -> s.kind() == StepKind.COPY_FILE
+                || s.kind() == StepKind.REMOVE_FILE), plan.render());
+        DomainSnapshots moved = here.manager().domain(dom).moveTo(shared).execute();
+        assertTrue(gone(here, dom));
+        assertEquals(List.of("s1", "s2"), moved.chain().snapshots().stream().map(s -> s.name()).sorted().toList());
+        assertTrue(here.storage().files().containsAll(files.stream().filter(f -> f.startsWith("/fake/")).toList()),
+                "every file stays where it is");
+        assertThrows(InvalidOperationException.class, () -> moved.replicateTo(here.manager()).plan(),
+                "a standby on shared storage would share the domain's disks");
+    }
 }
