@@ -51,6 +51,7 @@ final class CdsTraining {
             for (String[] line : new String[][] {{u, "tree", d}, {u, "tree", d}, {u, "list", d},
                     {u, "tree", "--json", d}, {u, "list", "--json", d}, {u, "current", d}}) {
                 EsmCli.commandLine(s, EsmCli.only(line)).execute(line);
+                PlainRead.parse(line).ifPresent(plain -> PlainRead.run(plain, s)); // as EsmCli.main runs it
             }
         }
     }
