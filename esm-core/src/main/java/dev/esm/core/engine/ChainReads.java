@@ -1,6 +1,8 @@
 package dev.esm.core.engine;
 
 import dev.esm.api.DiskImage;
+import dev.esm.api.ImageFormat;
+import dev.esm.api.ImageInfo;
 import dev.esm.core.model.ChainLink;
 import dev.esm.core.model.EsmRecord;
 import dev.esm.core.plan.ChainDepths;
@@ -20,9 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads what {@link dev.esm.core.plan.DepthLimit} plans from: the chains a create or revert puts a new active layer
  * on, only when they may hold too many images. A chain holds at most one image per snapshot, per unnamed image and
  * per image of the base's own chain, and the active layer: while that bound is within the limit nothing is read but
- * the snapshot count (and, once per base image and handle, the base's own chain). Beyond it every image's header is
- * read, and each image's size when a pull is due. Thread-safe: base chains are kept in a concurrent map (a base
- * image's own chain never changes).
+ * the snapshot count (and, once per base image and handle, the base's own chain, header by header). Beyond it each
+ * image of the chains is read once ({@link Storage#info}: its backing image and its size, which planning keeps when a
+ * pull is due). Thread-safe: base chains are kept in a concurrent map (a base image's own chain never changes).
  */
 final class ChainReads {
     /** Chains longer than this are taken for loops. */
@@ -60,21 +62,16 @@ final class ChainReads {
         if (bound + above + extra + 1 <= max) {
             return new ChainDepths(max, Map.of());
         }
-        Storage storage = host.storage();
         Map<String, List<ChainLink>> out = new LinkedHashMap<>();
         for (DiskImage top : tops) {
-            List<DiskImage> images = chain(top);
-            boolean pull = images.size() + above + extra > max;
-            List<ChainLink> links = new ArrayList<>(images.size());
-            for (DiskImage i : images) {
-                links.add(new ChainLink(i, pull ? storage.info(i.path(), i.format()).actualSize() : 0));
-            }
-            out.put(top.path(), links);
+            List<ChainLink> read = links(top);
+            boolean pull = read.size() + above + extra > max;
+            out.put(top.path(), pull ? read : read.stream().map(l -> new ChainLink(l.image(), 0)).toList());
         }
         return new ChainDepths(max, out);
     }
 
-    /** @return the image and every image below it, top first, with the targets of {@code top} */
+    /** @return the image and every image below it, top first, with the targets of {@code top} (headers only) */
     private List<DiskImage> chain(DiskImage top) {
         Storage storage = host.storage();
         List<DiskImage> out = new ArrayList<>();
@@ -84,6 +81,24 @@ final class ChainReads {
             DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
             out.add(img);
             i = storage.backing(img.path(), img.format());
+        }
+        return out;
+    }
+
+    /**
+     * @return the links of {@link #chain}, each with its size: one {@link Storage#info} per image, which gives the
+     *         backing image as well (a backing file of no recorded format is qcow2, as {@link Storage#backing} says)
+     */
+    private List<ChainLink> links(DiskImage top) {
+        Storage storage = host.storage();
+        List<ChainLink> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Optional<DiskImage> i = Optional.of(top); i.isPresent() && seen.add(i.get().path())
+                && out.size() < LONGEST; ) {
+            DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
+            ImageInfo info = storage.info(img.path(), img.format());
+            out.add(new ChainLink(img, info.actualSize()));
+            i = info.backing().map(b -> new DiskImage(top.target(), b, info.backingFormat().orElse(ImageFormat.QCOW2)));
         }
         return out;
     }
