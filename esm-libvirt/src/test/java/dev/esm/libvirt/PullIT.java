@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.esm.api.DiskImage;
-import dev.esm.api.ImageFormat;
 import dev.esm.api.Progress;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.core.contract.Bed.DiskSpec;
@@ -21,8 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,29 +28,10 @@ import org.junit.jupiter.api.Test;
  * onto the bottom one. Each keeps what the top image shows, points its header at the anchor by its path, writes no
  * other image, and leaves the pulled images unneeded.
  */
-class PullIT {
-    private LibvirtBed bed;
-
-    @BeforeEach
-    void open() {
-        bed = new LibvirtBed();
-    }
-
-    @AfterEach
-    void close() {
-        bed.close();
-    }
-
-    private static DiskImage qcow2(String path) {
-        return new DiskImage("vda", path, ImageFormat.QCOW2);
-    }
-
-    /** Checks that the progress reported went to its end. */
-    private static void assertEnded(List<Progress> seen, String what) {
-        assertFalse(seen.isEmpty(), what + ": progress is reported");
-        Progress last = seen.get(seen.size() - 1);
-        assertTrue(last.total() > 0 && last.done() == last.total(), what + ": the last progress is the end: " + seen);
-        assertTrue(seen.stream().allMatch(p -> p.disk().equals("vda")), what + ": progress names the disk");
+class PullIT extends PullCases<LibvirtBed> {
+    @Override
+    protected LibvirtBed openBed() {
+        return new LibvirtBed();
     }
 
     private static void removeUnneeded(List<String> images) {
@@ -70,30 +47,7 @@ class PullIT {
     @Test
     void anOfflinePullOntoAMiddleImageThenOntoTheBottomKeepsTheContentAndWritesOnlyTheTop() {
         PulledChain c = PulledChain.make(bed.root(), null, LibvirtBed::run);
-        String ref = bed.root() + "/ref.raw";
-        c.reference(ref);
-        c.assertShowsTheChain(c.top(), "before");
-        Map<String, String> before = c.hashesBelowTop();
-        LocalStorage storage = new LocalStorage();
-
-        List<Progress> seen = new ArrayList<>();
-        storage.pull(c.top(), qcow2(c.images.get(1)), "vda", seen::add, Cancellation.none());
-        assertEnded(seen, "pull onto l1");
-        c.assertBacking(c.top(), c.images.get(1), "pull onto l1");
-        c.assertSameAs(c.top(), ref, "pull onto l1");
-        c.assertBelowTopUnchanged(before, "pull onto l1");
-        removeUnneeded(c.images.subList(2, 4));
-        c.assertSameAs(c.top(), ref, "pull onto l1, l2 and l3 removed");
-        c.assertShowsTheChain(c.top(), "pull onto l1, l2 and l3 removed");
-
-        seen.clear();
-        storage.pull(c.top(), qcow2(c.images.get(0)), "vda", seen::add, Cancellation.none());
-        assertEnded(seen, "pull onto l0");
-        c.assertBacking(c.top(), c.images.get(0), "pull onto l0");
-        removeUnneeded(c.images.subList(1, 2));
-        c.assertSameAs(c.top(), ref, "pull onto l0, l1 removed");
-        c.assertShowsTheChain(c.top(), "pull onto l0, l1 removed");
-        assertEquals(before.get(c.images.get(0)), c.hash(c.images.get(0)), "l0 is never written");
+        pullOntoAMiddleImageThenOntoTheBottom(c, new LocalStorage(), PullIT::removeUnneeded);
     }
 
     @Test
