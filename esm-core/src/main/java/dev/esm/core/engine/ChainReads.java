@@ -55,7 +55,7 @@ final class ChainReads {
         List<DiskImage> bases = record.map(EsmRecord::base).filter(b -> !b.isEmpty()).orElse(tops);
         int deepestBase = 0;
         for (DiskImage b : bases) {
-            deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b).size()));
+            deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b, false).size()));
         }
         int bound = host.snapshotCount(domain) + unnamed + deepestBase + 1;
         // One more than a pull needs: planning also tells an overlay the next snapshot will pull into.
@@ -64,41 +64,35 @@ final class ChainReads {
         }
         Map<String, List<ChainLink>> out = new LinkedHashMap<>();
         for (DiskImage top : tops) {
-            List<ChainLink> read = links(top);
+            List<ChainLink> read = chain(top, true);
             boolean pull = read.size() + above + extra > max;
             out.put(top.path(), pull ? read : read.stream().map(l -> new ChainLink(l.image(), 0)).toList());
         }
         return new ChainDepths(max, out);
     }
 
-    /** @return the image and every image below it, top first, with the targets of {@code top} (headers only) */
-    private List<DiskImage> chain(DiskImage top) {
-        Storage storage = host.storage();
-        List<DiskImage> out = new ArrayList<>();
-        Set<String> seen = new HashSet<>();
-        for (Optional<DiskImage> i = Optional.of(top); i.isPresent() && seen.add(i.get().path())
-                && out.size() < LONGEST; ) {
-            DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
-            out.add(img);
-            i = storage.backing(img.path(), img.format());
-        }
-        return out;
-    }
-
     /**
-     * @return the links of {@link #chain}, each with its size: one {@link Storage#info} per image, which gives the
-     *         backing image as well (a backing file of no recorded format is qcow2, as {@link Storage#backing} says)
+     * @param sizes whether to read each image's size: one {@link Storage#info} per image, which gives the backing
+     *              image as well (a backing file of no recorded format is qcow2, as {@link Storage#backing} says);
+     *              else only its header ({@link Storage#backing}), and every size is 0
+     * @return the image and every image below it, top first, with the targets of {@code top}
      */
-    private List<ChainLink> links(DiskImage top) {
+    private List<ChainLink> chain(DiskImage top, boolean sizes) {
         Storage storage = host.storage();
         List<ChainLink> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Optional<DiskImage> i = Optional.of(top); i.isPresent() && seen.add(i.get().path())
                 && out.size() < LONGEST; ) {
             DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
-            ImageInfo info = storage.info(img.path(), img.format());
-            out.add(new ChainLink(img, info.actualSize()));
-            i = info.backing().map(b -> new DiskImage(top.target(), b, info.backingFormat().orElse(ImageFormat.QCOW2)));
+            if (sizes) {
+                ImageInfo info = storage.info(img.path(), img.format());
+                out.add(new ChainLink(img, info.actualSize()));
+                i = info.backing().map(b -> new DiskImage(top.target(), b,
+                        info.backingFormat().orElse(ImageFormat.QCOW2)));
+            } else {
+                out.add(new ChainLink(img, 0));
+                i = storage.backing(img.path(), img.format());
+            }
         }
         return out;
     }
