@@ -22,9 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Reads what {@link dev.esm.core.plan.DepthLimit} plans from: the chains a create or revert puts a new active layer
  * on, only when they may hold too many images. A chain holds at most one image per snapshot, per unnamed image and
  * per image of the base's own chain, and the active layer: while that bound is within the limit nothing is read but
- * the snapshot count (and, once per base image and handle, the base's own chain, header by header). Beyond it each
- * image of the chains is read once ({@link Storage#info}: its backing image and its size, which planning keeps when a
- * pull is due). Thread-safe: base chains are kept in a concurrent map (a base image's own chain never changes).
+ * the snapshot count (and, once per base image and handle, the base's own chain). Beyond it the chains' headers are
+ * read ({@link Storage#backing}, the cheapest read), and no further than tells whether a pull is due; when one is,
+ * the chain is read again with each image's size ({@link Storage#info}, which gives the backing image as well).
+ * Thread-safe: base chains are kept in a concurrent map (a base image's own chain never changes).
  */
 final class ChainReads {
     /** Chains longer than this are taken for loops. */
@@ -55,7 +56,7 @@ final class ChainReads {
         List<DiskImage> bases = record.map(EsmRecord::base).filter(b -> !b.isEmpty()).orElse(tops);
         int deepestBase = 0;
         for (DiskImage b : bases) {
-            deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b, false).size()));
+            deepestBase = Math.max(deepestBase, baseDepths.computeIfAbsent(b.path(), p -> chain(b, false, LONGEST).size()));
         }
         int bound = host.snapshotCount(domain) + unnamed + deepestBase + 1;
         // One more than a pull needs: planning also tells an overlay the next snapshot will pull into.
@@ -64,9 +65,10 @@ final class ChainReads {
         }
         Map<String, List<ChainLink>> out = new LinkedHashMap<>();
         for (DiskImage top : tops) {
-            List<ChainLink> read = chain(top, true);
-            boolean pull = read.size() + above + extra > max;
-            out.put(top.path(), pull ? read : read.stream().map(l -> new ChainLink(l.image(), 0)).toList());
+            // Headers only, as far as tells whether a pull is due; if it is, the chain once more with sizes.
+            int most = Math.max(0, max - above - extra); // the longest chain that needs no pull
+            List<ChainLink> links = chain(top, false, most + 1);
+            out.put(top.path(), links.size() > most ? chain(top, true, LONGEST) : links);
         }
         return new ChainDepths(max, out);
     }
@@ -75,14 +77,16 @@ final class ChainReads {
      * @param sizes whether to read each image's size: one {@link Storage#info} per image, which gives the backing
      *              image as well (a backing file of no recorded format is qcow2, as {@link Storage#backing} says);
      *              else only its header ({@link Storage#backing}), and every size is 0
-     * @return the image and every image below it, top first, with the targets of {@code top}
+     * @param most how many images to read at the most
+     * @return the image and every image below it (up to {@code most} of them), top first, with the targets of
+     *         {@code top}
      */
-    private List<ChainLink> chain(DiskImage top, boolean sizes) {
+    private List<ChainLink> chain(DiskImage top, boolean sizes, int most) {
         Storage storage = host.storage();
         List<ChainLink> out = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (Optional<DiskImage> i = Optional.of(top); i.isPresent() && seen.add(i.get().path())
-                && out.size() < LONGEST; ) {
+                && out.size() < Math.min(most, LONGEST); ) {
             DiskImage img = new DiskImage(top.target(), i.get().path(), i.get().format());
             if (sizes) {
                 ImageInfo info = storage.info(img.path(), img.format());
