@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.esm.api.DomainState;
 import dev.esm.api.Progress;
+import dev.esm.api.errors.UnsupportedDiskException;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.port.Cancellation;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * ({@link PulledChain}): offline ({@link LocalStorage#pull}, {@code qemu-img rebase} in safe mode) and live
  * ({@link LibvirtHost#blockPull}, a block pull with a base on a running domain), first onto a middle image and then
  * onto the bottom one. Each keeps what the top image shows, points its header at the anchor by its path, writes no
- * other image, and leaves the pulled images unneeded.
+ * other image, and leaves the pulled images unneeded. A live pull into an active layer with subclusters is refused
+ * before any job where the host's QEMU cannot make it.
  */
 class PullIT extends PullCases<LibvirtBed> {
     @Override
@@ -128,5 +131,33 @@ class PullIT extends PullCases<LibvirtBed> {
         removeUnneeded(l.subList(1, 4));
         c.assertSameAs(active, ref, "after the live pulls, l1 to l3 removed");
         c.assertShowsTheChain(active, "after the live pulls, l1 to l3 removed");
+    }
+
+    @Test
+    void aLivePullIntoAnActiveLayerWithSubclustersIsRefusedBeforeAnyJobWhereItsQemuCannotMakeIt() {
+        // The bed's host is given its storage (LibvirtHost(uri, storage)), so it checks every live pull's active
+        // layer, as on a QEMU before 10.0, which aborts a domain that pulls into an image with subclusters.
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "vda.qcow2").size(PulledChain.SIZE)));
+        String active = bed.active(dom, "vda", false).path();
+        String base = bed.folder(dom) + "/base.qcow2";
+        String mid = bed.folder(dom) + "/mid.qcow2";
+        String size = Long.toString(PulledChain.SIZE);
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", base, size));
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", mid, size));
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-o", "extended_l2=on", "-b", mid, "-F",
+                "qcow2", active, size));
+        bed.start(dom);
+        try {
+            assertEquals(List.of(active, mid, base), liveChain(dom));
+            UnsupportedDiskException e = assertThrows(UnsupportedDiskException.class,
+                    () -> bed.libvirtHost().blockPull(dom, "vda", base, p -> { }, Cancellation.none()));
+            assertTrue(e.getMessage().contains("the image " + active + " of vda has subclusters"), e.getMessage());
+            assertEquals(DomainState.RUNNING, bed.host().state(dom));
+            assertEquals(List.of(active, mid, base), liveChain(dom), "the chain is as it was");
+            String jobs = bed.libvirtHost().humanMonitorCommand(dom, "info block-jobs");
+            assertTrue(jobs.contains("No active jobs"), jobs);
+        } finally {
+            bed.stop(dom);
+        }
     }
 }
