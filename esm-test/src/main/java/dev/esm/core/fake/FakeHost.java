@@ -1,5 +1,7 @@
 package dev.esm.core.fake;
 
+import static dev.esm.core.fake.FakeErrors.invalid;
+
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
@@ -24,7 +26,10 @@ import org.w3c.dom.Element;
  * An in-memory stand-in for libvirt's QEMU driver, as far as ESM uses it: domains with persistent and live
  * definitions, and snapshot metadata with libvirt's rules (the parent of a new snapshot is the current one;
  * removing a snapshot's metadata re-parents its children). External snapshots with {@code REUSE_EXT} check
- * that each prepared overlay is backed by the disk's active image, as QEMU would. Thread-safe (synchronized).
+ * that each prepared overlay is backed by the disk's active image, as QEMU would. Block jobs are
+ * {@link FakeBlockJobs}'.
+ *
+ * <p>Thread-safety: thread-safe (synchronized on this object; the block jobs hold the same lock).
  */
 public final class FakeHost implements Host {
     /** Whether {@link #snapshotStamp} gives markers. */
@@ -41,6 +46,8 @@ public final class FakeHost implements Host {
 
     private final FakeStorage storage;
     private final Clock clock;
+    /** The block jobs (commit, pull), under this object's lock. */
+    private final FakeBlockJobs blockJobs;
     private final Map<String, Dom> domains = new HashMap<>();
     /** When not negative, a memory snapshot fails after writing this many bytes (a full file system). */
     private int memorySpace = -1;
@@ -54,6 +61,24 @@ public final class FakeHost implements Host {
     public FakeHost(FakeStorage storage, Clock clock) {
         this.storage = storage;
         this.clock = clock;
+        this.blockJobs = new FakeBlockJobs(this, storage, new FakeBlockJobs.LiveDomains() {
+            @Override
+            public void requireRunning(String domain) {
+                if (!dom(domain).running) {
+                    throw invalid("domain is not running");
+                }
+            }
+
+            @Override
+            public String liveXml(String domain) {
+                return dom(domain).live;
+            }
+
+            @Override
+            public void liveXml(String domain, String xml) {
+                dom(domain).live = xml;
+            }
+        });
     }
 
     private Dom dom(String name) {
@@ -62,10 +87,6 @@ public final class FakeHost implements Host {
             throw new DomainNotFoundException("no domain '" + name + "'");
         }
         return d;
-    }
-
-    static HypervisorException invalid(String message) {
-        return new HypervisorException(message, 55, "VIR_ERR_OPERATION_INVALID", message, null);
     }
 
     @Override
@@ -364,49 +385,13 @@ public final class FakeHost implements Host {
     @Override
     public void blockCommit(String domain, String disk, String base, String top, boolean active,
                             dev.esm.api.ProgressListener listener, dev.esm.core.port.Cancellation cancel) {
-        synchronized (this) {
-            if (!dom(domain).running) {
-                throw invalid("domain is not running");
-            }
-        }
-        // Progress is reported outside the lock, as libvirt's event thread does, so a listener may cancel.
-        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
-        synchronized (this) {
-            Dom d = dom(domain);
-            DiskImage activeImage = DomainXml.parse(d.live).disk(disk).flatMap(x -> x.image()).orElseThrow();
-            if (active != activeImage.path().equals(top)) {
-                throw invalid("top " + top + " is " + (active ? "not " : "") + "the active layer of " + disk);
-            }
-            String above = null;
-            for (String p = activeImage.path(); !p.equals(top); p = storage.info(p, ImageFormat.QCOW2).backing()
-                    .orElseThrow(() -> invalid(top + " is not in the chain of " + disk))) {
-                above = p;
-            }
-            storage.mergeInto(top, base, cancel);
-            if (active) {
-                d.live = DomainXml.rewrite(d.live, Map.of(disk, new DiskImage(disk, base, ImageFormat.QCOW2)),
-                        Optional.empty());
-            } else {
-                storage.rebase(above, new DiskImage(disk, base, ImageFormat.QCOW2));
-            }
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+        blockJobs.commit(domain, disk, base, top, active, listener, cancel);
     }
 
     @Override
     public void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
                           dev.esm.core.port.Cancellation cancel) {
-        synchronized (this) {
-            if (!dom(domain).running) {
-                throw invalid("domain is not running");
-            }
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
-        synchronized (this) {
-            String active = DomainXml.parse(dom(domain).live).disk(disk).flatMap(x -> x.image()).orElseThrow().path();
-            storage.pullInto(active, anchor, cancel);
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+        blockJobs.pull(domain, disk, anchor, listener, cancel);
     }
 
     @Override
