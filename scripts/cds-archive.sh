@@ -20,7 +20,7 @@ rm -rf "$target/jna"
 if [ -n "$arch" ]; then
   mkdir -p "$target/jna"
   (cd "$target/jna" && "${JAVA_HOME:+$JAVA_HOME/bin/}jar" xf "$jar" "com/sun/jna/$arch/libjnidispatch.so" 2>/dev/null \
-    && mv "com/sun/jna/$arch/libjnidispatch.so" . && rm -rf com) || { echo "cds-archive: JNA stub not unpacked" >&2; rm -rf "$target/jna"; }
+    && mv "com/sun/jna/$arch/libjnidispatch.so" . && rm -rf com && touch libjnidispatch.so) || { echo "cds-archive: JNA stub not unpacked" >&2; rm -rf "$target/jna"; }
 fi
 
 rm -f "$target/esm.jsa" "$target/esm.classlist"

@@ -11,7 +11,8 @@ import java.util.jar.JarFile;
  * The training run for {@code esm}'s class-data-sharing archive, made at package time by
  * {@code scripts/cds-archive.sh}: it loads the classes a command needs without needing libvirt, so that the build
  * works on any machine. It builds picocli's whole model and every help text, runs a command against a libvirt
- * socket that does not exist (JNA, libvirt-java and ESM's provider load and fail), reads and writes XML the way
+ * socket that does not exist (JNA, libvirt-java and ESM's provider load and fail), reads a tree and a list from a host in
+ * memory ({@link CdsTrainingHost}) the way a one-shot read does after connecting, reads and writes XML the way
  * ESM's core does, and gzip and Base64 the way a tree index is, and loads every class of ESM, picocli, libvirt-java,
  * JNA and SLF4J in the jar (without running their static initialisers).
  */
@@ -37,6 +38,24 @@ final class CdsTraining {
         }
     }
 
+    /**
+     * Runs {@code esm tree} and {@code esm list} (text and JSON) on {@link CdsTrainingHost}'s tree, in full and then
+     * from the tree index the first read wrote: the code after connecting that a read runs (XML, model, index,
+     * output), with the lambdas it makes, which the class list then names.
+     */
+    private static void reads(PrintStream none) {
+        try (Session s = new Session(none, none, false)) {
+            s.use(CdsTrainingHost.URI, new dev.esm.core.engine.CoreSnapshotManager(new CdsTrainingHost(60)));
+            String u = "--uri=" + CdsTrainingHost.URI;
+            String d = CdsTrainingHost.DOMAIN;
+            for (String[] line : new String[][] {{u, "tree", d}, {u, "tree", d}, {u, "list", d},
+                    {u, "tree", "--json", d}, {u, "list", "--json", d}, {u, "current", d}}) {
+                EsmCli.commandLine(s, EsmCli.only(line)).execute(line);
+                PlainRead.parse(line).ifPresent(plain -> PlainRead.run(plain, s)); // as EsmCli.main runs it
+            }
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         PrintStream none = new PrintStream(OutputStream.nullOutputStream());
         EsmCli.run(new String[] {"--help"}, none, none);
@@ -45,6 +64,7 @@ final class CdsTraining {
         }
         EsmCli.run(new String[] {"--uri=qemu+unix:///system?socket=/nonexistent/esm-cds-training", "tree", "x"}, none,
                 none);
+        reads(none);
         dev.esm.core.xml.Xml.write(dev.esm.core.xml.Xml.parse(
                 "<domain type='kvm'><name>x</name><devices><disk type='file' device='disk'><driver name='qemu' "
                         + "type='qcow2'/><source file='/x.qcow2'/><target dev='vda'/></disk></devices></domain>"));

@@ -160,9 +160,14 @@ public final class EsmCli implements Callable<Integer> {
         int code;
         try (Session session = new Session(System.out, System.err, true)) {
             Interrupts.install(session);
-            CommandLine cl = commandLine(session, only(args));
-            Trace.mark("model built");
-            code = cl.execute(args);
+            java.util.Optional<PlainRead.Line> plain = PlainRead.parse(args);
+            if (plain.isPresent()) {
+                code = PlainRead.run(plain.get(), session);
+            } else {
+                CommandLine cl = commandLine(session, only(args));
+                Trace.mark("model built");
+                code = cl.execute(args);
+            }
         }
         stopLibvirtEvents();
         Trace.mark("done");

@@ -3,6 +3,7 @@ package dev.esm.cli;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.Snapshot;
 import dev.esm.api.SnapshotChain;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /** {@code esm list}: List the snapshots, oldest first. */
@@ -13,10 +14,15 @@ import picocli.CommandLine;
 final class ListCmd extends Reading {
     @Override
     public Integer call() {
-        SnapshotChain chain = withDomain(args.domain, DomainSnapshots::chain);
+        print(withDomain(args.domain, DomainSnapshots::chain), json, out());
+        return 0;
+    }
+
+    /** Prints the list (or its JSON) to {@code out}. */
+    static void print(SnapshotChain chain, boolean json, PrintWriter out) {
         if (json) {
-            out().println(Json.array(chain.snapshots().stream().map(s -> Json.snapshot(s, chain)).toList()));
-            return 0;
+            out.println(Json.array(chain.snapshots().stream().map(s -> Json.snapshot(s, chain)).toList()));
+            return;
         }
         String current = chain.current().map(Snapshot::name).orElse("");
         // As printf("%-2s%-24s %-24s %-20s %-14s %s%n") would, without a Formatter per line (10,000 lines cost
@@ -28,12 +34,11 @@ final class ListCmd extends Reading {
                     s.creationTime().toString().replace('T', ' ').replace("Z", ""), s.state().libvirtName(),
                     s.description());
         }
-        out().print(b);
-        out().flush();
+        out.print(b);
+        out.flush();
         if ("base".equals(current)) {
-            out().println("(current: base)");
+            out.println("(current: base)");
         }
-        return 0;
     }
 
     private static void row(StringBuilder b, String mark, String name, String parent, String created, String state,

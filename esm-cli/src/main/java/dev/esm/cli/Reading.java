@@ -15,9 +15,13 @@ abstract class Reading extends Sub {
     /** Reads without waiting for a running operation; says so on standard error when one may be under way. */
     @Override
     <T> T withDomain(String domain, Function<DomainSnapshots, T> action) {
-        DomainSnapshots d = domain(domain);
+        return read(root.session, domain(domain), action);
+    }
+
+    /** Reads {@code d} without waiting for a running operation; says so on standard error when one may be under way. */
+    static <T> T read(Session session, DomainSnapshots d, Function<DomainSnapshots, T> action) {
         T result = action.apply(d);
-        d.operationInProgress().ifPresent(busy -> root.session.err.println("esm: note: " + busy
+        d.operationInProgress().ifPresent(busy -> session.err.println("esm: note: " + busy
                 + "; what is shown may be part-way through it"));
         return result;
     }

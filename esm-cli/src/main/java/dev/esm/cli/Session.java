@@ -52,6 +52,11 @@ final class Session implements AutoCloseable {
         return m;
     }
 
+    /** Serves {@code uri} with {@code manager}, closed with this session (the class-data-sharing training run). */
+    void use(String uri, SnapshotManager manager) {
+        managers.put(uri, manager);
+    }
+
     /**
      * @return the domain's handle, looked up once per session: a handle holds no libvirt object, and its commands
      *         check for unfinished operations themselves, so a batch need not look the domain up for every line

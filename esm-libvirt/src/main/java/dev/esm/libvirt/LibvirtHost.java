@@ -4,7 +4,6 @@ import dev.esm.api.DomainState;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
 import dev.esm.core.port.Storage;
-import dev.esm.core.xml.Xml;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -12,7 +11,6 @@ import dev.esm.api.ProgressListener;
 import dev.esm.core.port.Cancellation;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
-import org.libvirt.DomainSnapshot;
 import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,21 +41,23 @@ import dev.esm.libvirt.internal.state.PoolState;
  * ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's per-connection limit
  * on calls in progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
  *
- * <p>Snapshot trees: the snapshots' XMLs are kept in a {@link SnapshotCache}, revalidated on every read against
+ * <p>Snapshot metadata: its calls are {@link SnapshotMetadataCalls}'. The snapshots' XMLs are kept in a
+ * {@link SnapshotCache}, revalidated on every read against
  * libvirt's own snapshot metadata files when the daemon is on this machine ({@link MetadataFiles}), so that reading a
  * tree costs a few calls whatever its size, and a change made behind ESM's back ({@code virsh}) is still seen at the
  * next read. Over a remote URI (or another root's daemon) there are no markers to read, and every tree read fetches
  * each snapshot's XML.
  *
+ * <p>Block pulls: {@link BlockPullDriver} refuses a live pull into an image with subclusters when this host's QEMU
+ * (before 10.0) cannot make it ({@link SupportedLayout}), on the live chain the pull reads anyway.
+ *
  * <p>Thread-safety: thread-safe; libvirt connections may be used from several threads; the mutable state is the
  * closed flag, the lazily opened connections (each opened under its slot's monitor, stored and closed under the
- * array's), the domains' assignment to them (a concurrent map), the snapshot cache (thread-safe) and the lazily
- * registered event callback (under this object's monitor).
+ * array's), the domains' assignment to them (a concurrent map), the snapshot cache (thread-safe, in
+ * {@link SnapshotMetadataCalls}) and the lazily registered event callback (under this object's monitor).
  */
 public final class LibvirtHost implements Host {
     private static final Logger LOG = LoggerFactory.getLogger(LibvirtHost.class);
-    /** Whether this host's QEMU pulls into overlays with subclusters while a domain runs ({@link SupportedLayout}). */
-    private final boolean pullsSubclusters;
     private final String uri;
     /** The connections, domains spread over them; its first connection serves storage and events. */
     private final ConnectionPool pool;
@@ -69,13 +69,15 @@ public final class LibvirtHost implements Host {
     private final java.util.function.UnaryOperator<String> withJournal;
     /** Calls on domains, through the pool's connections on kept handles. */
     private final DomainCalls calls;
-    /** The snapshots' XMLs read before, revalidated at each read. */
-    private final SnapshotCache snapshots;
+    /** The snapshot-metadata calls, with the snapshot cache. */
+    private final SnapshotMetadataCalls snapshotCalls;
+    /** Live migrations to another libvirt host, and this host as their target. */
+    private final LiveMigrations migrations;
     /** This connection's block-job events and the block-job stall time, shared by commits and pulls. */
     private final BlockJobs blockJobs;
     /** Block commits. */
     private final BlockCommitDriver commits;
-    /** Block pulls. */
+    /** Block pulls (with the check that refuses a live pull this host's QEMU cannot make). */
     private final BlockPullDriver pulls;
 
     /**
@@ -99,9 +101,10 @@ public final class LibvirtHost implements Host {
         this.blockJobs = new BlockJobs(conn, events, dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis(),
                 pool::checkOpen);
         this.commits = new BlockCommitDriver(blockJobs);
-        this.pulls = new BlockPullDriver(blockJobs);
-        this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
-        this.pullsSubclusters = false; // the storage given makes its own overlays: check every live pull's image
+        // The storage given makes its own overlays: check every live pull's image.
+        this.pulls = new BlockPullDriver(blockJobs, false, storage::subclusters);
+        this.snapshotCalls = new SnapshotMetadataCalls(uri, settings.snapshotMarkers(), calls, pool::checkOpen);
+        this.migrations = new LiveMigrations(uri, conn, calls);
         LOG.debug("connected to {}", uri);
     }
 
@@ -132,11 +135,10 @@ public final class LibvirtHost implements Host {
         this.calls = new DomainCalls(pool);
         this.blockJobs = new BlockJobs(conn, events, settings.blockJobStall().toMillis(), pool::checkOpen);
         this.commits = new BlockCommitDriver(blockJobs);
-        this.pulls = new BlockPullDriver(blockJobs);
-        this.snapshots = snapshotCache(uri, settings.snapshotMarkers());
+        this.snapshotCalls = new SnapshotMetadataCalls(uri, settings.snapshotMarkers(), calls, pool::checkOpen);
+        this.migrations = new LiveMigrations(uri, conn, calls);
         boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
         SupportedLayout.Layouts layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
-        this.pullsSubclusters = layout.pullable() == layout.overlays();
         if (storageApi) {
             PoolStorage pools = new PoolStorage(conn, this, pool::runningDomainNames, settings.hostStateDirectory(),
                     layout.overlays(), layout.pullable());
@@ -150,31 +152,13 @@ public final class LibvirtHost implements Host {
             this.state = new LocalState(settings.stateDirectory());
             this.withJournal = xml -> xml;
         }
+        this.pulls = new BlockPullDriver(blockJobs, layout.pullable() == layout.overlays(), storage::subclusters);
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
-    }
-
-    /** @param markers {@link dev.esm.api.Settings#snapshotMarkers()}: false, every tree read is a full read */
-    private static SnapshotCache snapshotCache(String uri, boolean markers) {
-        SnapshotCache cache = new SnapshotCache(markers ? MetadataFiles.forUri(uri).orElse(null) : null,
-                System::currentTimeMillis);
-        LOG.debug("snapshot trees of {} are {}", uri, cache.active() ? "cached, checked against libvirt's metadata files"
-                : "read in full (no local metadata files to check a cache against)");
-        return cache;
     }
 
     /** @return whether tree reads are served from the cache (false: every read is full), for tests */
     boolean cachesSnapshots() {
-        return snapshots.active();
-    }
-
-    private static void free(DomainSnapshot s) {
-        if (s != null) {
-            try {
-                s.free();
-            } catch (LibvirtException e) {
-                LOG.debug("freeing a snapshot object failed: {}", e.toString());
-            }
-        }
+        return snapshotCalls.caches();
     }
 
     private void checkOpen() {
@@ -186,48 +170,16 @@ public final class LibvirtHost implements Host {
         return uri;
     }
 
-    /** This host as a migration's target: its URI and its first connection, which the migration's source drives. */
-    private record Target(String uri, Connect conn) implements dev.esm.core.port.Migration.Target {
-    }
-
     @Override
     public dev.esm.core.port.Migration.Target migrationTarget() {
         checkOpen();
-        return new Target(uri, conn);
+        return migrations.target();
     }
 
-    /**
-     * A managed direct migration (virDomainMigrate3) driven by this client with both connections, so that neither
-     * daemon needs to reach the other's libvirt (only QEMU's streams go host to host, to {@code address} if given).
-     * The target is a {@link Target} another LibvirtHost made: the two ends of one adapter.
-     */
     @Override
     public void migrate(String domain, dev.esm.core.port.Migration m) {
         checkOpen();
-        if (!(m.to() instanceof Target to)) {
-            throw new IllegalArgumentException("a libvirt host migrates only to another libvirt host, not " + m.to());
-        }
-        calls.withDomainDo(domain, "migrating to " + to.uri() + " (live)", d -> {
-            java.util.List<org.libvirt.TypedParameter> params = new java.util.ArrayList<>();
-            for (String disk : m.disks()) {
-                params.add(new org.libvirt.TypedStringParameter(
-                        Domain.DomainMigrateParameters.VIR_MIGRATE_PARAM_MIGRATE_DISKS, disk));
-            }
-            params.add(new org.libvirt.TypedStringParameter(Domain.DomainMigrateParameters.VIR_MIGRATE_PARAM_DEST_XML,
-                    dev.esm.core.xml.XmlPaths.relocate(d.getXMLDesc(LibvirtFlags.migratableXml(false)), m.moved())));
-            params.add(new org.libvirt.TypedStringParameter(
-                    Domain.DomainMigrateParameters.VIR_MIGRATE_PARAM_PERSIST_XML,
-                    dev.esm.core.xml.XmlPaths.relocate(d.getXMLDesc(LibvirtFlags.migratableXml(true)), m.moved())));
-            m.address().ifPresent(a -> {
-                params.add(new org.libvirt.TypedStringParameter(Domain.DomainMigrateParameters.VIR_MIGRATE_PARAM_URI,
-                        "tcp://" + a));
-                params.add(new org.libvirt.TypedStringParameter(
-                        Domain.DomainMigrateParameters.VIR_MIGRATE_PARAM_LISTEN_ADDRESS, a));
-            });
-            Domain there = d.migrate(to.conn(), params.toArray(new org.libvirt.TypedParameter[0]),
-                    (long) LibvirtFlags.moveMigration());
-            DomainHandles.free(there);
-        });
+        migrations.migrate(domain, m);
         forgetDomain(domain);
     }
 
@@ -240,7 +192,7 @@ public final class LibvirtHost implements Host {
 
     /** Forgets what is cached of a domain that is no longer here (its tree, its kept handle). */
     private void forgetDomain(String domain) {
-        snapshots.forget(domain);
+        snapshotCalls.forget(domain);
     }
 
     @Override
@@ -325,116 +277,55 @@ public final class LibvirtHost implements Host {
 
     @Override
     public List<String> snapshotXmls(String domain) {
-        return calls.withDomain(domain, "listing the snapshots", d -> snapshots.all(domain, new SnapshotCache.Source() {
-            @Override
-            public List<String> names() throws LibvirtException {
-                return List.of(d.snapshotListNames());
-            }
-
-            @Override
-            public int count() throws LibvirtException {
-                return d.snapshotNum();
-            }
-
-            @Override
-            public String xml(String name) throws LibvirtException {
-                return snapshotXml(d, name);
-            }
-        }));
-    }
-
-    private static String snapshotXml(Domain d, String name) throws LibvirtException {
-        DomainSnapshot s = null;
-        try {
-            s = d.snapshotLookupByName(name);
-            return s.getXMLDesc(LibvirtFlags.SNAPSHOT_XML_SECURE);
-        } finally {
-            free(s);
-        }
+        return snapshotCalls.snapshotXmls(domain);
     }
 
     /** One call ({@code virDomainSnapshotListNames}), in the order {@link #snapshotXmls} gives. */
     @Override
     public Optional<List<String>> snapshotNames(String domain) {
-        return Optional.of(calls.withDomain(domain, "listing the snapshots", d -> List.of(d.snapshotListNames())));
+        return snapshotCalls.snapshotNames(domain);
     }
 
     /** The stamp of libvirt's metadata directory of the domain when it is on this machine ({@link MetadataFiles}). */
     @Override
     public Optional<String> snapshotStamp(String domain) {
-        return snapshots.marker(domain);
+        return snapshotCalls.snapshotStamp(domain);
     }
 
     @Override
     public int snapshotCount(String domain) {
-        return calls.withDomain(domain, "counting the snapshots", Domain::snapshotNum);
+        return snapshotCalls.snapshotCount(domain);
     }
 
     @Override
     public String snapshotXml(String domain, String name) {
-        checkOpen();
-        return snapshots.one(domain, name,
-                () -> calls.withDomain(domain, "reading snapshot '" + name + "'", d -> snapshotXml(d, name)));
-    }
-
-    /** Runs a change of the domain's snapshots and tells the cache (whether it succeeded or not). */
-    private void changingSnapshots(String domain, String doing, DomainCalls.VoidDomainCall call) {
-        Optional<SnapshotCache.Stamp> before = snapshots.before(domain);
-        boolean done = false;
-        try {
-            calls.withDomainDo(domain, doing, call);
-            done = true;
-        } finally {
-            snapshots.changed(domain, before, done);
-        }
+        return snapshotCalls.snapshotXml(domain, name);
     }
 
     @Override
     public Optional<String> currentSnapshot(String domain) {
-        return currentSnapshotXml(domain).flatMap(xml -> Xml.childText(Xml.parse(xml).getDocumentElement(), "name"));
+        return snapshotCalls.currentSnapshot(domain);
     }
 
     /** Two calls: the current snapshot (libvirt's error when there is none) and its XML. */
     @Override
     public Optional<String> currentSnapshotXml(String domain) {
-        return calls.withDomain(domain, "reading the current snapshot", d -> {
-            DomainSnapshot s = null;
-            try {
-                s = d.snapshotCurrent();
-                return Optional.of(s.getXMLDesc(LibvirtFlags.SNAPSHOT_XML_SECURE));
-            } catch (LibvirtException e) {
-                if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN_SNAPSHOT")) {
-                    return Optional.<String>empty();
-                }
-                throw e;
-            } finally {
-                free(s);
-            }
-        });
+        return snapshotCalls.currentSnapshotXml(domain);
     }
 
     @Override
     public void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
-        changingSnapshots(domain, "taking a snapshot", d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotCreate(flags))));
+        snapshotCalls.createSnapshot(domain, xml, flags);
     }
 
     @Override
     public void redefineSnapshot(String domain, String xml, boolean makeCurrent) {
-        changingSnapshots(domain, "redefining a snapshot",
-                d -> free(d.snapshotCreateXML(xml, LibvirtFlags.snapshotRedefine(makeCurrent))));
+        snapshotCalls.redefineSnapshot(domain, xml, makeCurrent);
     }
 
     @Override
     public void deleteSnapshotMetadata(String domain, String name) {
-        changingSnapshots(domain, "removing the metadata of snapshot '" + name + "'", d -> {
-            DomainSnapshot s = null;
-            try {
-                s = d.snapshotLookupByName(name);
-                s.delete(LibvirtFlags.SNAPSHOT_DELETE_METADATA_ONLY);
-            } finally {
-                free(s);
-            }
-        });
+        snapshotCalls.deleteSnapshotMetadata(domain, name);
     }
 
     @Override
@@ -446,18 +337,6 @@ public final class LibvirtHost implements Host {
 
     @Override
     public void blockPull(String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel) {
-        if (!pullsSubclusters) {
-            // ESM makes the overlays it will pull into classic on such a QEMU; one made otherwise is refused, not pulled.
-            Optional<String> active = dev.esm.core.xml.DomainXml.parse(domainXml(domain, true)).disk(disk)
-                    .flatMap(dev.esm.core.model.DiskDef::source);
-            if (active.isPresent() && storage.subclusters(active.get())) {
-                throw new dev.esm.api.errors.UnsupportedDiskException("the image " + active.get() + " of " + disk
-                        + " has subclusters, and this host's QEMU (before 10.0) aborts a domain that pulls into such an"
-                        + " image, so the chain cannot be shortened while '" + domain + "' runs: take the snapshot"
-                        + " with the domain shut off (the pull then runs offline; through libvirt's storage API it"
-                        + " runs in a helper domain and cannot either), or set a higher maxChainDepth");
-            }
-        }
         String doing = "block pull of " + disk + " (onto " + anchor + ")";
         calls.withDomainDo(domain, doing, d -> pulls.pull(d, domain, disk, anchor, listener, cancel, doing));
     }

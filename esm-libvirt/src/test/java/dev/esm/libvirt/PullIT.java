@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.esm.api.DiskImage;
-import dev.esm.api.ImageFormat;
+import dev.esm.api.DomainState;
 import dev.esm.api.Progress;
+import dev.esm.api.errors.UnsupportedDiskException;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.core.port.Cancellation;
@@ -21,8 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,31 +28,13 @@ import org.junit.jupiter.api.Test;
  * ({@link PulledChain}): offline ({@link LocalStorage#pull}, {@code qemu-img rebase} in safe mode) and live
  * ({@link LibvirtHost#blockPull}, a block pull with a base on a running domain), first onto a middle image and then
  * onto the bottom one. Each keeps what the top image shows, points its header at the anchor by its path, writes no
- * other image, and leaves the pulled images unneeded.
+ * other image, and leaves the pulled images unneeded. A live pull into an active layer with subclusters is refused
+ * before any job where the host's QEMU cannot make it.
  */
-class PullIT {
-    private LibvirtBed bed;
-
-    @BeforeEach
-    void open() {
-        bed = new LibvirtBed();
-    }
-
-    @AfterEach
-    void close() {
-        bed.close();
-    }
-
-    private static DiskImage qcow2(String path) {
-        return new DiskImage("vda", path, ImageFormat.QCOW2);
-    }
-
-    /** Checks that the progress reported went to its end. */
-    private static void assertEnded(List<Progress> seen, String what) {
-        assertFalse(seen.isEmpty(), what + ": progress is reported");
-        Progress last = seen.get(seen.size() - 1);
-        assertTrue(last.total() > 0 && last.done() == last.total(), what + ": the last progress is the end: " + seen);
-        assertTrue(seen.stream().allMatch(p -> p.disk().equals("vda")), what + ": progress names the disk");
+class PullIT extends PullCases<LibvirtBed> {
+    @Override
+    protected LibvirtBed openBed() {
+        return new LibvirtBed();
     }
 
     private static void removeUnneeded(List<String> images) {
@@ -70,30 +50,7 @@ class PullIT {
     @Test
     void anOfflinePullOntoAMiddleImageThenOntoTheBottomKeepsTheContentAndWritesOnlyTheTop() {
         PulledChain c = PulledChain.make(bed.root(), null, LibvirtBed::run);
-        String ref = bed.root() + "/ref.raw";
-        c.reference(ref);
-        c.assertShowsTheChain(c.top(), "before");
-        Map<String, String> before = c.hashesBelowTop();
-        LocalStorage storage = new LocalStorage();
-
-        List<Progress> seen = new ArrayList<>();
-        storage.pull(c.top(), qcow2(c.images.get(1)), "vda", seen::add, Cancellation.none());
-        assertEnded(seen, "pull onto l1");
-        c.assertBacking(c.top(), c.images.get(1), "pull onto l1");
-        c.assertSameAs(c.top(), ref, "pull onto l1");
-        c.assertBelowTopUnchanged(before, "pull onto l1");
-        removeUnneeded(c.images.subList(2, 4));
-        c.assertSameAs(c.top(), ref, "pull onto l1, l2 and l3 removed");
-        c.assertShowsTheChain(c.top(), "pull onto l1, l2 and l3 removed");
-
-        seen.clear();
-        storage.pull(c.top(), qcow2(c.images.get(0)), "vda", seen::add, Cancellation.none());
-        assertEnded(seen, "pull onto l0");
-        c.assertBacking(c.top(), c.images.get(0), "pull onto l0");
-        removeUnneeded(c.images.subList(1, 2));
-        c.assertSameAs(c.top(), ref, "pull onto l0, l1 removed");
-        c.assertShowsTheChain(c.top(), "pull onto l0, l1 removed");
-        assertEquals(before.get(c.images.get(0)), c.hash(c.images.get(0)), "l0 is never written");
+        pullOntoAMiddleImageThenOntoTheBottom(c, new LocalStorage(), PullIT::removeUnneeded);
     }
 
     @Test
@@ -174,5 +131,33 @@ class PullIT {
         removeUnneeded(l.subList(1, 4));
         c.assertSameAs(active, ref, "after the live pulls, l1 to l3 removed");
         c.assertShowsTheChain(active, "after the live pulls, l1 to l3 removed");
+    }
+
+    @Test
+    void aLivePullIntoAnActiveLayerWithSubclustersIsRefusedBeforeAnyJobWhereItsQemuCannotMakeIt() {
+        // The bed's host is given its storage (LibvirtHost(uri, storage)), so it checks every live pull's active
+        // layer, as on a QEMU before 10.0, which aborts a domain that pulls into an image with subclusters.
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "vda.qcow2").size(PulledChain.SIZE)));
+        String active = bed.active(dom, "vda", false).path();
+        String base = bed.folder(dom) + "/base.qcow2";
+        String mid = bed.folder(dom) + "/mid.qcow2";
+        String size = Long.toString(PulledChain.SIZE);
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", base, size));
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", mid, size));
+        LibvirtBed.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-o", "extended_l2=on", "-b", mid, "-F",
+                "qcow2", active, size));
+        bed.start(dom);
+        try {
+            assertEquals(List.of(active, mid, base), liveChain(dom));
+            UnsupportedDiskException e = assertThrows(UnsupportedDiskException.class,
+                    () -> bed.libvirtHost().blockPull(dom, "vda", base, p -> { }, Cancellation.none()));
+            assertTrue(e.getMessage().contains("the image " + active + " of vda has subclusters"), e.getMessage());
+            assertEquals(DomainState.RUNNING, bed.host().state(dom));
+            assertEquals(List.of(active, mid, base), liveChain(dom), "the chain is as it was");
+            String jobs = bed.libvirtHost().humanMonitorCommand(dom, "info block-jobs");
+            assertTrue(jobs.contains("No active jobs"), jobs);
+        } finally {
+            bed.stop(dom);
+        }
     }
 }

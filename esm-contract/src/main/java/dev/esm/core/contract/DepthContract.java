@@ -10,11 +10,8 @@ import dev.esm.api.Plan;
 import dev.esm.api.Snapshot;
 import dev.esm.api.StepKind;
 import dev.esm.core.contract.Bed.DiskSpec;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,28 +20,11 @@ import org.junit.jupiter.api.Test;
  * of a line wrote block {@code i} (and block 0, which the invariants check), so each snapshot's data lies in a layer
  * of its own and a pull that lost a layer's data would show. Run against any {@link Bed} that writes single blocks.
  */
-public abstract class DepthContract {
+public abstract class DepthContract extends BedLifecycle {
     /** The limit the tests set: small, so that a short line crosses it several times. */
     protected static final int LIMIT = 5;
     /** How many snapshots a line takes: more than three times the limit. */
     protected static final int LINE = 16;
-
-    protected Bed bed;
-    /** What each snapshot's frozen image of vda reads at block 0 (the invariants' check). */
-    protected final Map<String, Map<String, Integer>> expected = new HashMap<>();
-
-    /** @return a fresh bed for one test */
-    protected abstract Bed openBed();
-
-    @BeforeEach
-    void openTheBed() {
-        bed = openBed();
-    }
-
-    @AfterEach
-    void closeTheBed() {
-        bed.close();
-    }
 
     /** @return the pattern snapshot {@code i} of a line wrote */
     protected static int pattern(int i) {

@@ -19,12 +19,9 @@ import dev.esm.api.errors.EsmException;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.StorageException;
 import dev.esm.core.contract.Bed.DiskSpec;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,38 +30,14 @@ import org.junit.jupiter.api.Test;
  * overlays any number of times, its memory file never changed; a plain revert gives its disks, shut off. Run on the
  * fake and on the real libvirtd.
  */
-public abstract class MemoryContract {
+public abstract class MemoryContract extends BedLifecycle {
     protected static final int A = 0x41;
     protected static final int B = 0x42;
     protected static final int C = 0x43;
     protected static final int D = 0x44;
 
-    protected Bed bed;
-    /** What each snapshot's disks must read, for invariant 1. */
-    protected final Map<String, Map<String, Integer>> expected = new HashMap<>();
     protected String dom;
     protected DomainSnapshots d;
-
-    /** @return a fresh bed for one test */
-    protected abstract Bed openBed();
-
-    @BeforeEach
-    void openTheBed() {
-        bed = openBed();
-    }
-
-    @AfterEach
-    void closeTheBed() {
-        bed.close();
-    }
-
-    protected void check(String domain) {
-        Invariants.check(bed, domain, expected);
-    }
-
-    protected void assertReads(String domain, String target, int pattern) {
-        assertTrue(bed.reads(domain, target, pattern), domain + " " + target + " should read pattern " + pattern);
-    }
 
     /** A set-up domain, started, whose RAM holds {@code ram} and disk {@code disk}. */
     protected void running(int ram, int disk) {

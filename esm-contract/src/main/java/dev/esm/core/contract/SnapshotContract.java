@@ -20,56 +20,28 @@ import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.SnapshotExistsException;
 import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.core.contract.Bed.DiskSpec;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behavioural contract of docs/semantics.md, run against any {@link Bed}: the in-memory fake (this module's
  * tests), the real libvirtd (esm-libvirt's ITs). After every step the invariants are checked ({@link Invariants}).
  */
-public abstract class SnapshotContract {
+public abstract class SnapshotContract extends BedLifecycle {
     protected static final int A = 0x41;
     protected static final int B = 0x42;
     protected static final int C = 0x43;
     protected static final int D = 0x44;
     protected static final int Z = 0x5a;
 
-    protected Bed bed;
-    /** What each snapshot's disks must read, for invariant 1. */
-    protected final Map<String, Map<String, Integer>> expected = new HashMap<>();
-
-    /** @return a fresh bed for one test */
-    protected abstract Bed openBed();
-
-    @BeforeEach
-    void openTheBed() {
-        bed = openBed();
-    }
-
-    @AfterEach
-    void closeTheBed() {
-        bed.close();
-    }
-
-    protected void check(String domain) {
-        Invariants.check(bed, domain, expected);
-    }
-
     protected Snapshot create(DomainSnapshots d, String name, Map<String, Integer> contents) {
         Snapshot s = d.snapshot(name).description("test snapshot " + name).create();
         expected.put(name, contents);
         check(d.name());
         return s;
-    }
-
-    protected void assertReads(String domain, String target, int pattern) {
-        assertTrue(bed.reads(domain, target, pattern), domain + " " + target + " should read pattern " + pattern);
     }
 
     @Test

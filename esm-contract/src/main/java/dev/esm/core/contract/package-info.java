@@ -15,7 +15,7 @@
  *       and an emulated TPM's state with every snapshot.</li>
  * </ul>
  * Each runs its tests on a {@link dev.esm.core.contract.Bed}, which a test class makes in {@code openBed()}, one per
- * test: a {@code SnapshotManager} on the host under test, that host as the port, throwaway domains, and a way to
+ * test ({@link dev.esm.core.contract.BedLifecycle} opens and closes it): a {@code SnapshotManager} on the host under test, that host as the port, throwaway domains, and a way to
  * write and read a data pattern in their disks. After every step {@link dev.esm.core.contract.Invariants} checks the
  * invariants through the port: every snapshot reads what it read when taken, every referenced image exists, no
  * orphan is left, and the hypervisor's snapshot metadata agrees with ESM's.

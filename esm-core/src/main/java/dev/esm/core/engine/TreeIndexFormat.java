@@ -6,10 +6,10 @@ import dev.esm.api.SnapshotState;
 import dev.esm.core.model.SnapshotDefinition;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -71,14 +71,16 @@ final class TreeIndexFormat {
         } catch (IOException | RuntimeException damaged) {
             return Optional.empty();
         }
-        // Read from the whole inflated array: a stream's readNBytes per field would allocate a buffer each time.
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(raw))) {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        // Read from the whole inflated array through a buffer (big-endian, as DataOutputStream wrote it): a
+        // DataInputStream over a ByteArrayInputStream made four synchronized calls per int and a copy per string.
+        try {
+            ByteBuffer in = ByteBuffer.wrap(raw);
+            if (in.getInt() != MAGIC || in.getInt() != VERSION) {
                 return Optional.empty();
             }
             String stamp = str(in);
             Optional<String> current = opt(in);
-            int n = in.readInt();
+            int n = in.getInt();
             List<SnapshotDefinition> out = new ArrayList<>(Math.min(n, 1 << 20));
             for (int k = 0; k < n; k++) {
                 out.add(snapshot(in));
@@ -94,13 +96,13 @@ final class TreeIndexFormat {
      * loop body in one long call would run interpreted (the tool runs with C1 only, which compiles a loop in place
      * only after tens of thousands of turns).
      */
-    private static SnapshotDefinition snapshot(DataInputStream in) throws IOException {
+    private static SnapshotDefinition snapshot(ByteBuffer in) throws IOException {
         String name = str(in);
         Optional<String> parent = opt(in);
-        Instant created = Instant.ofEpochSecond(in.readLong(), in.readInt());
+        Instant created = Instant.ofEpochSecond(in.getLong(), in.getInt());
         String description = str(in);
         SnapshotState state = SnapshotState.valueOf(str(in));
-        int images = in.readInt();
+        int images = in.getInt();
         if (images < 0 || images > 4096) {
             throw new IOException("bad image count " + images);
         }
@@ -146,20 +148,20 @@ final class TreeIndexFormat {
         }
     }
 
-    private static String str(DataInputStream in) throws IOException {
-        int n = in.readInt();
+    private static String str(ByteBuffer in) throws IOException {
+        int n = in.getInt();
         if (n < 0 || n > 16 << 20) {
             throw new IOException("bad length " + n);
         }
-        if (n > in.available()) {
+        if (n > in.remaining()) {
             throw new IOException("truncated");
         }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
+        String s = new String(in.array(), in.position(), n, StandardCharsets.UTF_8);
+        in.position(in.position() + n);
+        return s;
     }
 
-    private static Optional<String> opt(DataInputStream in) throws IOException {
-        return in.readBoolean() ? Optional.of(str(in)) : Optional.empty();
+    private static Optional<String> opt(ByteBuffer in) throws IOException {
+        return in.get() != 0 ? Optional.of(str(in)) : Optional.empty();
     }
 }

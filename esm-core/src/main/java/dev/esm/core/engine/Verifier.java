@@ -73,6 +73,8 @@ final class Verifier {
         }
         DomainDefinition def = v.active();
         Set<String> frozen = tree.frozenPaths();
+        Set<String> unnamed = v.persistent().record().map(r -> r.unnamed().stream().map(DiskImage::path)
+                .collect(java.util.stream.Collectors.toSet())).orElse(Set.of());
         for (DiskImage a : def.activeImages()) {
             if (frozen.contains(a.path()) && !tree.snapshots().isEmpty()) {
                 problems.add(new Finding(Kind.ACTIVE_IMAGE_FROZEN, Optional.empty(), Optional.of(a.target()),
@@ -89,8 +91,6 @@ final class Verifier {
             tree.current().flatMap(c -> c.image(a.target())).ifPresent(f -> {
                 // On the current image, or on an image of its chain: a pull (DepthLimit) took in the data above it.
                 // Unnamed images between count as the active layer's own (a deleted current snapshot's, say).
-                Set<String> unnamed = v.persistent().record().map(r -> r.unnamed().stream().map(DiskImage::path)
-                        .collect(java.util.stream.Collectors.toSet())).orElse(Set.of());
                 Optional<String> below = chain.stream().skip(1).filter(p -> !unnamed.contains(p)).findFirst();
                 boolean pulled = below.isPresent() && g.chain(f.path()).contains(below.get());
                 if (!chain.contains(f.path()) && !pulled) {

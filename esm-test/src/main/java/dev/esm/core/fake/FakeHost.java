@@ -1,5 +1,7 @@
 package dev.esm.core.fake;
 
+import static dev.esm.core.fake.FakeErrors.invalid;
+
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
 import dev.esm.api.ImageFormat;
@@ -24,7 +26,10 @@ import org.w3c.dom.Element;
  * An in-memory stand-in for libvirt's QEMU driver, as far as ESM uses it: domains with persistent and live
  * definitions, and snapshot metadata with libvirt's rules (the parent of a new snapshot is the current one;
  * removing a snapshot's metadata re-parents its children). External snapshots with {@code REUSE_EXT} check
- * that each prepared overlay is backed by the disk's active image, as QEMU would. Thread-safe (synchronized).
+ * that each prepared overlay is backed by the disk's active image, as QEMU would. Block jobs are
+ * {@link FakeBlockJobs}'.
+ *
+ * <p>Thread-safety: thread-safe (synchronized on this object; the block jobs hold the same lock).
  */
 public final class FakeHost implements Host {
     /** Whether {@link #snapshotStamp} gives markers. */
@@ -41,6 +46,8 @@ public final class FakeHost implements Host {
 
     private final FakeStorage storage;
     private final Clock clock;
+    /** The block jobs (commit, pull), under this object's lock. */
+    private final FakeBlockJobs blockJobs;
     private final Map<String, Dom> domains = new HashMap<>();
     /** When not negative, a memory snapshot fails after writing this many bytes (a full file system). */
     private int memorySpace = -1;
@@ -60,6 +67,24 @@ public final class FakeHost implements Host {
         this.storage = storage;
         this.clock = clock;
         this.uri = uri;
+        this.blockJobs = new FakeBlockJobs(this, storage, new FakeBlockJobs.LiveDomains() {
+            @Override
+            public void requireRunning(String domain) {
+                if (!dom(domain).running) {
+                    throw invalid("domain is not running");
+                }
+            }
+
+            @Override
+            public String liveXml(String domain) {
+                return dom(domain).live;
+            }
+
+            @Override
+            public void liveXml(String domain, String xml) {
+                dom(domain).live = xml;
+            }
+        });
     }
 
     private final String uri;
@@ -70,10 +95,6 @@ public final class FakeHost implements Host {
             throw new DomainNotFoundException("no domain '" + name + "'");
         }
         return d;
-    }
-
-    static HypervisorException invalid(String message) {
-        return new HypervisorException(message, 55, "VIR_ERR_OPERATION_INVALID", message, null);
     }
 
     @Override
@@ -90,39 +111,7 @@ public final class FakeHost implements Host {
     @Override
     public synchronized String domainXml(String domain, boolean live) {
         Dom d = dom(domain);
-        return live && d.running ? withChains(d.live) : d.persistent;
-    }
-
-    /** @return a live definition with each disk's {@code <backingStore>} chain, as libvirt reports it */
-    private String withChains(String xml) {
-        org.w3c.dom.Document doc = Xml.parse(xml);
-        for (Element disk : Xml.path(doc.getDocumentElement(), "devices", "disk")) {
-            Optional<String> source = Xml.child(disk, "source").flatMap(e -> Xml.attr(e, "file"));
-            Optional<ImageFormat> format = Xml.child(disk, "driver").flatMap(e -> Xml.attr(e, "type"))
-                    .flatMap(ImageFormat::fromId);
-            if (source.isEmpty() || format.isEmpty() || !storage.exists(source.get())) {
-                continue;
-            }
-            Xml.removeChildren(disk, "backingStore");
-            Element cur = disk;
-            var info = storage.info(source.get(), format.get());
-            while (info.backing().isPresent()) {
-                String path = info.backing().get();
-                ImageFormat f = info.backingFormat().orElse(ImageFormat.QCOW2);
-                Element bs = doc.createElement("backingStore");
-                bs.setAttribute("type", "file");
-                Element fe = doc.createElement("format");
-                fe.setAttribute("type", f.id());
-                bs.appendChild(fe);
-                Element se = doc.createElement("source");
-                se.setAttribute("file", path);
-                bs.appendChild(se);
-                cur.appendChild(bs);
-                cur = bs;
-                info = storage.info(path, f);
-            }
-        }
-        return Xml.write(doc);
+        return live && d.running ? FakeChains.withChains(storage, d.live) : d.persistent;
     }
 
     @Override
@@ -136,56 +125,39 @@ public final class FakeHost implements Host {
         domains.remove(domain);
     }
 
-    /** This fake host as a migration's target: the object itself. */
-    private record FakeTarget(FakeHost host) implements dev.esm.core.port.Migration.Target {
-        @Override
-        public String uri() {
-            return host.uri();
-        }
-    }
-
     @Override
     public dev.esm.core.port.Migration.Target migrationTarget() {
-        return new FakeTarget(this);
+        return new FakeMigrations.Target(this);
     }
 
-    /**
-     * Moves a running domain to another fake host as libvirt's live migration with incremental storage copy does:
-     * each named disk's active layer's blocks onto the overlay already made there, the RAM, the definition (paths
-     * rewritten) there; the domain gone here. Refused, as by libvirt, for a domain with snapshot metadata.
-     */
     @Override
     public void migrate(String domain, dev.esm.core.port.Migration m) {
-        FakeHost to = ((FakeTarget) m.to()).host();
-        String persistent;
-        int ram;
-        java.util.Map<String, String> actives = new java.util.LinkedHashMap<>();
-        synchronized (this) {
-            Dom d = dom(domain);
-            if (!d.running) {
-                throw invalid("domain is not running");
-            }
-            if (d.snapshots.count() > 0) {
-                throw invalid("cannot migrate domain with " + d.snapshots.count() + " snapshots");
-            }
-            persistent = d.persistent;
-            ram = d.ram;
-            for (var disk : DomainXml.parse(d.live).eligibleDisks()) {
-                if (m.disks().contains(disk.target())) {
-                    disk.image().ifPresent(i -> actives.put(i.path(), m.moved().getOrDefault(i.path(), i.path())));
-                }
-            }
+        FakeMigrations.migrate(this, domain, m);
+    }
+
+    /** What a migration takes away: the domain's definitions and RAM; refused as libvirt refuses. */
+    synchronized FakeMigrations.Leaving leaving(String domain) {
+        Dom d = dom(domain);
+        if (!d.running) {
+            throw invalid("domain is not running");
         }
-        actives.forEach((from, there) -> to.storage.copyBlocksOnto(storage, from, there));
-        String xml = dev.esm.core.xml.XmlPaths.relocate(persistent, m.moved());
-        synchronized (to) {
-            to.defineDomain(xml);
-            to.startDomain(DomainXml.parse(xml).name());
-            to.dom(DomainXml.parse(xml).name()).ram = ram;
+        if (d.snapshots.count() > 0) {
+            throw invalid("cannot migrate domain with " + d.snapshots.count() + " snapshots");
         }
-        synchronized (this) {
-            domains.remove(domain);
-        }
+        return new FakeMigrations.Leaving(d.persistent, d.live, d.ram);
+    }
+
+    /** A migrated domain arrives: defined, running, its RAM as it was. */
+    synchronized void arrive(String xml, int ram) {
+        defineDomain(xml);
+        String name = DomainXml.parse(xml).name();
+        startDomain(name);
+        dom(name).ram = ram;
+    }
+
+    /** A migrated domain leaves. */
+    synchronized void left(String domain) {
+        domains.remove(domain);
     }
 
     @Override
@@ -377,27 +349,8 @@ public final class FakeHost implements Host {
             throw invalid("domain snapshot '" + name + "' already exists");
         }
         DomainDefinition active = DomainXml.parse(d.running ? d.live : d.persistent);
-        Map<String, DiskImage> overlays = new HashMap<>();
-        for (Element disk : Xml.path(root, "disks", "disk")) {
-            if (!"external".equals(disk.getAttribute("snapshot"))) {
-                continue;
-            }
-            String target = disk.getAttribute("name");
-            String file = Xml.child(disk, "source").orElseThrow().getAttribute("file");
-            DiskImage current = active.disk(target).flatMap(x -> x.image())
-                    .orElseThrow(() -> invalid("no disk " + target));
-            var info = storage.info(file, ImageFormat.QCOW2);
-            if (!info.backing().equals(Optional.of(current.path()))) {
-                throw invalid("overlay " + file + " is not backed by " + current.path());
-            }
-            overlays.put(target, new DiskImage(target, file, ImageFormat.QCOW2));
-        }
-        Optional<String> memory = Xml.child(root, "memory").filter(m -> "external".equals(m.getAttribute("snapshot")))
-                .map(m -> m.getAttribute("file"));
-        if (memory.isPresent() == flags.contains(SnapshotFlag.DISK_ONLY)) {
-            throw invalid(flags.contains(SnapshotFlag.DISK_ONLY) ? "disk-only snapshot with memory"
-                    : "the fake host takes external memory only (memory snapshot='external' file=...)");
-        }
+        Map<String, DiskImage> overlays = FakeSnapshotRequests.overlays(root, active, storage);
+        Optional<String> memory = FakeSnapshotRequests.memoryFile(root, flags);
         SnapshotState state = d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF;
         if (memory.isPresent()) {
             if (!d.running) {
@@ -439,49 +392,13 @@ public final class FakeHost implements Host {
     @Override
     public void blockCommit(String domain, String disk, String base, String top, boolean active,
                             dev.esm.api.ProgressListener listener, dev.esm.core.port.Cancellation cancel) {
-        synchronized (this) {
-            if (!dom(domain).running) {
-                throw invalid("domain is not running");
-            }
-        }
-        // Progress is reported outside the lock, as libvirt's event thread does, so a listener may cancel.
-        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
-        synchronized (this) {
-            Dom d = dom(domain);
-            DiskImage activeImage = DomainXml.parse(d.live).disk(disk).flatMap(x -> x.image()).orElseThrow();
-            if (active != activeImage.path().equals(top)) {
-                throw invalid("top " + top + " is " + (active ? "not " : "") + "the active layer of " + disk);
-            }
-            String above = null;
-            for (String p = activeImage.path(); !p.equals(top); p = storage.info(p, ImageFormat.QCOW2).backing()
-                    .orElseThrow(() -> invalid(top + " is not in the chain of " + disk))) {
-                above = p;
-            }
-            storage.mergeInto(top, base, cancel);
-            if (active) {
-                d.live = DomainXml.rewrite(d.live, Map.of(disk, new DiskImage(disk, base, ImageFormat.QCOW2)),
-                        Optional.empty());
-            } else {
-                storage.rebase(above, new DiskImage(disk, base, ImageFormat.QCOW2));
-            }
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+        blockJobs.commit(domain, disk, base, top, active, listener, cancel);
     }
 
     @Override
     public void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
                           dev.esm.core.port.Cancellation cancel) {
-        synchronized (this) {
-            if (!dom(domain).running) {
-                throw invalid("domain is not running");
-            }
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 0, 1));
-        synchronized (this) {
-            String active = DomainXml.parse(dom(domain).live).disk(disk).flatMap(x -> x.image()).orElseThrow().path();
-            storage.pullInto(active, anchor, cancel);
-        }
-        listener.onProgress(new dev.esm.api.Progress(disk, 1, 1));
+        blockJobs.pull(domain, disk, anchor, listener, cancel);
     }
 
     @Override

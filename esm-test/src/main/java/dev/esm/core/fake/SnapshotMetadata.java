@@ -69,7 +69,7 @@ final class SnapshotMetadata {
         SnapshotDefinition s = SnapshotXml.parse(xml);
         s.parent().ifPresent(p -> {
             if (!xmls.containsKey(p)) {
-                throw FakeHost.invalid("parent " + p + " for snapshot " + s.name() + " not found");
+                throw FakeErrors.invalid("parent " + p + " for snapshot " + s.name() + " not found");
             }
         });
         xmls.put(s.name(), xml);

@@ -5,6 +5,7 @@ import dev.esm.api.ProgressListener;
 import dev.esm.api.errors.HypervisorException;
 import dev.esm.api.errors.InvalidOperationException;
 import dev.esm.api.errors.OperationCancelledException;
+import dev.esm.api.errors.UnsupportedDiskException;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Fencing;
 import dev.esm.core.xml.DomainXml;
@@ -12,6 +13,7 @@ import dev.esm.libvirt.internal.connect.LibvirtFlags;
 import dev.esm.libvirt.internal.connect.NativeLibvirt;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.Predicate;
 import org.libvirt.Domain;
 import org.libvirt.LibvirtException;
 import org.libvirt.event.BlockJobStatus;
@@ -26,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * active layer is written, and QEMU points its header at the base when the job completes, so a job that fails or is
  * aborted leaves the disk showing what it showed, on its old chain.
  *
- * <p>Thread-safety: thread-safe (no state of its own; {@link BlockJobs} is thread-safe).
+ * <p>On a host whose QEMU (before 10.0) aborts a domain that pulls into an image with subclusters, a pull into such
+ * an active layer is refused before any job, on the live chain the pull reads anyway.
+ *
+ * <p>Thread-safety: thread-safe (no mutable state of its own; {@link BlockJobs} is thread-safe, and so must the
+ * subcluster check be).
  */
 public final class BlockPullDriver {
     private static final Logger LOG = LoggerFactory.getLogger(BlockPullDriver.class);
@@ -42,15 +48,27 @@ public final class BlockPullDriver {
     }
 
     private final BlockJobs jobs;
+    /** Whether this host's QEMU pulls into images with subclusters while their domain runs. */
+    private final boolean pullsSubclusters;
+    /** Whether an image has subclusters ({@link dev.esm.core.port.Storage#subclusters}). */
+    private final Predicate<String> subclusters;
     private final Rebase rebase;
 
-    /** @param jobs the connection's block-job events and stall time */
-    public BlockPullDriver(BlockJobs jobs) {
-        this(jobs, (d, disk, base) -> NativeLibvirt.blockRebase(d, disk, base, LibvirtFlags.BLOCK_REBASE_PULL));
+    /**
+     * @param jobs the connection's block-job events and stall time
+     * @param pullsSubclusters whether this host's QEMU pulls into images with subclusters while their domain runs
+     *        (false: every live pull's active layer is checked, and refused if it has them)
+     * @param subclusters whether an image has subclusters (the host's storage)
+     */
+    public BlockPullDriver(BlockJobs jobs, boolean pullsSubclusters, Predicate<String> subclusters) {
+        this(jobs, pullsSubclusters, subclusters,
+                (d, disk, base) -> NativeLibvirt.blockRebase(d, disk, base, LibvirtFlags.BLOCK_REBASE_PULL));
     }
 
-    BlockPullDriver(BlockJobs jobs, Rebase rebase) {
+    BlockPullDriver(BlockJobs jobs, boolean pullsSubclusters, Predicate<String> subclusters, Rebase rebase) {
         this.jobs = jobs;
+        this.pullsSubclusters = pullsSubclusters;
+        this.subclusters = subclusters;
         this.rebase = rebase;
     }
 
@@ -63,13 +81,16 @@ public final class BlockPullDriver {
      */
     public void pull(Domain d, String domain, String disk, String anchor, ProgressListener listener,
                      Cancellation cancel, String doing) throws LibvirtException {
-        jobs.follow(domain, disk, statuses -> runPull(d, disk, anchor, listener, cancel, statuses, doing));
+        jobs.follow(domain, disk, statuses -> runPull(d, domain, disk, anchor, listener, cancel, statuses, doing));
     }
 
     /** Runs the pull on the disk's statuses (package-private: the unit tests give the events). */
-    void runPull(Domain d, String disk, String anchor, ProgressListener listener, Cancellation cancel,
+    void runPull(Domain d, String domain, String disk, String anchor, ProgressListener listener, Cancellation cancel,
                  BlockingQueue<BlockJobStatus> statuses, String doing) throws LibvirtException {
         List<String> chain = DomainXml.chain(d.getXMLDesc(0), disk);
+        if (!chain.isEmpty()) {
+            refuseSubclusters(domain, disk, chain.get(0));
+        }
         int at = chain.indexOf(anchor);
         if (at < 1) {
             throw new InvalidOperationException(doing + ": " + anchor + " is not below the active layer in the disk's"
@@ -114,6 +135,21 @@ public final class BlockPullDriver {
                 return;
             }
             watch.checkStall();
+        }
+    }
+
+    /**
+     * Refuses a pull into an active layer with subclusters on a host whose QEMU (before 10.0) aborts the domain that
+     * pulls into one. ESM makes the overlays it will pull into classic on such a QEMU; one made otherwise is refused,
+     * not pulled.
+     */
+    private void refuseSubclusters(String domain, String disk, String active) {
+        if (!pullsSubclusters && subclusters.test(active)) {
+            throw new UnsupportedDiskException("the image " + active + " of " + disk
+                    + " has subclusters, and this host's QEMU (before 10.0) aborts a domain that pulls into such an"
+                    + " image, so the chain cannot be shortened while '" + domain + "' runs: take the snapshot"
+                    + " with the domain shut off (the pull then runs offline; through libvirt's storage API it"
+                    + " runs in a helper domain and cannot either), or set a higher maxChainDepth");
         }
     }
 

@@ -31,7 +31,8 @@ import dev.esm.libvirt.internal.image.Qcow2;
 /**
  * The file operations on the local host: java.nio for files, {@code qemu-img} where libvirt has no API
  * (overlay creation with an explicit backing format, reading an image header). Formats are always passed
- * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600.
+ * explicitly; {@code qemu-img} never probes. New files are created exclusively with mode 0600. Headers are read
+ * in-process ({@link LocalHeaders}).
  *
  * <p>Thread-safety: thread-safe; it keeps no state (journals and lock files are {@link LocalState}'s).
  */
@@ -111,60 +112,22 @@ public final class LocalStorage implements Storage {
 
     @Override
     public Optional<DiskImage> backing(String path, ImageFormat format) {
-        if (format != ImageFormat.QCOW2) {
-            return Optional.empty(); // a raw image has no backing file
-        }
-        try {
-            String[] b = Qcow2.backing(Path.of(path));
-            if (b == null) {
-                return Optional.empty();
-            }
-            String backingPath = b[0].startsWith("/") ? b[0] : Path.of(path).resolveSibling(b[0]).toString();
-            return Optional.of(new DiskImage("?", backingPath,
-                    b[1] == null ? ImageFormat.QCOW2 : ImageFormat.fromId(b[1]).orElse(ImageFormat.QCOW2)));
-        } catch (NoSuchFileException e) {
-            throw new StorageException("'" + path + "' does not exist", e);
-        } catch (IOException e) {
-            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
-        }
+        return LocalHeaders.backing(path, format);
     }
 
     @Override
     public Optional<BackingReference> backingReference(String path, ImageFormat format) {
-        if (format != ImageFormat.QCOW2) {
-            return Optional.empty();
-        }
-        try {
-            String[] b = Qcow2.backing(Path.of(path));
-            return b == null ? Optional.empty() : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
-        } catch (NoSuchFileException e) {
-            throw new StorageException("'" + path + "' does not exist", e);
-        } catch (IOException e) {
-            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
-        }
+        return LocalHeaders.backingReference(path, format);
     }
 
     @Override
     public boolean encrypted(String path, ImageFormat format) {
-        try {
-            return Qcow2.encrypted(Path.of(path), format);
-        } catch (IOException e) {
-            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
-        }
+        return LocalHeaders.encrypted(path, format);
     }
 
     @Override
     public boolean subclusters(String path) {
-        try (var ch = java.nio.channels.FileChannel.open(Path.of(path))) {
-            ByteBuffer b = ByteBuffer.allocate(80);
-            while (b.hasRemaining() && ch.read(b) > 0) {
-                // the first bytes
-            }
-            b.flip();
-            return Qcow2.subclusters(b);
-        } catch (IOException e) {
-            throw new StorageException("cannot read the header of " + path + ": " + e.getMessage(), e);
-        }
+        return LocalHeaders.subclusters(path);
     }
 
     @Override

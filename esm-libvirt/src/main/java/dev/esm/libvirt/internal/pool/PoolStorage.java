@@ -9,7 +9,6 @@ import dev.esm.core.model.Names;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Storage;
 import dev.esm.core.xml.Xml;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,9 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 import dev.esm.libvirt.internal.connect.LibvirtErrors;
-import dev.esm.libvirt.internal.connect.LibvirtFlags;
-import dev.esm.libvirt.internal.image.Qcow2;
-import dev.esm.libvirt.internal.jobs.MergeHelpers;
 
 /**
  * The file operations over libvirt's storage API, for hosts whose files this process cannot see (remote URIs
@@ -41,7 +37,7 @@ import dev.esm.libvirt.internal.jobs.MergeHelpers;
  *       and ESM never lets a format be probed.</li>
  *   <li>Offline merges hot-plug the image chain into a transient, paused helper domain and run a libvirt block
  *       commit in it (libvirt has no offline commit); helpers are kept for the next merge and die with this
- *       client's connection ({@link MergeHelpers}).</li>
+ *       client's connection ({@link HelperDomainMerges}).</li>
  *   <li>Rebase rewrites the header's backing reference in place (download, rewrite, upload of the first
  *       cluster), as {@code qemu-img rebase -u} would.</li>
  *   <li>Journals and locks live on the host: a domain's journal in its own persistent definition (one
@@ -63,14 +59,13 @@ import dev.esm.libvirt.internal.jobs.MergeHelpers;
  */
 public final class PoolStorage implements Storage, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PoolStorage.class);
-    private static final String STATE_POOL = "esm-state";
     private static final int CHUNK = Volumes.CHUNK;
 
     private final Connect conn;
     private final dev.esm.core.port.Host host;
     /** The pools over folders, their handles, volume lookups. */
     private final PoolRegistry pools;
-    /** Reads the images' headers. */
+    /** Reads the images' headers and rewrites their backing references. */
     private final VolumeImages images;
     /** The layout of an overlay a live pull will go into. */
     private final dev.esm.api.OverlayLayout pullable;
@@ -78,10 +73,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final OverlayCreator overlays;
     /** Copies through the client, checksummed. */
     private final VolumeCopier copier;
+    /** A file's bytes to and from another host. */
     private final VolumeStreams streams;
-    private final String stateDir;
-    private final MergeHelpers helpers;
-    private volatile String arch;
+    /** The state folder and its pool. */
+    private final StateFolder stateFolder;
+    /** Offline merges and pulls, in helper domains. */
+    private final HelperDomainMerges merges;
 
     /**
      * @param conn the connection (owned by {@code host})
@@ -95,34 +92,19 @@ public final class PoolStorage implements Storage, AutoCloseable {
                 String stateDir, dev.esm.api.OverlayLayout layout, dev.esm.api.OverlayLayout pullable) {
         this.conn = conn;
         this.host = host;
-        this.stateDir = stateDir;
         this.pools = new PoolRegistry(conn, host.uri());
+        this.stateFolder = new StateFolder(conn, pools, stateDir);
         this.copier = new VolumeCopier(conn, pools);
         this.streams = new VolumeStreams(conn, pools, this::removeQuietly);
         this.overlays = new OverlayCreator(conn, pools, this, layout);
         this.pullable = java.util.Objects.requireNonNull(pullable, "pullable");
         this.images = new VolumeImages(conn, pools);
-        this.helpers = new MergeHelpers(conn, host, running, this::arch);
+        this.merges = new HelperDomainMerges(conn, host, running);
     }
 
     /** @return the pool over the state folder, for the state store ({@link dev.esm.libvirt.internal.state.PoolState}) */
     public StatePool statePool() {
-        return new StatePool() {
-            @Override
-            public <T> T call(String doing, StatePool.PoolCall<T> call) {
-                return pools.inPool(stateDirectory(), doing, call::apply);
-            }
-
-            @Override
-            public String name() {
-                return pools.requirePool(stateDirectory());
-            }
-
-            @Override
-            public String folder() {
-                return stateDirectory();
-            }
-        };
+        return stateFolder;
     }
 
     /** @return the connection (for tests) */
@@ -182,8 +164,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public boolean subclusters(String path) {
-        return pools.withVolume(path, "reading the header of", v -> Qcow2.subclusters(
-                ByteBuffer.wrap(Volumes.download(conn, v, 0, 80))));
+        return images.subclusters(path);
     }
 
     @Override
@@ -288,42 +269,25 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return streams.write(path, length);
     }
 
-    /** Merges in a paused helper domain on the host, kept for the next merge: see {@link MergeHelpers}. */
+    /** Merges in a paused helper domain on the host, kept for the next merge: see {@link HelperDomainMerges}. */
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
-        helpers.commit(top, base, disk, listener, cancel);
-    }
-
-    private String arch() {
-        if (arch == null) {
-            try {
-                Element root = Xml.parse(conn.getCapabilities()).getDocumentElement();
-                arch = Xml.child(root, "host").flatMap(h -> Xml.child(h, "cpu")).flatMap(c -> Xml.child(c, "arch"))
-                        .map(e -> e.getTextContent().trim()).orElse("x86_64");
-            } catch (LibvirtException e) {
-                arch = "x86_64";
-            }
-        }
-        return arch;
+        merges.commit(top, base, disk, listener, cancel);
     }
 
     /**
      * Pulls in a paused helper domain on the host, kept for the next job: a block pull with {@code anchor} as its
-     * base (see {@link MergeHelpers}); QEMU writes the new backing name, {@code anchor}'s path, into the header.
+     * base (see {@link HelperDomainMerges}); QEMU writes the new backing name, {@code anchor}'s path, into the header.
      */
     @Override
     public void pull(String image, DiskImage anchor, String disk, ProgressListener listener, Cancellation cancel) {
-        helpers.pull(image, anchor.path(), disk, listener, cancel);
+        merges.pull(image, anchor.path(), disk, listener, cancel);
     }
 
+    /** Rewrites the header's backing reference in place: see {@link VolumeImages#rebase}. */
     @Override
     public void rebase(String image, DiskImage newBacking) {
-        pools.withVolume(image, "pointing at " + newBacking.path() + ":", v -> {
-            byte[] head = Volumes.download(conn, v, 0, 1 << 16);
-            byte[] rewritten = Qcow2.rebasedHeader(ByteBuffer.wrap(head), newBacking.path(), newBacking.format());
-            Volumes.upload(conn, v, 0, rewritten);
-            return null;
-        });
+        images.rebase(image, newBacking);
         LOG.debug("pointed {} at {}", image, newBacking.path());
     }
 
@@ -331,24 +295,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     /** @return the host's state folder, with a pool over it (both made if missing) */
     public String stateDirectory() {
-        if (!pools.knows(stateDir)) {
-            Optional<String> existing = pools.findPool(stateDir);
-            if (existing.isEmpty()) {
-                String xml = "<pool type='dir'><name>" + STATE_POOL + "</name><target><path>" + Xml.escape(stateDir)
-                        + "</path><permissions><mode>0700</mode></permissions></target></pool>";
-                try {
-                    conn.storagePoolCreateXML(xml, LibvirtFlags.POOL_CREATE_WITH_BUILD).free();
-                } catch (LibvirtException e) {
-                    if (pools.findPool(stateDir).isEmpty()) {
-                        throw new StorageException("cannot make ESM's state folder " + stateDir + " on the host"
-                                + " (libvirt: " + e.getMessage() + "); choose a folder libvirt may create with"
-                                + " SnapshotManager.builder(uri).hostStateDirectory(..) (-Desm.hostStateDir)", e);
-                    }
-                }
-            }
-            pools.pool(stateDir, false);
-        }
-        return stateDir;
+        return stateFolder.folder();
     }
 
     @Override
@@ -424,7 +371,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
 
     @Override
     public void close() {
-        helpers.close();
+        merges.close();
         overlays.close();
         pools.close();
     }

@@ -16,8 +16,8 @@ import org.w3c.dom.Element;
 import dev.esm.libvirt.internal.image.Qcow2;
 
 /**
- * Reads {@link PoolStorage}'s images: sizes from libvirt's volume XML, backing files and encryption from the qcow2
- * header ({@link Qcow2}) downloaded through libvirt.
+ * Reads {@link PoolStorage}'s images: sizes from libvirt's volume XML, backing files, encryption and subclusters from
+ * the qcow2 header ({@link Qcow2}) downloaded through libvirt; and rewrites a header's backing reference in place.
  *
  * <p>Thread-safety: thread-safe (no mutable state).
  */
@@ -74,6 +74,25 @@ public final class VolumeImages {
             String[] b = Qcow2.backing(header(v), path);
             return b == null ? Optional.<BackingReference>empty()
                     : Optional.of(new BackingReference(b[0], Optional.ofNullable(b[1])));
+        });
+    }
+
+    /** @return whether the image's qcow2 header says it has subclusters (extended L2 entries) */
+    public boolean subclusters(String path) {
+        return pools.withVolume(path, "reading the header of", v -> Qcow2.subclusters(
+                ByteBuffer.wrap(Volumes.download(conn, v, 0, 80))));
+    }
+
+    /**
+     * Points the image at a new backing file by rewriting its header's backing reference in place (download, rewrite,
+     * upload of the first 64 KiB), as {@code qemu-img rebase -u} would.
+     */
+    public void rebase(String image, DiskImage newBacking) {
+        pools.withVolume(image, "pointing at " + newBacking.path() + ":", v -> {
+            byte[] head = Volumes.download(conn, v, 0, 1 << 16);
+            byte[] rewritten = Qcow2.rebasedHeader(ByteBuffer.wrap(head), newBacking.path(), newBacking.format());
+            Volumes.upload(conn, v, 0, rewritten);
+            return null;
         });
     }
 

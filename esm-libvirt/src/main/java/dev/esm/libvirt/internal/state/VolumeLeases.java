@@ -55,7 +55,7 @@ import dev.esm.libvirt.internal.pool.Volumes;
  * measured on the heartbeat's connection). Clocks need not agree; their rates must (over one lease time).
  *
  * <p>Thread-safe. Each held lease has a heartbeat thread of its own; the heartbeats share one connection (opened in
- * the background when this object is made, closed by {@link #close}).
+ * the background by the first {@link #lock}, which waits for it, and closed by {@link #close}).
  */
 public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLeases.class);
@@ -78,6 +78,8 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     private final CompletableFuture<BeatLink> beatLink;
     private StoragePool beatPool;
     private boolean closed;
+    /** Whether the heartbeats' connection was asked for (by the first {@link #lock}). */
+    private boolean opening;
 
     /**
      * @param conn the operations' connection (owned by the caller)
@@ -90,9 +92,27 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
         this.pool = pool;
         this.hostUri = hostUri;
         this.leaseTime = leaseTime;
-        // Opened now, off the caller's thread: the first heartbeat must not wait for a connection (over ssh, a new
-        // session takes a second or more), and a lease is only taken once it is open.
         this.beatLink = new CompletableFuture<>();
+    }
+
+    /**
+     * Starts opening the heartbeats' connection, once, off the caller's thread. Not when this object is made: a
+     * manager that only reads (a one-shot {@code esm tree} over ssh) would open a second ssh session for nothing,
+     * which cost a loaded two-core machine about a second of a two-second read; the first {@link #lock} starts it and
+     * waits for it.
+     *
+     * @return false once closed (nothing is opened then)
+     */
+    private boolean startOpening() {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            if (opening) {
+                return true;
+            }
+            opening = true;
+        }
         Thread opener = new Thread(() -> {
             try {
                 HostName.get(); // looked up once, here: a lookup can be slow, and never inside a heartbeat
@@ -103,6 +123,7 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
         }, "esm-lease-connect");
         opener.setDaemon(true);
         opener.start();
+        return true;
     }
 
     private static BeatLink openBeatLink(String uri) {
@@ -127,6 +148,9 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
 
     /** @return the heartbeats' link, once open; refuses a lease time too short for it */
     private BeatLink beatLink() {
+        if (!startOpening()) {
+            throw new IllegalStateException("closed");
+        }
         BeatLink link;
         try {
             link = beatLink.join();

@@ -40,7 +40,8 @@ import org.mockito.InOrder;
  * the pulled images left the live chain; an anchor already under the active layer needs no job, one not below it is
  * refused before any job; a failure or someone else's abort fails it, a cancellation aborts the job, a job left by an
  * earlier process is aborted before the start is tried again, and a job that makes no progress is aborted after the
- * stall time.
+ * stall time. On a QEMU that cannot pull into an image with subclusters (before 10.0), a pull into an active layer
+ * with them is refused before any job, on the one read of the live chain.
  */
 class BlockPullDriverTest {
     private static final String ACTIVE = "/vm/active.qcow2";
@@ -55,6 +56,10 @@ class BlockPullDriverTest {
     private final List<Progress> progress = new ArrayList<>();
     private final Cancellation cancel = Cancellation.none();
     private long stallMillis = 60_000;
+    /** The host's QEMU pulls into images with subclusters (10.0 and later). */
+    private boolean pullsSubclusters = true;
+    /** The images with subclusters. */
+    private java.util.Set<String> withSubclusters = java.util.Set.of();
 
     private static DomainBlockJobInfo job(long cur, long end) {
         return ScriptedEvents.job(Domain.BlockJobType.PULL, cur, end);
@@ -62,8 +67,8 @@ class BlockPullDriverTest {
 
     private void run(ScriptedEvents events) throws LibvirtException {
         BlockPullDriver driver = new BlockPullDriver(new BlockJobs(mock(Connect.class), false, stallMillis, () -> { }),
-                rebase);
-        driver.runPull(d, "vda", ANCHOR, progress::add, cancel, events, "pulling into " + ACTIVE);
+                pullsSubclusters, withSubclusters::contains, rebase);
+        driver.runPull(d, "dom", "vda", ANCHOR, progress::add, cancel, events, "pulling into " + ACTIVE);
     }
 
     @Test
@@ -107,6 +112,37 @@ class BlockPullDriverTest {
         run(new ScriptedEvents());
         verifyNoInteractions(rebase);
         assertEquals(List.of(new Progress("vda", 1, 1)), progress);
+    }
+
+    @Test
+    void aPullIntoAnActiveLayerWithSubclustersIsRefusedBeforeAnyJobOnAQemuThatCannotPullIntoIt()
+            throws LibvirtException {
+        pullsSubclusters = false;
+        withSubclusters = java.util.Set.of(ACTIVE);
+        when(d.getXMLDesc(0)).thenReturn(BEFORE);
+        dev.esm.api.errors.UnsupportedDiskException e = assertThrows(dev.esm.api.errors.UnsupportedDiskException.class,
+                () -> run(new ScriptedEvents()));
+        assertTrue(e.getMessage().contains("the image " + ACTIVE + " of vda has subclusters"), e.getMessage());
+        assertTrue(e.getMessage().contains("while 'dom' runs"), e.getMessage());
+        verifyNoInteractions(rebase);
+        verify(d, times(1)).getXMLDesc(0);
+    }
+
+    @Test
+    void aPullIntoAClassicActiveLayerRunsOnAQemuThatCannotPullIntoSubclusters() throws LibvirtException {
+        pullsSubclusters = false;
+        withSubclusters = java.util.Set.of(MID);
+        when(d.getXMLDesc(0)).thenReturn(BEFORE, AFTER);
+        run(new ScriptedEvents().then(BlockJobStatus.COMPLETED));
+        verify(rebase).start(d, "vda", ANCHOR);
+    }
+
+    @Test
+    void aPullIntoAnActiveLayerWithSubclustersRunsOnAQemuThatPullsIntoThem() throws LibvirtException {
+        withSubclusters = java.util.Set.of(ACTIVE);
+        when(d.getXMLDesc(0)).thenReturn(BEFORE, AFTER);
+        run(new ScriptedEvents().then(BlockJobStatus.COMPLETED));
+        verify(rebase).start(d, "vda", ANCHOR);
     }
 
     @Test
