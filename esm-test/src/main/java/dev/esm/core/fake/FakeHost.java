@@ -4,7 +4,6 @@ import static dev.esm.core.fake.FakeErrors.invalid;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
-import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotState;
 import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.HypervisorException;
