@@ -90,7 +90,9 @@ final class SnapshotRemoval {
             }
             exists = true;
             saved.putAll(children.get());
-            journal.saving(saved);
+            if (!saved.isEmpty()) {
+                journal.saving(saved); // with no child, nothing to put back: a repeat reads everything again
+            }
         } else {
             exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(name));
         }
