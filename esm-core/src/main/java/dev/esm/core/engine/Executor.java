@@ -89,7 +89,7 @@ public final class Executor {
             steps.readAtPlanning(view);
         } else if (plan.operation() == dev.esm.api.Operation.DELETE
                 || plan.operation() == dev.esm.api.Operation.COMMIT) {
-            steps.knowParents(view);
+            steps.knowParents(view, plan.steps());
         }
         run(plan);
     }

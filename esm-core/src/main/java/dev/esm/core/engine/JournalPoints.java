@@ -109,4 +109,23 @@ final class JournalPoints {
         }
         return end;
     }
+
+    /**
+     * @return the indexes of the merges that follow one another from {@code first} (each followed by its disk's
+     *         steps), then the index after the last of those steps: more than one merge run as one batch
+     *         ({@link ParallelMerges}), recorded with the batch or step by step there
+     */
+    static List<Integer> mergesFrom(List<Step> steps, int first) {
+        List<Integer> out = new java.util.ArrayList<>();
+        int j = first;
+        while (j < steps.size() && steps.get(j) instanceof Step.Merge) {
+            out.add(j++);
+            while (j < steps.size() && !(steps.get(j) instanceof Step.Merge)
+                    && !(steps.get(j) instanceof Step.RemoveSnapshot)) {
+                j++;
+            }
+        }
+        out.add(j); // the end, exclusive
+        return out;
+    }
 }
