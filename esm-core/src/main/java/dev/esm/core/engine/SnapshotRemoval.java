@@ -15,6 +15,7 @@ import org.slf4j.Logger;
  * The steps that remove snapshot metadata from libvirt and put back the definitions libvirt would get wrong, saved in
  * the journal first so that a step run again after a stop puts back the same ones: a snapshot removed
  * ({@link Step.RemoveSnapshot}), and no snapshot made current ({@link Step.ClearCurrent}, done by removing a root's).
+ * A removal also makes the rewrites of its children's images that it took over ({@link #takeOver}).
  * Not thread-safe: on the thread that runs the plan (the journal is written from there).
  */
 final class SnapshotRemoval {
