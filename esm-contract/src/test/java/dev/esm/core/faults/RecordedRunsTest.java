@@ -132,4 +132,47 @@ class RecordedRunsTest {
                     "past its point of no return the revert is completed");
         }
     }
+
+    @ParameterizedTest(name = "halt {0} steps after the merge")
+    @ValueSource(ints = {1, 2, 3})
+    void aLiveMiddleDeleteOfOneDiskHaltedAfterItsMergeIsCompleted(int offset) {
+        // Its merge, the child's rewrite (left to the metadata removal) and the file removal get no journal write of
+        // their own: a recovery repeats them all, and the child ends on the merged image.
+        try (FakeBed bed = new FakeBed()) {
+            String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+            DomainSnapshots d = setUp(bed, dom, "c0");
+            bed.start(dom);
+            d.snapshot("m1").create();
+            d.snapshot("m2").create();
+            int merge = firstOf(d.delete("m1").plan().steps(), StepKind.MERGE);
+            haltAndRecover(bed, dom, x -> x.delete("m1").execute(), merge + offset, Set.of("c0", "m1", "m2"),
+                    Set.of("c0", "m2"));
+            assertEquals(List.of("c0", "m2"), bed.manager().domain(dom).chain().snapshots().stream()
+                    .map(dev.esm.api.Snapshot::name).toList(), "past its merge the delete is completed");
+        }
+    }
+
+    @ParameterizedTest(name = "failure {0} steps after the merge")
+    @ValueSource(ints = {1, 2, 3})
+    void aLiveMiddleDeleteOfOneDiskFailingAfterItsMergeLeavesTheChildOnTheMergedImage(int offset) {
+        try (FakeBed bed = new FakeBed()) {
+            String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+            DomainSnapshots d = setUp(bed, dom, "c0");
+            bed.start(dom);
+            d.snapshot("m1").create();
+            d.snapshot("m2").create();
+            int merge = firstOf(d.delete("m1").plan().steps(), StepKind.MERGE);
+            bed.injecting((plan, i, st) -> {
+                if (i == merge + offset) {
+                    throw new IllegalStateException("injected failure before step " + (i + 1));
+                }
+            });
+            assertThrows(IllegalStateException.class, () -> bed.manager().domain(dom).delete("m1").execute());
+            bed.injecting((plan, i, st) -> { });
+            DomainSnapshots again = bed.manager().domain(dom);
+            assertEquals(List.of(), again.verify(), "the disk made consistent, the merged snapshot removed");
+            Invariants.check(bed, dom, Map.of());
+            assertEquals(List.of(), bed.storage().violations());
+        }
+    }
 }

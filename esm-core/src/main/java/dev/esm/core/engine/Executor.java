@@ -89,7 +89,7 @@ public final class Executor {
             steps.readAtPlanning(view);
         } else if (plan.operation() == dev.esm.api.Operation.DELETE
                 || plan.operation() == dev.esm.api.Operation.COMMIT) {
-            steps.knowParents(view);
+            steps.knowParents(view, plan.steps());
         }
         run(plan);
     }
@@ -114,6 +114,7 @@ public final class Executor {
         boolean committed = false; // a step that cannot be undone has run: from here on, only forward
         for (int i = 0; i < all.size(); i++) {
             Step step = all.get(i);
+            journal.running(i);
             try {
                 if (i == 0 || step instanceof Step.Merge) {
                     // Cancellation is honoured before the first step and before each merge; once a merge has

@@ -13,6 +13,8 @@ import java.util.Map;
 final class JournalKeeper {
     private final JournalSink sink;
     private Journal journal;
+    /** The index of the step the executor runs now, or -1 (recovery: each step is recorded before the next runs). */
+    private int running = -1;
 
     JournalKeeper(JournalSink sink) {
         this.sink = sink;
@@ -28,6 +30,15 @@ final class JournalKeeper {
     /** Takes over a journal found on the host (recovery); nothing is written. */
     void resume(Journal found) {
         journal = found;
+        running = -1;
+    }
+
+    /**
+     * Tells which step runs now (nothing is written): steps before it that went unrecorded
+     * ({@link JournalPoints#recordedLater}) are recorded as done by the next write of what it saves.
+     */
+    void running(int index) {
+        running = index;
     }
 
     /** Records step {@code index} as done (dropping what it saved), and writes the journal. */
@@ -37,9 +48,12 @@ final class JournalKeeper {
         journal = next; // kept only once written: a write refused (a lost lease) leaves the last one written
     }
 
-    /** Records snapshot metadata the running step is about to remove, and writes the journal. */
+    /**
+     * Records snapshot metadata the running step is about to remove, with every step before it done, and writes the
+     * journal.
+     */
     void saving(Map<String, String> xmls) {
-        Journal next = journal.saving(xmls);
+        Journal next = (running > journal.next() ? journal.done(running - 1) : journal).saving(xmls);
         sink.write(next);
         journal = next;
     }

@@ -25,7 +25,14 @@ final class JournalPoints {
      * <li>a tail of steps that only set things to what the plan says: the definition (once), libvirt's current
      * snapshot, file removals, and a last start or restore from a memory file (each does nothing when repeated on a
      * domain that runs). Recovery completes such a tail (a definition is past the point of no return for recovery;
-     * the steps before it are recorded).
+     * the steps before it are recorded);
+     * <li>a live merge, a snapshot's images rewritten and a file removed, when from there only such steps lead to
+     * a snapshot's metadata removal ({@link #untilRemoval}): the removal's journal write (the children's definitions
+     * saved) records them as done, as a write records every step before the one running. Each is harmless to repeat
+     * after the later ones ran: a live merge finds its top out of the disk's chain or removed and does nothing (as
+     * for {@link ParallelMerges#together}), a rewrite sets the images the plan says, a removal of a removed file
+     * does nothing. In a live delete of a middle snapshot this leaves two writes (the start and the saved
+     * children) instead of five.
      * </ul>
      * The last step is never recorded: the journal is removed next.
      *
@@ -34,7 +41,7 @@ final class JournalPoints {
      * @return whether no journal write follows step {@code i}
      */
     static boolean recordedLater(List<Step> all, int i) {
-        if (i >= all.size() - 1 || inOverlayRun(all, i)) {
+        if (i >= all.size() - 1 || inOverlayRun(all, i) || untilRemoval(all, i)) {
             return true;
         }
         int defines = 0;
@@ -47,6 +54,33 @@ final class JournalPoints {
             }
         }
         return defines <= 1;
+    }
+
+    /**
+     * @param all a plan's steps
+     * @param i the index of a step
+     * @return whether step {@code i} is a live merge, a rewrite of a snapshot's images or a file removal, and only
+     *         rewrites and file removals follow it up to a snapshot's metadata removal
+     */
+    static boolean untilRemoval(List<Step> all, int i) {
+        Step first = all.get(i);
+        if (!(first instanceof Step.Merge m && m.live() || repeatable(first))) {
+            return false;
+        }
+        for (Step s : all.subList(i + 1, all.size())) {
+            if (s instanceof Step.RemoveSnapshot) {
+                return true;
+            }
+            if (!repeatable(s)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** A step that leaves the same whenever it runs again, also after later steps of its plan ran. */
+    private static boolean repeatable(Step s) {
+        return s instanceof Step.RewriteSnapshotImages || s instanceof Step.RemoveFile;
     }
 
     /**
@@ -74,5 +108,24 @@ final class JournalPoints {
             end++;
         }
         return end;
+    }
+
+    /**
+     * @return the indexes of the merges that follow one another from {@code first} (each followed by its disk's
+     *         steps), then the index after the last of those steps: more than one merge run as one batch
+     *         ({@link ParallelMerges}), recorded with the batch or step by step there
+     */
+    static List<Integer> mergesFrom(List<Step> steps, int first) {
+        List<Integer> out = new java.util.ArrayList<>();
+        int j = first;
+        while (j < steps.size() && steps.get(j) instanceof Step.Merge) {
+            out.add(j++);
+            while (j < steps.size() && !(steps.get(j) instanceof Step.Merge)
+                    && !(steps.get(j) instanceof Step.RemoveSnapshot)) {
+                j++;
+            }
+        }
+        out.add(j); // the end, exclusive
+        return out;
     }
 }

@@ -57,17 +57,7 @@ final class ParallelMerges {
      *         steps), then the index after the last of those steps
      */
     static List<Integer> mergesFrom(List<Step> steps, int first) {
-        List<Integer> out = new ArrayList<>();
-        int j = first;
-        while (j < steps.size() && steps.get(j) instanceof Step.Merge) {
-            out.add(j++);
-            while (j < steps.size() && !(steps.get(j) instanceof Step.Merge)
-                    && !(steps.get(j) instanceof Step.RemoveSnapshot)) {
-                j++;
-            }
-        }
-        out.add(j); // the end, exclusive
-        return out;
+        return JournalPoints.mergesFrom(steps, first);
     }
 
     /**

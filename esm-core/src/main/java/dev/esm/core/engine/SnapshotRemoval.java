@@ -1,5 +1,6 @@
 package dev.esm.core.engine;
 
+import dev.esm.api.DiskImage;
 import dev.esm.api.errors.SnapshotNotFoundException;
 import dev.esm.core.plan.Step;
 import dev.esm.core.port.Host;
@@ -14,6 +15,7 @@ import org.slf4j.Logger;
  * The steps that remove snapshot metadata from libvirt and put back the definitions libvirt would get wrong, saved in
  * the journal first so that a step run again after a stop puts back the same ones: a snapshot removed
  * ({@link Step.RemoveSnapshot}), and no snapshot made current ({@link Step.ClearCurrent}, done by removing a root's).
+ * A removal also makes the rewrites of its children's images that it took over ({@link #takeOver}).
  * Not thread-safe: on the thread that runs the plan (the journal is written from there).
  */
 final class SnapshotRemoval {
@@ -24,6 +26,10 @@ final class SnapshotRemoval {
     private final Logger log;
     /** Each snapshot's parent, from the view the plan was made from and kept by the removals; null when unknown. */
     private Map<String, Optional<String>> parents;
+    /** The plan's steps, when its removals may take over the rewrites before them ({@link #takeOver}); else null. */
+    private List<Step> plan;
+    /** Rewrites of images taken over by the coming removal of the snapshots' parent: name to new image per disk. */
+    private final Map<String, Map<String, DiskImage>> takenOver = new LinkedHashMap<>();
 
     SnapshotRemoval(Host host, String domain, JournalKeeper journal, Logger log) {
         this.host = host;
@@ -62,10 +68,68 @@ final class SnapshotRemoval {
      * planned from (complete, read under the domain's lock) instead of reading every snapshot again; the removals of
      * the plan keep it up to date as they re-parent. Only for a plan's first run, never for a step run again.
      */
-    void knowParents(dev.esm.core.plan.DomainView planned) {
+    void knowParents(dev.esm.core.plan.DomainView planned, List<Step> steps) {
         Map<String, Optional<String>> p = new LinkedHashMap<>();
         planned.snapshots().forEach(d -> p.put(d.name(), d.parent()));
         this.parents = p;
+        this.plan = List.copyOf(steps);
+    }
+
+    /**
+     * Takes over a rewrite of a snapshot's images, on a plan's first run, when the next step other than a rewrite or
+     * a file removal removes the snapshot's parent: the removal then redefines the child once, with its new images
+     * and its new parent, and only where libvirt did not leave it so (9.0, re-parenting, rewrites the child's saved
+     * disks to the removed parent's images, which are the merged ones: no redefinition at all; 11.3 keeps them: one,
+     * as before). What the removal saves in the journal first has the new images. A recovery repeats the rewrite
+     * itself (from the journal, never taken over); a removal that finds nothing to remove makes the rewrite.
+     *
+     * @return whether the rewrite is left to the removal; false: run it now
+     */
+    boolean takeOver(Step.RewriteSnapshotImages s) {
+        if (parents == null || plan == null) {
+            return false;
+        }
+        int i = plan.indexOf(s);
+        Optional<String> parent = parents.getOrDefault(s.name(), Optional.empty());
+        if (i < 0 || parent.isEmpty() || !JournalPoints.untilRemoval(plan, i) || inBatch(i)) {
+            return false; // only where no journal write records the rewrite done before the removal's own write
+        }
+        for (Step next : plan.subList(i + 1, plan.size())) {
+            if (next instanceof Step.RemoveSnapshot r) {
+                if (!r.name().equals(parent.get())) {
+                    return false;
+                }
+                takenOver.computeIfAbsent(s.name(), n -> new LinkedHashMap<>()).putAll(s.images());
+                log.debug("'{}' gets its new images with its new parent when '{}' goes", s.name(), r.name());
+                return true;
+            }
+            if (!(next instanceof Step.RewriteSnapshotImages || next instanceof Step.RemoveFile)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return whether step {@code i} follows merges of several disks run together ({@link ParallelMerges}), whose
+     *         steps are recorded as done with the batch (or one by one), before the removal runs
+     */
+    private boolean inBatch(int i) {
+        for (int m = i - 1; m >= 0; m--) {
+            if (plan.get(m) instanceof Step.Merge) {
+                int first = m;
+                while (first > 0 && !(plan.get(first - 1) instanceof Step.RemoveSnapshot)) {
+                    first--;
+                }
+                for (int k = first; k <= m; k++) {
+                    if (plan.get(k) instanceof Step.Merge && JournalPoints.mergesFrom(plan, k).size() > 2) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+        return false;
     }
 
     /**
@@ -79,7 +143,22 @@ final class SnapshotRemoval {
      * are read alone (one lookup each); else, and when run again, every snapshot is read.
      */
     void removeSnapshot(String name, boolean again) {
+        remove(name, again);
+        rewriteTakenOver(); // (a removal that fails leaves them to the plan's abort, which runs the removal again)
+    }
+
+    /** Makes the rewrites taken over that the removal did not make: the snapshot's parent was gone already. */
+    private void rewriteTakenOver() {
+        for (var e : List.copyOf(takenOver.entrySet())) {
+            host.redefineSnapshot(domain, SnapshotXml.withImages(host.snapshotXml(domain, e.getKey()), e.getValue()),
+                    false);
+            takenOver.remove(e.getKey());
+        }
+    }
+
+    private void remove(String name, boolean again) {
         Map<String, String> saved = new LinkedHashMap<>(again ? journal.saved() : Map.of());
+        saved.keySet().forEach(takenOver::remove); // saved with its new images
         boolean exists;
         if (saved.isEmpty()) {
             Optional<Map<String, String>> children = !again && parents != null ? childrenKnown(name)
@@ -90,7 +169,9 @@ final class SnapshotRemoval {
             }
             exists = true;
             saved.putAll(children.get());
-            journal.saving(saved);
+            if (!saved.isEmpty()) {
+                journal.saving(saved); // with no child, nothing to put back: a repeat reads everything again
+            }
         } else {
             exists = host.snapshotXmls(domain).stream().anyMatch(x -> SnapshotXml.parse(x).name().equals(name));
         }
@@ -113,6 +194,12 @@ final class SnapshotRemoval {
             Optional<String> parent = parents.remove(name);
             parents.replaceAll((n, p) -> p.equals(Optional.of(name)) ? parent : p);
         }
+    }
+
+    /** @return a child's definition as it is to be: its new parent, and its new images where a rewrite was taken over */
+    private String wanted(String child, String xml, Optional<String> parent) {
+        Map<String, DiskImage> images = takenOver.remove(child);
+        return SnapshotXml.withParent(images == null ? xml : SnapshotXml.withImages(xml, images), parent);
     }
 
     /** @return whether libvirt has the snapshot defined as {@code wanted} already (one lookup) */
@@ -141,7 +228,7 @@ final class SnapshotRemoval {
         Optional<String> parent = self.get().parent();
         for (var def : all) {
             if (def.parent().equals(Optional.of(name))) {
-                out.put(def.name(), SnapshotXml.withParent(def.xml(), parent));
+                out.put(def.name(), wanted(def.name(), def.xml(), parent));
             }
         }
         return Optional.of(out);
@@ -162,7 +249,7 @@ final class SnapshotRemoval {
         Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, Optional<String>> e : parents.entrySet()) {
             if (e.getValue().equals(Optional.of(name))) {
-                out.put(e.getKey(), SnapshotXml.withParent(host.snapshotXml(domain, e.getKey()), parent));
+                out.put(e.getKey(), wanted(e.getKey(), host.snapshotXml(domain, e.getKey()), parent));
             }
         }
         return Optional.of(out);

@@ -150,6 +150,9 @@ final class StepRunner {
             storage.rebase(s.image(), s.newBacking());
             return null;
         } else if (step instanceof Step.RewriteSnapshotImages s) {
+            if (!again && removals.takeOver(s)) {
+                return null; // the coming removal of its parent redefines it (see SnapshotRemoval#takeOver)
+            }
             host.redefineSnapshot(domain, SnapshotXml.withImages(host.snapshotXml(domain, s.name()), s.images()), false);
             return null;
         } else if (step instanceof Step.RemoveSnapshot s) {
@@ -209,10 +212,11 @@ final class StepRunner {
 
     /**
      * Lets the snapshot removals of a delete or commit take which snapshots are children of which from the complete
-     * view the plan was made from (see {@link SnapshotRemoval#knowParents}); steps run again still read them.
+     * view the plan was made from (see {@link SnapshotRemoval#knowParents}), and take over the rewrites of the images
+     * of the children they re-parent ({@link SnapshotRemoval#takeOver}); steps run again still read them.
      */
-    void knowParents(dev.esm.core.plan.DomainView view) {
-        removals.knowParents(view);
+    void knowParents(dev.esm.core.plan.DomainView view, java.util.List<Step> steps) {
+        removals.knowParents(view, steps);
     }
 
     /** @return a snapshot's XML: as read for planning when that may be used, else read now */

@@ -200,18 +200,30 @@ public final class SnapshotXml {
     }
 
     /**
+     * The snapshot's saved definitions pointed at new frozen images: the domain's ({@code <domain>}) and, where libvirt
+     * saved it too (a snapshot of a running domain, libvirt 7.0 on), its persistent one ({@code <inactiveDomain>}),
+     * which named the same images. Both are rewritten as libvirt 9.0 rewrites a child's when its parent's metadata
+     * goes: so that what 9.0 leaves compares equal ({@link #sameDefinition}) and needs no redefinition, and no saved
+     * definition names a merged file that is gone.
+     *
      * @param xml a full snapshot document
      * @param images the new frozen image per disk target
-     * @return the document with the saved domain definition's disks pointed at the new images
+     * @return the document with the saved domain definitions' disks pointed at the new images
      */
     public static String withImages(String xml, java.util.Map<String, DiskImage> images) {
         Document doc = Xml.parse(xml);
         Element root = doc.getDocumentElement();
         Element domain = Xml.child(root, "domain").orElseThrow(() -> new XmlException("snapshot '"
                 + Xml.childText(root, "name").orElse("?") + "' has no saved domain definition"));
-        String rewritten = DomainXml.rewrite(Xml.write(domain), images, Optional.empty());
-        root.replaceChild(doc.importNode(Xml.parse(rewritten).getDocumentElement(), true), domain);
+        pointAt(doc, root, domain, images);
+        Xml.child(root, "inactiveDomain").ifPresent(inactive -> pointAt(doc, root, inactive, images));
         return Xml.write(doc);
+    }
+
+    /** Replaces a saved definition in {@code root} with itself with its disks on {@code images}. */
+    private static void pointAt(Document doc, Element root, Element saved, java.util.Map<String, DiskImage> images) {
+        String rewritten = DomainXml.rewrite(Xml.write(saved), images, Optional.empty());
+        root.replaceChild(doc.importNode(Xml.parse(rewritten).getDocumentElement(), true), saved);
     }
 
     /** @return the disks of a definition that must be excluded from a snapshot */

@@ -54,4 +54,30 @@ class RecordedLaterTest {
         List<Step> merge = revert(new Step.Rebase(FRESH.path(), FROZEN), new Step.RemoveFile("/i/x", "why"));
         assertEquals(false, recordedLater(merge).get(2), "a rebase is no tail step");
     }
+
+    private static List<Step> deleteMiddle(boolean live) {
+        DiskImage top = new DiskImage("vda", "/i/disk0.after-m1", ImageFormat.QCOW2);
+        return List.of(new Step.Merge("vda", top, FROZEN, live, false),
+                new Step.RewriteSnapshotImages("m2", Map.of("vda", FROZEN)),
+                new Step.RemoveFile(top.path(), "merged into " + FROZEN.path()), new Step.RemoveSnapshot("m1"));
+    }
+
+    @Test
+    void aLiveMiddleDeleteIsRecordedByItsMetadataRemovalOnly() {
+        // The removal's write (the child's definition saved) records the merge, the rewrite and the file removal.
+        assertEquals(List.of(true, true, true, true), recordedLater(deleteMiddle(true)));
+    }
+
+    @Test
+    void anOfflineMergeIsRecordedBeforeAnythingStandsOnItsResult() {
+        // Repeated after the rewrite, an offline merge would write into an image a redefined snapshot stands on.
+        assertEquals(List.of(false, true, true, true), recordedLater(deleteMiddle(false)));
+    }
+
+    @Test
+    void aRewriteOrRemovalBeforeAnotherKindOfStepIsRecorded() {
+        List<Step> plan = new ArrayList<>(deleteMiddle(true));
+        plan.add(3, new Step.Rebase("/i/other", FROZEN));
+        assertEquals(List.of(false, false, false, false, true), recordedLater(plan));
+    }
 }

@@ -95,6 +95,39 @@ class SnapshotXmlTest {
     }
 
     @Test
+    void newImagesGoIntoBothSavedDefinitionsAsLibvirt90LeavesAChildAfterItsParentsMetadataWent() {
+        // A running domain's snapshot (libvirt 7.0 on) saves its persistent definition too, as <inactiveDomain>.
+        String inactive = """
+                  <inactiveDomain type='qemu'>
+                    <name>exp1</name>
+                    <devices>
+                      <disk type='file' device='disk'>
+                        <driver name='qemu' type='qcow2'/>
+                        <source file='/srv/esmx/o1.qcow2'/>
+                        <backingStore type='file'>
+                          <format type='qcow2'/>
+                          <source file='/srv/esmx/o0.qcow2'/>
+                        </backingStore>
+                        <target dev='vda' bus='virtio'/>
+                      </disk>
+                    </devices>
+                  </inactiveDomain>
+                """;
+        String running = LIBVIRT.replace("</domain>\n", "</domain>\n" + inactive);
+        String merged = SnapshotXml.withImages(running,
+                java.util.Map.of("vda", new DiskImage("vda", "/srv/esmx/o0.qcow2", ImageFormat.QCOW2)));
+        assertFalse(merged.contains("o1.qcow2"), merged);
+        assertFalse(merged.contains("backingStore"), merged);
+        assertEquals(List.of(new DiskImage("vda", "/srv/esmx/o0.qcow2", ImageFormat.QCOW2)),
+                SnapshotXml.parse(merged).images());
+        // What 9.0 leaves once the parent's metadata is gone: both definitions on the parent's image, no backing store,
+        // the new parent, its own layout. The same as ESM's redefinition would make: none is needed.
+        String libvirts = running.replace("<name>s1</name>", "<name>s0</name>").replace("/srv/esmx/o1.qcow2",
+                "/srv/esmx/o0.qcow2").replaceAll("(?s)<backingStore.*</backingStore>\\s*", "");
+        assertTrue(SnapshotXml.sameDefinition(libvirts, SnapshotXml.withParent(merged, Optional.of("s0"))));
+    }
+
+    @Test
     void aFullDocumentReadsBackAsTaken() {
         String req = SnapshotXml.forCreate("n", "d", List.of(new DiskImage("vda", "/o.qcow2", ImageFormat.QCOW2)),
                 List.of());
