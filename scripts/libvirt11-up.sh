@@ -106,6 +106,25 @@ EOF
   log "root ready: $(tail -n +2 "$MARKER" | tr '\n' ' ')"
 fi
 
+# Live moves between this libvirt and the host's (TransferIT): QEMU without a mount namespace of its own (libvirt's
+# namespace escapes the chroot, and its labelling of a disk in a folder of the root's own, which the host does not
+# see, lands on the host's file at that path), and incoming migrations on ports of their own, apart from the host's
+# libvirt's (49152-49215). Added to a root made before, and the daemon restarted, when missing.
+if ! grep -q '^# esm live moves' "$ROOT/etc/libvirt/qemu.conf"; then
+  cat >>"$ROOT/etc/libvirt/qemu.conf" <<'EOF'
+
+# esm live moves (scripts/libvirt11-up.sh): no private mount namespace; migration ports apart from the host's.
+namespaces = [ ]
+migration_port_min = 49400
+migration_port_max = 49463
+EOF
+  if alive "$RUN/libvirtd.pid"; then
+    log "restarting libvirtd in the root for its new settings"
+    kill "$(cat "$RUN/libvirtd.pid")" || true
+    for _ in $(seq 1 50); do alive "$RUN/libvirtd.pid" || break; sleep 0.2; done
+  fi
+fi
+
 # --- mounts --------------------------------------------------------------------------------------------------------
 mkdir -p "$RUN"
 # The root bound onto itself, so that its / is a mount point: libvirt's QEMU driver gives each QEMU a private mount

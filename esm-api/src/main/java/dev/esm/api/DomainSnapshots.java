@@ -153,6 +153,28 @@ public interface DomainSnapshots {
     CommitCommand commit(String base, String top);
 
     /**
+     * Moves this domain with its whole snapshot tree to the host {@code target} is connected to (see
+     * {@link MoveCommand}).
+     *
+     * @param target a manager connected to the other host; it stays open, and the caller's
+     * @return a command to run
+     */
+    default MoveCommand moveTo(SnapshotManager target) {
+        throw new UnsupportedOperationException("this implementation cannot move domains");
+    }
+
+    /**
+     * Sends what is new in this domain's snapshot tree to a standby copy on the host {@code target} is connected to
+     * (see {@link ReplicateCommand}).
+     *
+     * @param target a manager connected to the other host; it stays open, and the caller's
+     * @return a command to run
+     */
+    default ReplicateCommand replicateTo(SnapshotManager target) {
+        throw new UnsupportedOperationException("this implementation cannot replicate domains");
+    }
+
+    /**
      * Finishes or undoes an operation that a stopped process left unfinished (ESM keeps a journal of every
      * changing operation). Undone when only files had been created, completed otherwise. Changing commands and
      * {@link SnapshotManager#domain(String)} do this by themselves; this is for tools that want to say so.

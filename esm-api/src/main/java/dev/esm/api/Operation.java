@@ -13,5 +13,9 @@ public enum Operation {
     /** {@link DomainSnapshots#delete(String)} */
     DELETE,
     /** {@link DomainSnapshots#commit(String, String)} */
-    COMMIT
+    COMMIT,
+    /** {@link DomainSnapshots#moveTo(SnapshotManager)} */
+    MOVE,
+    /** {@link DomainSnapshots#replicateTo(SnapshotManager)} */
+    REPLICATE
 }

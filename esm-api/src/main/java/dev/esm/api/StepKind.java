@@ -53,5 +53,17 @@ public enum StepKind {
      * Put a snapshot's copy of the TPM state back in the TPM's state file, which keeps its owner, group and mode
      * (swtpm reads it as its own user).
      */
-    RESTORE_TPM_STATE
+    RESTORE_TPM_STATE,
+    /** Copy a file to another host through its storage, checked by the CRC32C of what the target reads back. */
+    COPY_FILE,
+    /** Define the domain on another host (a move or replication). */
+    DEFINE_ON_TARGET,
+    /** Redefine the snapshots' metadata on another host, parents first, the current one marked. */
+    REDEFINE_ON_TARGET,
+    /** Check the domain on another host: every snapshot there, every chain complete. */
+    VERIFY_TARGET,
+    /** Remove the domain's definition and snapshot metadata from this host (its files are removed step by step). */
+    UNDEFINE_DOMAIN,
+    /** Migrate the running domain live to another host, copying only its disks' active layers. */
+    MIGRATE
 }

@@ -114,6 +114,26 @@ final class CdsTrainingHost implements Host {
 
     /** @return image storage that refuses every call (a read of the tree touches no image) */
     @Override
+    public void undefineDomain(String domain) {
+        throw refused();
+    }
+
+    @Override
+    public java.util.Optional<String> domainByUuid(String uuid) {
+        throw refused();
+    }
+
+    @Override
+    public void migrate(String domain, dev.esm.core.port.Migration migration) {
+        throw refused();
+    }
+
+    @Override
+    public dev.esm.core.port.Migration.Target migrationTarget() {
+        throw refused();
+    }
+
+    @Override
     public Storage storage() {
         return (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(),
                 new Class<?>[] {Storage.class}, (proxy, method, args) -> switch (method.getName()) {

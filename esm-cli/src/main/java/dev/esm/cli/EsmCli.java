@@ -87,6 +87,8 @@ public final class EsmCli implements Callable<Integer> {
         COMMANDS.put("info", Info::new);
         COMMANDS.put("verify", Verify::new);
         COMMANDS.put("recover", Recover::new);
+        COMMANDS.put("move", Move::new);
+        COMMANDS.put("replicate", Replicate::new);
         COMMANDS.put("shell", Shell::new);
         COMMANDS.put("completion", Completion::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);

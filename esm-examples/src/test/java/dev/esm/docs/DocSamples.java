@@ -7,6 +7,7 @@ import dev.esm.api.ImageAccess;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.OperationListener;
 import dev.esm.api.OverlayLayout;
+import dev.esm.api.Replication;
 import dev.esm.api.SnapshotManager;
 import dev.esm.junit5.EsmDomain;
 import dev.esm.junit5.EsmThrowawayDomain;
@@ -53,6 +54,22 @@ final class DocSamples {
         try (SnapshotManager esm = SnapshotManager.connect("qemu+ssh://root@host7/system")) {   // ImageAccess.AUTO
             esm.domain("web").revert("clean").execute();   // no file of host7 is read or written from this machine
         }
+    }
+
+    /** README and the moving page: a standby, then a move. */
+    static void travel() {
+        try (SnapshotManager here = SnapshotManager.connect("qemu:///system");
+             SnapshotManager there = SnapshotManager.connect("qemu+ssh://root@host2/system")) {
+            // a standby on host2, kept in step: each run sends only what is new
+            Replication sent = here.domain("web").replicateTo(there).execute();
+            // later: move the domain there (only what the standby lacks travels)
+            DomainSnapshots web = here.domain("web").moveTo(there).execute();
+        }
+    }
+
+    /** The moving page: a live move. */
+    static void liveMove(SnapshotManager here, SnapshotManager there) {
+        DomainSnapshots web = here.domain("web").moveTo(there).live().migrationAddress("10.0.0.2").execute();
     }
 
     /** The API page: delete and commit. */

@@ -71,6 +71,8 @@ public final class LibvirtHost implements Host {
     private final DomainCalls calls;
     /** The snapshot-metadata calls, with the snapshot cache. */
     private final SnapshotMetadataCalls snapshotCalls;
+    /** Live migrations to another libvirt host, and this host as their target. */
+    private final LiveMigrations migrations;
     /** This connection's block-job events and the block-job stall time, shared by commits and pulls. */
     private final BlockJobs blockJobs;
     /** Block commits. */
@@ -102,6 +104,7 @@ public final class LibvirtHost implements Host {
         // The storage given makes its own overlays: check every live pull's image.
         this.pulls = new BlockPullDriver(blockJobs, false, storage::subclusters);
         this.snapshotCalls = new SnapshotMetadataCalls(uri, settings.snapshotMarkers(), calls, pool::checkOpen);
+        this.migrations = new LiveMigrations(uri, conn, calls);
         LOG.debug("connected to {}", uri);
     }
 
@@ -133,6 +136,7 @@ public final class LibvirtHost implements Host {
         this.blockJobs = new BlockJobs(conn, events, settings.blockJobStall().toMillis(), pool::checkOpen);
         this.commits = new BlockCommitDriver(blockJobs);
         this.snapshotCalls = new SnapshotMetadataCalls(uri, settings.snapshotMarkers(), calls, pool::checkOpen);
+        this.migrations = new LiveMigrations(uri, conn, calls);
         boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
         SupportedLayout.Layouts layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
         if (storageApi) {
@@ -164,6 +168,48 @@ public final class LibvirtHost implements Host {
     @Override
     public String uri() {
         return uri;
+    }
+
+    @Override
+    public dev.esm.core.port.Migration.Target migrationTarget() {
+        checkOpen();
+        return migrations.target();
+    }
+
+    @Override
+    public void migrate(String domain, dev.esm.core.port.Migration m) {
+        checkOpen();
+        migrations.migrate(domain, m);
+        forgetDomain(domain);
+    }
+
+    @Override
+    public void undefineDomain(String domain) {
+        checkOpen();
+        calls.withDomainDo(domain, "removing the definition of", d -> d.undefine(LibvirtFlags.undefineKeepingFiles()));
+        forgetDomain(domain);
+    }
+
+    /** Forgets what is cached of a domain that is no longer here (its tree, its kept handle). */
+    private void forgetDomain(String domain) {
+        snapshotCalls.forget(domain);
+    }
+
+    @Override
+    public java.util.Optional<String> domainByUuid(String uuid) {
+        checkOpen();
+        Domain d = null;
+        try {
+            d = conn.domainLookupByUUIDString(uuid);
+            return java.util.Optional.of(d.getName());
+        } catch (LibvirtException e) {
+            if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
+                return java.util.Optional.empty();
+            }
+            throw LibvirtErrors.wrap("looking up domain " + uuid, e);
+        } finally {
+            DomainHandles.free(d);
+        }
     }
 
     @Override

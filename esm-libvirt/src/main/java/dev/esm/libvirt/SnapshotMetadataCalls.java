@@ -106,6 +106,11 @@ final class SnapshotMetadataCalls {
     }
 
     /** @see dev.esm.core.port.Host#snapshotCount */
+    /** Forgets what is cached of a domain that is no longer on this host (undefined, migrated away). */
+    void forget(String domain) {
+        snapshots.forget(domain);
+    }
+
     int snapshotCount(String domain) {
         return calls.withDomain(domain, "counting the snapshots", Domain::snapshotNum);
     }

@@ -15,8 +15,19 @@ import java.util.TreeSet;
 /** The contract's bed over the in-memory fake host. */
 public final class FakeBed implements Bed {
     private final FakeStorage storage = new FakeStorage();
-    private final FakeHost host = new FakeHost(storage, Clock.systemUTC());
-    private CoreSnapshotManager manager = new CoreSnapshotManager(host);
+    private final FakeHost host;
+    private CoreSnapshotManager manager;
+
+    /** A bed on the fake host {@code fake:///memory}. */
+    public FakeBed() {
+        this("fake:///memory");
+    }
+
+    /** A bed on a fake host of its own known by {@code uri} (one of two hosts a move goes between). */
+    public FakeBed(String uri) {
+        this.host = new FakeHost(storage, Clock.systemUTC(), uri);
+        this.manager = new CoreSnapshotManager(host);
+    }
     /** The settings every manager made later gets ({@link #manager(java.util.function.UnaryOperator)} sets them). */
     private dev.esm.api.Settings settings = SnapshotManager.builder("test:///fake").settings();
     private int domains;

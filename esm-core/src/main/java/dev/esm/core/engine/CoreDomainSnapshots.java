@@ -59,6 +59,16 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     }
 
     @Override
+    public dev.esm.api.MoveCommand moveTo(dev.esm.api.SnapshotManager target) {
+        return new CoreMoveCommand(ctx, target);
+    }
+
+    @Override
+    public dev.esm.api.ReplicateCommand replicateTo(dev.esm.api.SnapshotManager target) {
+        return new CoreReplicateCommand(ctx, target);
+    }
+
+    @Override
     public boolean recover() {
         return ctx.lock.locked(ctx::recoverLocked);
     }
@@ -66,6 +76,11 @@ final class CoreDomainSnapshots implements DomainSnapshots {
     @Override
     public Optional<Recovery> lastRecovery() {
         return ctx.lastRecovery();
+    }
+
+    /** @return what {@link #check()} finds, for a caller that holds the domain's lock itself */
+    List<dev.esm.api.Finding> checkHeld() {
+        return Verifier.verify(host, ctx.views.graphed(ctx.views.view(), true), ctx.journals.present());
     }
 
     /**

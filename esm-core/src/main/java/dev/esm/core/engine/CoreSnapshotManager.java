@@ -20,7 +20,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * no pool of its own, and never shuts the executor down: the default one is shared and needs no shutting down, one
  * given to the builder is its caller's, and {@link #close()} leaves it running.
  */
-public final class CoreSnapshotManager implements SnapshotManager {
+public final class CoreSnapshotManager implements SnapshotManager, PortBacked {
     private final Host host;
     private final Clock clock;
     private final StepListener listener;
@@ -84,6 +84,16 @@ public final class CoreSnapshotManager implements SnapshotManager {
                 parsed.computeIfAbsent(name, n -> new ParsedSnapshots()));
         d.recoverIfUnfinished();
         return d;
+    }
+
+    @Override
+    public Host port() {
+        return host;
+    }
+
+    @Override
+    public java.util.List<dev.esm.api.Finding> verifyHeld(String domain) {
+        return ((CoreDomainSnapshots) domain(domain)).checkHeld();
     }
 
     /** Closes the port; the executor is not shut down (see the class comment). */

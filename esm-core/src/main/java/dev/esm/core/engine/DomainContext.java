@@ -37,6 +37,8 @@ final class DomainContext {
     /** The manager's executor ({@link Settings#executor()}): every operation's concurrent work runs on it. */
     final java.util.concurrent.ExecutorService workers;
     private volatile Recovery lastRecovery;
+    /** The domain's key in the state store (its UUID). */
+    private final String key;
 
     DomainContext(Host host, String name, Clock clock, StepListener faults, Settings settings,
                   ReentrantLock local, ParsedSnapshots parsed) {
@@ -48,6 +50,7 @@ final class DomainContext {
         this.events = new Events(settings.listener(), name, clock);
         String uuid = DomainXml.parse(host.domainXml(name, false)).uuid();
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
+        this.key = key;
         this.lockWait = settings.lockWait();
         this.workers = settings.executor();
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
@@ -68,9 +71,10 @@ final class DomainContext {
      * @return whether there was one
      */
     boolean recoverLocked() {
+        boolean transfer = TransferRecovery.finish(host, name, key);
         Optional<Journal> found = journals.read();
         if (found.isEmpty()) {
-            return false;
+            return transfer;
         }
         Journal journal = found.get();
         // A change, logged at info: the caller learns of it from lastRecovery(), and a CLI's one line of error

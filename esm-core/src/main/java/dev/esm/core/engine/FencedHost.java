@@ -208,6 +208,26 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public void migrate(String domain, dev.esm.core.port.Migration migration) {
+        fenced(() -> host.migrate(domain, migration));
+    }
+
+    @Override
+    public dev.esm.core.port.Migration.Target migrationTarget() {
+        return host.migrationTarget();
+    }
+
+    @Override
+    public void undefineDomain(String domain) {
+        fenced(() -> host.undefineDomain(domain));
+    }
+
+    @Override
+    public Optional<String> domainByUuid(String uuid) {
+        return host.domainByUuid(uuid);
+    }
+
+    @Override
     public Storage storage() {
         return storage;
     }
@@ -325,6 +345,18 @@ final class FencedHost implements Host {
         @Override
         public List<String> list(String directory) {
             return storage.list(directory);
+        }
+
+        @Override
+        public dev.esm.core.port.ByteSource readBytes(String path) {
+            return storage.readBytes(path);
+        }
+
+        @Override
+        public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
+            dev.esm.core.port.ByteSink[] made = new dev.esm.core.port.ByteSink[1];
+            fenced(() -> made[0] = storage.writeBytes(path, length));
+            return made[0];
         }
 
         @Override

@@ -138,6 +138,32 @@ public interface Host extends AutoCloseable {
     void blockPull(String domain, String disk, String anchor, dev.esm.api.ProgressListener listener,
                    Cancellation cancel);
 
+    /**
+     * Migrates a running domain live to another host ({@link Migration}); on return it runs there, defined with
+     * {@code persistentXml}'s paths, and is no longer defined here. A failure leaves it running here.
+     *
+     * @param domain a running domain
+     * @param migration where and what
+     */
+    void migrate(String domain, Migration migration);
+
+    /** @return this host as the target of a {@link #migrate} on another host's port of the same kind */
+    Migration.Target migrationTarget();
+
+    /**
+     * Removes the domain's persistent definition and its snapshot metadata, keeping every file (images, firmware
+     * variables): the last step of moving it away.
+     *
+     * @param domain a shut-off domain
+     */
+    void undefineDomain(String domain);
+
+    /**
+     * @param uuid a domain's UUID
+     * @return the name of the domain this host knows by that UUID, if any
+     */
+    Optional<String> domainByUuid(String uuid);
+
     /** @return the files of the domain's host */
     Storage storage();
 

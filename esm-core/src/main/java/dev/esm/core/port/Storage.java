@@ -166,6 +166,24 @@ public interface Storage {
     void rebase(String image, DiskImage newBacking);
 
     /** @return the regular files directly in a folder (empty if it does not exist) */
+    /**
+     * Opens a file to read its bytes in order: one side of a copy to another host.
+     *
+     * @param path the file
+     * @return its bytes; the caller closes it
+     */
+    ByteSource readBytes(String path);
+
+    /**
+     * Creates the file {@code path} (replacing one there, its folder made if missing) to be written with exactly
+     * {@code length} bytes: the other side of a copy from another host.
+     *
+     * @param path the file
+     * @param length how many bytes will be written
+     * @return where to write them; the caller finishes and closes it
+     */
+    ByteSink writeBytes(String path, long length);
+
     java.util.List<String> list(String directory);
 
     /** Removes a file (or an empty folder). Fine if it does not exist. */

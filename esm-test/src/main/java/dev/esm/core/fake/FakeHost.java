@@ -4,7 +4,6 @@ import static dev.esm.core.fake.FakeErrors.invalid;
 
 import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
-import dev.esm.api.ImageFormat;
 import dev.esm.api.SnapshotState;
 import dev.esm.api.errors.DomainNotFoundException;
 import dev.esm.api.errors.HypervisorException;
@@ -59,8 +58,14 @@ public final class FakeHost implements Host {
     private long tick;
 
     public FakeHost(FakeStorage storage, Clock clock) {
+        this(storage, clock, "fake:///memory");
+    }
+
+    /** A fake host known by another URI (one of two hosts a move goes between). */
+    public FakeHost(FakeStorage storage, Clock clock, String uri) {
         this.storage = storage;
         this.clock = clock;
+        this.uri = uri;
         this.blockJobs = new FakeBlockJobs(this, storage, new FakeBlockJobs.LiveDomains() {
             @Override
             public void requireRunning(String domain) {
@@ -81,6 +86,8 @@ public final class FakeHost implements Host {
         });
     }
 
+    private final String uri;
+
     private Dom dom(String name) {
         Dom d = domains.get(name);
         if (d == null) {
@@ -91,7 +98,7 @@ public final class FakeHost implements Host {
 
     @Override
     public String uri() {
-        return "fake:///memory";
+        return uri;
     }
 
     @Override
@@ -103,39 +110,7 @@ public final class FakeHost implements Host {
     @Override
     public synchronized String domainXml(String domain, boolean live) {
         Dom d = dom(domain);
-        return live && d.running ? withChains(d.live) : d.persistent;
-    }
-
-    /** @return a live definition with each disk's {@code <backingStore>} chain, as libvirt reports it */
-    private String withChains(String xml) {
-        org.w3c.dom.Document doc = Xml.parse(xml);
-        for (Element disk : Xml.path(doc.getDocumentElement(), "devices", "disk")) {
-            Optional<String> source = Xml.child(disk, "source").flatMap(e -> Xml.attr(e, "file"));
-            Optional<ImageFormat> format = Xml.child(disk, "driver").flatMap(e -> Xml.attr(e, "type"))
-                    .flatMap(ImageFormat::fromId);
-            if (source.isEmpty() || format.isEmpty() || !storage.exists(source.get())) {
-                continue;
-            }
-            Xml.removeChildren(disk, "backingStore");
-            Element cur = disk;
-            var info = storage.info(source.get(), format.get());
-            while (info.backing().isPresent()) {
-                String path = info.backing().get();
-                ImageFormat f = info.backingFormat().orElse(ImageFormat.QCOW2);
-                Element bs = doc.createElement("backingStore");
-                bs.setAttribute("type", "file");
-                Element fe = doc.createElement("format");
-                fe.setAttribute("type", f.id());
-                bs.appendChild(fe);
-                Element se = doc.createElement("source");
-                se.setAttribute("file", path);
-                bs.appendChild(se);
-                cur.appendChild(bs);
-                cur = bs;
-                info = storage.info(path, f);
-            }
-        }
-        return Xml.write(doc);
+        return live && d.running ? FakeChains.withChains(storage, d.live) : d.persistent;
     }
 
     @Override
@@ -147,6 +122,56 @@ public final class FakeHost implements Host {
     /** Removes a domain and its snapshot metadata. */
     public synchronized void undefine(String domain) {
         domains.remove(domain);
+    }
+
+    @Override
+    public dev.esm.core.port.Migration.Target migrationTarget() {
+        return new FakeMigrations.Target(this);
+    }
+
+    @Override
+    public void migrate(String domain, dev.esm.core.port.Migration m) {
+        FakeMigrations.migrate(this, domain, m);
+    }
+
+    /** What a migration takes away: the domain's definitions and RAM; refused as libvirt refuses. */
+    synchronized FakeMigrations.Leaving leaving(String domain) {
+        Dom d = dom(domain);
+        if (!d.running) {
+            throw invalid("domain is not running");
+        }
+        if (d.snapshots.count() > 0) {
+            throw invalid("cannot migrate domain with " + d.snapshots.count() + " snapshots");
+        }
+        return new FakeMigrations.Leaving(d.persistent, d.live, d.ram);
+    }
+
+    /** A migrated domain arrives: defined, running, its RAM as it was. */
+    synchronized void arrive(String xml, int ram) {
+        defineDomain(xml);
+        String name = DomainXml.parse(xml).name();
+        startDomain(name);
+        dom(name).ram = ram;
+    }
+
+    /** A migrated domain leaves. */
+    synchronized void left(String domain) {
+        domains.remove(domain);
+    }
+
+    @Override
+    public synchronized void undefineDomain(String domain) {
+        if (dom(domain).running) {
+            throw invalid("cannot undefine a running domain in a move");
+        }
+        domains.remove(domain);
+    }
+
+    @Override
+    public synchronized Optional<String> domainByUuid(String uuid) {
+        return domains.entrySet().stream()
+                .filter(e -> DomainXml.parse(e.getValue().persistent).uuid().equalsIgnoreCase(uuid))
+                .map(Map.Entry::getKey).findFirst();
     }
 
     @Override
@@ -323,27 +348,8 @@ public final class FakeHost implements Host {
             throw invalid("domain snapshot '" + name + "' already exists");
         }
         DomainDefinition active = DomainXml.parse(d.running ? d.live : d.persistent);
-        Map<String, DiskImage> overlays = new HashMap<>();
-        for (Element disk : Xml.path(root, "disks", "disk")) {
-            if (!"external".equals(disk.getAttribute("snapshot"))) {
-                continue;
-            }
-            String target = disk.getAttribute("name");
-            String file = Xml.child(disk, "source").orElseThrow().getAttribute("file");
-            DiskImage current = active.disk(target).flatMap(x -> x.image())
-                    .orElseThrow(() -> invalid("no disk " + target));
-            var info = storage.info(file, ImageFormat.QCOW2);
-            if (!info.backing().equals(Optional.of(current.path()))) {
-                throw invalid("overlay " + file + " is not backed by " + current.path());
-            }
-            overlays.put(target, new DiskImage(target, file, ImageFormat.QCOW2));
-        }
-        Optional<String> memory = Xml.child(root, "memory").filter(m -> "external".equals(m.getAttribute("snapshot")))
-                .map(m -> m.getAttribute("file"));
-        if (memory.isPresent() == flags.contains(SnapshotFlag.DISK_ONLY)) {
-            throw invalid(flags.contains(SnapshotFlag.DISK_ONLY) ? "disk-only snapshot with memory"
-                    : "the fake host takes external memory only (memory snapshot='external' file=...)");
-        }
+        Map<String, DiskImage> overlays = FakeSnapshotRequests.overlays(root, active, storage);
+        Optional<String> memory = FakeSnapshotRequests.memoryFile(root, flags);
         SnapshotState state = d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF;
         if (memory.isPresent()) {
             if (!d.running) {

@@ -141,6 +141,90 @@ public final class FakeStorage implements Storage {
         files.put(to, copy);
     }
 
+    /**
+     * The file's bytes, as this fake encodes them for a copy to another fake host: an image's format, backing, size
+     * and blocks, or a text file's content.
+     */
+    @Override
+    public synchronized dev.esm.core.port.ByteSource readBytes(String path) {
+        StringBuilder b = new StringBuilder();
+        Image i = files.get(path);
+        if (i != null) {
+            b.append("I\n").append(i.format.id()).append('\n').append(i.backing == null ? "" : i.backing).append('\n')
+                    .append(i.backingFormat == null ? "" : i.backingFormat.id()).append('\n').append(i.size);
+            new TreeMap<>(i.blocks).forEach((k, v) -> b.append('\n').append(k).append('=').append(v));
+        } else if (texts.containsKey(path)) {
+            b.append("T\n").append(texts.get(path));
+        } else {
+            throw new StorageException("'" + path + "' does not exist");
+        }
+        byte[] bytes = b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+        return new dev.esm.core.port.ByteSource() {
+            @Override
+            public long length() {
+                return bytes.length;
+            }
+
+            @Override
+            public int read(byte[] buffer) {
+                return in.read(buffer, 0, buffer.length);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** Puts the blocks {@code from}'s image in {@code source} holds itself onto the image {@code path} here. */
+    void copyBlocksOnto(FakeStorage source, String from, String path) {
+        Map<Long, Integer> blocks = source.blocks(from);
+        synchronized (this) {
+            image(path).blocks.putAll(blocks);
+        }
+    }
+
+    @Override
+    public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        return new dev.esm.core.port.ByteSink() {
+            @Override
+            public void write(byte[] buffer, int n) {
+                out.write(buffer, 0, n);
+            }
+
+            @Override
+            public void finish() {
+                if (out.size() != length) {
+                    throw new StorageException("'" + path + "' got " + out.size() + " of " + length + " bytes");
+                }
+                decode(path, out.toString(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private synchronized void decode(String path, String content) {
+        String[] lines = content.split("\n", -1);
+        files.remove(path);
+        texts.remove(path);
+        if (!lines[0].equals("I")) {
+            texts.put(path, lines[0].equals("T") ? content.substring(2) : content);
+            return;
+        }
+        Image i = new Image(ImageFormat.fromId(lines[1]).orElseThrow(), lines[2].isEmpty() ? null : lines[2],
+                lines[3].isEmpty() ? null : ImageFormat.fromId(lines[3]).orElseThrow(), Long.parseLong(lines[4]));
+        for (int k = 5; k < lines.length; k++) {
+            String[] kv = lines[k].split("=");
+            i.blocks.put(Long.parseLong(kv[0]), Integer.parseInt(kv[1]));
+        }
+        files.put(path, i);
+    }
+
     @Override
     public synchronized void remove(String path) {
         files.remove(path);

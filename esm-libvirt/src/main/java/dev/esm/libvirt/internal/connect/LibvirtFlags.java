@@ -61,8 +61,37 @@ public final class LibvirtFlags {
     public static final int METADATA_ELEMENT = 2;
     /** {@code VIR_STORAGE_POOL_CREATE_WITH_BUILD}: make the pool's folder (and its parents) if missing */
     public static final int POOL_CREATE_WITH_BUILD = 1;
+    /** {@code VIR_DOMAIN_XML_MIGRATABLE}: the definition as a migration's target may take it */
+    public static final int DOMAIN_XML_MIGRATABLE = 1 << 3;
+    /** {@code VIR_MIGRATE_LIVE}: the guest runs on during the migration */
+    public static final int MIGRATE_LIVE = 1;
+    /** {@code VIR_MIGRATE_PERSIST_DEST}: define the domain on the target */
+    public static final int MIGRATE_PERSIST_DEST = 1 << 3;
+    /** {@code VIR_MIGRATE_UNDEFINE_SOURCE}: remove the definition here once it runs there */
+    public static final int MIGRATE_UNDEFINE_SOURCE = 1 << 4;
+    /** {@code VIR_MIGRATE_NON_SHARED_INC}: copy each disk's top image only, onto one made there on its backing chain */
+    public static final int MIGRATE_NON_SHARED_INC = 1 << 7;
+    /** {@code VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA}: remove the snapshots' metadata with the domain */
+    public static final int UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
+    /** {@code VIR_DOMAIN_UNDEFINE_KEEP_NVRAM}: leave the firmware variables file (ESM removes it itself) */
+    public static final int UNDEFINE_KEEP_NVRAM = 1 << 3;
 
     private LibvirtFlags() {
+    }
+
+    /** @return libvirt's mask for a live move's migration: top images copied, defined there, undefined here */
+    public static int moveMigration() {
+        return MIGRATE_LIVE | MIGRATE_PERSIST_DEST | MIGRATE_UNDEFINE_SOURCE | MIGRATE_NON_SHARED_INC;
+    }
+
+    /** @return libvirt's mask for the definition a migration's target gets: the running one, or the persistent one */
+    public static int migratableXml(boolean persistent) {
+        return DOMAIN_XML_SECURE | DOMAIN_XML_MIGRATABLE | (persistent ? DOMAIN_XML_INACTIVE : 0);
+    }
+
+    /** @return libvirt's mask for removing a domain whose files were moved away (ESM removes the files) */
+    public static int undefineKeepingFiles() {
+        return UNDEFINE_SNAPSHOTS_METADATA | UNDEFINE_KEEP_NVRAM;
     }
 
     /** @return libvirt's mask for a snapshot creation request */

@@ -354,6 +354,17 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public dev.esm.core.port.ByteSource readBytes(String path) {
+        return FileStreams.read(path);
+    }
+
+    @Override
+    public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
+        dev.esm.core.port.Fencing.check();
+        return FileStreams.write(path, length);
+    }
+
+    @Override
     public void remove(String path) {
         try {
             Files.deleteIfExists(Path.of(path));

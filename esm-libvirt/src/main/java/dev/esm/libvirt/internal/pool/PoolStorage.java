@@ -73,6 +73,8 @@ public final class PoolStorage implements Storage, AutoCloseable {
     private final OverlayCreator overlays;
     /** Copies through the client, checksummed. */
     private final VolumeCopier copier;
+    /** A file's bytes to and from another host. */
+    private final VolumeStreams streams;
     /** The state folder and its pool. */
     private final StateFolder stateFolder;
     /** Offline merges and pulls, in helper domains. */
@@ -93,6 +95,7 @@ public final class PoolStorage implements Storage, AutoCloseable {
         this.pools = new PoolRegistry(conn, host.uri());
         this.stateFolder = new StateFolder(conn, pools, stateDir);
         this.copier = new VolumeCopier(conn, pools);
+        this.streams = new VolumeStreams(conn, pools, this::removeQuietly);
         this.overlays = new OverlayCreator(conn, pools, this, layout);
         this.pullable = java.util.Objects.requireNonNull(pullable, "pullable");
         this.images = new VolumeImages(conn, pools);
@@ -254,6 +257,16 @@ public final class PoolStorage implements Storage, AutoCloseable {
             throw e instanceof StorageException se ? se : new StorageException("copying '" + from + "' to '" + to
                     + "' failed: " + e.getMessage() + "; the original is untouched", e);
         }
+    }
+
+    @Override
+    public dev.esm.core.port.ByteSource readBytes(String path) {
+        return streams.read(path);
+    }
+
+    @Override
+    public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
+        return streams.write(path, length);
     }
 
     /** Merges in a paused helper domain on the host, kept for the next merge: see {@link HelperDomainMerges}. */

@@ -126,4 +126,31 @@ class LibvirtFlagsTest {
         assertEquals(0, LibvirtFlags.BLOCK_REBASE_PULL);
         assertEquals(1, Domain.BlockJobType.PULL, "the job a flagless rebase starts");
     }
+
+    @Test
+    void undefineKeepingFilesRemovesSnapshotMetadataAndKeepsTheNvramFile() {
+        // virDomainUndefineFlagsValues: SNAPSHOTS_METADATA = 1 << 1, KEEP_NVRAM = 1 << 3 (NVRAM, 1 << 2, would delete it)
+        assertEquals(2, LibvirtFlags.UNDEFINE_SNAPSHOTS_METADATA);
+        assertEquals(8, LibvirtFlags.UNDEFINE_KEEP_NVRAM);
+        assertEquals(10, LibvirtFlags.undefineKeepingFiles());
+    }
+
+    @Test
+    void aMovesMigrationIsLiveIncrementalDefinedThereAndUndefinedHere() {
+        // virDomainMigrateFlags: LIVE 1, PEER2PEER 2 (not used: the client drives it), TUNNELLED 4, PERSIST_DEST 8,
+        // UNDEFINE_SOURCE 16, PAUSED 32, NON_SHARED_DISK 64 (a full copy), NON_SHARED_INC 128
+        assertEquals(1, LibvirtFlags.MIGRATE_LIVE);
+        assertEquals(8, LibvirtFlags.MIGRATE_PERSIST_DEST);
+        assertEquals(16, LibvirtFlags.MIGRATE_UNDEFINE_SOURCE);
+        assertEquals(128, LibvirtFlags.MIGRATE_NON_SHARED_INC);
+        assertEquals(1 | 8 | 16 | 128, LibvirtFlags.moveMigration());
+    }
+
+    @Test
+    void theMigratableDefinitionIsSecureAndInactiveForThePersistentOne() {
+        // virDomainXMLFlags: SECURE 1, INACTIVE 2, UPDATE_CPU 4, MIGRATABLE 8
+        assertEquals(8, LibvirtFlags.DOMAIN_XML_MIGRATABLE);
+        assertEquals(1 | 8, LibvirtFlags.migratableXml(false));
+        assertEquals(1 | 2 | 8, LibvirtFlags.migratableXml(true));
+    }
 }

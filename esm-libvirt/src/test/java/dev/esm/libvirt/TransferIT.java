@@ -1,0 +1,226 @@
+package dev.esm.libvirt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.esm.api.DomainSnapshots;
+import dev.esm.api.ImageAccess;
+import dev.esm.api.Replication;
+import dev.esm.api.SnapshotManager;
+import dev.esm.core.contract.Bed.DiskSpec;
+import dev.esm.libvirt.testbed.AbstractLibvirtBed;
+import dev.esm.libvirt.testbed.LibvirtBed;
+import dev.esm.libvirt.testbed.SecondHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.libvirt.Connect;
+import org.libvirt.LibvirtException;
+
+/**
+ * Moves and replications between two libvirt daemons that share no storage: the host's (libvirt 9.0) and the second
+ * one's root (libvirt 11.3), the target reached through its storage API only, into a folder of its own root. Every
+ * snapshot's data is checked after a move there and back; the domain starts on the other host; nothing of it is left
+ * where it was.
+ */
+class TransferIT {
+    private LibvirtBed bed;
+    private String otherUri;
+    private SnapshotManager other;
+    private final List<String> names = new ArrayList<>();
+
+    @BeforeEach
+    void open() {
+        bed = new LibvirtBed();
+        otherUri = SecondHost.uri();
+        other = SnapshotManager.connect(otherUri, ImageAccess.LIBVIRT_STORAGE);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        Connect c = new Connect(otherUri);
+        try {
+            for (String name : names) {
+                try {
+                    org.libvirt.Domain d = c.domainLookupByName(name);
+                    if (d.isActive() == 1) {
+                        d.destroy();
+                    }
+                    d.undefine(AbstractLibvirtBed.UNDEFINE_ALL);
+                    d.free();
+                } catch (LibvirtException gone) {
+                    // not there
+                }
+                AbstractLibvirtBed.dropTransientPoolsUnder(c, SecondHost.folder(otherUri, name));
+                removeTree(SecondHost.onThisMachine(otherUri, SecondHost.folder(otherUri, name)));
+                removeTree(Path.of(SecondHost.hostOnlyFolder(name)));
+            }
+        } finally {
+            c.close();
+            other.close();
+            bed.close();
+        }
+    }
+
+    private static void removeTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /**
+     * A domain set up here with s1 (0x11), s2 (0x22, child of s1) and 0x33 unsaved in its active layer, its images in
+     * a folder the other host does not see.
+     */
+    private String domain() {
+        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.write(dom, "vda", 0x11);
+        d.snapshot("s1").create();
+        bed.write(dom, "vda", 0x22);
+        d.snapshot("s2").create();
+        bed.write(dom, "vda", 0x33);
+        return dom;
+    }
+
+    private static String here(String dom) {
+        return SecondHost.hostOnlyFolder(dom) + "/esm";
+    }
+
+    private Set<String> filesHere(String dom) {
+        Set<String> files = new java.util.TreeSet<>(bed.files(bed.folder(dom)));
+        files.addAll(bed.files(here(dom)));
+        return files;
+    }
+
+    private void startsAndStopsThere(String dom) {
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+    }
+
+    private boolean definedHere(String dom) {
+        try {
+            bed.manager().domain(dom);
+            return true;
+        } catch (dev.esm.api.errors.DomainNotFoundException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void aDomainMovedToTheOtherHostAndBackKeepsEverySnapshotRunsThereAndLeavesNothingBehind() {
+        String dom = domain();
+        assertFalse(filesHere(dom).isEmpty());
+
+        DomainSnapshots there = bed.manager().domain(dom).moveTo(other).path(SecondHost.folder(otherUri, dom))
+                .execute();
+        assertFalse(definedHere(dom), "the domain is gone from where it was");
+        assertEquals(Set.of(), filesHere(dom), "no file of it is left where it was");
+        assertEquals(List.of("s1", "s2"), there.chain().snapshots().stream().map(s -> s.name()).sorted().toList());
+        assertEquals(List.of(), there.check(), "the domain there is consistent");
+        startsAndStopsThere(dom);
+
+        there.revert("s1").execute();
+        there.moveTo(bed.manager()).path(SecondHost.hostOnlyFolder(dom) + "/back").execute();
+        DomainSnapshots back = bed.manager().domain(dom);
+        assertEquals(List.of(), back.check());
+        assertTrue(bed.reads(dom, "vda", 0x11), "reverted to s1 there, it shows s1's data here");
+        back.revert("s2").execute();
+        assertTrue(bed.reads(dom, "vda", 0x22), "s2's data came there and back");
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "list", "--all"));
+        assertFalse(LibvirtBed.run(List.of("virsh", "-c", otherUri, "list", "--all", "--name")).lines()
+                .anyMatch(dom::equals), "nothing of the domain is left on the other host");
+    }
+
+    @Test
+    void aSecondReplicationSendsOnlyTheNewSnapshotsImageAndTheStandbyStartsThere() {
+        String dom = domain();
+        String folder = SecondHost.folder(otherUri, dom);
+        Replication first = bed.manager().domain(dom).replicateTo(other).path(folder).execute();
+        assertTrue(first.kept().isEmpty());
+        assertTrue(definedHere(dom), "a replication leaves the domain where it is");
+        bed.manager().domain(dom).snapshot("s3").create();
+        Replication second = bed.manager().domain(dom).replicateTo(other).path(folder).execute();
+        assertEquals(1, second.copied().size(), "only s3's image travels: " + second);
+        assertTrue(second.kept().containsAll(first.copied()), second.toString());
+        assertTrue(second.bytes() < first.bytes(), first.bytes() + " then " + second.bytes());
+        assertEquals(3, other.domain(dom).chain().snapshots().size());
+        startsAndStopsThere(dom);
+    }
+
+    @Test
+    void aMemorySnapshotMovedThereAndBackRestoresTheGuestItSavedOnBothHosts() {
+        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.start(dom);
+        bed.writeMemory(dom, 0x5a);
+        bed.write(dom, "vda", 0x44);
+        d.snapshot("m1").memory().create();
+        bed.writeMemory(dom, 0x6b);
+        bed.stop(dom);
+
+        DomainSnapshots there = d.moveTo(other).path(SecondHost.folder(otherUri, dom)).execute();
+        there.revert("m1").running().execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "libvirt 11.3 restored the moved memory file");
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+
+        there.moveTo(bed.manager()).path(SecondHost.hostOnlyFolder(dom) + "/back").execute();
+        DomainSnapshots back = bed.manager().domain(dom);
+        back.revert("m1").running().execute();
+        assertTrue(bed.memoryReads(dom, 0x5a), "the guest's RAM as m1 saved it, after two moves");
+        assertTrue(bed.reads(dom, "vda", 0x44));
+        bed.stop(dom);
+    }
+
+    @Test
+    void aRunningGuestMovedLiveThereAndBackKeepsItsRamItsDiskAndEverySnapshot() {
+        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.start(dom);
+        bed.writeMemory(dom, 0x33); // waits until the guest runs its boot sector, before a disk write covers it
+        bed.write(dom, "vda", 0x11);
+        d.snapshot("s1").create();
+        bed.write(dom, "vda", 0x22);
+        bed.writeMemory(dom, 0x5a);
+
+        DomainSnapshots there = d.moveTo(other).live().migrationAddress("127.0.0.1")
+                .path(SecondHost.folder(otherUri, dom)).execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "it runs on libvirt 11.3");
+        assertFalse(definedHere(dom));
+        assertEquals(Set.of(), filesHere(dom), "no file of it is left where it was");
+        assertEquals(List.of("s1"), there.chain().snapshots().stream().map(s -> s.name()).toList());
+        assertEquals(List.of(), there.check());
+
+        there.moveTo(bed.manager()).live().migrationAddress("127.0.0.1").path(SecondHost.hostOnlyFolder(dom)
+                + "/back").execute();
+        DomainSnapshots back = bed.manager().domain(dom);
+        assertEquals(dev.esm.api.DomainState.RUNNING, back.state());
+        assertTrue(bed.memoryReads(dom, 0x5a), "the guest's RAM went there and back");
+        assertTrue(bed.reads(dom, "vda", 0x22), "and what it wrote after s1");
+        assertFalse(LibvirtBed.run(List.of("virsh", "-c", otherUri, "list", "--all", "--name")).lines()
+                .anyMatch(dom::equals), "nothing of the domain is left on the other host");
+        bed.stop(dom);
+        back.revert("s1").execute();
+        assertTrue(bed.reads(dom, "vda", 0x11), "s1 went there and back");
+    }
+}
