@@ -264,4 +264,18 @@ class TransferTest {
         assertThrows(InvalidOperationException.class, () -> moved.replicateTo(here.manager()).plan(),
                 "a standby on shared storage would share the domain's disks");
     }
+
+    @Test
+    void aMoveThatDoesNotFitInTheTargetsFolderIsRefusedBeforeAnythingIsCopied() {
+        String dom = domain();
+        there.storage().freeBytes(1000);
+        dev.esm.api.errors.StorageException e = assertThrows(dev.esm.api.errors.StorageException.class,
+                () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        assertTrue(e.getMessage().contains("not enough space"), e.getMessage());
+        assertEquals(List.of(), there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList());
+        assertTrue(here.reads(dom, "vda", 0x33));
+        there.storage().freeBytes(-1);
+        here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertTreeReads(there, dom);
+    }
 }

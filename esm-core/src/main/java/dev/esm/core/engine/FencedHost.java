@@ -348,6 +348,11 @@ final class FencedHost implements Host {
         }
 
         @Override
+        public java.util.OptionalLong freeBytes(String directory) {
+            return storage.freeBytes(directory);
+        }
+
+        @Override
         public dev.esm.core.port.ByteSource readBytes(String path) {
             return storage.readBytes(path);
         }

@@ -123,6 +123,7 @@ final class Transfer {
                 recoverLeft(keys); // with this target, before the domain's own recovery looks for it by URI
                 ctx.recoverLocked();
                 Planned p = planned(directory, live);
+                TransferSpace.check(target, p.plan());
                 cancel.runningOn(Thread.currentThread());
                 return new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
                         p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel);

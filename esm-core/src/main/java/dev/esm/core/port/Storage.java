@@ -167,6 +167,15 @@ public interface Storage {
 
     /** @return the regular files directly in a folder (empty if it does not exist) */
     /**
+     * @param directory a folder, which need not exist yet: the nearest folder above it that does is asked, or the
+     *                  folder is made (as a copy into it would first)
+     * @return how many bytes may still be written there, if this storage can tell
+     */
+    default java.util.OptionalLong freeBytes(String directory) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
      * Opens a file to read its bytes in order: one side of a copy to another host.
      *
      * @param path the file

@@ -145,6 +145,18 @@ public final class FakeStorage implements Storage {
      * The file's bytes, as this fake encodes them for a copy to another fake host: an image's format, backing, size
      * and blocks, or a text file's content.
      */
+    private long free = -1;
+
+    /** Makes {@link #freeBytes} say {@code bytes} are free everywhere; -1 for unknown (the default). */
+    public synchronized void freeBytes(long bytes) {
+        free = bytes;
+    }
+
+    @Override
+    public synchronized java.util.OptionalLong freeBytes(String directory) {
+        return free < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(free);
+    }
+
     @Override
     public synchronized dev.esm.core.port.ByteSource readBytes(String path) {
         StringBuilder b = new StringBuilder();

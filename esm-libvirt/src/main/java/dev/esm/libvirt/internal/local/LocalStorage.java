@@ -354,6 +354,20 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public java.util.OptionalLong freeBytes(String directory) {
+        for (Path p = Path.of(directory).toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p)) {
+                try {
+                    return java.util.OptionalLong.of(Files.getFileStore(p).getUsableSpace());
+                } catch (java.io.IOException e) {
+                    return java.util.OptionalLong.empty();
+                }
+            }
+        }
+        return java.util.OptionalLong.empty();
+    }
+
+    @Override
     public dev.esm.core.port.ByteSource readBytes(String path) {
         return FileStreams.read(path);
     }

@@ -259,6 +259,12 @@ public final class PoolStorage implements Storage, AutoCloseable {
         }
     }
 
+    /** Asks the pool over the folder, or over the nearest folder above it that exists, refreshed first. */
+    @Override
+    public java.util.OptionalLong freeBytes(String directory) {
+        return streams.freeBytes(directory);
+    }
+
     @Override
     public dev.esm.core.port.ByteSource readBytes(String path) {
         return streams.read(path);

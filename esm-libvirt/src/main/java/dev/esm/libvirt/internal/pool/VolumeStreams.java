@@ -82,6 +82,18 @@ public final class VolumeStreams {
         }
     }
 
+    /**
+     * @return the bytes free in the pool over {@code directory} (made, with the folder, if missing: what a copy into
+     *         it does first anyway), refreshed first
+     */
+    public java.util.OptionalLong freeBytes(String directory) {
+        pools.pool(directory, true);
+        return java.util.OptionalLong.of(pools.inPool(directory, "reading the free space of " + directory, p -> {
+            p.refresh(0);
+            return p.getInfo().available;
+        }));
+    }
+
     private static final class Download implements ByteSource {
         private final Stream s;
         private final StorageVol v;
