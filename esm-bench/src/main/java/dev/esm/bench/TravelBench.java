@@ -78,7 +78,10 @@ final class TravelBench {
         if (given != null && !given.isBlank()) {
             return given;
         }
-        String out = execOut(List.of("bash", "scripts/libvirt11-up.sh"));
+        // from the project's root (scripts/bench.sh) or a module's folder (the smoke IT)
+        Path script = Files.exists(Path.of("scripts/libvirt11-up.sh")) ? Path.of("scripts/libvirt11-up.sh")
+                : Path.of("../scripts/libvirt11-up.sh");
+        String out = execOut(List.of("bash", script.toString()));
         return out.lines().filter(l -> l.startsWith("qemu")).reduce((a, b) -> b)
                 .orElseThrow(() -> new IllegalStateException("scripts/libvirt11-up.sh printed no URI: " + out));
     }
