@@ -17,18 +17,20 @@ import java.util.Set;
  * process per command and one shell process for many), merge throughput and chain-length cost, on the real libvirtd,
  * and prints a table and writes JSON. This class reads the command line, picks the sections and prints; each section
  * is a class of its own ({@link OpsBench}, {@link CliBench}, {@link MergeBench}, {@link ScaleBench} for {@code disks}
- * and {@code fleet}, {@link ChainBench}, {@link TreeBench}, {@link ModelBench}, {@link MemoryBench}, {@link LayoutBench}, {@link DepthBench}) on the harness's
- * {@link Report}.
+ * and {@code fleet}, {@link ChainBench}, {@link TreeBench}, {@link ModelBench}, {@link MemoryBench}, {@link LayoutBench}, {@link DepthBench},
+ * {@link TravelBench}) on the harness's {@link Report}.
  *
  * <pre>java [-Desm.bench.runs=15] [-Desm.bench.chains=1,50,200,1000,10000]
- *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,tree,model,memory,layout,depth] [-Desm.bench.fleet=20]
+ *     [-Desm.bench.sections=ops,cli,cli-batch,merge,disks,fleet,chain,tree,model,memory,layout,depth,travel]
+ *     [-Desm.bench.fleet=20]
  *     [-Desm.bench.opsDisks=1,4] [-Desm.bench.opsModes=offline,live] [-Desm.bench.treeSizes=1000,10000]
  *     [-Desm.bench.remoteUri=URI] [-Desm.bench.fleetThreads=20] [-Desm.bench.memorySizes=64,256,1024]
- *     [-Desm.bench.depths=1,10,50,200,1000] [-Desm.bench.limits=16,6]
+ *     [-Desm.bench.depths=1,10,50,200,1000] [-Desm.bench.limits=16,6] [-Desm.bench.otherUri=URI]
  *     dev.esm.bench.Benchmark [--smoke] [--json=FILE] [--uri=URI]</pre>
  */
 public final class Benchmark {
-    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory,layout,depth}, and
+    /** The sections to run ({@code -Desm.bench.sections=ops,cli,merge,disks,fleet,chain,model,memory,layout,depth,
+     * travel}, and
      * {@code cli-batch}: the batch half of {@code cli} only); null for all. */
     private final Set<String> sections;
 
@@ -97,6 +99,9 @@ public final class Benchmark {
         }
         if (b.want("depth")) {
             new DepthBench(smoke, runs, report).run();
+        }
+        if (b.want("travel")) {
+            new TravelBench(uri, smoke, runs, report).run();
         }
         return report.writeJson(json);
     }

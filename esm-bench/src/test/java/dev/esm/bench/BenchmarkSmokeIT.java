@@ -17,7 +17,8 @@ class BenchmarkSmokeIT {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         var results = Benchmark.run(System.getenv().getOrDefault("ESM_TEST_URI", "qemu:///system"), true, json,
                 new PrintStream(buf, true, StandardCharsets.UTF_8));
-        for (String section : new String[] {"ops", "cli", "memory", "merge", "disks", "fleet", "chain", "model"}) {
+        for (String section : new String[] {"ops", "cli", "memory", "merge", "disks", "fleet", "chain", "model",
+                "travel"}) {
             assertTrue(results.stream().anyMatch(r -> r.section().equals(section)), section + ": " + buf);
         }
         for (String variant : new String[] {"esm", "libvirt-raw", "virsh", "internal", "qemu-img", "pure",
