@@ -278,4 +278,32 @@ class TransferTest {
         here.manager().domain(dom).moveTo(there.manager()).execute();
         assertTreeReads(there, dom);
     }
+
+    @Test
+    void aMoveTellsTheOperationListenerOfItsStartEachStepAndItsEnd() {
+        String dom = domain();
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.esm.api.OperationListener listener = new dev.esm.api.OperationListener() {
+            @Override
+            public void operationStarted(dev.esm.api.OperationEvent e) {
+                heard.add("start " + e.operation() + " " + e.target());
+            }
+
+            @Override
+            public void stepFinished(dev.esm.api.StepEvent e) {
+                heard.add("step " + e.step().kind() + " " + e.outcome());
+            }
+
+            @Override
+            public void operationFinished(dev.esm.api.OperationEvent e) {
+                heard.add("end " + e.outcome());
+            }
+        };
+        here.configured(dev.esm.api.SnapshotManager.builder("test:///fake").listener(listener).settings(),
+                (p, i, s) -> { });
+        here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertEquals("start MOVE fake:///there", heard.get(0), String.valueOf(heard));
+        assertTrue(heard.contains("step VERIFY_TARGET SUCCEEDED"), String.valueOf(heard));
+        assertEquals("end SUCCEEDED", heard.get(heard.size() - 1));
+    }
 }

@@ -67,11 +67,16 @@ final class Events {
     }
 
     void operationStarted(OperationPlan plan, Instant started) {
+        operationStarted(plan.operation(), target(plan), plan.steps().size(), started);
+    }
+
+    /** The start of an operation planned other than as an {@link OperationPlan} (a move, a replication). */
+    void operationStarted(Operation operation, String planTarget, int steps, Instant started) {
         if (listener == OperationListener.NONE) {
             return;
         }
-        OperationEvent e = new OperationEvent(domain, plan.operation(), target(plan), started, Duration.ZERO,
-                plan.steps().size(), Outcome.RUNNING, Optional.empty());
+        OperationEvent e = new OperationEvent(domain, operation, target != null ? target : planTarget, started,
+                Duration.ZERO, steps, Outcome.RUNNING, Optional.empty());
         tell(() -> listener.operationStarted(e));
     }
 
@@ -88,22 +93,32 @@ final class Events {
 
     /** @return when the step started, for {@link #stepFinished} */
     Instant stepStarted(OperationPlan plan, int index, Step step) {
+        return stepStarted(plan.operation(), target(plan), index, plan.steps().size(), step.describe());
+    }
+
+    /** @return when the step started; for a step of an operation planned other than as an {@link OperationPlan} */
+    Instant stepStarted(Operation operation, String planTarget, int index, int steps, dev.esm.api.PlanStep step) {
         Instant now = clock.instant();
         if (listener != OperationListener.NONE) {
-            StepEvent e = new StepEvent(domain, plan.operation(), target(plan), index, plan.steps().size(),
-                    step.describe(), Duration.ZERO, Outcome.RUNNING, Optional.empty());
+            StepEvent e = new StepEvent(domain, operation, target != null ? target : planTarget, index, steps, step,
+                    Duration.ZERO, Outcome.RUNNING, Optional.empty());
             tell(() -> listener.stepStarted(e));
         }
         return now;
     }
 
     void stepFinished(OperationPlan plan, int index, Step step, Instant started, RuntimeException failure) {
+        stepFinished(plan.operation(), target(plan), index, plan.steps().size(), step.describe(), started, failure);
+    }
+
+    /** The end of a step of an operation planned other than as an {@link OperationPlan}. */
+    void stepFinished(Operation operation, String planTarget, int index, int steps, dev.esm.api.PlanStep step,
+                      Instant started, RuntimeException failure) {
         if (listener == OperationListener.NONE) {
             return;
         }
-        StepEvent e = new StepEvent(domain, plan.operation(), target(plan), index, plan.steps().size(),
-                step.describe(), Duration.between(started, clock.instant()), outcome(failure),
-                Optional.ofNullable(failure));
+        StepEvent e = new StepEvent(domain, operation, target != null ? target : planTarget, index, steps, step,
+                Duration.between(started, clock.instant()), outcome(failure), Optional.ofNullable(failure));
         tell(() -> listener.stepFinished(e));
     }
 

@@ -122,11 +122,28 @@ final class Transfer {
             try (StateStore.Lease lease = target.stateStore().lock(uuid, ctx.lockWait)) {
                 recoverLeft(keys); // with this target, before the domain's own recovery looks for it by URI
                 ctx.recoverLocked();
-                Planned p = planned(directory, live);
-                TransferSpace.check(target, p.plan());
+                Events events = ctx.events.about(target.uri());
+                java.time.Instant started = events.now();
+                Planned p;
+                try {
+                    p = planned(directory, live);
+                    TransferSpace.check(target, p.plan());
+                } catch (RuntimeException refused) {
+                    events.operationFinished(operation, target.uri(), started, 0, refused);
+                    throw refused;
+                }
+                int steps = p.plan().steps().size();
+                events.operationStarted(operation, target.uri(), steps, started);
                 cancel.runningOn(Thread.currentThread());
-                return new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
-                        p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel);
+                try {
+                    Replication sent = new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
+                            p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel, events);
+                    events.operationFinished(operation, target.uri(), started, steps, null);
+                    return sent;
+                } catch (RuntimeException failed) {
+                    events.operationFinished(operation, target.uri(), started, steps, failed);
+                    throw failed;
+                }
             }
         });
     }

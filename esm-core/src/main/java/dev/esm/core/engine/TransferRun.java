@@ -36,6 +36,8 @@ final class TransferRun {
     private final Host target;
     private final String domain;
     private final TransferKeys keys;
+    /** Where each step's start and end are told ({@link #run}). */
+    private Events events = Events.NONE;
 
     TransferRun(Host here, Host target, String domain, TransferKeys keys) {
         this.here = here;
@@ -53,7 +55,8 @@ final class TransferRun {
      * @return what was sent
      */
     Replication run(TransferPlan plan, ReplicaRecord held, boolean targetHadDomain, Supplier<List<String>> verify,
-                    StepListener faults, ProgressListener progress, Cancellation cancel) {
+                    StepListener faults, ProgressListener progress, Cancellation cancel, Events events) {
+        this.events = events;
         long total = plan.steps().stream().mapToLong(s -> s instanceof TransferStep.Copy c ? c.bytes() : 0).sum();
         FileCopier copier = new FileCopier(here.storage(), target.storage(), progress, cancel, total);
         List<String> hereFiles = plan.steps().stream()
@@ -91,64 +94,24 @@ final class TransferRun {
             faults.beforeTransferStep(plan, i, step);
             cancel.check("moving domain '" + domain + "'");
             LOG.debug("domain '{}': {}", domain, step.describe().description());
-            if (step instanceof TransferStep.Copy c) {
-                journal = journal.making(c.to());
-                writeJournal(journal);
-                long crc = copier.copy(c.from(), c.to());
-                copied.add(c.to());
-                if (c.frozen().isPresent()) {
-                    record = record.with(c.to(), new ReplicaRecord.Entry(c.frozen().get(), c.bytes(), crc));
-                    target.stateStore().writeJournal(keys.replica(), record.write());
+            java.time.Instant stepStarted = events.stepStarted(plan.operation(), target.uri(), i,
+                    plan.steps().size(), step.describe());
+            try {
+                TransferOutcome done = step(plan, step, journal, record, copier, verify);
+                journal = done.journal();
+                record = done.record();
+                done.copied().ifPresent(copied::add);
+                done.removed().ifPresent(removed::add);
+                if (done.snapshots() >= 0) {
+                    snapshots = done.snapshots();
                 }
-            } else if (step instanceof TransferStep.Rebase r) {
-                target.storage().rebase(r.image(), r.backing());
-            } else if (step instanceof TransferStep.Overlay o) {
-                journal = journal.making(o.path());
-                writeJournal(journal);
-                target.storage().remove(o.path());
-                target.storage().createOverlay(o.path(), o.backing());
-            } else if (step instanceof TransferStep.RemoveOnTarget r) {
-                target.storage().remove(r.path());
-                record = record.without(r.path());
-                target.stateStore().writeJournal(keys.replica(), record.write());
-                removed.add(r.path());
-            } else if (step instanceof TransferStep.Define d) {
-                target.defineDomain(d.xml());
-            } else if (step instanceof TransferStep.Redefine r) {
-                snapshots = redefine(r);
-            } else if (step instanceof TransferStep.Verify) {
-                if (plan.operation() == Operation.MOVE && !journal.verified()) {
-                    journal = journal.deciding();
-                    writeJournal(journal);
-                }
-                List<String> findings = verify.get();
-                if (!findings.isEmpty()) {
-                    throw new StorageException("the domain on " + target.uri() + " is not whole after the copy: "
-                            + String.join("; ", findings) + "; nothing was removed here: run the operation again");
-                }
-                target.stateStore().writeJournal(keys.replica(), record.write());
-                if (plan.operation() == Operation.MOVE && !journal.verified()) {
-                    journal = journal.verifiedNow(); // the point of no return: from here it is completed
-                    writeJournal(journal);
-                }
-            } else if (step instanceof TransferStep.Aside a) {
-                journal = journal.puttingAside(a.xmls(), a.current());
-                writeJournal(journal);
-                List<String> names = a.xmls().stream().map(x -> SnapshotXml.parse(x).name()).toList();
-                for (int k = names.size() - 1; k >= 0; k--) { // children first: nothing to re-parent
-                    here.deleteSnapshotMetadata(domain, names.get(k));
-                }
-            } else if (step instanceof TransferStep.Migrate m) {
-                journal = journal.deciding();
-                writeJournal(journal);
-                here.migrate(domain, new Migration(target.migrationTarget(), m.disks(), plan.moved(), m.address()));
-                journal = journal.verifiedNow(); // the domain runs there now: from here it is completed
-                writeJournal(journal);
-            } else if (step instanceof TransferStep.Undefine) {
-                undefineHere();
-            } else if (step instanceof TransferStep.RemoveHere r) {
-                here.storage().remove(r.path());
+            } catch (RuntimeException failed) {
+                events.stepFinished(plan.operation(), target.uri(), i, plan.steps().size(), step.describe(),
+                        stepStarted, failed);
+                throw failed;
             }
+            events.stepFinished(plan.operation(), target.uri(), i, plan.steps().size(), step.describe(),
+                    stepStarted, null);
         }
         removeJournals();
         if (plan.operation() == Operation.MOVE) {
@@ -157,6 +120,79 @@ final class TransferRun {
         LOG.info("{} of domain '{}' to {} done: {} files copied ({} bytes), {} kept", plan.operation().name()
                 .toLowerCase(), domain, target.uri(), copied.size(), copier.done(), plan.kept().size());
         return new Replication(domain, target.uri(), copied, plan.kept(), removed, copier.done(), snapshots);
+    }
+
+    /** What one step changed of the run's state. */
+    private record TransferOutcome(TransferJournal journal, ReplicaRecord record, Optional<String> copied,
+                                   Optional<String> removed, int snapshots) {
+    }
+
+    /** Runs one step; @return the journal and record after it, and what it copied or removed */
+    private TransferOutcome step(TransferPlan plan, TransferStep step, TransferJournal journal, ReplicaRecord record,
+                                 FileCopier copier, Supplier<List<String>> verify) {
+        String copiedPath = null;
+        String removedPath = null;
+        int snaps = -1;
+        if (step instanceof TransferStep.Copy c) {
+            journal = journal.making(c.to());
+            writeJournal(journal);
+            long crc = copier.copy(c.from(), c.to());
+            copiedPath = c.to();
+            if (c.frozen().isPresent()) {
+                record = record.with(c.to(), new ReplicaRecord.Entry(c.frozen().get(), c.bytes(), crc));
+                target.stateStore().writeJournal(keys.replica(), record.write());
+            }
+        } else if (step instanceof TransferStep.Rebase r) {
+            target.storage().rebase(r.image(), r.backing());
+        } else if (step instanceof TransferStep.Overlay o) {
+            journal = journal.making(o.path());
+            writeJournal(journal);
+            target.storage().remove(o.path());
+            target.storage().createOverlay(o.path(), o.backing());
+        } else if (step instanceof TransferStep.RemoveOnTarget r) {
+            target.storage().remove(r.path());
+            record = record.without(r.path());
+            target.stateStore().writeJournal(keys.replica(), record.write());
+            removedPath = r.path();
+        } else if (step instanceof TransferStep.Define d) {
+            target.defineDomain(d.xml());
+        } else if (step instanceof TransferStep.Redefine r) {
+            snaps = redefine(r);
+        } else if (step instanceof TransferStep.Verify) {
+            if (plan.operation() == Operation.MOVE && !journal.verified()) {
+                journal = journal.deciding();
+                writeJournal(journal);
+            }
+            List<String> findings = verify.get();
+            if (!findings.isEmpty()) {
+                throw new StorageException("the domain on " + target.uri() + " is not whole after the copy: "
+                        + String.join("; ", findings) + "; nothing was removed here: run the operation again");
+            }
+            target.stateStore().writeJournal(keys.replica(), record.write());
+            if (plan.operation() == Operation.MOVE && !journal.verified()) {
+                journal = journal.verifiedNow(); // the point of no return: from here it is completed
+                writeJournal(journal);
+            }
+        } else if (step instanceof TransferStep.Aside a) {
+            journal = journal.puttingAside(a.xmls(), a.current());
+            writeJournal(journal);
+            List<String> names = a.xmls().stream().map(x -> SnapshotXml.parse(x).name()).toList();
+            for (int k = names.size() - 1; k >= 0; k--) { // children first: nothing to re-parent
+                here.deleteSnapshotMetadata(domain, names.get(k));
+            }
+        } else if (step instanceof TransferStep.Migrate m) {
+            journal = journal.deciding();
+            writeJournal(journal);
+            here.migrate(domain, new Migration(target.migrationTarget(), m.disks(), plan.moved(), m.address()));
+            journal = journal.verifiedNow(); // the domain runs there now: from here it is completed
+            writeJournal(journal);
+        } else if (step instanceof TransferStep.Undefine) {
+            undefineHere();
+        } else if (step instanceof TransferStep.RemoveHere r) {
+            here.storage().remove(r.path());
+        }
+        return new TransferOutcome(journal, record, Optional.ofNullable(copiedPath), Optional.ofNullable(removedPath),
+                snaps);
     }
 
     private int redefine(TransferStep.Redefine r) {
