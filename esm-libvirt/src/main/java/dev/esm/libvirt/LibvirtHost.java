@@ -177,6 +177,13 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public java.util.Optional<java.util.Set<String>> machineTypes(String arch) {
+        checkOpen();
+        java.util.Set<String> offered = migrations.machineTypes(arch);
+        return offered.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(offered);
+    }
+
+    @Override
     public void migrate(String domain, dev.esm.core.port.Migration m) {
         checkOpen();
         migrations.migrate(domain, m);

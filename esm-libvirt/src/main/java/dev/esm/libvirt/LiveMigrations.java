@@ -69,4 +69,31 @@ final class LiveMigrations {
             DomainHandles.free(there);
         });
     }
+
+    /** @return the machine types (names and canonical names) the host's capabilities list for {@code arch} */
+    java.util.Set<String> machineTypes(String arch) {
+        try {
+            org.w3c.dom.Element caps = dev.esm.core.xml.Xml.parse(conn.getCapabilities()).getDocumentElement();
+            java.util.Set<String> out = new java.util.TreeSet<>();
+            for (org.w3c.dom.Element guest : dev.esm.core.xml.Xml.children(caps, "guest")) {
+                for (org.w3c.dom.Element a : dev.esm.core.xml.Xml.children(guest, "arch")) {
+                    if (!arch.equals(a.getAttribute("name"))) {
+                        continue;
+                    }
+                    for (org.w3c.dom.Element m : dev.esm.core.xml.Xml.path(a, "machine")) {
+                        out.add(m.getTextContent().trim());
+                        if (!m.getAttribute("canonical").isEmpty()) {
+                            out.add(m.getAttribute("canonical"));
+                        }
+                    }
+                    for (org.w3c.dom.Element m : dev.esm.core.xml.Xml.path(a, "domain", "machine")) {
+                        out.add(m.getTextContent().trim());
+                    }
+                }
+            }
+            return out;
+        } catch (org.libvirt.LibvirtException e) {
+            throw dev.esm.libvirt.internal.connect.LibvirtErrors.wrap("reading the host's capabilities", e);
+        }
+    }
 }

@@ -223,4 +223,28 @@ class TransferIT {
         back.revert("s1").execute();
         assertTrue(bed.reads(dom, "vda", 0x11), "s1 went there and back");
     }
+
+    @Test
+    void aDomainOnAMachineTypeTheOtherHostLacksIsRefusedBeforeAnythingMoves() throws Exception {
+        String dom = domain();
+        DomainSnapshots there = bed.manager().domain(dom).moveTo(other).path(SecondHost.folder(otherUri, dom))
+                .execute();
+        // On libvirt 11.3 'pc' stands for QEMU 10.0's newest i440fx machine, which QEMU 7.2 does not have.
+        Connect c = new Connect(otherUri);
+        try {
+            org.libvirt.Domain d = c.domainLookupByName(dom);
+            String xml = d.getXMLDesc(1 | 2).replaceFirst("machine='[^']*'", "machine='pc'");
+            d.free();
+            c.domainDefineXML(xml).free();
+        } finally {
+            c.close();
+        }
+        dev.esm.api.errors.InvalidOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.esm.api.errors.InvalidOperationException.class,
+                () -> there.moveTo(bed.manager()).path(SecondHost.hostOnlyFolder(dom) + "/back").execute());
+        assertTrue(refused.getMessage().contains("machine type pc-i440fx-10"), refused.getMessage());
+        assertFalse(definedHere(dom), "nothing was defined here");
+        assertEquals(Set.of(), filesHere(dom), "nothing was copied here");
+        assertEquals(2, other.domain(dom).chain().snapshots().size(), "the domain is whole there");
+    }
 }

@@ -218,6 +218,11 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public Optional<Set<String>> machineTypes(String arch) {
+        return host.machineTypes(arch);
+    }
+
+    @Override
     public void undefineDomain(String domain) {
         fenced(() -> host.undefineDomain(domain));
     }

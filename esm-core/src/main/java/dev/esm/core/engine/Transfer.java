@@ -71,6 +71,9 @@ final class Transfer {
                         + operation.name().toLowerCase() + " would not carry it: detach it first");
             }
         }
+        if (operation == Operation.MOVE) {
+            refuseMachineTheTargetLacks(view);
+        }
         String uuid = view.persistent().uuid();
         TransferKeys keys = new TransferKeys(uuid);
         ReplicaRecord held = target.stateStore().readJournal(keys.replica()).map(ReplicaRecord::read)
@@ -82,6 +85,21 @@ final class Transfer {
                 view.snapshots(), view.libvirtCurrent(), files, directory, held, shared,
                 running ? live : Optional.empty()));
         return new Planned(plan, held, targetHadDomain, keys);
+    }
+
+    /** Refuses a domain whose machine type the target's QEMU does not offer (libvirt would, after every copy). */
+    private void refuseMachineTheTargetLacks(DomainView view) {
+        Optional<java.util.Map.Entry<String, String>> machine = DomainXml.machine(view.persistent().xml());
+        if (machine.isEmpty()) {
+            return;
+        }
+        Optional<java.util.Set<String>> offered = target.machineTypes(machine.get().getKey());
+        if (offered.isPresent() && !offered.get().contains(machine.get().getValue())) {
+            throw new InvalidOperationException("domain '" + ctx.name + "' runs on machine type "
+                    + machine.get().getValue() + ", which the QEMU of " + target.uri() + " does not offer for "
+                    + machine.get().getKey() + ": move it to a host whose QEMU has it, or give the domain a machine"
+                    + " type both hosts offer");
+        }
     }
 
     /** @return whether the target has this domain as a standby; refuses a different domain in its place */

@@ -151,6 +151,15 @@ public interface Host extends AutoCloseable {
     Migration.Target migrationTarget();
 
     /**
+     * @param arch a guest architecture ({@code x86_64})
+     * @return the machine types this host's QEMU offers for it (each name and the canonical name it stands for), if
+     *         the host can tell
+     */
+    default Optional<Set<String>> machineTypes(String arch) {
+        return Optional.empty();
+    }
+
+    /**
      * Removes the domain's persistent definition and its snapshot metadata, keeping every file (images, firmware
      * variables): the last step of moving it away.
      *

@@ -162,6 +162,18 @@ public final class DomainXml {
     }
 
     /**
+     * @param xml a domain's XML
+     * @return its {@code <os><type arch='...' machine='...'>}: the architecture and the machine type, when both are
+     *         named
+     */
+    public static Optional<Map.Entry<String, String>> machine(String xml) {
+        Element root = Xml.parse(xml).getDocumentElement();
+        return Xml.child(root, "os").flatMap(os -> Xml.child(os, "type"))
+                .filter(t -> !t.getAttribute("arch").isEmpty() && !t.getAttribute("machine").isEmpty())
+                .map(t -> Map.entry(t.getAttribute("arch"), t.getAttribute("machine")));
+    }
+
+    /**
      * @param xml a live domain definition (with {@code <backingStore>} chains)
      * @param target a disk's target
      * @return the disk's active image and the images below it, as libvirt reports them
