@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code esm move}: Move a domain with its whole snapshot tree to another host. */
 @CommandLine.Command(name = "move", mixinStandardHelpOptions = true,
@@ -19,11 +18,12 @@ import picocli.CommandLine.Parameters;
                 "With --live a running domain is moved live: its frozen images are copied while it runs, then "
                 + "libvirt's live migration copies only the active layers and the RAM."})
 final class Move extends Changing {
-    @Parameters(index = "1", paramLabel = "<target-uri>", description = "the libvirt URI of the other host")
+    @CommandLine.Parameters(index = "1", paramLabel = "<target-uri>",
+            description = "the libvirt URI of the other host")
     String target;
 
-    @Option(names = "--path", paramLabel = "DIR", description = "put the files in this folder on the target")
-    String path;
+    @CommandLine.Mixin
+    TargetArgs to;
 
     @Option(names = "--live", description = "move a running domain live (a shut-off one moves as without it)")
     boolean live;
@@ -32,17 +32,13 @@ final class Move extends Changing {
             + "target's for a live move (default: the target's host name)")
     String address;
 
-    @Option(names = "--storage-api", description = "reach the target's files through libvirt's storage API even "
-            + "when its URI is local (the default for a remote URI)")
-    boolean storageApi;
-
     @Override
     public Integer call() {
         DomainSnapshots d = domain(args.domain);
-        try (var there = Targets.open(target, storageApi)) {
+        try (var there = to.open(target)) {
             MoveCommand move = d.moveTo(there);
-            if (path != null) {
-                move.path(path);
+            if (to.path != null) {
+                move.path(to.path);
             }
             if (live) {
                 move.live();

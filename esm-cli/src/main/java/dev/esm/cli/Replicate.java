@@ -5,8 +5,6 @@ import dev.esm.api.ReplicateCommand;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code esm replicate}: Keep a standby copy of a domain's snapshot tree on another host. */
 @CommandLine.Command(name = "replicate", mixinStandardHelpOptions = true,
@@ -16,24 +14,20 @@ import picocli.CommandLine.Parameters;
                 + "not sent again), and the snapshots' metadata. The standby is a shut-off domain of the same name "
                 + "whose disks show the current snapshot; 'esm move' to that host later copies only what is new."})
 final class Replicate extends Changing {
-    @Parameters(index = "1", paramLabel = "<target-uri>", description = "the libvirt URI of the other host")
+    @CommandLine.Parameters(index = "1", paramLabel = "<target-uri>",
+            description = "the libvirt URI of the other host")
     String target;
 
-    @Option(names = "--path", paramLabel = "DIR", description = "put the standby's files in this folder on the "
-            + "target (the same for every run)")
-    String path;
-
-    @Option(names = "--storage-api", description = "reach the target's files through libvirt's storage API even "
-            + "when its URI is local (the default for a remote URI)")
-    boolean storageApi;
+    @CommandLine.Mixin
+    TargetArgs to;
 
     @Override
     public Integer call() {
         DomainSnapshots d = domain(args.domain);
-        try (var there = Targets.open(target, storageApi)) {
+        try (var there = to.open(target)) {
             ReplicateCommand replicate = d.replicateTo(there);
-            if (path != null) {
-                replicate.path(path);
+            if (to.path != null) {
+                replicate.path(to.path);
             }
             return runOrPlan(d, replicate, r -> "replicated '" + args.domain + "' to " + target + ": "
                     + r.copied().size() + " files sent (" + r.bytes() + " bytes), " + r.kept().size() + " kept", r -> {

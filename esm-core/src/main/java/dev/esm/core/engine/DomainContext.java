@@ -42,7 +42,7 @@ final class DomainContext {
 
     DomainContext(Host host, String name, Clock clock, StepListener faults, Settings settings,
                   ReentrantLock local, ParsedSnapshots parsed) {
-        FencedHost.Fence fence = new FencedHost.Fence();
+        Fence fence = new Fence();
         this.host = new FencedHost(host, fence);
         this.name = name;
         this.clock = clock;

@@ -20,14 +20,14 @@ final class DomainLock {
     private final String key;
     private final ReentrantLock local;
     private final Duration wait;
-    private final FencedHost.Fence fence;
+    private final Fence fence;
 
     /**
      * @param key the domain's key (its UUID) naming the lock in the storage's state folder
      * @param local this process's lock of the domain, shared by every handle of it
      */
     DomainLock(StateStore state, String domain, String key, ReentrantLock local, Duration wait,
-               FencedHost.Fence fence) {
+               Fence fence) {
         this.state = state;
         this.domain = domain;
         this.key = key;

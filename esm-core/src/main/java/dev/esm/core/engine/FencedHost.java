@@ -1,9 +1,6 @@
 package dev.esm.core.engine;
 
-import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
-import dev.esm.api.ImageFormat;
-import dev.esm.api.ImageInfo;
 import dev.esm.api.ProgressListener;
 import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Host;
@@ -38,62 +35,8 @@ final class FencedHost implements Host {
         this.state = new FencedState(host.stateStore(), fence);
     }
 
-    /** The lease of one domain while one of its operations runs; none between operations. Thread-safe. */
-    static final class Fence {
-        private volatile StateStore.Lease held;
-
-        void hold(StateStore.Lease lease) {
-            held = lease;
-        }
-
-        void drop() {
-            held = null;
-        }
-
-        /** @return the lease held now, if any */
-        Optional<StateStore.Lease> held() {
-            return Optional.ofNullable(held);
-        }
-
-        /** Proves the lease (if one is held) before a change; see {@link StateStore.Lease#ensureHeld}. */
-        void check() {
-            StateStore.Lease lease = held;
-            if (lease != null) {
-                lease.ensureHeld();
-            }
-        }
-    }
-
-    /**
-     * Runs a change: proves the lease first (and binds it for the change's own later calls: {@link
-     * dev.esm.core.port.Fencing}), and when the change fails, proves it again, so that a failure caused by
-     * another client having taken the domain over (its helper domain destroyed, its files removed) is reported as the
-     * loss of the lease it is, not as the failure it looks like.
-     */
-    static void fenced(Fence fence, Runnable change) {
-        fence.check();
-        try {
-            Optional<StateStore.Lease> lease = fence.held();
-            if (lease.isPresent()) {
-                dev.esm.core.port.Fencing.during(lease.get(), change); // the adapter's later calls prove it too
-            } else {
-                change.run();
-            }
-        } catch (dev.esm.api.errors.LeaseLostException lost) {
-            throw lost;
-        } catch (RuntimeException e) {
-            try {
-                fence.check();
-            } catch (dev.esm.api.errors.LeaseLostException lost) {
-                lost.addSuppressed(e);
-                throw lost;
-            }
-            throw e;
-        }
-    }
-
     private void fenced(Runnable change) {
-        fenced(fence, change);
+        fence.run(change);
     }
 
     @Override
@@ -247,134 +190,6 @@ final class FencedHost implements Host {
     public void close() {
     }
 
-    /** The storage half of {@link FencedHost}. */
-    private static final class FencedStorage implements Storage {
-        private final Storage storage;
-        private final Fence fence;
-
-        private void fenced(Runnable change) {
-            FencedHost.fenced(fence, change);
-        }
-
-        FencedStorage(Storage storage, Fence fence) {
-            this.storage = storage;
-            this.fence = fence;
-        }
-
-        @Override
-        public boolean exists(String path) {
-            return storage.exists(path);
-        }
-
-        @Override
-        public boolean existsCheaply(String path) {
-            return storage.existsCheaply(path);
-        }
-
-        @Override
-        public ImageInfo info(String path, ImageFormat format) {
-            return storage.info(path, format);
-        }
-
-        @Override
-        public Optional<DiskImage> backing(String path, ImageFormat format) {
-            return storage.backing(path, format);
-        }
-
-        @Override
-        public Optional<BackingReference> backingReference(String path, ImageFormat format) {
-            return storage.backingReference(path, format);
-        }
-
-        @Override
-        public boolean encrypted(String path, ImageFormat format) {
-            return storage.encrypted(path, format);
-        }
-
-        @Override
-        public Optional<String> symbolicLink(String path) {
-            return storage.symbolicLink(path);
-        }
-
-        @Override
-        public void createOverlay(String path, DiskImage backing) {
-            fenced(() -> storage.createOverlay(path, backing));
-        }
-
-        @Override
-        public boolean subclusters(String path) {
-            return storage.subclusters(path);
-        }
-
-        @Override
-        public void createPullableOverlay(String path, DiskImage backing) {
-            fenced(() -> storage.createPullableOverlay(path, backing));
-        }
-
-        @Override
-        public long size(String path) {
-            return storage.size(path);
-        }
-
-        @Override
-        public void makeDirectory(String path) {
-            fenced(() -> storage.makeDirectory(path));
-        }
-
-        @Override
-        public void place(String from, String to) {
-            fenced(() -> storage.place(from, to));
-        }
-
-        @Override
-        public void copy(String from, String to) {
-            fenced(() -> storage.copy(from, to));
-        }
-
-        @Override
-        public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {
-            fenced(() -> storage.commit(top, base, disk, listener, cancel));
-        }
-
-        @Override
-        public void pull(String image, DiskImage anchor, String disk, ProgressListener listener,
-                         Cancellation cancel) {
-            fenced(() -> storage.pull(image, anchor, disk, listener, cancel));
-        }
-
-        @Override
-        public void rebase(String image, DiskImage newBacking) {
-            fenced(() -> storage.rebase(image, newBacking));
-        }
-
-        @Override
-        public List<String> list(String directory) {
-            return storage.list(directory);
-        }
-
-        @Override
-        public java.util.OptionalLong freeBytes(String directory) {
-            return storage.freeBytes(directory);
-        }
-
-        @Override
-        public dev.esm.core.port.ByteSource readBytes(String path) {
-            return storage.readBytes(path);
-        }
-
-        @Override
-        public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
-            dev.esm.core.port.ByteSink[] made = new dev.esm.core.port.ByteSink[1];
-            fenced(() -> made[0] = storage.writeBytes(path, length));
-            return made[0];
-        }
-
-        @Override
-        public void remove(String path) {
-            fenced(() -> storage.remove(path));
-        }
-    }
-
     /** The state half of {@link FencedHost}: journal writes are changes; reads and the lock itself pass through. */
     private static final class FencedState implements StateStore {
         private final StateStore state;
@@ -392,12 +207,12 @@ final class FencedHost implements Host {
 
         @Override
         public void writeJournal(String key, String content) {
-            FencedHost.fenced(fence, () -> state.writeJournal(key, content));
+            fence.run(() -> state.writeJournal(key, content));
         }
 
         @Override
         public void removeJournal(String key) {
-            FencedHost.fenced(fence, () -> state.removeJournal(key));
+            fence.run(() -> state.removeJournal(key));
         }
 
         @Override
