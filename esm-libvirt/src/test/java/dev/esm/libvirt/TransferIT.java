@@ -247,4 +247,39 @@ class TransferIT {
         assertEquals(Set.of(), filesHere(dom), "nothing was copied here");
         assertEquals(2, other.domain(dom).chain().snapshots().size(), "the domain is whole there");
     }
+
+    @Test
+    void aDomainWithAnEmulatedTpmArrivesWithItsStateAndEachSnapshotsCopyAndSwtpmStartsOnIt() {
+        String dom = bed.newTpmDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        bed.write(dom, "vda", 0x11);
+        d.snapshot("s1").create();
+        String stateHere = bed.tpmStateFile(dom);
+        String atS1 = bed.fileHash(stateHere);
+        bed.start(dom); // swtpm runs and keeps its state again: the current state differs from s1's copy
+        bed.stop(dom);
+        String now = bed.fileHash(stateHere);
+
+        DomainSnapshots there = d.moveTo(other).path(SecondHost.folder(otherUri, dom)).execute();
+        String stateThere = dev.esm.core.xml.DomainXml.parse(LibvirtBed.run(List.of("virsh", "-c", otherUri,
+                "dumpxml", "--inactive", dom))).tpmState().orElseThrow();
+        assertEquals(now, bed.fileHash(SecondHost.onThisMachine(otherUri, stateThere).toString()),
+                "the TPM's state arrived byte for byte");
+        assertFalse(Files.exists(Path.of(stateHere)), "and is gone here");
+        startsAndStopsThere(dom); // swtpm, as the other root's tss, runs on the state it was given
+        there.revert("s1").execute();
+        assertEquals(atS1, bed.fileHash(SecondHost.onThisMachine(otherUri, stateThere).toString()),
+                "s1's copy of the TPM's state came with it, and a revert there puts it back");
+        assertTrue(there.check().isEmpty(), there.check().toString());
+
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
+        DomainSnapshots back = there.moveTo(bed.manager()).live().migrationAddress("127.0.0.1")
+                .path(SecondHost.hostOnlyFolder(dom) + "/back").execute(); // QEMU's stream carries the TPM's state
+        assertEquals(dev.esm.api.DomainState.RUNNING, back.state(), "it runs here again, with its TPM");
+        bed.stop(dom);
+        back.revert("s1").execute();
+        assertEquals(atS1, bed.fileHash(bed.tpmStateFile(dom)), "s1's copy came back too");
+    }
 }

@@ -306,4 +306,25 @@ class TransferTest {
         assertTrue(heard.contains("step VERIFY_TARGET SUCCEEDED"), String.valueOf(heard));
         assertEquals("end SUCCEEDED", heard.get(heard.size() - 1));
     }
+
+    @Test
+    void anEmulatedTpmsStateAndEverySnapshotsCopyOfItTravelAndARevertThereRestoresTheSnapshotsState() {
+        String dom = here.newTpmDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        DomainSnapshots d = here.manager().domain(dom);
+        d.setup("/fake/" + dom + "/esm").execute();
+        here.writeTpmState(dom, 0x51);
+        d.snapshot("s1").create();
+        String atS1 = here.fileHash(here.tpmStateFile(dom));
+        here.writeTpmState(dom, 0x52);
+        String now = here.fileHash(here.tpmStateFile(dom));
+        String stateHere = here.tpmStateFile(dom);
+
+        DomainSnapshots moved = d.moveTo(there.manager()).path("/elsewhere/" + dom).execute();
+        String state = there.tpmStateFile(dom);
+        assertEquals(stateHere, state, "libvirt's folder for the TPM, by the same UUID");
+        assertEquals(now, there.fileHash(state), "the TPM's current state arrived");
+        assertFalse(here.storage().files().contains(state), "and is gone here");
+        moved.revert("s1").execute();
+        assertEquals(atS1, there.fileHash(state), "s1's copy travelled with it");
+    }
 }

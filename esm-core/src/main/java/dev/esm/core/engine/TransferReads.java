@@ -4,7 +4,6 @@ import dev.esm.api.DiskImage;
 import dev.esm.api.DomainSnapshots;
 import dev.esm.api.ImageFormat;
 import dev.esm.api.errors.InvalidOperationException;
-import dev.esm.api.errors.UnsupportedDiskException;
 import dev.esm.core.model.DiskDef;
 import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.model.EsmRecord;
@@ -24,8 +23,8 @@ import java.util.Optional;
 
 /**
  * Finds every file of a domain that a move or replication sends: each disk's chains (the active layer, every
- * snapshot's image, the base, and whatever their headers name below), memory files, the firmware variables and every
- * snapshot's copy of them; with what each frozen file belongs to and each image's backing reference. Reads only.
+ * snapshot's image, the base, and whatever their headers name below), memory files, the firmware variables, an
+ * emulated TPM's state, and every snapshot's copy of those two; with what each frozen file belongs to and each image's backing reference. Reads only.
  * Thread-safety: one per operation, on its thread.
  */
 final class TransferReads {
@@ -39,27 +38,26 @@ final class TransferReads {
      * @param view the domain as planning reads it
      * @return its files, each once
      * @throws InvalidOperationException for a domain ESM has not set up
-     * @throws UnsupportedDiskException for what a move cannot carry yet (an emulated TPM)
      */
     List<TransferFile> files(DomainView view) {
         DomainDefinition def = view.persistent();
         EsmRecord record = def.record().orElseThrow(() -> new InvalidOperationException("domain '" + def.name()
                 + "' is not set up for ESM: run setup first, or move it with libvirt"));
-        if (Firmware.State.TPM.fileOf(def).isPresent()) {
-            throw new UnsupportedDiskException("domain '" + def.name() + "' has an emulated TPM, whose state a move"
-                    + " cannot carry yet: remove the TPM, or move the domain with libvirt after deleting its snapshots");
-        }
         String base = "base@" + record.frozenAt();
         Map<String, String> owners = new LinkedHashMap<>();
         for (SnapshotDefinition s : view.snapshots()) {
             String owner = "snapshot:" + s.name() + "@" + s.creationTime();
             s.images().forEach(i -> owners.putIfAbsent(i.path(), owner));
             s.memoryFile().ifPresent(m -> owners.putIfAbsent(m, owner));
-            Firmware.copyOf(Firmware.State.NVRAM, def.record(), s.toApi()).filter(storage::exists)
-                    .ifPresent(c -> owners.putIfAbsent(c, owner));
+            for (Firmware.State state : Firmware.State.values()) {
+                Firmware.copyOf(state, def.record(), s.toApi()).filter(storage::exists)
+                        .ifPresent(c -> owners.putIfAbsent(c, owner));
+            }
         }
-        record.disksDir().map(d -> Firmware.State.NVRAM.copyPath(d, DomainSnapshots.BASE)).filter(storage::exists)
-                .ifPresent(c -> owners.putIfAbsent(c, base));
+        for (Firmware.State state : Firmware.State.values()) {
+            record.disksDir().map(d -> state.copyPath(d, DomainSnapshots.BASE)).filter(storage::exists)
+                    .ifPresent(c -> owners.putIfAbsent(c, base));
+        }
         record.base().forEach(i -> owners.putIfAbsent(i.path(), base));
 
         Map<String, TransferFile> files = new LinkedHashMap<>();
@@ -94,8 +92,10 @@ final class TransferReads {
                         false));
             }
         });
-        Firmware.State.NVRAM.fileOf(def).filter(storage::exists).ifPresent(n -> files.putIfAbsent(n,
-                new TransferFile(n, storage.size(n), Optional.empty(), Optional.empty(), false)));
+        for (Firmware.State state : Firmware.State.values()) {
+            state.fileOf(def).filter(storage::exists).ifPresent(n -> files.putIfAbsent(n,
+                    new TransferFile(n, storage.size(n), Optional.empty(), Optional.empty(), false)));
+        }
         return new ArrayList<>(files.values());
     }
 }

@@ -83,8 +83,12 @@ public final class TransferPlanner {
         List<TransferStep> rebases = new ArrayList<>(); // after every copy: a backing file is copied after its child
         List<TransferFile> ordered = new ArrayList<>(in.files());
         ordered.sort(Comparator.comparing(f -> f.frozen().isEmpty())); // frozen files first
+        Optional<String> tpmState = in.domain().tpmState();
         for (TransferFile f : in.shared() ? List.<TransferFile>of() : ordered) {
             String to = moved.get(f.path());
+            if (live && tpmState.filter(f.path()::equals).isPresent()) {
+                continue; // the migration carries the TPM's state (QEMU's stream), and libvirt writes it there
+            }
             if ((!move || live) && f.activeLayer()) {
                 DiskImage backing = f.backing().orElseThrow(() -> new InvalidOperationException("the active layer "
                         + f.path() + " has no backing image: run setup on the domain first")).image();
@@ -130,13 +134,20 @@ public final class TransferPlanner {
         return new TransferPlan(in.operation(), in.domain().name(), steps, kept, moved);
     }
 
-    /** @return each file's path on the target (and ESM's folder's, for the record in the definition) */
+    /**
+     * @return each file's path on the target (and ESM's folder's, for the record in the definition): in the folder
+     *         given, if any, except an emulated TPM's state, which stays where libvirt keeps it for the domain
+     */
     static Map<String, String> paths(Input in) {
         Map<String, String> moved = new LinkedHashMap<>();
         Optional<String> esmDir = in.domain().record().flatMap(r -> r.disksDir()).map(Names::stripTrailingSlash);
         Map<String, String> taken = new HashMap<>();
+        Optional<String> tpmState = in.domain().tpmState();
         for (TransferFile f : in.files()) {
-            String to = in.directory().map(Names::stripTrailingSlash).map(dir -> {
+            // An emulated TPM's state is where libvirt keeps it for the domain's UUID (the same on the target).
+            Optional<String> folder = tpmState.filter(f.path()::equals).isPresent() ? Optional.empty()
+                    : in.directory();
+            String to = folder.map(Names::stripTrailingSlash).map(dir -> {
                 if (esmDir.isPresent() && f.path().startsWith(esmDir.get() + "/")) {
                     return dir + f.path().substring(esmDir.get().length());
                 }

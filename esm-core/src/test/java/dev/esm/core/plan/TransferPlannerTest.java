@@ -124,6 +124,38 @@ class TransferPlannerTest {
                 ReplicaRecord.empty(), true)));
     }
 
+    private static final String TPM_STATE = "/var/lib/libvirt/swtpm/u/tpm2/tpm2-00.permall";
+
+    private static TransferPlanner.Input withTpm(Optional<Optional<String>> live) {
+        DomainDefinition d = domain();
+        DomainDefinition tpm = new DomainDefinition(d.name(), d.uuid(), d.disks(), d.record(), d.xml(),
+                Optional.empty(), Optional.of(TPM_STATE));
+        List<TransferFile> files = new java.util.ArrayList<>(files());
+        files.add(new TransferFile(TPM_STATE, 9000, Optional.empty(), Optional.empty(), false));
+        files.add(new TransferFile(DIR + "/s1.tpm", 9000, Optional.of("snapshot:s1@0"), Optional.empty(), false));
+        return new TransferPlanner.Input(Operation.MOVE, tpm, List.of(), Optional.empty(), files, Optional.of("/new"),
+                ReplicaRecord.empty(), false, live);
+    }
+
+    @Test
+    void anEmulatedTpmsStateKeepsLibvirtsPathWhileTheSnapshotsCopiesMoveWithEsmsFolder() {
+        TransferPlan p = TransferPlanner.plan(withTpm(Optional.empty()));
+        assertEquals(TPM_STATE, p.moved().get(TPM_STATE));
+        assertEquals("/new/s1.tpm", p.moved().get(DIR + "/s1.tpm"));
+        assertTrue(p.steps().contains(new TransferStep.Copy(TPM_STATE, TPM_STATE, 9000, Optional.empty())));
+        assertTrue(p.steps().contains(new TransferStep.RemoveHere(TPM_STATE)));
+    }
+
+    @Test
+    void aLiveMoveLeavesTheTpmsStateToTheMigrationButSendsTheSnapshotsCopies() {
+        TransferPlan p = TransferPlanner.plan(withTpm(Optional.of(Optional.empty())));
+        assertFalse(p.steps().stream().anyMatch(s -> s instanceof TransferStep.Copy c && c.from().equals(TPM_STATE)),
+                p.steps().toString());
+        assertTrue(p.steps().contains(new TransferStep.Copy(DIR + "/s1.tpm", "/new/s1.tpm", 9000,
+                Optional.of("snapshot:s1@0"))));
+        assertTrue(p.steps().contains(new TransferStep.RemoveHere(TPM_STATE)));
+    }
+
     @Test
     void theRecordAndTheJournalReadBackAsWritten() {
         ReplicaRecord r = ReplicaRecord.empty().with("/a b/c", new ReplicaRecord.Entry("snapshot:s@x", 12, -1L));
