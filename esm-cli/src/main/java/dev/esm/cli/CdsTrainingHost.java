@@ -134,6 +134,16 @@ final class CdsTrainingHost implements Host {
     }
 
     @Override
+    public Optional<Set<String>> machineTypes(String arch) {
+        return Optional.empty(); // not asked: training only reads
+    }
+
+    @Override
+    public Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu) {
+        return Optional.empty();
+    }
+
+    @Override
     public Storage storage() {
         return (Storage) java.lang.reflect.Proxy.newProxyInstance(Storage.class.getClassLoader(),
                 new Class<?>[] {Storage.class}, (proxy, method, args) -> switch (method.getName()) {

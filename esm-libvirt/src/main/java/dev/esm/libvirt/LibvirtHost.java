@@ -184,6 +184,12 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
+    public java.util.Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu) {
+        checkOpen();
+        return migrations.cpuRefusal(cpu);
+    }
+
+    @Override
     public void migrate(String domain, dev.esm.core.port.Migration m) {
         checkOpen();
         migrations.migrate(domain, m);

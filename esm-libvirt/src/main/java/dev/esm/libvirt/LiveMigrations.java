@@ -70,6 +70,12 @@ final class LiveMigrations {
         });
     }
 
+    /** @return why the host's hypervisor cannot give a guest this CPU, in libvirt's words; empty when it can */
+    java.util.Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu) {
+        return dev.esm.libvirt.internal.connect.NativeLibvirt.cpuRefusal(conn, cpu.arch(), cpu.machine(),
+                cpu.virtType(), cpu.xml());
+    }
+
     /** @return the machine types (names and canonical names) the host's capabilities list for {@code arch} */
     java.util.Set<String> machineTypes(String arch) {
         try {

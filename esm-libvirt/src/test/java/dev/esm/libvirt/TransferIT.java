@@ -282,4 +282,33 @@ class TransferIT {
         back.revert("s1").execute();
         assertEquals(atS1, bed.fileHash(bed.tpmStateFile(dom)), "s1's copy came back too");
     }
+
+    @Test
+    void aRunningGuestWhoseCpuTheOtherHostCannotGiveIsRefusedBeforeAnythingMoves() throws Exception {
+        String dom = domain();
+        DomainSnapshots there = bed.manager().domain(dom).moveTo(other).path(SecondHost.folder(otherUri, dom))
+                .execute();
+        // QEMU 10.0's TCG offers the fsrm feature; QEMU 7.2's does not.
+        Connect c = new Connect(otherUri);
+        try {
+            org.libvirt.Domain d = c.domainLookupByName(dom);
+            String xml = d.getXMLDesc(1 | 2).replaceFirst("</os>", "</os><cpu mode='custom' match='exact'>"
+                    + "<model fallback='forbid'>qemu64</model><feature policy='require' name='fsrm'/></cpu>");
+            d.free();
+            c.domainDefineXML(xml).free();
+        } finally {
+            c.close();
+        }
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
+        dev.esm.api.errors.InvalidOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                dev.esm.api.errors.InvalidOperationException.class, () -> there.moveTo(bed.manager()).live()
+                        .migrationAddress("127.0.0.1").path(SecondHost.hostOnlyFolder(dom) + "/back").execute());
+        assertTrue(refused.getMessage().contains("guest CPU") && refused.getMessage().contains("fsrm"),
+                refused.getMessage()); // ESM's refusal, with libvirt's reason, not a failed migration
+        assertFalse(definedHere(dom), "nothing was defined here");
+        assertEquals(Set.of(), filesHere(dom), "nothing was copied here");
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "the guest runs on there");
+        assertEquals(2, there.chain().snapshots().size(), "with its whole tree");
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+    }
 }

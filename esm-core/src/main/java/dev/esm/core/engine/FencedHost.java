@@ -166,6 +166,11 @@ final class FencedHost implements Host {
     }
 
     @Override
+    public Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu) {
+        return host.cpuRefusal(cpu);
+    }
+
+    @Override
     public void undefineDomain(String domain) {
         fenced(() -> host.undefineDomain(domain));
     }

@@ -73,6 +73,9 @@ final class Transfer {
         }
         if (operation == Operation.MOVE) {
             refuseMachineTheTargetLacks(view);
+            if (running && live.isPresent()) {
+                refuseCpuTheTargetLacks();
+            }
         }
         String uuid = view.persistent().uuid();
         TransferKeys keys = new TransferKeys(uuid);
@@ -99,6 +102,20 @@ final class Transfer {
                     + machine.get().getValue() + ", which the QEMU of " + target.uri() + " does not offer for "
                     + machine.get().getKey() + ": move it to a host whose QEMU has it, or give the domain a machine"
                     + " type both hosts offer");
+        }
+    }
+
+    /**
+     * Refuses a running domain whose guest CPU the target's hypervisor cannot give (libvirt would, before the guest
+     * stops, but after every frozen file was copied).
+     */
+    private void refuseCpuTheTargetLacks() {
+        Optional<dev.esm.core.model.GuestCpu> cpu = DomainXml.guestCpu(ctx.host.domainXml(ctx.name, true));
+        Optional<String> refusal = cpu.flatMap(target::cpuRefusal);
+        if (refusal.isPresent()) {
+            throw new InvalidOperationException("the guest CPU of domain '" + ctx.name + "' is not one "
+                    + target.uri() + " can run (" + refusal.get() + "): move it to a host that can, shut it down"
+                    + " and move it offline with a CPU model both hosts offer, or give it such a model");
         }
     }
 

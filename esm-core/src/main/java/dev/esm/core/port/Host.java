@@ -155,9 +155,14 @@ public interface Host extends AutoCloseable {
      * @return the machine types this host's QEMU offers for it (each name and the canonical name it stands for), if
      *         the host can tell
      */
-    default Optional<Set<String>> machineTypes(String arch) {
-        return Optional.empty();
-    }
+    Optional<Set<String>> machineTypes(String arch);
+
+    /**
+     * @param cpu a running guest's CPU, as another host runs it
+     * @return why this host's hypervisor cannot give a guest that CPU (the hypervisor's words), empty when it can, or
+     *         when this host cannot tell
+     */
+    Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu);
 
     /**
      * Removes the domain's persistent definition and its snapshot metadata, keeping every file (images, firmware

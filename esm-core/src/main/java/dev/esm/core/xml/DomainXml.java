@@ -162,6 +162,20 @@ public final class DomainXml {
     }
 
     /**
+     * @param xml a running domain's live XML
+     * @return the guest CPU it names: its {@code <cpu>} with a {@code <model>}, and the architecture, machine type and
+     *         domain type; empty when it names no model (a {@code host-passthrough} CPU, or no {@code <cpu>}), or no
+     *         architecture or machine type
+     */
+    public static Optional<dev.esm.core.model.GuestCpu> guestCpu(String xml) {
+        Element root = Xml.parse(xml).getDocumentElement();
+        Optional<Element> cpu = Xml.child(root, "cpu").filter(c -> Xml.child(c, "model").isPresent())
+                .filter(c -> !Xml.attr(c, "mode").orElse("custom").startsWith("host-passthrough"));
+        return cpu.flatMap(c -> machine(xml).map(m -> new dev.esm.core.model.GuestCpu(m.getKey(), m.getValue(),
+                Xml.attr(root, "type").orElse("kvm"), Xml.write(c))));
+    }
+
+    /**
      * @param xml a domain's XML
      * @return its {@code <os><type arch='...' machine='...'>}: the architecture and the machine type, when both are
      *         named

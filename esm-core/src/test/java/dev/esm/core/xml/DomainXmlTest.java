@@ -132,4 +132,19 @@ class DomainXmlTest {
         assertEquals(Optional.empty(), tpmOf(""));
         assertEquals(Optional.empty(), DomainXml.parse(XML).tpmState());
     }
+
+    @Test
+    void aRunningGuestsCpuIsItsModelWithWhatItRunsOnAndAPassthroughCpuOrNoneIsNotCompared() {
+        String os = "<os><type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type></os>";
+        String cpu = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model>"
+                + "<feature policy='require' name='fsrm'/></cpu>";
+        var guest = DomainXml.guestCpu("<domain type='qemu'><name>v</name>" + os + cpu + "</domain>").orElseThrow();
+        assertEquals("x86_64", guest.arch());
+        assertEquals("pc-i440fx-7.2", guest.machine());
+        assertEquals("qemu", guest.virtType());
+        assertTrue(guest.xml().contains("fsrm") && guest.xml().startsWith("<cpu"), guest.xml());
+        assertEquals(Optional.empty(), DomainXml.guestCpu("<domain type='kvm'><name>v</name>" + os
+                + "<cpu mode='host-passthrough'/></domain>"));
+        assertEquals(Optional.empty(), DomainXml.guestCpu("<domain type='kvm'><name>v</name>" + os + "</domain>"));
+    }
 }

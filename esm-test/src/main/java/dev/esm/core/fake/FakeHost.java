@@ -130,6 +130,16 @@ public final class FakeHost implements Host {
     }
 
     @Override
+    public Optional<Set<String>> machineTypes(String arch) {
+        return Optional.empty(); // a fake host runs any machine type and CPU
+    }
+
+    @Override
+    public Optional<String> cpuRefusal(dev.esm.core.model.GuestCpu cpu) {
+        return Optional.empty();
+    }
+
+    @Override
     public void migrate(String domain, dev.esm.core.port.Migration m) {
         FakeMigrations.migrate(this, domain, m);
     }

@@ -71,6 +71,8 @@ public final class LibvirtFlags {
     public static final int MIGRATE_UNDEFINE_SOURCE = 1 << 4;
     /** {@code VIR_MIGRATE_NON_SHARED_INC}: copy each disk's top image only, onto one made there on its backing chain */
     public static final int MIGRATE_NON_SHARED_INC = 1 << 7;
+    /** {@code VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE}: an incompatible CPU is an error that says why */
+    public static final int COMPARE_CPU_FAIL_INCOMPATIBLE = 1;
     /** {@code VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA}: remove the snapshots' metadata with the domain */
     public static final int UNDEFINE_SNAPSHOTS_METADATA = 1 << 1;
     /** {@code VIR_DOMAIN_UNDEFINE_KEEP_NVRAM}: leave the firmware variables file (ESM removes it itself) */

@@ -64,6 +64,13 @@ public final class NativeLibvirt {
          * flags, a pull of the images above {@code base} (NULL: all of them) into the active layer. 0 on success.
          */
         int virDomainBlockRebase(Pointer dom, String disk, String base, com.sun.jna.NativeLong bandwidth, int flags);
+
+        /**
+         * {@code virConnectCompareHypervisorCPU} (libvirt 4.4): whether the hypervisor can give a guest the CPU
+         * {@code xmlCPU} describes: -1 error, 0 incompatible, 1 identical, 2 superset. NULL arguments: defaults.
+         */
+        int virConnectCompareHypervisorCPU(ConnectionPointer conn, String emulator, String arch, String machine,
+                                           String virttype, String xmlCPU, int flags);
     }
 
     /** {@code virConnectDomainEventBlockJobCallback}: called on libvirt's event loop thread. */
@@ -130,6 +137,35 @@ public final class NativeLibvirt {
         } finally {
             Holder.VIRT.virDomainFree(dom);
         }
+    }
+
+    /**
+     * {@code virConnectCompareHypervisorCPU} with {@link LibvirtFlags#COMPARE_CPU_FAIL_INCOMPATIBLE}.
+     *
+     * @return libvirt's reason when the hypervisor of {@code conn}'s host cannot give a guest that CPU; empty when it
+     *         can, or when the library or the daemon is too old to tell (the migration then checks it)
+     * @throws dev.esm.api.errors.HypervisorException for another error, with libvirt's code and message
+     */
+    public static java.util.Optional<String> cpuRefusal(Connect conn, String arch, String machine, String virtType,
+                                                        String cpuXml) {
+        int r;
+        try {
+            r = Holder.VIRT.virConnectCompareHypervisorCPU(esm(conn).pointer(), null, arch, machine, virtType,
+                    cpuXml, LibvirtFlags.COMPARE_CPU_FAIL_INCOMPATIBLE);
+        } catch (UnsatisfiedLinkError old) {
+            return java.util.Optional.empty();
+        }
+        if (r >= 0) {
+            return r == 0 ? java.util.Optional.of("the CPU is incompatible with the host's") : java.util.Optional.empty();
+        }
+        dev.esm.api.errors.HypervisorException e = lastError("comparing a guest CPU with the hypervisor's");
+        if (e.code() == org.libvirt.Error.ErrorNumber.VIR_ERR_CPU_INCOMPATIBLE.ordinal()) {
+            return java.util.Optional.of(e.hypervisorMessage());
+        }
+        if (e.code() == org.libvirt.Error.ErrorNumber.VIR_ERR_NO_SUPPORT.ordinal()) {
+            return java.util.Optional.empty();
+        }
+        throw e;
     }
 
     /** libvirt's last error on this thread, as ESM's exception. */

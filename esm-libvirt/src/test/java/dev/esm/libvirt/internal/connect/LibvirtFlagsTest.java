@@ -153,4 +153,10 @@ class LibvirtFlagsTest {
         assertEquals(1 | 8, LibvirtFlags.migratableXml(false));
         assertEquals(1 | 2 | 8, LibvirtFlags.migratableXml(true));
     }
+
+    @Test
+    void aCpuComparisonFailsWithTheReasonWhenIncompatible() {
+        // virConnectCompareCPUFlags: FAIL_INCOMPATIBLE 1, VALIDATE_XML 2
+        assertEquals(1, LibvirtFlags.COMPARE_CPU_FAIL_INCOMPATIBLE);
+    }
 }
