@@ -40,7 +40,7 @@ final class LiveMigrations {
     }
 
     /**
-     * Migrates {@code domain} live with LIVE | PERSIST_DEST | UNDEFINE_SOURCE | NON_SHARED_INC: each disk of
+     * Migrates {@code domain} live with LIVE | PERSIST_DEST | UNDEFINE_SOURCE | NON_SHARED_INC (and PAUSED if asked): each disk of
      * {@code m.disks()} has its top image copied onto the one made there; the migratable definitions (running and
      * persistent) go with every path rewritten for the target.
      */
@@ -65,7 +65,7 @@ final class LiveMigrations {
                         a));
             });
             Domain there = d.migrate(to.conn(), params.toArray(new TypedParameter[0]),
-                    (long) LibvirtFlags.moveMigration());
+                    (long) LibvirtFlags.moveMigration(m.paused()));
             DomainHandles.free(there);
         });
     }

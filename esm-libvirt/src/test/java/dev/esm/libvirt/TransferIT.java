@@ -311,4 +311,30 @@ class TransferIT {
         assertEquals(2, there.chain().snapshots().size(), "with its whole tree");
         LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
     }
+
+    @Test
+    void aRunningUefiGuestMovedLiveGetsItsVariablesAsItLeftThemAndRunsOnAndStartsAgainThere() throws Exception {
+        String dom = bed.newFirmwareDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        names.add(dom);
+        DomainSnapshots d = bed.manager().domain(dom);
+        d.setup(here(dom)).execute();
+        d.snapshot("s1").create();
+        bed.start(dom);
+        Thread.sleep(2000); // OVMF boots and keeps its variables
+        var plan = d.moveTo(other).live().migrationAddress("127.0.0.1").path(SecondHost.folder(otherUri, dom)).plan();
+        assertTrue(plan.render().contains("firmware variables the guest left"), plan.render());
+
+        DomainSnapshots there = d.moveTo(other).live().migrationAddress("127.0.0.1")
+                .path(SecondHost.folder(otherUri, dom)).execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.state(), "resumed there after its variables were copied");
+        assertEquals(Set.of(), filesHere(dom), "no file of it is left where it was");
+        String vars = dev.esm.core.xml.DomainXml.parse(LibvirtBed.run(List.of("virsh", "-c", otherUri, "dumpxml",
+                "--inactive", dom))).nvram().orElseThrow();
+        assertEquals(Files.size(Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd")),
+                Files.size(SecondHost.onThisMachine(otherUri, vars)), "the variables file there is whole");
+        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+        startsAndStopsThere(dom); // a cold start there on the variables file it was given
+        there.revert("s1").execute();
+        assertEquals(List.of(), there.check());
+    }
 }

@@ -327,4 +327,65 @@ class TransferTest {
         moved.revert("s1").execute();
         assertEquals(atS1, there.fileHash(state), "s1's copy travelled with it");
     }
+
+    /** A firmware domain set up with s1, running, and a listener that writes its variables as it migrates. */
+    private String runningFirmwareDomain() {
+        String dom = here.newFirmwareDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
+        DomainSnapshots d = here.manager().domain(dom);
+        d.setup("/fake/" + dom + "/esm").execute();
+        here.writeFirmware(dom, 0x61);
+        d.snapshot("s1").create();
+        here.start(dom);
+        return dom;
+    }
+
+    /** @param killBefore the step before which it stops as if killed; null for none */
+    private StepListener writingFirmwareAtTheMigration(String dom, Class<? extends TransferStep> killBefore) {
+        return new StepListener() {
+            @Override
+            public void beforeStep(dev.esm.core.plan.OperationPlan plan, int index, dev.esm.core.plan.Step step) {
+            }
+
+            @Override
+            public void beforeTransferStep(dev.esm.core.plan.TransferPlan plan, int index, TransferStep step) {
+                if (step instanceof TransferStep.Migrate) {
+                    here.writeFirmware(dom, 0x62); // the guest writes its variables after they were copied there
+                }
+                if (killBefore != null && killBefore.isInstance(step)) {
+                    throw new Killed();
+                }
+            }
+        };
+    }
+
+    @Test
+    void aLiveMoveCopiesTheFirmwareVariablesAgainAfterTheMigrationWhileTheGuestWaitsPausedThere() {
+        String dom = runningFirmwareDomain();
+        String vars = here.firmwareFile(dom);
+        var plan = here.manager().domain(dom).moveTo(there.manager()).live().plan();
+        List<StepKind> kinds = plan.steps().stream().map(s -> s.kind()).toList();
+        int migrate = kinds.indexOf(StepKind.MIGRATE);
+        assertEquals(List.of(StepKind.COPY_FILE, StepKind.RESUME_DOMAIN), kinds.subList(migrate + 1, migrate + 3),
+                plan.render());
+        here.injecting(writingFirmwareAtTheMigration(dom, null));
+        // Into a folder: the variables file, from elsewhere, lands in ESM's folder there, and is still the domain's.
+        DomainSnapshots moved = here.manager().domain(dom).moveTo(there.manager()).live().path("/elsewhere/" + dom)
+                .execute();
+        assertEquals(dev.esm.api.DomainState.RUNNING, moved.state(), "resumed there");
+        assertTrue(there.fileReads("/elsewhere/" + dom + "/" + dev.esm.core.model.Names.fileName(vars), 0x62),
+                "the variables as the guest left them here, not as first copied");
+        assertEquals(List.of(), moved.check());
+    }
+
+    @Test
+    void aLiveMoveKilledWhileTheGuestWaitsPausedThereIsResumedWithItsVariablesByRecovery() {
+        String dom = runningFirmwareDomain();
+        String vars = here.firmwareFile(dom);
+        here.injecting(writingFirmwareAtTheMigration(dom, TransferStep.Firmware.class));
+        assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(there.manager()).live().execute());
+        assertEquals(dev.esm.api.DomainState.PAUSED, there.manager().domain(dom).state());
+        assertTrue(there.manager().domain(dom).recover());
+        assertEquals(dev.esm.api.DomainState.RUNNING, there.manager().domain(dom).state());
+        assertEquals(1, there.manager().domain(dom).chain().snapshots().size());
+    }
 }

@@ -132,6 +132,13 @@ final class FencedStorage implements Storage {
     }
 
     @Override
+    public dev.esm.core.port.ByteSink overwriteBytes(String path, long length) {
+        dev.esm.core.port.ByteSink[] opened = new dev.esm.core.port.ByteSink[1];
+        fenced(() -> opened[0] = storage.overwriteBytes(path, length));
+        return opened[0];
+    }
+
+    @Override
     public void remove(String path) {
         fenced(() -> storage.remove(path));
     }

@@ -44,11 +44,27 @@ final class FileCopier {
      * @throws StorageException when the copy's length or checksum differs
      */
     long copy(String source, String target) {
+        return copy(source, target, false);
+    }
+
+    /**
+     * Copies {@code source} over the existing file {@code target} on the other host, in place
+     * ({@link Storage#overwriteBytes}).
+     *
+     * @return the CRC32C of its bytes, the same on both sides
+     * @throws StorageException when the copy's length or checksum differs
+     */
+    long overwrite(String source, String target) {
+        return copy(source, target, true);
+    }
+
+    private long copy(String source, String target, boolean inPlace) {
         CRC32C sent = new CRC32C();
         byte[] buf = new byte[CHUNK];
         long n = 0;
         long length;
-        try (ByteSource in = from.readBytes(source); ByteSink out = to.writeBytes(target, in.length())) {
+        try (ByteSource in = from.readBytes(source); ByteSink out = inPlace ? to.overwriteBytes(target, in.length())
+                : to.writeBytes(target, in.length())) {
             length = in.length();
             for (int r; (r = in.read(buf)) > 0; ) {
                 cancel.check("copying " + source);

@@ -86,7 +86,7 @@ final class Transfer {
         List<dev.esm.core.plan.TransferFile> files = new TransferReads(ctx.host.storage()).files(view);
         TransferPlan plan = TransferPlanner.plan(new TransferPlanner.Input(operation, view.persistent(),
                 view.snapshots(), view.libvirtCurrent(), files, directory, held, shared,
-                running ? live : Optional.empty()));
+                running ? live : Optional.empty(), view.state() == DomainState.PAUSED));
         return new Planned(plan, held, targetHadDomain, keys);
     }
 
@@ -194,7 +194,7 @@ final class Transfer {
                     + left.get().operation().name().toLowerCase() + " to " + left.get().target()
                     + ": run it again to that host (or recover the domain) first");
         }
-        if (new TransferRun(ctx.host, target, ctx.name, keys).recover(left.get())) {
+        if (new TransferEnds(ctx.host, target, ctx.name, keys).recover(left.get())) {
             throw new DomainStateException("domain '" + ctx.name + "' had been moved to " + target.uri()
                     + " by an earlier run, now completed: it is no longer on this host");
         }

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finishes, from either host, a move or replication a stopped process left: its journal is on both hosts, and the
  * other host is reached by the URI the journal names ({@link SnapshotManager#connect(String)}); then it finishes as
- * {@link TransferRun#recover} says. When the other host cannot be reached, this host finishes its own part where its
- * journal tells how the transfer ended ({@link TransferRun#recoverHereAlone}, {@link TransferRun#recoverThereAlone}),
+ * {@link TransferEnds#recover} says. When the other host cannot be reached, this host finishes its own part where its
+ * journal tells how the transfer ended ({@link TransferEnds#recoverHereAlone}, {@link TransferEnds#recoverThereAlone}),
  * and a warning says what is left on the other host. Stateless; the caller holds the domain's lock.
  */
 final class TransferRecovery {
@@ -41,8 +41,8 @@ final class TransferRecovery {
             other = SnapshotManager.connect(otherUri);
         } catch (RuntimeException unreachable) {
             if (isTarget) {
-                new TransferRun(null, host, domain, keys).recoverThereAlone(journal);
-            } else if (!new TransferRun(host, null, domain, keys).recoverHereAlone(journal)) {
+                new TransferEnds(null, host, domain, keys).recoverThereAlone(journal);
+            } else if (!new TransferEnds(host, null, domain, keys).recoverHereAlone(journal)) {
                 throw new DomainStateException("domain '" + domain + "' was being moved to " + otherUri + ", which"
                         + " cannot be reached (" + unreachable.getMessage() + "), and only that host knows whether the"
                         + " move passed its point of no return: run the operation again when it can be reached",
@@ -62,7 +62,7 @@ final class TransferRecovery {
             Host target = isTarget ? host : otherHost;
             TransferJournal sourceCopy = isTarget ? source.stateStore().readJournal(keys.journal())
                     .map(TransferJournal::read).orElse(journal) : journal;
-            new TransferRun(source, target, domain, keys).recover(sourceCopy);
+            new TransferEnds(source, target, domain, keys).recover(sourceCopy);
             return true;
         }
     }

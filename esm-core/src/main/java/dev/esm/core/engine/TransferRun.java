@@ -12,12 +12,9 @@ import dev.esm.core.port.Cancellation;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.Migration;
 import dev.esm.core.xml.SnapshotXml;
-import dev.esm.core.xml.XmlPaths;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * Runs a move or replication planned by {@link dev.esm.core.plan.TransferPlanner} between this host ({@code here},
  * as the domain's operations see it, under its lock) and the target: each step in order, the
  * {@link TransferJournal} on this host before each change, the {@link ReplicaRecord} on the target after each frozen
- * file; and finishes one a stopped process left ({@link #recover}): undone on the target until the target was
- * verified, completed here after. Thread-safety: one per operation, on its thread.
+ * file. A failed step is undone at once where it can be, or completed past the point of no return
+ * ({@link TransferEnds}). Thread-safety: one per operation, on its thread.
  */
 final class TransferRun {
     private static final Logger LOG = LoggerFactory.getLogger(TransferRun.class);
@@ -36,6 +33,8 @@ final class TransferRun {
     private final Host target;
     private final String domain;
     private final TransferKeys keys;
+    /** How it ends when a step fails: undone, or completed past the point of no return. */
+    private final TransferEnds ends;
     /** Where each step's start and end are told ({@link #run}). */
     private Events events = Events.NONE;
 
@@ -44,6 +43,7 @@ final class TransferRun {
         this.target = target;
         this.domain = domain;
         this.keys = keys;
+        this.ends = new TransferEnds(here, target, domain, keys);
     }
 
     /**
@@ -74,7 +74,7 @@ final class TransferRun {
                 Optional<TransferJournal> left = here.stateStore().readJournal(keys.journal())
                         .map(TransferJournal::read);
                 if (left.isPresent()) {
-                    recover(left.get());
+                    ends.recover(left.get());
                 }
             } catch (RuntimeException undo) {
                 failed.addSuppressed(undo);
@@ -182,12 +182,20 @@ final class TransferRun {
             }
         } else if (step instanceof TransferStep.Migrate m) {
             journal = journal.deciding();
+            if (m.firmware().isPresent()) {
+                journal = journal.pausedForFirmware(m.firmware().get());
+            }
             writeJournal(journal);
-            here.migrate(domain, new Migration(target.migrationTarget(), m.disks(), plan.moved(), m.address()));
+            here.migrate(domain, new Migration(target.migrationTarget(), m.disks(), plan.moved(), m.address(),
+                    m.firmware().isPresent()));
             journal = journal.verifiedNow(); // the domain runs there now: from here it is completed
             writeJournal(journal);
+        } else if (step instanceof TransferStep.Firmware f) {
+            ends.refreshFirmware(f.from(), f.to(), copier);
+        } else if (step instanceof TransferStep.Resume) {
+            target.resumeDomain(domain);
         } else if (step instanceof TransferStep.Undefine) {
-            undefineHere();
+            ends.undefineHere();
         } else if (step instanceof TransferStep.RemoveHere r) {
             here.storage().remove(r.path());
         }
@@ -196,43 +204,7 @@ final class TransferRun {
     }
 
     private int redefine(TransferStep.Redefine r) {
-        return redefineOn(target, r.xmls(), r.current());
-    }
-
-    /** Makes {@code host}'s snapshot metadata of the domain exactly {@code xmls} (parents first). */
-    private int redefineOn(Host host, List<String> xmls, Optional<String> current) {
-        Set<String> wanted = new HashSet<>();
-        List<String> names = new ArrayList<>();
-        for (String xml : xmls) {
-            String name = SnapshotXml.parse(xml).name();
-            wanted.add(name);
-            names.add(name);
-        }
-        for (String xml : host.snapshotXmls(domain)) {
-            String name = SnapshotXml.parse(xml).name();
-            if (!wanted.contains(name)) {
-                host.deleteSnapshotMetadata(domain, name);
-            }
-        }
-        for (int i = 0; i < xmls.size(); i++) {
-            host.redefineSnapshot(domain, xmls.get(i), current.filter(names.get(i)::equals).isPresent());
-        }
-        return xmls.size();
-    }
-
-    private void undefineHere() {
-        if (definedHere()) {
-            here.undefineDomain(domain);
-        }
-    }
-
-    private boolean definedHere() {
-        try {
-            here.state(domain);
-            return true;
-        } catch (dev.esm.api.errors.DomainNotFoundException gone) {
-            return false; // undefined by an earlier run, or migrated away
-        }
+        return ends.redefineOn(target, r.xmls(), r.current());
     }
 
     /**
@@ -251,121 +223,4 @@ final class TransferRun {
         here.stateStore().removeJournal(keys.journal());
     }
 
-    /**
-     * Finishes a move or replication a stopped process left, with both hosts reachable: completed when either
-     * journal is past the point of no return, or the domain was migrated (gone here, there on the target);
-     * undone otherwise (each side's part).
-     *
-     * @param journal this host's journal
-     * @return whether the domain is now on the target (a completed move)
-     */
-    boolean recover(TransferJournal journal) {
-        Optional<TransferJournal> there = target.stateStore().readJournal(keys.journal()).map(TransferJournal::read);
-        boolean done = journal.verified() || there.filter(TransferJournal::verified).isPresent()
-                || (!journal.aside().isEmpty() && !definedHere() && target.domainByUuid(keys.uuid()).isPresent());
-        if (done) {
-            completeThere(journal);
-            completeHere(journal);
-        } else {
-            undoHere(journal);
-            undoThere(journal);
-        }
-        return done;
-    }
-
-    /**
-     * Finishes this host's part alone (the target cannot be reached) where this host can tell how it ended: past
-     * the point of no return it is completed; before it, undone; at it (verifying or migrating), a live move was
-     * migrated if the domain is gone here and not if it is here, and an offline one cannot be told.
-     *
-     * @return whether it could be told
-     */
-    boolean recoverHereAlone(TransferJournal journal) {
-        boolean live = !journal.aside().isEmpty();
-        if (journal.verified() || (journal.phase() == TransferJournal.Phase.DECIDING && live && !definedHere())) {
-            completeHere(journal);
-            return true;
-        }
-        if (journal.phase() == TransferJournal.Phase.COPYING
-                || (journal.phase() == TransferJournal.Phase.DECIDING && live)) {
-            undoHere(journal);
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * Finishes the target's part alone (the host the domain leaves cannot be reached): that host's journal is never
-     * further on than the target's, so the target's tells. Past the point of no return, or migrated (the domain is
-     * on the target), it is completed there; otherwise undone there.
-     */
-    void recoverThereAlone(TransferJournal journal) {
-        boolean migrated = !journal.aside().isEmpty() && target.domainByUuid(keys.uuid()).isPresent();
-        if (journal.verified() || migrated) {
-            completeThere(journal);
-        } else {
-            undoThere(journal);
-        }
-    }
-
-    /** The domain is on the target: its snapshots' metadata there (if a live move had it aside), the journal gone. */
-    private void completeThere(TransferJournal journal) {
-        if (!journal.aside().isEmpty()) {
-            String there = target.domainByUuid(keys.uuid()).orElse(domain);
-            if (target.snapshotCount(there) == 0) {
-                redefineOn(target, journal.aside().stream().map(x -> XmlPaths.relocate(x, journal.moved()))
-                        .toList(), journal.current());
-            }
-        }
-        target.stateStore().removeJournal(keys.journal());
-    }
-
-    /** The domain is on the target: its definition and files here removed, the journal and record gone. */
-    private void completeHere(TransferJournal journal) {
-        LOG.info("domain '{}': completing its move to {}", domain, journal.target());
-        undefineHere();
-        for (String path : journal.here()) {
-            here.storage().remove(path);
-        }
-        here.stateStore().removeJournal(keys.journal());
-        here.stateStore().removeJournal(keys.replica());
-    }
-
-    /** The domain stays here: the snapshots' metadata a live move had put aside is back, the journal gone. */
-    private void undoHere(TransferJournal journal) {
-        if (!journal.aside().isEmpty() && definedHere() && here.snapshotCount(domain) == 0) {
-            LOG.info("domain '{}': putting back the metadata of {} snapshots its live move had put aside", domain,
-                    journal.aside().size());
-            redefineOn(here, journal.aside(), journal.current());
-        }
-        here.stateStore().removeJournal(keys.journal());
-    }
-
-    /**
-     * The target loses what the transfer made there: the files its record does not hold, and the domain's
-     * definition unless it had the domain before (a standby).
-     */
-    private void undoThere(TransferJournal journal) {
-        LOG.info("domain '{}': undoing its unfinished {} to {}", domain, journal.operation().name().toLowerCase(),
-                journal.target());
-        ReplicaRecord held = target.stateStore().readJournal(keys.replica()).map(ReplicaRecord::read)
-                .orElse(ReplicaRecord.empty());
-        if (journal.operation() == Operation.MOVE && !journal.targetHadDomain()) {
-            Optional<String> there = target.domainByUuid(keys.uuid());
-            if (there.isPresent()) {
-                for (String xml : target.snapshotXmls(there.get())) {
-                    target.deleteSnapshotMetadata(there.get(), SnapshotXml.parse(xml).name());
-                }
-                target.undefineDomain(there.get());
-            }
-            held = ReplicaRecord.empty();
-            target.stateStore().removeJournal(keys.replica());
-        }
-        for (String path : journal.made()) {
-            if (held.entry(path).isEmpty()) {
-                target.storage().remove(path);
-            }
-        }
-        target.stateStore().removeJournal(keys.journal());
-    }
 }

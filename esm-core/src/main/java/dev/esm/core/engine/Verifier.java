@@ -56,6 +56,8 @@ final class Verifier {
             }
         }
         for (Firmware.State state : Firmware.State.values()) {
+            // The domain's own file belongs to it (a move into a folder puts one from elsewhere in ESM's folder).
+            state.fileOf(v.persistent()).ifPresent(referenced::add);
             if (state.fileOf(v.persistent()).isPresent()) {
                 // Each snapshot's (and setup's base's) copy of the firmware state belongs to it.
                 all.forEach(s -> Firmware.copyOf(state, v.persistent().record(), s).ifPresent(referenced::add));

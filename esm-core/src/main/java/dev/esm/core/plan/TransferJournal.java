@@ -26,10 +26,12 @@ import java.util.Optional;
  * @param aside the snapshots' XML as this host names files, parents first, when a live move put them aside
  * @param current the current snapshot among them
  * @param moved each file's path here to its path on the target
+ * @param firmware the firmware variables' file here, when a live move's migration leaves the domain paused there
+ *                 until that file, as the guest left it here, is copied over the one there (then it is resumed)
  */
 public record TransferJournal(Operation operation, String source, String target, boolean targetHadDomain, List<String> made,
                               Phase phase, List<String> here, List<String> aside, Optional<String> current,
-                              Map<String, String> moved) {
+                              Map<String, String> moved, Optional<String> firmware) {
     private static final String HEADER = "esm-transfer 1";
 
     /** How far a transfer got. */
@@ -57,13 +59,14 @@ public record TransferJournal(Operation operation, String source, String target,
         aside = List.copyOf(aside);
         Objects.requireNonNull(current, "current");
         moved = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(moved));
+        Objects.requireNonNull(firmware, "firmware");
     }
 
     /** A journal of nothing made yet. */
     public TransferJournal(Operation operation, String source, String target, boolean targetHadDomain,
                            List<String> here, Map<String, String> moved) {
         this(operation, source, target, targetHadDomain, List.of(), Phase.COPYING, here, List.of(), Optional.empty(),
-                moved);
+                moved, Optional.empty());
     }
 
     /** @return this journal with {@code path} made on the target */
@@ -72,7 +75,8 @@ public record TransferJournal(Operation operation, String source, String target,
         if (!m.contains(path)) {
             m.add(path);
         }
-        return new TransferJournal(operation, source, target, targetHadDomain, m, phase, here, aside, current, moved);
+        return new TransferJournal(operation, source, target, targetHadDomain, m, phase, here, aside, current, moved,
+                firmware);
     }
 
     /** @return this journal past the point of no return */
@@ -86,13 +90,20 @@ public record TransferJournal(Operation operation, String source, String target,
     }
 
     private TransferJournal in(Phase p) {
-        return new TransferJournal(operation, source, target, targetHadDomain, made, p, here, aside, current, moved);
+        return new TransferJournal(operation, source, target, targetHadDomain, made, p, here, aside, current, moved,
+                firmware);
     }
 
     /** @return this journal with the snapshots' metadata put aside */
     public TransferJournal puttingAside(List<String> xmls, Optional<String> currentSnapshot) {
         return new TransferJournal(operation, source, target, targetHadDomain, made, phase, here, xmls, currentSnapshot,
-                moved);
+                moved, firmware);
+    }
+
+    /** @return this journal with the domain left paused on the target until {@code file} here is copied there */
+    public TransferJournal pausedForFirmware(String file) {
+        return new TransferJournal(operation, source, target, targetHadDomain, made, phase, here, aside, current,
+                moved, Optional.of(file));
     }
 
     /** @return the journal as text, one field per line and one line per path or snapshot */
@@ -107,6 +118,7 @@ public record TransferJournal(Operation operation, String source, String target,
                 .append('\n'));
         current.ifPresent(c -> b.append("current\t").append(c).append('\n'));
         moved.forEach((from, to) -> b.append("moved\t").append(from).append('\t').append(to).append('\n'));
+        firmware.ifPresent(f -> b.append("firmware\t").append(f).append('\n'));
         return b.toString();
     }
 
@@ -129,6 +141,7 @@ public record TransferJournal(Operation operation, String source, String target,
         List<String> aside = new ArrayList<>();
         Optional<String> current = Optional.empty();
         Map<String, String> moved = new LinkedHashMap<>();
+        Optional<String> firmware = Optional.empty();
         Base64.Decoder b64 = Base64.getDecoder();
         for (int i = 6; i < lines.length; i++) {
             String[] f = lines[i].split("\t", 3);
@@ -138,10 +151,11 @@ public record TransferJournal(Operation operation, String source, String target,
                 case "aside" -> aside.add(new String(b64.decode(f[1]), StandardCharsets.UTF_8));
                 case "current" -> current = Optional.of(f[1]);
                 case "moved" -> moved.put(f[1], f[2]);
+                case "firmware" -> firmware = Optional.of(f[1]);
                 default -> throw new IllegalArgumentException("unknown line in a transfer journal: " + f[0]);
             }
         }
         return new TransferJournal(Operation.valueOf(lines[1]), lines[2], lines[3], Boolean.parseBoolean(lines[4]),
-                made, Phase.valueOf(lines[5]), here, aside, current, moved);
+                made, Phase.valueOf(lines[5]), here, aside, current, moved, firmware);
     }
 }

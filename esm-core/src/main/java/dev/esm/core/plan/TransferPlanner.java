@@ -40,10 +40,11 @@ public final class TransferPlanner {
      *               definitions travel
      * @param live for a move of a running domain: how its migration's streams reach the target (empty for
      *             libvirt's default); empty for an offline move or a replication
+     * @param pausedHere the domain is paused here (and stays paused there)
      */
     public record Input(Operation operation, DomainDefinition domain, List<SnapshotDefinition> snapshots,
                         Optional<String> current, List<TransferFile> files, Optional<String> directory,
-                        ReplicaRecord held, boolean shared, Optional<Optional<String>> live) {
+                        ReplicaRecord held, boolean shared, Optional<Optional<String>> live, boolean pausedHere) {
         public Input {
             snapshots = List.copyOf(snapshots);
             files = List.copyOf(files);
@@ -53,7 +54,7 @@ public final class TransferPlanner {
         public Input(Operation operation, DomainDefinition domain, List<SnapshotDefinition> snapshots,
                      Optional<String> current, List<TransferFile> files, Optional<String> directory,
                      ReplicaRecord held, boolean shared) {
-            this(operation, domain, snapshots, current, files, directory, held, shared, Optional.empty());
+            this(operation, domain, snapshots, current, files, directory, held, shared, Optional.empty(), false);
         }
     }
 
@@ -117,8 +118,16 @@ public final class TransferPlanner {
         List<SnapshotDefinition> ordered2 = parentsFirst(in.snapshots());
         if (live) {
             steps.add(new TransferStep.Aside(ordered2.stream().map(SnapshotDefinition::xml).toList(), in.current()));
+            // The guest may write its firmware variables while it migrates: they are copied again after, in place,
+            // while it waits paused there (not for a domain paused here: it stays paused there, and nothing writes).
+            Optional<String> firmware = in.pausedHere() ? Optional.empty() : in.domain().nvram()
+                    .filter(n -> in.files().stream().anyMatch(f -> f.path().equals(n)));
             steps.add(new TransferStep.Migrate(in.domain().eligibleDisks().stream().map(d -> d.target()).toList(),
-                    in.live().get()));
+                    in.live().get(), firmware));
+            firmware.ifPresent(n -> {
+                steps.add(new TransferStep.Firmware(n, moved.get(n)));
+                steps.add(new TransferStep.Resume());
+            });
         } else {
             steps.add(new TransferStep.Define(XmlPaths.relocate(in.domain().xml(), moved)));
         }

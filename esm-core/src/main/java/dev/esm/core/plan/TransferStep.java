@@ -127,8 +127,10 @@ public sealed interface TransferStep {
      *
      * @param disks the disks whose active layers are copied
      * @param address where this host's QEMU reaches the target's, if not the target's name
+     * @param firmware the firmware variables file here, when the domain is left paused there until it is copied
+     *                 ({@link Firmware}) and the domain resumed ({@link Resume})
      */
-    record Migrate(List<String> disks, Optional<String> address) implements TransferStep {
+    record Migrate(List<String> disks, Optional<String> address, Optional<String> firmware) implements TransferStep {
         public Migrate {
             disks = List.copyOf(disks);
         }
@@ -137,7 +139,31 @@ public sealed interface TransferStep {
         public PlanStep describe() {
             return new PlanStep(StepKind.MIGRATE, "migrate the running domain to the target, copying the active"
                     + " layers of " + String.join(", ", disks) + address.map(a -> " (streams to " + a + ")")
-                    .orElse(""));
+                    .orElse("") + (firmware.isPresent() ? ", and leave it paused there" : ""));
+        }
+    }
+
+    /**
+     * Copies the firmware variables file as the guest left it here over the one there, in place (QEMU holds it open
+     * there), while the migrated domain waits paused: what the guest wrote to its variables during the migration is
+     * in the file. Its failure does not fail the move: the guest's variables are in its memory there.
+     *
+     * @param from the file here
+     * @param to the file there
+     */
+    record Firmware(String from, String to) implements TransferStep {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.COPY_FILE, "copy the firmware variables the guest left in " + from
+                    + " over " + to + " on the target, in place, while it waits paused there");
+        }
+    }
+
+    /** Resumes the migrated domain on the target. */
+    record Resume() implements TransferStep {
+        @Override
+        public PlanStep describe() {
+            return new PlanStep(StepKind.RESUME_DOMAIN, "resume the domain on the target");
         }
     }
 

@@ -15,8 +15,10 @@ import java.util.Optional;
  * @param moved each file's path here to its path there (the definitions are rewritten with it)
  * @param address the address QEMU on this host reaches the other host's QEMU at (its migration and disk streams);
  *                empty for libvirt's default, the other host's name
+ * @param paused leave the domain paused there (the caller resumes it), rather than running as it ran here
  */
-public record Migration(Target to, List<String> disks, Map<String, String> moved, Optional<String> address) {
+public record Migration(Target to, List<String> disks, Map<String, String> moved, Optional<String> address,
+                        boolean paused) {
     public Migration {
         Objects.requireNonNull(to, "to");
         disks = List.copyOf(disks);

@@ -193,6 +193,18 @@ public interface Storage {
      */
     ByteSink writeBytes(String path, long length);
 
+    /**
+     * Opens the existing file {@code path} to be written in place, from its start, with exactly {@code length} bytes
+     * (its length then): the same file, not a new one in its place, so that a process holding it open sees the new
+     * bytes (QEMU holding a paused guest's firmware variables). A sink closed before it finished leaves the file
+     * partly written.
+     *
+     * @param path an existing file
+     * @param length how many bytes will be written
+     * @return where to write them; the caller finishes and closes it
+     */
+    ByteSink overwriteBytes(String path, long length);
+
     java.util.List<String> list(String directory);
 
     /** Removes a file (or an empty folder). Fine if it does not exist. */

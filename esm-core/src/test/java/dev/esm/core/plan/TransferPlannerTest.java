@@ -134,7 +134,7 @@ class TransferPlannerTest {
         files.add(new TransferFile(TPM_STATE, 9000, Optional.empty(), Optional.empty(), false));
         files.add(new TransferFile(DIR + "/s1.tpm", 9000, Optional.of("snapshot:s1@0"), Optional.empty(), false));
         return new TransferPlanner.Input(Operation.MOVE, tpm, List.of(), Optional.empty(), files, Optional.of("/new"),
-                ReplicaRecord.empty(), false, live);
+                ReplicaRecord.empty(), false, live, false);
     }
 
     @Test
@@ -163,7 +163,7 @@ class TransferPlannerTest {
         assertEquals(ReplicaRecord.empty(), ReplicaRecord.read("garbage"));
         TransferJournal j = new TransferJournal(Operation.MOVE, "qemu:///system", "qemu+ssh://h/system", true,
                 List.of("/h/1", "/h/2"), Map.of("/h/1", "/t/1")).making("/t/2").puttingAside(List.of("<a>\n</a>"),
-                Optional.of("s1")).verifiedNow();
+                Optional.of("s1")).pausedForFirmware("/h/vars.fd").verifiedNow();
         assertEquals(j, TransferJournal.read(j.write()));
         assertTrue(TransferJournal.is(j.write()));
     }

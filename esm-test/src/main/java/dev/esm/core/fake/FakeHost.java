@@ -157,11 +157,14 @@ public final class FakeHost implements Host {
     }
 
     /** A migrated domain arrives: defined, running, its RAM as it was. */
-    synchronized void arrive(String xml, int ram) {
+    synchronized void arrive(String xml, int ram, boolean paused) {
         defineDomain(xml);
         String name = DomainXml.parse(xml).name();
         startDomain(name);
         dom(name).ram = ram;
+        if (paused) {
+            suspendDomain(name);
+        }
     }
 
     /** A migrated domain leaves. */

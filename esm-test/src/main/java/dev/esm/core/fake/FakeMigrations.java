@@ -39,7 +39,7 @@ final class FakeMigrations {
             }
         }
         actives.forEach((path, there) -> to.host().storage().copyBlocksOnto(from.storage(), path, there));
-        to.host().arrive(XmlPaths.relocate(leaving.persistent(), m.moved()), leaving.ram());
+        to.host().arrive(XmlPaths.relocate(leaving.persistent(), m.moved()), leaving.ram(), m.paused());
         from.left(domain);
     }
 }

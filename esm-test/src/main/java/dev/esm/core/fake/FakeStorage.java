@@ -220,6 +220,15 @@ public final class FakeStorage implements Storage {
         };
     }
 
+    /** In place, as a new file: a fake file has no identity that a holder could keep. */
+    @Override
+    public dev.esm.core.port.ByteSink overwriteBytes(String path, long length) {
+        if (!exists(path)) {
+            throw new StorageException("'" + path + "' does not exist");
+        }
+        return writeBytes(path, length);
+    }
+
     private synchronized void decode(String path, String content) {
         String[] lines = content.split("\n", -1);
         files.remove(path);

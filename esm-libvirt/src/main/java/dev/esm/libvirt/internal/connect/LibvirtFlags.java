@@ -69,6 +69,8 @@ public final class LibvirtFlags {
     public static final int MIGRATE_PERSIST_DEST = 1 << 3;
     /** {@code VIR_MIGRATE_UNDEFINE_SOURCE}: remove the definition here once it runs there */
     public static final int MIGRATE_UNDEFINE_SOURCE = 1 << 4;
+    /** {@code VIR_MIGRATE_PAUSED}: leave the domain paused on the target */
+    public static final int MIGRATE_PAUSED = 1 << 5;
     /** {@code VIR_MIGRATE_NON_SHARED_INC}: copy each disk's top image only, onto one made there on its backing chain */
     public static final int MIGRATE_NON_SHARED_INC = 1 << 7;
     /** {@code VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE}: an incompatible CPU is an error that says why */
@@ -81,9 +83,13 @@ public final class LibvirtFlags {
     private LibvirtFlags() {
     }
 
-    /** @return libvirt's mask for a live move's migration: top images copied, defined there, undefined here */
-    public static int moveMigration() {
-        return MIGRATE_LIVE | MIGRATE_PERSIST_DEST | MIGRATE_UNDEFINE_SOURCE | MIGRATE_NON_SHARED_INC;
+    /**
+     * @param paused leave it paused there
+     * @return libvirt's mask for a live move's migration: top images copied, defined there, undefined here
+     */
+    public static int moveMigration(boolean paused) {
+        return MIGRATE_LIVE | MIGRATE_PERSIST_DEST | MIGRATE_UNDEFINE_SOURCE | MIGRATE_NON_SHARED_INC
+                | (paused ? MIGRATE_PAUSED : 0);
     }
 
     /** @return libvirt's mask for the definition a migration's target gets: the running one, or the persistent one */

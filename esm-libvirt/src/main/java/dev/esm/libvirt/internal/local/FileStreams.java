@@ -54,6 +54,61 @@ final class FileStreams {
         }
     }
 
+    /**
+     * @return a sink that writes the existing file {@code path} in place from its start (the same file, which a
+     *         process holding it open sees), every byte written (no holes: the old bytes are there), with exactly
+     *         {@code length} bytes, its length at the end; synced before it finishes
+     */
+    static ByteSink overwrite(String path, long length) {
+        try {
+            FileChannel out = FileChannel.open(Path.of(path), StandardOpenOption.WRITE);
+            return new ByteSink() {
+                private boolean done;
+
+                @Override
+                public void write(byte[] buffer, int n) {
+                    try {
+                        ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
+                        while (b.hasRemaining()) {
+                            out.write(b);
+                        }
+                    } catch (IOException e) {
+                        throw new StorageException("writing '" + path + "' in place failed: " + e, e);
+                    }
+                }
+
+                @Override
+                public void finish() {
+                    try {
+                        if (out.position() != length) {
+                            throw new StorageException("'" + path + "' got " + out.position() + " of " + length
+                                    + " bytes");
+                        }
+                        out.truncate(length);
+                        out.force(true);
+                        out.close();
+                        done = true;
+                    } catch (IOException e) {
+                        throw new StorageException("writing '" + path + "' in place failed: " + e, e);
+                    }
+                }
+
+                @Override
+                public void close() {
+                    if (!done) {
+                        try {
+                            out.close();
+                        } catch (IOException ignored) {
+                            // closing after a failure: the failure is what is reported
+                        }
+                    }
+                }
+            };
+        } catch (IOException e) {
+            throw new StorageException("opening '" + path + "' to write it in place failed: " + e, e);
+        }
+    }
+
     static ByteSink write(String path, long length) {
         Path target = Path.of(path);
         Path temp = target.resolveSibling("." + target.getFileName() + ".esm-incoming");

@@ -379,6 +379,12 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public dev.esm.core.port.ByteSink overwriteBytes(String path, long length) {
+        dev.esm.core.port.Fencing.check();
+        return FileStreams.overwrite(path, length);
+    }
+
+    @Override
     public void remove(String path) {
         try {
             Files.deleteIfExists(Path.of(path));

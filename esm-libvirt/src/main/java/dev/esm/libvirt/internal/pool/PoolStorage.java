@@ -275,6 +275,11 @@ public final class PoolStorage implements Storage, AutoCloseable {
         return streams.write(path, length);
     }
 
+    @Override
+    public dev.esm.core.port.ByteSink overwriteBytes(String path, long length) {
+        return streams.overwrite(path, length);
+    }
+
     /** Merges in a paused helper domain on the host, kept for the next merge: see {@link HelperDomainMerges}. */
     @Override
     public void commit(String top, String base, String disk, ProgressListener listener, Cancellation cancel) {

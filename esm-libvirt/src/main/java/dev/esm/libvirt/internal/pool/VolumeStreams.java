@@ -71,7 +71,7 @@ public final class VolumeStreams {
             v = pools.volume(path).orElseThrow(() -> new StorageException("'" + path + "' vanished"));
             s = conn.streamNew(0);
             v.upload(s, 0, length, 0);
-            return new Upload(s, v, path);
+            return new Upload(s, v, path, true);
         } catch (LibvirtException | RuntimeException e) {
             Volumes.abort(s);
             Volumes.free(s);
@@ -79,6 +79,30 @@ public final class VolumeStreams {
             remove.accept(path);
             throw e instanceof StorageException se ? se
                     : new StorageException("writing '" + path + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * @return a sink that writes the existing volume {@code path} in place from its start (an upload into it: the
+     *         same file, which a process holding it open sees), with exactly {@code length} bytes, its length now
+     */
+    public ByteSink overwrite(String path, long length) {
+        StorageVol v = pools.volume(path).orElseThrow(() -> new StorageException("'" + path + "' does not exist"));
+        Stream s = null;
+        try {
+            dev.esm.core.port.Fencing.check();
+            if (v.getInfo().capacity != length) {
+                v.resize(length, 0); // a raw file: its length is its capacity
+            }
+            s = conn.streamNew(0);
+            v.upload(s, 0, length, 0);
+            return new Upload(s, v, path, false);
+        } catch (LibvirtException | RuntimeException e) {
+            Volumes.abort(s);
+            Volumes.free(s);
+            Volumes.free(v);
+            throw e instanceof StorageException se ? se
+                    : new StorageException("writing '" + path + "' in place failed: " + e.getMessage(), e);
         }
     }
 
@@ -145,12 +169,15 @@ public final class VolumeStreams {
         private final Stream s;
         private final StorageVol v;
         private final String path;
+        /** Whether the volume was made for this upload (and is removed again when it does not finish). */
+        private final boolean made;
         private boolean finished;
 
-        Upload(Stream s, StorageVol v, String path) {
+        Upload(Stream s, StorageVol v, String path, boolean made) {
             this.s = s;
             this.v = v;
             this.path = path;
+            this.made = made;
         }
 
         @Override
@@ -179,7 +206,7 @@ public final class VolumeStreams {
             }
             Volumes.free(s);
             Volumes.free(v);
-            if (!finished) {
+            if (!finished && made) {
                 remove.accept(path);
             }
         }

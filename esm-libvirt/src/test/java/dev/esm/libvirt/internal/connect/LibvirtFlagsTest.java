@@ -143,7 +143,9 @@ class LibvirtFlagsTest {
         assertEquals(8, LibvirtFlags.MIGRATE_PERSIST_DEST);
         assertEquals(16, LibvirtFlags.MIGRATE_UNDEFINE_SOURCE);
         assertEquals(128, LibvirtFlags.MIGRATE_NON_SHARED_INC);
-        assertEquals(1 | 8 | 16 | 128, LibvirtFlags.moveMigration());
+        assertEquals(1 | 8 | 16 | 128, LibvirtFlags.moveMigration(false));
+        assertEquals(32, LibvirtFlags.MIGRATE_PAUSED);
+        assertEquals(1 | 8 | 16 | 32 | 128, LibvirtFlags.moveMigration(true));
     }
 
     @Test
