@@ -31,7 +31,8 @@ class ArchitectureTest {
                 .importPackages("dev.esm.cli");
         classes().that().resideInAPackage("dev.esm.cli..").should(ArchConditions.onlyHaveDependenciesWhere(
                 new DescribedPredicate<Dependency>("the target is in " + ALLOWED + ", or is org.libvirt.Library used "
-                        + "by EsmCli, or is in dev.esm.core.xml or dev.esm.core.port or is CoreSnapshotManager, used by "
+                        + "by EsmCli, or is in dev.esm.core.xml or dev.esm.core.port or is GuestCpu (a port value) or "
+                        + "CoreSnapshotManager, used by "
                         + "CdsTraining and CdsTrainingHost") {
                     @Override
                     public boolean test(Dependency d) {
@@ -46,6 +47,7 @@ class ArchitectureTest {
                                 && target.getName().equals("org.libvirt.Library")
                                 || origin.startsWith(CdsTraining.class.getName()) && (pkg.equals("dev.esm.core.xml")
                                 || pkg.equals("dev.esm.core.port")
+                                || target.getName().equals("dev.esm.core.model.GuestCpu") // a value of the port
                                 || target.getName().equals("dev.esm.core.engine.CoreSnapshotManager"));
                     }
                 })).check(tool);

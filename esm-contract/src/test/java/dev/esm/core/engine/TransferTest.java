@@ -177,15 +177,26 @@ class TransferTest {
     }
 
     @Test
-    void aMoveThatFailsBeforeTheTargetIsVerifiedIsUndoneAtOnceAndLeavesNothingThere() {
+    void aMoveThatFailsWhileCopyingIsUndoneAtOnceAndKeepsThereOnlyTheFrozenCopiesWhichTheNextRunDoesNotSendAgain() {
         String dom = domain();
         here.injecting(killingBefore(TransferStep.Verify.class, false));
         assertThrows(IllegalStateException.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
         assertTrue(gone(there, dom), "the target's definition is removed");
-        assertEquals(List.of(), there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList(),
-                "and every file the move made there");
         assertTrue(here.reads(dom, "vda", 0x33));
         assertEquals(2, here.manager().domain(dom).chain().snapshots().size());
+        List<String> kept = there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList();
+        java.util.Set<String> frozen = new java.util.HashSet<>();
+        here.manager().domain(dom).chain().snapshots().forEach(s -> s.images().forEach(i -> frozen.add(i.path())));
+        assertFalse(kept.isEmpty(), "the frozen copies stay there");
+        assertTrue(frozen.containsAll(kept.stream().filter(f -> f.endsWith(".qcow2")).toList()),
+                "no active layer stays: " + kept);
+
+        here.injecting((plan, index, step) -> { });
+        var again = here.manager().domain(dom).moveTo(there.manager()).plan();
+        assertFalse(again.steps().stream().anyMatch(st -> st.kind() == StepKind.COPY_FILE
+                && frozen.contains(st.paths().get(0))), "no snapshot's image is sent again: " + again.render());
+        here.manager().domain(dom).moveTo(there.manager()).execute();
+        assertTreeReads(there, dom);
     }
 
     @Test

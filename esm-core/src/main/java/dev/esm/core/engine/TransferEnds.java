@@ -101,6 +101,14 @@ final class TransferEnds {
      * @return whether the domain is now on the target (a completed move)
      */
     boolean recover(TransferJournal journal) {
+        return recover(journal, false);
+    }
+
+    /**
+     * @param cancelled whether it was cancelled: then even an undo while copying keeps no copy there
+     * @see #recover(TransferJournal)
+     */
+    boolean recover(TransferJournal journal, boolean cancelled) {
         Optional<TransferJournal> there = target.stateStore().readJournal(keys.journal()).map(TransferJournal::read);
         boolean done = journal.verified() || there.filter(TransferJournal::verified).isPresent()
                 || (!journal.aside().isEmpty() && !definedHere() && target.domainByUuid(keys.uuid()).isPresent());
@@ -109,7 +117,7 @@ final class TransferEnds {
             completeHere(journal);
         } else {
             undoHere(journal);
-            undoThere(journal);
+            undoThere(journal, cancelled);
         }
         return done;
     }
@@ -145,7 +153,7 @@ final class TransferEnds {
         if (journal.verified() || migrated) {
             completeThere(journal, false);
         } else {
-            undoThere(journal);
+            undoThere(journal, false);
         }
     }
 
@@ -203,7 +211,7 @@ final class TransferEnds {
      * The target loses what the transfer made there: the files its record does not hold, and the domain's
      * definition unless it had the domain before (a standby).
      */
-    private void undoThere(TransferJournal journal) {
+    private void undoThere(TransferJournal journal, boolean cancelled) {
         LOG.info("domain '{}': undoing its unfinished {} to {}", domain, journal.operation().name().toLowerCase(),
                 journal.target());
         ReplicaRecord held = target.stateStore().readJournal(keys.replica()).map(ReplicaRecord::read)
@@ -216,8 +224,16 @@ final class TransferEnds {
                 }
                 target.undefineDomain(there.get());
             }
-            held = ReplicaRecord.empty();
-            target.stateStore().removeJournal(keys.replica());
+            // Stopped or failed while copying: the frozen files copied whole (each recorded after its checksum was
+            // read back) stay there, recorded, so the next run sends only the rest. Otherwise (cancelled, or the
+            // target failed its verification or migration) nothing of it stays.
+            if (cancelled || journal.phase() != TransferJournal.Phase.COPYING) {
+                held = ReplicaRecord.empty();
+                target.stateStore().removeJournal(keys.replica());
+            } else if (!held.files().isEmpty()) {
+                LOG.info("domain '{}': {} frozen files copied to {} stay there for the next run", domain,
+                        held.files().size(), journal.target());
+            }
         }
         for (String path : journal.made()) {
             if (held.entry(path).isEmpty()) {

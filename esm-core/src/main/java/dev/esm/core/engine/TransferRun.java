@@ -74,7 +74,7 @@ final class TransferRun {
                 Optional<TransferJournal> left = here.stateStore().readJournal(keys.journal())
                         .map(TransferJournal::read);
                 if (left.isPresent()) {
-                    ends.recover(left.get());
+                    ends.recover(left.get(), failed instanceof dev.esm.api.errors.OperationCancelledException);
                 }
             } catch (RuntimeException undo) {
                 failed.addSuppressed(undo);
