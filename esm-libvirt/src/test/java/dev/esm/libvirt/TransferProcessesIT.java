@@ -251,4 +251,38 @@ class TransferProcessesIT {
         assertEquals(DomainState.RUNNING, hosts.other().domain(dom).state(), "the guest runs there");
         wholeThereOnly(dom);
     }
+
+    /**
+     * Killed while libvirt migrates the guest (the host's migration job shows RAM sent): libvirt ends the migration
+     * its client left (on 9.0 and 11.3, the host's QEMU goes on running and the target's is destroyed), and recovery
+     * puts the snapshots back here. Should the migration have ended first, the move is completed there instead:
+     * either way the guest runs on exactly one host with its whole tree.
+     */
+    @Test
+    void aLiveMoveKilledWhileLibvirtMigratesTheGuestRunsOnOneHostWithItsWholeTreeAfterRecovery() throws Exception {
+        String dom = runningDomain();
+        uuids.put(dom, hosts.uuid(dom));
+        try (PausedChild child = new PausedChild(LibvirtBed.URI, "after:MIGRATE", dom, "move", hosts.otherUri(),
+                hosts.there(dom), "live:127.0.0.1")) {
+            child.awaitStarted("STEP MIGRATE");
+            String job = "";
+            while (!job.matches("(?s).*Memory processed:\\s+[1-9].*")) {
+                assertTrue(child.alive() && hosts.definedHere(dom), "the migration ended before RAM was seen moving"
+                        + child.transcript());
+                job = LibvirtBed.run(List.of("virsh", "-c", LibvirtBed.URI, "domjobinfo", dom));
+            }
+            child.killGroup();
+        }
+        System.out.printf("killed while migrating: the domain is %s%n", hosts.definedHere(dom) ? "here (undone)"
+                : "there (completed)");
+        if (hosts.definedHere(dom)) {
+            recoveredHere(dom);
+            assertEquals(DomainState.RUNNING, bed.manager().domain(dom).state(), "the guest runs on here");
+            wholeHereOnly(dom);
+        } else {
+            recoveredThere(dom);
+            assertEquals(DomainState.RUNNING, hosts.other().domain(dom).state(), "the guest runs there");
+            wholeThereOnly(dom);
+        }
+    }
 }

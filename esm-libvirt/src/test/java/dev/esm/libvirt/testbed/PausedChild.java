@@ -73,6 +73,12 @@ public final class PausedChild implements AutoCloseable {
                 hash < 0 ? 1 : Integer.parseInt(spec.substring(hash + 1)));
     }
 
+    /** Waits until the child printed a line starting with {@code prefix} (a step's start, before its pause). */
+    public void awaitStarted(String prefix) throws InterruptedException {
+        int space = prefix.indexOf(' ');
+        awaitMarker(prefix.substring(0, space), prefix.substring(space + 1), 1);
+    }
+
     private void awaitMarker(String marker, String kind, int occurrence) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         synchronized (out) {
@@ -88,6 +94,11 @@ public final class PausedChild implements AutoCloseable {
                 out.wait(100);
             }
         }
+    }
+
+    /** @return whether the child still runs (a paused child does: it sleeps in its listener) */
+    public boolean alive() {
+        return process.isAlive();
     }
 
     /** Kills the child's whole process group with SIGKILL and waits for it to end. */
