@@ -5,26 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.DomainSnapshots;
-import dev.esm.api.ImageAccess;
 import dev.esm.api.Replication;
 import dev.esm.api.SnapshotManager;
 import dev.esm.core.contract.Bed.DiskSpec;
-import dev.esm.libvirt.testbed.AbstractLibvirtBed;
 import dev.esm.libvirt.testbed.LibvirtBed;
 import dev.esm.libvirt.testbed.SecondHost;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
+import dev.esm.libvirt.testbed.TwoHosts;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.libvirt.Connect;
-import org.libvirt.LibvirtException;
 
 /**
  * Moves and replications between two libvirt daemons that share no storage: the host's (libvirt 9.0) and the second
@@ -33,53 +25,22 @@ import org.libvirt.LibvirtException;
  * where it was.
  */
 class TransferIT {
+    private TwoHosts hosts;
     private LibvirtBed bed;
     private String otherUri;
     private SnapshotManager other;
-    private final List<String> names = new ArrayList<>();
 
     @BeforeEach
     void open() {
-        bed = new LibvirtBed();
-        otherUri = SecondHost.uri();
-        other = SnapshotManager.connect(otherUri, ImageAccess.LIBVIRT_STORAGE);
+        hosts = new TwoHosts();
+        bed = hosts.bed();
+        otherUri = hosts.otherUri();
+        other = hosts.other();
     }
 
     @AfterEach
     void close() throws Exception {
-        Connect c = new Connect(otherUri);
-        try {
-            for (String name : names) {
-                try {
-                    org.libvirt.Domain d = c.domainLookupByName(name);
-                    if (d.isActive() == 1) {
-                        d.destroy();
-                    }
-                    d.undefine(AbstractLibvirtBed.UNDEFINE_ALL);
-                    d.free();
-                } catch (LibvirtException gone) {
-                    // not there
-                }
-                AbstractLibvirtBed.dropTransientPoolsUnder(c, SecondHost.folder(otherUri, name));
-                removeTree(SecondHost.onThisMachine(otherUri, SecondHost.folder(otherUri, name)));
-                removeTree(Path.of(SecondHost.hostOnlyFolder(name)));
-            }
-        } finally {
-            c.close();
-            other.close();
-            bed.close();
-        }
-    }
-
-    private static void removeTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
+        hosts.close();
     }
 
     /**
@@ -87,40 +48,23 @@ class TransferIT {
      * a folder the other host does not see.
      */
     private String domain() {
-        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
-        names.add(dom);
-        DomainSnapshots d = bed.manager().domain(dom);
-        d.setup(here(dom)).execute();
-        bed.write(dom, "vda", 0x11);
-        d.snapshot("s1").create();
-        bed.write(dom, "vda", 0x22);
-        d.snapshot("s2").create();
-        bed.write(dom, "vda", 0x33);
-        return dom;
+        return hosts.domainWithTwoSnapshots();
     }
 
     private static String here(String dom) {
-        return SecondHost.hostOnlyFolder(dom) + "/esm";
+        return TwoHosts.here(dom);
     }
 
     private Set<String> filesHere(String dom) {
-        Set<String> files = new java.util.TreeSet<>(bed.files(bed.folder(dom)));
-        files.addAll(bed.files(here(dom)));
-        return files;
+        return hosts.filesHere(dom);
     }
 
     private void startsAndStopsThere(String dom) {
-        LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
-        LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+        hosts.startsAndStopsThere(dom);
     }
 
     private boolean definedHere(String dom) {
-        try {
-            bed.manager().domain(dom);
-            return true;
-        } catch (dev.esm.api.errors.DomainNotFoundException e) {
-            return false;
-        }
+        return hosts.definedHere(dom);
     }
 
     @Test
@@ -167,7 +111,7 @@ class TransferIT {
     @Test
     void aMemorySnapshotMovedThereAndBackRestoresTheGuestItSavedOnBothHosts() {
         String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
-        names.add(dom);
+        hosts.track(dom);
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.start(dom);
@@ -193,7 +137,7 @@ class TransferIT {
     @Test
     void aRunningGuestMovedLiveThereAndBackKeepsItsRamItsDiskAndEverySnapshot() {
         String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
-        names.add(dom);
+        hosts.track(dom);
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.start(dom);

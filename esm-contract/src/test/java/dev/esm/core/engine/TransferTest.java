@@ -163,6 +163,25 @@ class TransferTest {
     }
 
     @Test
+    void aMoveStoppedPartWayNamesInItsJournalOnBothHostsHowItReachedEachSoThatARecoveryReachesThemSo() {
+        String dom = domain();
+        String uuid = dev.esm.core.xml.DomainXml.parse(here.host().domainXml(dom, false)).uuid();
+        there.manager(b -> b.imageAccess(dev.esm.api.ImageAccess.LIBVIRT_STORAGE));
+        here.injecting(killingBefore(TransferStep.Verify.class, true));
+        assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        String key = new TransferKeys(uuid).journal();
+        for (FakeBed side : List.of(here, there)) {
+            dev.esm.core.plan.TransferJournal j = dev.esm.core.plan.TransferJournal.read(
+                    side.host().stateStore().readJournal(key).orElseThrow());
+            assertEquals(dev.esm.api.ImageAccess.LOCAL_FILES, j.sourceAccess(), "fake:///here, by its URI");
+            assertEquals(dev.esm.api.ImageAccess.LIBVIRT_STORAGE, j.targetAccess(), "as the target's manager was made");
+        }
+        here.restart();
+        assertTrue(here.manager().domain(dom).recover());
+        assertTrue(here.reads(dom, "vda", 0x33), "the domain is whole here");
+    }
+
+    @Test
     void aRunningDomainIsNotMovedAndADomainOfTheSameNameThereIsRefused() {
         String dom = domain();
         here.start(dom);

@@ -39,6 +39,8 @@ final class DomainContext {
     private volatile Recovery lastRecovery;
     /** The domain's key in the state store (its UUID). */
     private final String key;
+    /** How the manager reaches this host's images and state (for a transfer's journal). */
+    final dev.esm.api.ImageAccess access;
 
     DomainContext(Host host, String name, Clock clock, StepListener faults, Settings settings,
                   ReentrantLock local, ParsedSnapshots parsed) {
@@ -52,6 +54,7 @@ final class DomainContext {
         String key = uuid.isEmpty() ? name.replaceAll("[^A-Za-z0-9_.-]", "_") : uuid;
         this.key = key;
         this.lockWait = settings.lockWait();
+        this.access = settings.imageAccess().resolve(host.uri());
         this.workers = settings.executor();
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(this.host.stateStore(), key); // fenced: a journal write is a change
@@ -71,7 +74,7 @@ final class DomainContext {
      * @return whether there was one
      */
     boolean recoverLocked() {
-        boolean transfer = TransferRecovery.finish(host, name, key);
+        boolean transfer = TransferRecovery.finish(host, name, key, lockWait);
         Optional<Journal> found = journals.read();
         if (found.isEmpty()) {
             return transfer;

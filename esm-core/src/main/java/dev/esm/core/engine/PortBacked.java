@@ -11,6 +11,12 @@ public interface PortBacked {
     Host port();
 
     /**
+     * @return how the manager reaches its host's images and state ({@link dev.esm.api.ImageAccess#AUTO} resolved by
+     *         the URI), for a recovery that must reach them the same way
+     */
+    dev.esm.api.ImageAccess imageAccess();
+
+    /**
      * Verifies a domain whose lock the caller holds (the other side of a move, under the move's lease), as
      * {@link dev.esm.api.DomainSnapshots#check()} does for a domain nobody holds.
      *

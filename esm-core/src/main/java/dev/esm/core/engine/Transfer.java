@@ -171,7 +171,8 @@ final class Transfer {
                 events.operationStarted(operation, target.uri(), steps, started);
                 cancel.runningOn(Thread.currentThread());
                 try {
-                    Replication sent = new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
+                    Replication sent = new TransferRun(ctx.host, target, ctx.name, keys)
+                            .reachedBy(ctx.access, ((PortBacked) targetManager).imageAccess()).run(p.plan(), p.held(),
                             p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel, events);
                     events.operationFinished(operation, target.uri(), started, steps, null);
                     return sent;

@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finishes, from either host, a move or replication a stopped process left: its journal is on both hosts, and the
- * other host is reached by the URI the journal names ({@link SnapshotManager#connect(String)}); then it finishes as
+ * other host is reached by the URI the journal names, its images and state as the run reached them (the journal's
+ * image access, so that its copy of the journal and the files made there are found), under the domain's lock there
+ * too (as the run held it; a lease the stopped process held there is taken over); then it finishes as
  * {@link TransferEnds#recover} says. When the other host cannot be reached, this host finishes its own part where its
  * journal tells how the transfer ended ({@link TransferEnds#recoverHereAlone}, {@link TransferEnds#recoverThereAlone}),
  * and a warning says what is left on the other host. Stateless; the caller holds the domain's lock.
@@ -25,9 +27,10 @@ final class TransferRecovery {
      * @param host this host (as the domain's operations see it)
      * @param domain the domain's name here
      * @param uuid its UUID
+     * @param lockWait how long to wait for the domain's lock on the other host
      * @return whether there was a transfer to finish
      */
-    static boolean finish(Host host, String domain, String uuid) {
+    static boolean finish(Host host, String domain, String uuid, java.time.Duration lockWait) {
         TransferKeys keys = new TransferKeys(uuid);
         Optional<TransferJournal> found = host.stateStore().readJournal(keys.journal()).map(TransferJournal::read);
         if (found.isEmpty()) {
@@ -36,9 +39,11 @@ final class TransferRecovery {
         TransferJournal journal = found.get();
         boolean isTarget = journal.target().equals(host.uri());
         String otherUri = isTarget ? journal.source() : journal.target();
+        dev.esm.api.ImageAccess access = isTarget ? journal.sourceAccess() : journal.targetAccess();
         SnapshotManager other;
         try {
-            other = SnapshotManager.connect(otherUri);
+            SnapshotManager.Builder builder = SnapshotManager.builder(otherUri).systemProperties();
+            other = (access == dev.esm.api.ImageAccess.AUTO ? builder : builder.imageAccess(access)).connect();
         } catch (RuntimeException unreachable) {
             if (isTarget) {
                 new TransferEnds(null, host, domain, keys).recoverThereAlone(journal);
@@ -60,9 +65,11 @@ final class TransferRecovery {
             Host otherHost = backed.port();
             Host source = isTarget ? otherHost : host;
             Host target = isTarget ? host : otherHost;
-            TransferJournal sourceCopy = isTarget ? source.stateStore().readJournal(keys.journal())
-                    .map(TransferJournal::read).orElse(journal) : journal;
-            new TransferEnds(source, target, domain, keys).recover(sourceCopy);
+            try (dev.esm.core.port.StateStore.Lease lease = otherHost.stateStore().lock(uuid, lockWait)) {
+                TransferJournal sourceCopy = isTarget ? source.stateStore().readJournal(keys.journal())
+                        .map(TransferJournal::read).orElse(journal) : journal;
+                new TransferEnds(source, target, domain, keys).recover(sourceCopy);
+            }
             return true;
         }
     }

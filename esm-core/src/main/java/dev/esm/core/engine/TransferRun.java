@@ -37,6 +37,9 @@ final class TransferRun {
     private final TransferEnds ends;
     /** Where each step's start and end are told ({@link #run}). */
     private Events events = Events.NONE;
+    /** How the run reaches each host, named in its journal ({@link #reachedBy}). */
+    private dev.esm.api.ImageAccess hereAccess = dev.esm.api.ImageAccess.AUTO;
+    private dev.esm.api.ImageAccess targetAccess = dev.esm.api.ImageAccess.AUTO;
 
     TransferRun(Host here, Host target, String domain, TransferKeys keys) {
         this.here = here;
@@ -44,6 +47,17 @@ final class TransferRun {
         this.domain = domain;
         this.keys = keys;
         this.ends = new TransferEnds(here, target, domain, keys);
+    }
+
+    /**
+     * @param onHere how this host's images and state are reached
+     * @param onTarget how the target's are
+     * @return this run, whose journal names them (a recovery from either host reaches the other so)
+     */
+    TransferRun reachedBy(dev.esm.api.ImageAccess onHere, dev.esm.api.ImageAccess onTarget) {
+        this.hereAccess = onHere;
+        this.targetAccess = onTarget;
+        return this;
     }
 
     /**
@@ -63,7 +77,7 @@ final class TransferRun {
                 .flatMap(s -> s instanceof TransferStep.RemoveHere r ? java.util.stream.Stream.of(r.path())
                         : java.util.stream.Stream.empty()).toList();
         TransferJournal journal = new TransferJournal(plan.operation(), here.uri(), target.uri(), targetHadDomain,
-                hereFiles, plan.moved());
+                hereFiles, plan.moved()).reachedBy(hereAccess, targetAccess);
         writeJournal(journal);
         try {
             return steps(plan, held, journal, copier, verify, faults, cancel);

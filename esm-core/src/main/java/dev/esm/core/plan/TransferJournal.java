@@ -1,5 +1,6 @@
 package dev.esm.core.plan;
 
+import dev.esm.api.ImageAccess;
 import dev.esm.api.Operation;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,7 +15,8 @@ import java.util.Optional;
  * The durable record of a move or replication in progress, kept on this host next to the domain's journal: where it
  * goes, what it made on the target (to undo), the snapshots' metadata a live move put aside here (to put back, or to
  * redefine there), and whether the point of no return was passed (the target verified, or the domain migrated: from
- * there it is completed, by removing the domain here).
+ * there it is completed, by removing the domain here), and how the run reached each host's images and state, so that a
+ * recovery from either host reaches the other's journal and files as the run did.
  *
  * @param operation {@link Operation#MOVE} or {@link Operation#REPLICATE}
  * @param source the URI of the host the domain leaves
@@ -28,10 +30,15 @@ import java.util.Optional;
  * @param moved each file's path here to its path on the target
  * @param firmware the firmware variables' file here, when a live move's migration leaves the domain paused there
  *                 until that file, as the guest left it here, is copied over the one there (then it is resumed)
+ * @param sourceAccess how the run reached the source's images and state (where its journal is kept there), so that
+ *                     a recovery from the target reaches the same; {@link ImageAccess#AUTO} when not known (by the
+ *                     URI)
+ * @param targetAccess how the run reached the target's, for a recovery from the source
  */
 public record TransferJournal(Operation operation, String source, String target, boolean targetHadDomain, List<String> made,
                               Phase phase, List<String> here, List<String> aside, Optional<String> current,
-                              Map<String, String> moved, Optional<String> firmware) {
+                              Map<String, String> moved, Optional<String> firmware, ImageAccess sourceAccess,
+                              ImageAccess targetAccess) {
     private static final String HEADER = "esm-transfer 1";
 
     /** How far a transfer got. */
@@ -60,13 +67,21 @@ public record TransferJournal(Operation operation, String source, String target,
         Objects.requireNonNull(current, "current");
         moved = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(moved));
         Objects.requireNonNull(firmware, "firmware");
+        Objects.requireNonNull(sourceAccess, "sourceAccess");
+        Objects.requireNonNull(targetAccess, "targetAccess");
     }
 
-    /** A journal of nothing made yet. */
+    /** A journal of nothing made yet, each host reached as its URI says ({@link ImageAccess#AUTO}). */
     public TransferJournal(Operation operation, String source, String target, boolean targetHadDomain,
                            List<String> here, Map<String, String> moved) {
         this(operation, source, target, targetHadDomain, List.of(), Phase.COPYING, here, List.of(), Optional.empty(),
-                moved, Optional.empty());
+                moved, Optional.empty(), ImageAccess.AUTO, ImageAccess.AUTO);
+    }
+
+    /** @return this journal naming how the run reached each host */
+    public TransferJournal reachedBy(ImageAccess onSource, ImageAccess onTarget) {
+        return new TransferJournal(operation, source, target, targetHadDomain, made, phase, here, aside, current, moved,
+                firmware, onSource, onTarget);
     }
 
     /** @return this journal with {@code path} made on the target */
@@ -76,7 +91,7 @@ public record TransferJournal(Operation operation, String source, String target,
             m.add(path);
         }
         return new TransferJournal(operation, source, target, targetHadDomain, m, phase, here, aside, current, moved,
-                firmware);
+                firmware, sourceAccess, targetAccess);
     }
 
     /** @return this journal past the point of no return */
@@ -91,19 +106,19 @@ public record TransferJournal(Operation operation, String source, String target,
 
     private TransferJournal in(Phase p) {
         return new TransferJournal(operation, source, target, targetHadDomain, made, p, here, aside, current, moved,
-                firmware);
+                firmware, sourceAccess, targetAccess);
     }
 
     /** @return this journal with the snapshots' metadata put aside */
     public TransferJournal puttingAside(List<String> xmls, Optional<String> currentSnapshot) {
         return new TransferJournal(operation, source, target, targetHadDomain, made, phase, here, xmls, currentSnapshot,
-                moved, firmware);
+                moved, firmware, sourceAccess, targetAccess);
     }
 
     /** @return this journal with the domain left paused on the target until {@code file} here is copied there */
     public TransferJournal pausedForFirmware(String file) {
         return new TransferJournal(operation, source, target, targetHadDomain, made, phase, here, aside, current,
-                moved, Optional.of(file));
+                moved, Optional.of(file), sourceAccess, targetAccess);
     }
 
     /** @return the journal as text, one field per line and one line per path or snapshot */
@@ -119,6 +134,12 @@ public record TransferJournal(Operation operation, String source, String target,
         current.ifPresent(c -> b.append("current\t").append(c).append('\n'));
         moved.forEach((from, to) -> b.append("moved\t").append(from).append('\t').append(to).append('\n'));
         firmware.ifPresent(f -> b.append("firmware\t").append(f).append('\n'));
+        if (sourceAccess != ImageAccess.AUTO) {
+            b.append("sourceAccess\t").append(sourceAccess.name()).append('\n');
+        }
+        if (targetAccess != ImageAccess.AUTO) {
+            b.append("targetAccess\t").append(targetAccess.name()).append('\n');
+        }
         return b.toString();
     }
 
@@ -142,6 +163,8 @@ public record TransferJournal(Operation operation, String source, String target,
         Optional<String> current = Optional.empty();
         Map<String, String> moved = new LinkedHashMap<>();
         Optional<String> firmware = Optional.empty();
+        ImageAccess sourceAccess = ImageAccess.AUTO; // a journal of an earlier version: as the URIs say
+        ImageAccess targetAccess = ImageAccess.AUTO;
         Base64.Decoder b64 = Base64.getDecoder();
         for (int i = 6; i < lines.length; i++) {
             String[] f = lines[i].split("\t", 3);
@@ -152,10 +175,13 @@ public record TransferJournal(Operation operation, String source, String target,
                 case "current" -> current = Optional.of(f[1]);
                 case "moved" -> moved.put(f[1], f[2]);
                 case "firmware" -> firmware = Optional.of(f[1]);
+                case "sourceAccess" -> sourceAccess = ImageAccess.valueOf(f[1]);
+                case "targetAccess" -> targetAccess = ImageAccess.valueOf(f[1]);
                 default -> throw new IllegalArgumentException("unknown line in a transfer journal: " + f[0]);
             }
         }
         return new TransferJournal(Operation.valueOf(lines[1]), lines[2], lines[3], Boolean.parseBoolean(lines[4]),
-                made, Phase.valueOf(lines[5]), here, aside, current, moved, firmware);
+                made, Phase.valueOf(lines[5]), here, aside, current, moved, firmware, sourceAccess,
+                targetAccess);
     }
 }

@@ -166,5 +166,18 @@ class TransferPlannerTest {
                 Optional.of("s1")).pausedForFirmware("/h/vars.fd").verifiedNow();
         assertEquals(j, TransferJournal.read(j.write()));
         assertTrue(TransferJournal.is(j.write()));
+        TransferJournal reached = j.reachedBy(dev.esm.api.ImageAccess.LOCAL_FILES,
+                dev.esm.api.ImageAccess.LIBVIRT_STORAGE);
+        assertEquals(reached, TransferJournal.read(reached.write()));
+    }
+
+    @Test
+    void aJournalThatDoesNotNameHowEachHostWasReachedReadsAsTheirUrisSay() {
+        TransferJournal j = new TransferJournal(Operation.MOVE, "qemu:///system", "qemu+ssh://h/system", false,
+                List.of("/h/1"), Map.of("/h/1", "/t/1"));
+        assertFalse(j.write().contains("Access"), "nothing written for AUTO: " + j.write());
+        TransferJournal read = TransferJournal.read(j.write());
+        assertEquals(dev.esm.api.ImageAccess.AUTO, read.sourceAccess());
+        assertEquals(dev.esm.api.ImageAccess.AUTO, read.targetAccess());
     }
 }

@@ -1,6 +1,8 @@
 package dev.esm.libvirt.testbed;
 
 import dev.esm.api.DomainSnapshots;
+import dev.esm.api.ImageAccess;
+import dev.esm.api.MoveCommand;
 import dev.esm.api.OperationListener;
 import dev.esm.api.SnapshotManager;
 import dev.esm.api.StepEvent;
@@ -10,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An ESM operation in a process of its own, for the tests that run two at once or kill one half-way:
  * {@code ChildOperation <uri> <domain> setup <dir> | create <name> | revert <name> | revert-running <name> |
- * delete <name> | recover -}.
+ * delete <name> | recover - | move <targetUri> <dir> [live[:<migration address>]]}. A move reaches the target
+ * through its storage API ({@link ImageAccess#LIBVIRT_STORAGE}), as a host that shares no storage with this one.
  *
  * <p>Exits 0 when the operation succeeded. When this client lost the domain's lease to another client
  * ({@link LeaseLostException}), it prints the exception's message as one line {@code esm: <message>} on stderr and
@@ -22,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * at the n-th step of that kind (from 1, default 1), so that a SIGSTOP sent on the marker lands before the step's
  * first call. With {@code -D}{@value #PAUSE_AFTER}{@code =<KIND>[#n]} it prints {@code DONE <kind> <index>} as each step
  * ends and sleeps at the end of the chosen one instead (after the step's last call, before the journal records it).
+ * With {@code -D}{@value #PAUSE_IN_COPY}{@code =<n>} a move prints {@code COPYING <n>} and sleeps at the first progress
+ * report of its n-th file copied (from 1): after its first chunk was written to the target, before the copy ends.
  */
 public final class ChildOperation {
     /** The exit code of a client whose operation another client undid (or whose fate is not known yet). */
@@ -32,6 +37,8 @@ public final class ChildOperation {
     public static final String PAUSE_AT = "esm.child.pauseAt";
     /** System property: the step kind (and occurrence) at whose end, before the journal records it, it sleeps. */
     public static final String PAUSE_AFTER = "esm.child.pauseAfter";
+    /** System property: the file of a move (from 1) in the middle of whose copy it sleeps. */
+    public static final String PAUSE_IN_COPY = "esm.child.pauseInCopy";
     /** System property: how long the listener sleeps there, in milliseconds. */
     public static final String PAUSE_MILLIS = "esm.child.pauseMillis";
 
@@ -54,6 +61,7 @@ public final class ChildOperation {
                 case "revert-running" -> d.revert(args[3]).running().execute();
                 case "delete" -> d.delete(args[3]).execute();
                 case "recover" -> d.recover();
+                case "move" -> move(d, args);
                 default -> throw new IllegalArgumentException(args[2]);
             }
             System.out.println("done " + args[2] + " " + args[3]);
@@ -65,6 +73,27 @@ public final class ChildOperation {
         System.out.flush();
         System.err.flush();
         System.exit(code);
+    }
+
+    /** {@code move <targetUri> <dir> [live[:<address>]]}: moves the domain to that host, into that folder. */
+    private static void move(DomainSnapshots d, String[] args) {
+        try (SnapshotManager target = SnapshotManager.connect(args[3], ImageAccess.LIBVIRT_STORAGE)) {
+            MoveCommand move = d.moveTo(target).path(args[4]);
+            Integer inCopy = Integer.getInteger(PAUSE_IN_COPY);
+            if (inCopy != null) {
+                move.progress(new InCopy(inCopy, Long.getLong(PAUSE_MILLIS, 800)));
+            }
+            if (args.length > 5) {
+                if (!args[5].startsWith("live")) {
+                    throw new IllegalArgumentException(args[5]);
+                }
+                move.live();
+                if (args[5].startsWith("live:")) {
+                    move.migrationAddress(args[5].substring(5));
+                }
+            }
+            move.execute();
+        }
     }
 
     /**
@@ -101,6 +130,38 @@ public final class ChildOperation {
                 System.out.flush();
             }
             if (pause.reached(k)) {
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    /** Prints {@code COPYING <n>} and sleeps at the first progress report of the n-th file copied. */
+    private static final class InCopy implements dev.esm.api.ProgressListener {
+        private final int file;
+        private final long pauseMillis;
+        private String last;
+        private int files;
+
+        InCopy(int file, long pauseMillis) {
+            this.file = file;
+            this.pauseMillis = pauseMillis;
+        }
+
+        @Override
+        public void onProgress(dev.esm.api.Progress progress) {
+            if (progress.disk().equals(last)) {
+                return;
+            }
+            last = progress.disk();
+            if (++files == file) {
+                synchronized (System.out) {
+                    System.out.println("COPYING " + files + " " + progress.disk());
+                    System.out.flush();
+                }
                 try {
                     Thread.sleep(pauseMillis);
                 } catch (InterruptedException e) {

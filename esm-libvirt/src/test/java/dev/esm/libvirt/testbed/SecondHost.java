@@ -67,7 +67,11 @@ public final class SecondHost {
         if (!inRoot(uri)) {
             return Path.of(folder);
         }
-        String dir = System.getenv().getOrDefault("ESM_LIBVIRT11_DIR", "/var/lib/esm-libvirt11");
-        return Path.of(dir, "root", folder.substring(1));
+        return root().resolve(folder.substring(1));
+    }
+
+    /** @return the second libvirt's root folder on this machine */
+    public static Path root() {
+        return Path.of(System.getenv().getOrDefault("ESM_LIBVIRT11_DIR", "/var/lib/esm-libvirt11"), "root");
     }
 }
