@@ -2,6 +2,7 @@ package dev.esm.libvirt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.esm.api.DomainSnapshots;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -176,6 +178,55 @@ class TransferRemoteIT {
         assertTrue(bed.reads(dom, "vda", 0x33), "the domain here is as it was");
         LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
         LibvirtBed.run(List.of("virsh", "-c", otherUri, "destroy", dom));
+    }
+
+    /** A stop the move does not see (not an exception it undoes at once), as a client killed there would be. */
+    private static final class Stopped extends Error {
+        Stopped() {
+            super("stopped half-way, as a killed client");
+        }
+    }
+
+    /** @return the state files of the domain's transfers on the other host (its journal, its replica record) */
+    private Set<String> transferStateThere(String uuid) {
+        String state = SecondHost.onThisMachine(otherUri, dev.esm.api.Settings.DEFAULT_HOST_STATE_DIRECTORY)
+                .toString();
+        Set<String> found = new TreeSet<>();
+        for (String f : bed.files(state)) {
+            if (f.contains(uuid + ".transfer") || f.contains(uuid + ".replica")) {
+                found.add(f);
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void aMoveFromAnSshHostStoppedHalfWayIsUndoneOnBothHostsByTheNextClientThere() {
+        String dom = domain();
+        String uuid = LibvirtBed.run(List.of("virsh", "-c", bed.uriOfBed(), "domuuid", dom)).trim();
+        Set<String> before = filesHere(dom);
+        Set<String> sent = ConcurrentHashMap.newKeySet();
+        assertThrows(Stopped.class, () -> bed.manager().domain(dom).moveTo(other)
+                .path(SecondHost.folder(otherUri, dom)).progress(p -> {
+                    if (sent.add(p.disk()) && sent.size() == 2) {
+                        throw new Stopped(); // in the second file, after the first was copied
+                    }
+                }).execute());
+        assertEquals(1, filesThere(dom).size(), "the first file was copied there");
+        assertFalse(transferStateThere(uuid).isEmpty(), "the move's journal is on the other host too");
+
+        // Another client of the ssh host opens the domain: it finishes the move, reaching the other host by the URI
+        // the journal names, as the move reached it (through its storage API).
+        try (SnapshotManager next = SnapshotManager.connect(bed.uriOfBed())) {
+            assertTrue(next.domain(dom).recover(), "there was a move to finish");
+            assertEquals(List.of(), next.domain(dom).check());
+        }
+        assertEquals(Set.of(), filesThere(dom), "what the move copied there is removed");
+        assertEquals(Set.of(), transferStateThere(uuid), "and its journal there");
+        assertFalse(definedThere(dom));
+        assertEquals(before, filesHere(dom), "the domain is whole on the ssh host");
+        assertTrue(bed.reads(dom, "vda", 0x33));
+        assertEquals(List.of("s1", "s2"), names(bed.manager().domain(dom)));
     }
 
     @Test

@@ -92,6 +92,11 @@ public final class CoreSnapshotManager implements SnapshotManager, PortBacked {
     }
 
     @Override
+    public dev.esm.api.ImageAccess imageAccess() {
+        return settings.imageAccess();
+    }
+
+    @Override
     public java.util.List<dev.esm.api.Finding> verifyHeld(String domain) {
         return ((CoreDomainSnapshots) domain(domain)).checkHeld();
     }

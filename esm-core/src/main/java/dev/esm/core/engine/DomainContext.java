@@ -34,6 +34,8 @@ final class DomainContext {
     final ChainReads chains;
     /** How long an operation waits for another one on the domain. */
     final java.time.Duration lockWait;
+    /** How the manager reaches the host's images, as it was given ({@link Settings#imageAccess()}). */
+    final dev.esm.api.ImageAccess imageAccess;
     /** The manager's executor ({@link Settings#executor()}): every operation's concurrent work runs on it. */
     final java.util.concurrent.ExecutorService workers;
     private volatile Recovery lastRecovery;
@@ -53,6 +55,7 @@ final class DomainContext {
         this.key = key;
         this.lockWait = settings.lockWait();
         this.workers = settings.executor();
+        this.imageAccess = settings.imageAccess();
         this.lock = new DomainLock(host.stateStore(), name, key, local, settings.lockWait(), fence);
         this.journals = new JournalStore(this.host.stateStore(), key); // fenced: a journal write is a change
         this.views = new Views(host, name, parsed,

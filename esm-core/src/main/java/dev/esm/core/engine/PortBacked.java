@@ -11,6 +11,12 @@ public interface PortBacked {
     Host port();
 
     /**
+     * @return how the manager reaches its host's images, as it was given ({@link dev.esm.api.ImageAccess#AUTO} unless
+     *         chosen): a move's journal keeps it, so that a recovery reaches the host the same way
+     */
+    dev.esm.api.ImageAccess imageAccess();
+
+    /**
      * Verifies a domain whose lock the caller holds (the other side of a move, under the move's lease), as
      * {@link dev.esm.api.DomainSnapshots#check()} does for a domain nobody holds.
      *

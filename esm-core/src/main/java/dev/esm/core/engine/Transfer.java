@@ -32,6 +32,8 @@ final class Transfer {
     private final DomainContext ctx;
     private final SnapshotManager targetManager;
     private final Host target;
+    /** How each host's images are reached, for the journal (a recovery reaches the other host the same way). */
+    private final TransferJournal.Access access;
     private final Operation operation;
 
     Transfer(DomainContext ctx, SnapshotManager targetManager, Operation operation) {
@@ -42,6 +44,7 @@ final class Transfer {
                     + " builder, not " + targetManager.getClass().getName());
         }
         this.target = backed.port();
+        this.access = new TransferJournal.Access(ctx.imageAccess, backed.imageAccess());
         this.operation = operation;
         if (target.uri().equals(ctx.host.uri())) {
             throw new InvalidOperationException("the target is this host (" + target.uri() + "): give a manager"
@@ -154,8 +157,8 @@ final class Transfer {
                 events.operationStarted(operation, target.uri(), steps, started);
                 cancel.runningOn(Thread.currentThread());
                 try {
-                    Replication sent = new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), p.held(),
-                            p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel, events);
+                    Replication sent = new TransferRun(ctx.host, target, ctx.name, keys).run(p.plan(), access,
+                            p.held(), p.targetHadDomain(), this::verifyTarget, ctx.faults, progress, cancel, events);
                     events.operationFinished(operation, target.uri(), started, steps, null);
                     return sent;
                 } catch (RuntimeException failed) {

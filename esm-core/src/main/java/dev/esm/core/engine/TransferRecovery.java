@@ -10,10 +10,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finishes, from either host, a move or replication a stopped process left: its journal is on both hosts, and the
- * other host is reached by the URI the journal names ({@link SnapshotManager#connect(String)}); then it finishes as
- * {@link TransferRun#recover} says. When the other host cannot be reached, this host finishes its own part where its
- * journal tells how the transfer ended ({@link TransferRun#recoverHereAlone}, {@link TransferRun#recoverThereAlone}),
- * and a warning says what is left on the other host. Stateless; the caller holds the domain's lock.
+ * other host is reached by the URI the journal names, with the image access the transfer reached it with
+ * ({@link SnapshotManager#connect(String, dev.esm.api.ImageAccess)}; decided from the URI when the journal does not
+ * say); then it finishes as {@link TransferRun#recover} says. When the other host cannot be reached, this host
+ * finishes its own part where its journal tells how the transfer ended ({@link TransferRun#recoverHereAlone},
+ * {@link TransferRun#recoverThereAlone}), and a warning says what is left on the other host. Stateless; the caller
+ * holds the domain's lock.
  */
 final class TransferRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(TransferRecovery.class);
@@ -36,9 +38,11 @@ final class TransferRecovery {
         TransferJournal journal = found.get();
         boolean isTarget = journal.target().equals(host.uri());
         String otherUri = isTarget ? journal.source() : journal.target();
+        dev.esm.api.ImageAccess access = isTarget ? journal.access().source() : journal.access().target();
         SnapshotManager other;
         try {
-            other = SnapshotManager.connect(otherUri);
+            other = access == dev.esm.api.ImageAccess.AUTO ? SnapshotManager.connect(otherUri)
+                    : SnapshotManager.connect(otherUri, access);
         } catch (RuntimeException unreachable) {
             if (isTarget) {
                 new TransferRun(null, host, domain, keys).recoverThereAlone(journal);

@@ -48,13 +48,14 @@ final class TransferRun {
 
     /**
      * @param plan the plan
+     * @param access how each host's images are reached (the journal keeps it, for a recovery)
      * @param held what the target held before
      * @param targetHadDomain whether the target had the domain (a standby)
      * @param verify the target's findings, empty when consistent
      * @param faults the tests' seam
      * @return what was sent
      */
-    Replication run(TransferPlan plan, ReplicaRecord held, boolean targetHadDomain, Supplier<List<String>> verify,
+    Replication run(TransferPlan plan, TransferJournal.Access access, ReplicaRecord held, boolean targetHadDomain, Supplier<List<String>> verify,
                     StepListener faults, ProgressListener progress, Cancellation cancel, Events events) {
         this.events = events;
         long total = plan.steps().stream().mapToLong(s -> s instanceof TransferStep.Copy c ? c.bytes() : 0).sum();
@@ -62,8 +63,8 @@ final class TransferRun {
         List<String> hereFiles = plan.steps().stream()
                 .flatMap(s -> s instanceof TransferStep.RemoveHere r ? java.util.stream.Stream.of(r.path())
                         : java.util.stream.Stream.empty()).toList();
-        TransferJournal journal = new TransferJournal(plan.operation(), here.uri(), target.uri(), targetHadDomain,
-                hereFiles, plan.moved());
+        TransferJournal journal = new TransferJournal(plan.operation(), here.uri(), target.uri(), access,
+                targetHadDomain, hereFiles, plan.moved());
         writeJournal(journal);
         try {
             return steps(plan, held, journal, copier, verify, faults, cancel);

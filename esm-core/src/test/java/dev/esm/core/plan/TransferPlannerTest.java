@@ -129,10 +129,20 @@ class TransferPlannerTest {
         ReplicaRecord r = ReplicaRecord.empty().with("/a b/c", new ReplicaRecord.Entry("snapshot:s@x", 12, -1L));
         assertEquals(r, ReplicaRecord.read(r.write()));
         assertEquals(ReplicaRecord.empty(), ReplicaRecord.read("garbage"));
-        TransferJournal j = new TransferJournal(Operation.MOVE, "qemu:///system", "qemu+ssh://h/system", true,
+        TransferJournal j = new TransferJournal(Operation.MOVE, "qemu:///system", "qemu+ssh://h/system",
+                new TransferJournal.Access(dev.esm.api.ImageAccess.AUTO, dev.esm.api.ImageAccess.LIBVIRT_STORAGE), true,
                 List.of("/h/1", "/h/2"), Map.of("/h/1", "/t/1")).making("/t/2").puttingAside(List.of("<a>\n</a>"),
                 Optional.of("s1")).verifiedNow();
         assertEquals(j, TransferJournal.read(j.write()));
         assertTrue(TransferJournal.is(j.write()));
+    }
+
+    @Test
+    void aJournalWrittenBeforeTheImageAccessWasKeptReachesBothHostsAsTheirUrisSay() {
+        String older = "esm-transfer 1\nMOVE\nqemu+ssh://h/system\nqemu+unix:///system?socket=/s\nfalse\nCOPYING\n"
+                + "made\t/t/a.qcow2\n";
+        TransferJournal j = TransferJournal.read(older);
+        assertEquals(TransferJournal.Access.AS_URI, j.access());
+        assertEquals(List.of("/t/a.qcow2"), j.made());
     }
 }
