@@ -39,6 +39,8 @@ class TransferRemoteIT {
     private String otherUri;
     private SnapshotManager other;
     private final List<String> names = new ArrayList<>();
+    /** The UUIDs of those domains: their replica records and tree indexes on the other host are removed after. */
+    private final List<String> uuids = new ArrayList<>();
 
     @BeforeEach
     void open() {
@@ -74,6 +76,17 @@ class TransferRemoteIT {
             c.close();
             other.close();
             bed.close();
+            // What ESM keeps of the domains in both hosts' state folders (a target's replica record stays after a
+            // move, by design; tree indexes), once no manager is open; then both state pools see it gone.
+            String state = dev.esm.api.Settings.DEFAULT_HOST_STATE_DIRECTORY;
+            for (String uuid : uuids) {
+                bed.shell().script("rm -f -- \"$1\"/\"$3\".* \"$2\"/\"$3\".*", state,
+                        SecondHost.onThisMachine(otherUri, state).toString(), uuid);
+            }
+            if (!uuids.isEmpty()) {
+                bed.shell().script("virsh -q -c qemu:///system pool-refresh esm-state >/dev/null; virsh -q -c \"$1\""
+                        + " pool-refresh esm-state >/dev/null", otherUri);
+            }
         }
     }
 
@@ -82,8 +95,7 @@ class TransferRemoteIT {
      * base in the bed's folder and ESM's folder in one the other host does not see.
      */
     private String domain() {
-        String dom = bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
-        names.add(dom);
+        String dom = track(bed.newDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2"))));
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.write(dom, "vda", 0x11);
@@ -91,6 +103,13 @@ class TransferRemoteIT {
         bed.write(dom, "vda", 0x22);
         d.snapshot("s2").create();
         bed.write(dom, "vda", 0x33);
+        return dom;
+    }
+
+    /** @return the domain, removed from both hosts after the test (with what ESM keeps of it on the other host) */
+    private String track(String dom) {
+        names.add(dom);
+        uuids.add(dev.esm.core.xml.DomainXml.parse(bed.host().domainXml(dom, false)).uuid());
         return dom;
     }
 
@@ -203,7 +222,7 @@ class TransferRemoteIT {
     @Test
     void aMoveFromAnSshHostStoppedHalfWayIsUndoneOnBothHostsByTheNextClientThere() {
         String dom = domain();
-        String uuid = LibvirtBed.run(List.of("virsh", "-c", bed.uriOfBed(), "domuuid", dom)).trim();
+        String uuid = uuids.get(uuids.size() - 1);
         Set<String> before = filesHere(dom);
         Set<String> sent = ConcurrentHashMap.newKeySet();
         assertThrows(Stopped.class, () -> bed.manager().domain(dom).moveTo(other)
@@ -231,8 +250,7 @@ class TransferRemoteIT {
 
     @Test
     void aRunningGuestMovedLiveFromAnSshHostThereAndBackKeepsItsRamItsDiskAndItsSnapshot() {
-        String dom = bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2")));
-        names.add(dom);
+        String dom = track(bed.newBootableDomain(List.of(DiskSpec.qcow2("vda", "sys.qcow2"))));
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.start(dom);
