@@ -266,6 +266,33 @@ class TransferTest {
     }
 
     @Test
+    void aMoveKilledHalfWayIsUndoneFromThisHostWithTheTargetReachedThroughItsStorageAsTheMoveReachedIt() {
+        // A target the move was given with LIBVIRT_STORAGE on a URI AUTO would take for local files (a second
+        // daemon's UNIX socket): a recovery that reached it as local files would look for its journal and remove
+        // its files on the wrong machine.
+        String uri = "reachable-fake:///there-" + java.util.UUID.randomUUID();
+        FakeBed target = new FakeBed(uri);
+        target.configured(dev.esm.api.SnapshotManager.builder(uri).imageAccess(dev.esm.api.ImageAccess.LIBVIRT_STORAGE)
+                .settings(), (p, i, s) -> { });
+        ReachableFakes.register(uri, target.host());
+        try {
+            String dom = domain();
+            here.injecting(killingBefore(TransferStep.Define.class, true));
+            assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(target.manager()).execute());
+            assertFalse(target.storage().files().stream().noneMatch(f -> f.startsWith("/fake/")), "files were sent");
+            here.restart();
+            assertTrue(here.manager().domain(dom).recover());
+            assertEquals(List.of(dev.esm.api.ImageAccess.LIBVIRT_STORAGE), ReachableFakes.opened(uri),
+                    "the target was reached as the move reached it");
+            assertEquals(List.of(), target.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList());
+            assertTrue(gone(target, dom));
+            assertTreeReads(here, dom);
+        } finally {
+            ReachableFakes.unregister(uri);
+        }
+    }
+
+    @Test
     void aCancelledMoveIsUndoneAndTheDomainStaysWholeHere() {
         String dom = domain();
         var move = here.manager().domain(dom).moveTo(there.manager());

@@ -39,6 +39,30 @@ public final class SecondHost {
                 () -> new IllegalStateException("scripts/libvirt11-up.sh printed no URI: " + lines));
     }
 
+    /**
+     * The second libvirt for the remote ITs, whose client runs in a private mount namespace: started (if it is not
+     * up) by {@code scripts/libvirt11-up.sh} run on the host through ssh, outside that namespace, so that its daemons
+     * and mounts are the machine's and not the namespace's copies (where the remote images root is an empty tmpfs).
+     * The client then reaches it on its UNIX socket, which the namespace keeps (it hides only {@code /run/libvirt},
+     * the host's libvirt 9.0 sockets, so that the host's libvirt is reached over ssh alone).
+     *
+     * @param shell a shell on the host
+     * @return the second libvirt's URI ({@code ESM_TEST_URI2} when set); fails (never skips) when it cannot start
+     */
+    public static String uriFromHost(RemoteShell shell) {
+        String given = System.getenv("ESM_TEST_URI2");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        Path script = Path.of("..", "scripts", "libvirt11-up.sh").toAbsolutePath().normalize();
+        if (!Files.exists(script)) {
+            throw new IllegalStateException("cannot find " + script + " to start the second libvirt; set ESM_TEST_URI2");
+        }
+        List<String> lines = shell.run("bash", script.toString()).lines().toList();
+        return lines.stream().filter(l -> l.startsWith("qemu")).reduce((a, b) -> b).orElseThrow(
+                () -> new IllegalStateException("scripts/libvirt11-up.sh printed no URI on the host: " + lines));
+    }
+
     /** @return whether {@code uri} is the second libvirt's (in its own root), not the host's */
     public static boolean inRoot(String uri) {
         return !uri.equals(HOSTS);
