@@ -11,6 +11,8 @@ import dev.esm.core.contract.Bed.DiskSpec;
 import dev.esm.libvirt.testbed.LibvirtBed;
 import dev.esm.libvirt.testbed.SecondHost;
 import dev.esm.libvirt.testbed.TwoHosts;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -195,7 +197,7 @@ class TransferIT {
     @Test
     void aDomainWithAnEmulatedTpmArrivesWithItsStateAndEachSnapshotsCopyAndSwtpmStartsOnIt() {
         String dom = bed.newTpmDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
-        names.add(dom);
+        hosts.track(dom);
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         bed.write(dom, "vda", 0x11);
@@ -259,7 +261,7 @@ class TransferIT {
     @Test
     void aRunningUefiGuestMovedLiveGetsItsVariablesAsItLeftThemAndRunsOnAndStartsAgainThere() throws Exception {
         String dom = bed.newFirmwareDomain(List.of(DiskSpec.qcow2("vda", "a.qcow2")));
-        names.add(dom);
+        hosts.track(dom);
         DomainSnapshots d = bed.manager().domain(dom);
         d.setup(here(dom)).execute();
         d.snapshot("s1").create();
