@@ -148,9 +148,12 @@ final class TravelBench {
 
     private void live(SnapshotManager here, SnapshotManager there, String other) throws Exception {
         Rounds timings = new Rounds();
-        timings.run(smoke ? 0 : 1, runs, List.of("esm", "libvirt"), true, (round, variant) -> {
+        timings.run(smoke ? 0 : 1, runs, smoke ? List.of("esm", "libvirt") : List.of("esm", "libvirt", "esm-uefi"),
+                true, (round, variant) -> {
             if (variant.equals("esm")) {
                 esmLive(round, timings, here, there, other);
+            } else if (variant.equals("esm-uefi")) {
+                esmLiveUefi(round, timings, there, other);
             } else {
                 libvirtLive(round, timings, other);
             }
@@ -168,6 +171,14 @@ final class TravelBench {
                 "the target's 'Time elapsed' of the incoming migration");
         report.add("travel", "live-elapsed", "esm", 1, "live", 2, timings.get("esm elapsed"),
                 "the target's 'Time elapsed' of the incoming migration");
+        if (!smoke) {
+            report.add("travel", "live-downtime", "esm-uefi", 1, "live", 1, timings.get("uefi downtime"),
+                    "moveTo(other).live() of a running UEFI guest (OVMF, settled 15 s): libvirt's 'Total downtime'"
+                            + " of the migration, which leaves it paused there");
+            report.add("travel", "live-uefi-paused", "esm-uefi", 1, "live", 1, timings.get("uefi paused"),
+                    "then the wait paused there: the variables checked (copied in place if the guest changed"
+                            + " them) and the resume, from the steps' durations");
+        }
         double esm = Timing.median(timings.get("esm downtime"));
         double virsh = Timing.median(timings.get("virsh downtime"));
         report.print(String.format(Locale.ROOT, "travel: live downtime medians: esm %.0f ms, virsh migrate %.0f ms"
@@ -194,6 +205,54 @@ final class TravelBench {
             } finally {
                 cleanUp(other, name);
             }
+        }
+    }
+
+    /**
+     * A running UEFI guest (OVMF, no bootable disk, settled 15 s so that its firmware has written its variables)
+     * moved live: libvirt's downtime, and the time it then waits paused there for ESM (the variables' check or copy,
+     * and the resume), from the steps' events.
+     */
+    private void esmLiveUefi(Rounds.Round round, Rounds timings, SnapshotManager there, String other)
+            throws Exception {
+        String name = "esm-bench-uefi-" + ProcessHandle.current().pid() + "-" + round.index();
+        Path dir = Path.of(HERE, name);
+        Files.createDirectories(dir);
+        String vars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
+        Files.copy(Path.of(vars), dir.resolve("VARS.fd"));
+        exec(List.of("qemu-img", "create", "-q", "-f", "qcow2", dir + "/a.qcow2", Long.toString(16 * MIB)));
+        Path xml = dir.resolve("domain.xml");
+        Files.writeString(xml, "<domain type='qemu'><name>" + name + "</name><memory unit='MiB'>64</memory>"
+                + "<vcpu>1</vcpu><os><type arch='x86_64' machine='q35'>hvm</type><loader readonly='yes'"
+                + " type='pflash'>/usr/share/OVMF/OVMF_CODE_4M.fd</loader><nvram template='" + vars + "'>" + dir
+                + "/VARS.fd</nvram></os><features><acpi/></features><devices><disk type='file' device='disk'>"
+                + "<driver name='qemu' type='qcow2'/><source file='" + dir + "/a.qcow2'/><target dev='vda'"
+                + " bus='virtio'/></disk></devices></domain>");
+        exec(List.of("virsh", "-c", uri, "define", xml.toString()));
+        double[] paused = new double[1];
+        dev.esm.api.OperationListener afterMigration = new dev.esm.api.OperationListener() {
+            @Override
+            public void stepFinished(dev.esm.api.StepEvent e) {
+                if (e.step().kind() == dev.esm.api.StepKind.RESUME_DOMAIN
+                        || e.step().description().contains("in place")) {
+                    paused[0] += e.duration().toNanos() / 1e6;
+                }
+            }
+        };
+        try (SnapshotManager here = SnapshotManager.builder(uri).listener(afterMigration).connect()) {
+            DomainSnapshots vm = here.domain(name);
+            vm.setup(dir + "/esm").execute();
+            vm.snapshot("s1").create();
+            exec(List.of("virsh", "-c", uri, "start", name));
+            Thread.sleep(15_000);
+            vm.moveTo(there).live().migrationAddress("127.0.0.1").path(MOVED + "/" + name).execute();
+            String info = execOut(List.of("virsh", "-c", other, "domjobinfo", "--completed", name));
+            timings.record(round, "uefi downtime", number(DOWNTIME, info, name));
+            timings.record(round, "uefi paused", paused[0]);
+        } finally {
+            undefine(uri, name);
+            cleanUp(other, name);
+            exec(List.of("rm", "-rf", dir.toString()));
         }
     }
 

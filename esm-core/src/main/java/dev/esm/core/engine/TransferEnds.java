@@ -44,8 +44,14 @@ final class TransferEnds {
      * once and does not fail the move (the guest's variables are in its memory there, and the file there holds them
      * as they were before the migration).
      */
-    void refreshFirmware(String from, String to, FileCopier copier) {
+    void refreshFirmware(String from, String to, FileCopier copier, java.util.OptionalLong sent) {
         try {
+            // Unchanged since it was sent (the usual case: a guest seldom writes its variables): nothing to copy,
+            // and the guest waits paused only for the resume. Reading it here costs less than writing it there.
+            if (sent.isPresent() && FileCopier.checksum(here.storage(), from) == sent.getAsLong()) {
+                LOG.debug("domain '{}': its firmware variables did not change during the migration", domain);
+                return;
+            }
             copier.overwrite(from, to);
         } catch (RuntimeException e) {
             LOG.warn("domain '{}': its firmware variables could not be copied again after the migration ({}): the file"
@@ -170,7 +176,8 @@ final class TransferEnds {
                 if (hereReachable && here.storage().exists(file)) {
                     FileCopier copier = new FileCopier(here.storage(), target.storage(), p -> { },
                             dev.esm.core.port.Cancellation.none(), 0);
-                    refreshFirmware(file, journal.moved().getOrDefault(file, file), copier);
+                    refreshFirmware(file, journal.moved().getOrDefault(file, file), copier,
+                            java.util.OptionalLong.empty());
                 }
                 LOG.info("domain '{}': resuming it on {}, where its migration left it paused", domain, target.uri());
                 target.resumeDomain(there);

@@ -35,6 +35,8 @@ final class TransferRun {
     private final TransferKeys keys;
     /** How it ends when a step fails: undone, or completed past the point of no return. */
     private final TransferEnds ends;
+    /** The CRC32C of each file copied so far, by its path here. */
+    private final java.util.Map<String, Long> sent = new java.util.HashMap<>();
     /** Where each step's start and end are told ({@link #run}). */
     private Events events = Events.NONE;
     /** How the run reaches each host, named in its journal ({@link #reachedBy}). */
@@ -151,6 +153,7 @@ final class TransferRun {
             journal = journal.making(c.to());
             writeJournal(journal);
             long crc = copier.copy(c.from(), c.to());
+            sent.put(c.from(), crc);
             copiedPath = c.to();
             if (c.frozen().isPresent()) {
                 record = record.with(c.to(), new ReplicaRecord.Entry(c.frozen().get(), c.bytes(), crc));
@@ -205,7 +208,9 @@ final class TransferRun {
             journal = journal.verifiedNow(); // the domain runs there now: from here it is completed
             writeJournal(journal);
         } else if (step instanceof TransferStep.Firmware f) {
-            ends.refreshFirmware(f.from(), f.to(), copier);
+            Long before = sent.get(f.from());
+            ends.refreshFirmware(f.from(), f.to(), copier, before == null ? java.util.OptionalLong.empty()
+                    : java.util.OptionalLong.of(before));
         } else if (step instanceof TransferStep.Resume) {
             target.resumeDomain(domain);
         } else if (step instanceof TransferStep.Undefine) {
