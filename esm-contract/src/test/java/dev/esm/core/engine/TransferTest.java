@@ -449,4 +449,28 @@ class TransferTest {
         assertEquals(dev.esm.api.DomainState.RUNNING, there.manager().domain(dom).state());
         assertEquals(1, there.manager().domain(dom).chain().snapshots().size());
     }
+
+    @Test
+    void aMoveKilledAfterItUndefinedTheDomainHereIsCompletedWhenTheDomainIsOpenedHereByName() {
+        String uri = "reachable-fake:///there-" + java.util.UUID.randomUUID();
+        FakeBed target = new FakeBed(uri);
+        ReachableFakes.register(uri, target.host());
+        try {
+            String dom = domain();
+            java.util.Set<String> files = java.util.Set.copyOf(here.storage().files());
+            here.injecting(killingBefore(TransferStep.RemoveHere.class, true));
+            assertThrows(Killed.class, () -> here.manager().domain(dom).moveTo(target.manager()).execute());
+            here.restart();
+            DomainNotFoundException told = assertThrows(DomainNotFoundException.class,
+                    () -> here.manager().domain(dom));
+            assertTrue(told.getMessage().contains("completed now") && told.getMessage().contains(uri),
+                    told.getMessage());
+            assertEquals(List.of(), here.storage().files().stream().filter(files::contains)
+                    .filter(f -> f.startsWith("/fake/")).toList(), "its files here are removed");
+            assertTreeReads(target, dom);
+            assertThrows(DomainNotFoundException.class, () -> here.manager().domain(dom));
+        } finally {
+            ReachableFakes.unregister(uri);
+        }
+    }
 }

@@ -75,7 +75,12 @@ public final class CoreSnapshotManager implements SnapshotManager, PortBacked {
     @Override
     public DomainSnapshots domain(String name) {
         Objects.requireNonNull(name, "name");
-        host.state(name); // fails fast with DomainNotFoundException
+        try {
+            host.state(name); // fails fast with DomainNotFoundException
+        } catch (dev.esm.api.errors.DomainNotFoundException gone) {
+            finishMoveAway(name, gone);
+            throw gone;
+        }
         if (parsed.size() > MAX_PARSED) {
             parsed.clear();
         }
@@ -84,6 +89,30 @@ public final class CoreSnapshotManager implements SnapshotManager, PortBacked {
                 parsed.computeIfAbsent(name, n -> new ParsedSnapshots()));
         d.recoverIfUnfinished();
         return d;
+    }
+
+    /**
+     * A domain not defined here may have been moved away by a process that stopped after it undefined the domain
+     * here: its move is finished from here (found by name, {@link TransferKeys#leaving}), under its lock, and the
+     * caller is told where it went.
+     */
+    private void finishMoveAway(String name, dev.esm.api.errors.DomainNotFoundException gone) {
+        java.util.Optional<String> uuid = host.stateStore().readJournal(TransferKeys.leaving(name));
+        if (uuid.isEmpty()) {
+            return;
+        }
+        java.util.Optional<String> target = host.stateStore().readJournal(new TransferKeys(uuid.get()).journal())
+                .map(dev.esm.core.plan.TransferJournal::read).map(dev.esm.core.plan.TransferJournal::target);
+        boolean finished;
+        try (dev.esm.core.port.StateStore.Lease lease = host.stateStore().lock(uuid.get(), settings.lockWait())) {
+            finished = TransferRecovery.finish(host, name, uuid.get(), settings.lockWait());
+        }
+        host.stateStore().removeJournal(TransferKeys.leaving(name));
+        if (finished && target.isPresent()) {
+            throw new dev.esm.api.errors.DomainNotFoundException("domain '" + name + "' is no longer on this host:"
+                    + " its move to " + target.get() + " had stopped after it left here, and is completed now; open it"
+                    + " there", gone);
+        }
     }
 
     @Override

@@ -202,6 +202,7 @@ final class TransferEnds {
         }
         here.stateStore().removeJournal(keys.journal());
         here.stateStore().removeJournal(keys.replica());
+        here.stateStore().removeJournal(TransferKeys.leaving(domain));
     }
 
     /** The domain stays here: the snapshots' metadata a live move had put aside is back, the journal gone. */
@@ -212,6 +213,7 @@ final class TransferEnds {
             redefineOn(here, journal.aside(), journal.current());
         }
         here.stateStore().removeJournal(keys.journal());
+        here.stateStore().removeJournal(TransferKeys.leaving(domain));
     }
 
     /**

@@ -17,4 +17,13 @@ record TransferKeys(String uuid) {
     String replica() {
         return uuid + ".replica";
     }
+
+    /**
+     * @param domain a domain's name
+     * @return the key, by the domain's name, of the pointer to the journal of its move away from a host (its UUID),
+     *         so that the host it leaves still finds the move once the domain is no longer defined there
+     */
+    static String leaving(String domain) {
+        return domain.replaceAll("[^A-Za-z0-9_.-]", "_") + ".leaving";
+    }
 }

@@ -81,6 +81,9 @@ final class TransferRun {
         TransferJournal journal = new TransferJournal(plan.operation(), here.uri(), target.uri(), targetHadDomain,
                 hereFiles, plan.moved()).reachedBy(hereAccess, targetAccess);
         writeJournal(journal);
+        if (plan.operation() == Operation.MOVE) {
+            here.stateStore().writeJournal(TransferKeys.leaving(domain), keys.uuid());
+        }
         try {
             return steps(plan, held, journal, copier, verify, faults, cancel);
         } catch (RuntimeException failed) {
@@ -240,6 +243,7 @@ final class TransferRun {
     private void removeJournals() {
         target.stateStore().removeJournal(keys.journal());
         here.stateStore().removeJournal(keys.journal());
+        here.stateStore().removeJournal(TransferKeys.leaving(domain));
     }
 
 }
