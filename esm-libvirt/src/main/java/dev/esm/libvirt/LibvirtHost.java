@@ -10,24 +10,18 @@ import java.util.Set;
 import dev.esm.api.ProgressListener;
 import dev.esm.core.port.Cancellation;
 import org.libvirt.Connect;
-import org.libvirt.Domain;
-import org.libvirt.LibvirtException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.esm.libvirt.internal.connect.ConnectionPool;
 import dev.esm.libvirt.internal.connect.DomainCalls;
-import dev.esm.libvirt.internal.connect.DomainHandles;
 import dev.esm.libvirt.internal.connect.EventLoop;
-import dev.esm.libvirt.internal.connect.LibvirtErrors;
 import dev.esm.libvirt.internal.connect.LibvirtFlags;
-import dev.esm.libvirt.internal.connect.NativeLibvirt;
 import dev.esm.libvirt.internal.jobs.BlockCommitDriver;
 import dev.esm.libvirt.internal.jobs.BlockJobs;
 import dev.esm.libvirt.internal.jobs.BlockPullDriver;
 import dev.esm.libvirt.internal.local.LocalState;
 import dev.esm.libvirt.internal.local.LocalStorage;
 import dev.esm.libvirt.internal.pool.PoolStorage;
-import dev.esm.libvirt.internal.state.PoolState;
 
 /**
  * ESM's port over one libvirt connection (libvirt-java). Every libvirt object it looks up is freed before the
@@ -40,6 +34,9 @@ import dev.esm.libvirt.internal.state.PoolState;
  * <p>Many domains at once: each domain's calls go through one of a few connections
  * ({@link dev.esm.api.Settings#connections()}; opened as domains need them), so that libvirtd's per-connection limit
  * on calls in progress does not make one domain's calls wait for another's. No lock is held across a call on a domain.
+ *
+ * <p>Domains: the calls on a domain itself (lookup, state, definitions, start, stop, pause, resume, restore) are
+ * {@link DomainLifecycleCalls}'.
  *
  * <p>Snapshot metadata: its calls are {@link SnapshotMetadataCalls}'. The snapshots' XMLs are kept in a
  * {@link SnapshotCache}, revalidated on every read against
@@ -65,10 +62,10 @@ public final class LibvirtHost implements Host {
     private final Connect conn;
     private final Storage storage;
     private final dev.esm.core.port.StateStore state;
-    /** Over the storage API a domain's journal lives in its definition: what a define must carry (else nothing). */
-    private final java.util.function.UnaryOperator<String> withJournal;
     /** Calls on domains, through the pool's connections on kept handles. */
     private final DomainCalls calls;
+    /** The calls on a domain itself: lookup, state, definitions, lifecycle. */
+    private final DomainLifecycleCalls domains;
     /** The snapshot-metadata calls, with the snapshot cache. */
     private final SnapshotMetadataCalls snapshotCalls;
     /** Live migrations to another libvirt host, and this host as their target. */
@@ -93,11 +90,11 @@ public final class LibvirtHost implements Host {
         this.uri = uri;
         this.storage = storage;
         this.state = new LocalState(java.util.Optional.empty());
-        this.withJournal = xml -> xml;
         boolean events = EventLoop.ensureStarted();
         this.pool = new ConnectionPool(uri, settings.connections());
         this.conn = pool.first();
         this.calls = new DomainCalls(pool);
+        this.domains = new DomainLifecycleCalls(pool, calls, xml -> xml);
         this.blockJobs = new BlockJobs(conn, events, dev.esm.api.Settings.DEFAULT_BLOCK_JOB_STALL.toMillis(),
                 pool::checkOpen);
         this.commits = new BlockCommitDriver(blockJobs);
@@ -122,7 +119,8 @@ public final class LibvirtHost implements Host {
 
     /**
      * Opens a read-write connection configured by {@code settings}: image access, state folders, lease time,
-     * block-job stall time, process timeout, the number of connections and the snapshot markers.
+     * block-job stall time, process timeout, the number of connections and the snapshot markers. Its image store and
+     * state store are those {@link HostStores} makes for the settings.
      *
      * @param uri a libvirt URI
      * @param settings the manager's settings
@@ -137,21 +135,11 @@ public final class LibvirtHost implements Host {
         this.commits = new BlockCommitDriver(blockJobs);
         this.snapshotCalls = new SnapshotMetadataCalls(uri, settings.snapshotMarkers(), calls, pool::checkOpen);
         this.migrations = new LiveMigrations(uri, conn, calls);
-        boolean storageApi = settings.imageAccess().resolve(uri) == dev.esm.api.ImageAccess.LIBVIRT_STORAGE;
-        SupportedLayout.Layouts layout = SupportedLayout.of(conn, settings.overlayLayout(), storageApi);
-        if (storageApi) {
-            PoolStorage pools = new PoolStorage(conn, this, pool::runningDomainNames, settings.hostStateDirectory(),
-                    layout.overlays(), layout.pullable());
-            PoolState poolState = new PoolState(conn, pools.statePool(), uri, settings.leaseTime());
-            this.storage = pools;
-            this.state = poolState;
-            this.withJournal = poolState::withCurrentJournal;
-        } else {
-            this.storage = new LocalStorage("qemu-img", settings.processTimeout(), layout.overlays(),
-                    layout.pullable());
-            this.state = new LocalState(settings.stateDirectory());
-            this.withJournal = xml -> xml;
-        }
+        HostStores stores = HostStores.open(uri, conn, this, pool::runningDomainNames, settings);
+        this.storage = stores.storage();
+        this.state = stores.state();
+        this.domains = new DomainLifecycleCalls(pool, calls, stores.withJournal());
+        SupportedLayout.Layouts layout = stores.layout();
         this.pulls = new BlockPullDriver(blockJobs, layout.pullable() == layout.overlays(), storage::subclusters);
         LOG.debug("connected to {} ({})", uri, storage.getClass().getSimpleName());
     }
@@ -198,8 +186,7 @@ public final class LibvirtHost implements Host {
 
     @Override
     public void undefineDomain(String domain) {
-        checkOpen();
-        calls.withDomainDo(domain, "removing the definition of", d -> d.undefine(LibvirtFlags.undefineKeepingFiles()));
+        domains.undefine(domain);
         forgetDomain(domain);
     }
 
@@ -209,83 +196,53 @@ public final class LibvirtHost implements Host {
     }
 
     @Override
-    public java.util.Optional<String> domainByUuid(String uuid) {
-        checkOpen();
-        Domain d = null;
-        try {
-            d = conn.domainLookupByUUIDString(uuid);
-            return java.util.Optional.of(d.getName());
-        } catch (LibvirtException e) {
-            if (LibvirtErrors.isCode(e, "VIR_ERR_NO_DOMAIN")) {
-                return java.util.Optional.empty();
-            }
-            throw LibvirtErrors.wrap("looking up domain " + uuid, e);
-        } finally {
-            DomainHandles.free(d);
-        }
+    public Optional<String> domainByUuid(String uuid) {
+        return domains.domainByUuid(uuid);
     }
 
     @Override
     public DomainState state(String domain) {
-        return calls.withDomain(domain, "reading the state", d -> switch (d.getInfo().state) {
-            case VIR_DOMAIN_RUNNING, VIR_DOMAIN_BLOCKED -> DomainState.RUNNING;
-            case VIR_DOMAIN_PAUSED, VIR_DOMAIN_PMSUSPENDED -> DomainState.PAUSED;
-            case VIR_DOMAIN_SHUTOFF -> DomainState.SHUTOFF;
-            default -> DomainState.OTHER;
-        });
+        return domains.state(domain);
     }
 
     @Override
     public String domainXml(String domain, boolean live) {
-        return calls.withDomain(domain, "reading the definition", d -> d.getXMLDesc(LibvirtFlags.domainXml(live)));
+        return domains.domainXml(domain, live);
     }
 
     @Override
     public void defineDomain(String xml) {
-        checkOpen();
-        Domain d = null;
-        try {
-            // Over the storage API the domain's journal lives in its definition: the XML to define (read before
-            // the journal's last write, or a snapshot's copy) must carry the newest one, not the one it was read with.
-            d = conn.domainDefineXML(withJournal.apply(xml));
-        } catch (LibvirtException e) {
-            throw LibvirtErrors.wrap("defining a domain", e);
-        } finally {
-            DomainHandles.free(d);
-        }
+        domains.define(xml);
     }
 
     @Override
     public void startDomain(String domain) {
-        calls.withDomainDo(domain, "starting", Domain::create);
+        domains.start(domain);
     }
 
     @Override
     public void stopDomain(String domain) {
-        calls.withDomainDo(domain, "powering off", Domain::destroy);
+        domains.stop(domain);
     }
 
     @Override
     public void suspendDomain(String domain) {
-        calls.withDomainDo(domain, "pausing", Domain::suspend);
+        domains.suspend(domain);
     }
 
     @Override
     public void resumeDomain(String domain) {
-        calls.withDomainDo(domain, "resuming", Domain::resume);
+        domains.resume(domain);
     }
 
     @Override
     public String savedDomainXml(String file) {
-        checkOpen();
-        return NativeLibvirt.savedDomainXml(conn, file, LibvirtFlags.SAVE_IMAGE_XML_SECURE);
+        return domains.savedDomainXml(file);
     }
 
     @Override
     public void restore(String domain, String file, String domainXml, boolean paused) {
-        checkOpen();
-        LOG.debug("restoring domain '{}' from {} ({})", domain, file, paused ? "paused" : "running");
-        NativeLibvirt.restore(pool.connectionFor(domain), file, domainXml, LibvirtFlags.restore(paused));
+        domains.restore(domain, file, domainXml, paused);
     }
 
     @Override

@@ -6,7 +6,6 @@ import dev.esm.api.DiskImage;
 import dev.esm.api.DomainState;
 import dev.esm.api.SnapshotState;
 import dev.esm.api.errors.DomainNotFoundException;
-import dev.esm.api.errors.HypervisorException;
 import dev.esm.core.model.DomainDefinition;
 import dev.esm.core.port.Host;
 import dev.esm.core.port.SnapshotFlag;
@@ -25,37 +24,29 @@ import org.w3c.dom.Element;
  * An in-memory stand-in for libvirt's QEMU driver, as far as ESM uses it: domains with persistent and live
  * definitions, and snapshot metadata with libvirt's rules (the parent of a new snapshot is the current one;
  * removing a snapshot's metadata re-parents its children). External snapshots with {@code REUSE_EXT} check
- * that each prepared overlay is backed by the disk's active image, as QEMU would. Block jobs are
- * {@link FakeBlockJobs}'.
+ * that each prepared overlay is backed by the disk's active image, as QEMU would. Each domain's state and lifecycle
+ * are {@link FakeDomain}'s, memory files {@link FakeSaveImages}', block jobs {@link FakeBlockJobs}'.
  *
  * <p>Thread-safety: thread-safe (synchronized on this object; the block jobs hold the same lock).
  */
 public final class FakeHost implements Host {
     /** Whether {@link #snapshotStamp} gives markers. */
     private boolean stamps = true;
-    private static final class Dom {
-        String persistent;
-        String live;
-        boolean running;
-        boolean paused;
-        /** The guest's RAM, as one pattern. */
-        int ram;
-        final SnapshotMetadata snapshots = new SnapshotMetadata();
-    }
-
     private final FakeStorage storage;
     private final Clock clock;
     /** The block jobs (commit, pull), under this object's lock. */
     private final FakeBlockJobs blockJobs;
-    private final Map<String, Dom> domains = new HashMap<>();
-    /** When not negative, a memory snapshot fails after writing this many bytes (a full file system). */
-    private int memorySpace = -1;
+    private final Map<String, FakeDomain> domains = new HashMap<>();
+    /** The memory files of memory snapshots, read by restores. */
+    private final FakeSaveImages saves;
+    private final String uri;
+    /** Seconds added to each new snapshot's creation time, so that no two share one. */
+    private long tick;
 
     /** Makes memory snapshots fail as on a full file system, after writing {@code bytes}; -1 for enough room. */
     public synchronized void memorySpace(int bytes) {
-        memorySpace = bytes;
+        saves.space(bytes);
     }
-    private long tick;
 
     public FakeHost(FakeStorage storage, Clock clock) {
         this(storage, clock, "fake:///memory");
@@ -66,12 +57,11 @@ public final class FakeHost implements Host {
         this.storage = storage;
         this.clock = clock;
         this.uri = uri;
+        this.saves = new FakeSaveImages(storage);
         this.blockJobs = new FakeBlockJobs(this, storage, new FakeBlockJobs.LiveDomains() {
             @Override
             public void requireRunning(String domain) {
-                if (!dom(domain).running) {
-                    throw invalid("domain is not running");
-                }
+                dom(domain).requireRunning();
             }
 
             @Override
@@ -86,10 +76,8 @@ public final class FakeHost implements Host {
         });
     }
 
-    private final String uri;
-
-    private Dom dom(String name) {
-        Dom d = domains.get(name);
+    private FakeDomain dom(String name) {
+        FakeDomain d = domains.get(name);
         if (d == null) {
             throw new DomainNotFoundException("no domain '" + name + "'");
         }
@@ -103,20 +91,19 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized DomainState state(String domain) {
-        Dom d = dom(domain);
-        return !d.running ? DomainState.SHUTOFF : d.paused ? DomainState.PAUSED : DomainState.RUNNING;
+        return dom(domain).state();
     }
 
     @Override
     public synchronized String domainXml(String domain, boolean live) {
-        Dom d = dom(domain);
+        FakeDomain d = dom(domain);
         return live && d.running ? FakeChains.withChains(storage, d.live) : d.persistent;
     }
 
     @Override
     public synchronized void defineDomain(String xml) {
         String name = DomainXml.parse(xml).name();
-        domains.computeIfAbsent(name, n -> new Dom()).persistent = xml;
+        domains.computeIfAbsent(name, n -> new FakeDomain()).persistent = xml;
     }
 
     /** Removes a domain and its snapshot metadata. */
@@ -146,10 +133,8 @@ public final class FakeHost implements Host {
 
     /** What a migration takes away: the domain's definitions and RAM; refused as libvirt refuses. */
     synchronized FakeMigrations.Leaving leaving(String domain) {
-        Dom d = dom(domain);
-        if (!d.running) {
-            throw invalid("domain is not running");
-        }
+        FakeDomain d = dom(domain);
+        d.requireRunning();
         if (d.snapshots.count() > 0) {
             throw invalid("cannot migrate domain with " + d.snapshots.count() + " snapshots");
         }
@@ -189,56 +174,31 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized void startDomain(String domain) {
-        Dom d = dom(domain);
-        if (d.running) {
-            throw invalid("domain is already running");
-        }
-        for (DiskImage img : DomainXml.parse(d.persistent).activeImages()) {
-            if (!storage.exists(img.path())) {
-                throw new HypervisorException("start failed", 38, "VIR_ERR_SYSTEM_ERROR",
-                        "Cannot access storage file '" + img.path() + "'", null);
-            }
-        }
-        d.running = true;
-        d.paused = false;
-        d.ram = 0;
-        d.live = d.persistent;
+        dom(domain).start(storage);
     }
 
     /** Writes a pattern into a running domain's RAM. */
     public synchronized void writeRam(String domain, int pattern) {
-        Dom d = dom(domain);
-        if (!d.running) {
-            throw invalid("domain is not running");
-        }
+        FakeDomain d = dom(domain);
+        d.requireRunning();
         d.ram = pattern;
     }
 
     /** @return the pattern in a running domain's RAM */
     public synchronized int ram(String domain) {
-        Dom d = dom(domain);
-        if (!d.running) {
-            throw invalid("domain is not running");
-        }
+        FakeDomain d = dom(domain);
+        d.requireRunning();
         return d.ram;
     }
 
     /** Pauses a running domain. */
     public synchronized void pause(String domain) {
-        Dom d = dom(domain);
-        if (!d.running || d.paused) {
-            throw invalid("domain is not running");
-        }
-        d.paused = true;
+        dom(domain).pause();
     }
 
     /** Lets a paused domain run. */
     public synchronized void resume(String domain) {
-        Dom d = dom(domain);
-        if (!d.running || !d.paused) {
-            throw invalid("domain is not paused");
-        }
-        d.paused = false;
+        dom(domain).resume();
     }
 
     @Override
@@ -253,57 +213,28 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized String savedDomainXml(String file) {
-        return Xml.write(Xml.child(save(file), "domain").orElseThrow());
-    }
-
-    private Element save(String file) {
-        String text = storage.read(file).orElseThrow(() -> new HypervisorException("no save file", 38,
-                "VIR_ERR_SYSTEM_ERROR", "Failed to open domain image file '" + file + "'", null));
-        try {
-            Element root = Xml.parse(text).getDocumentElement();
-            if (!"fake-save".equals(root.getTagName()) || Xml.child(root, "domain").isEmpty()) {
-                throw new IllegalArgumentException("not a save image");
-            }
-            return root;
-        } catch (RuntimeException e) {
-            throw new HypervisorException("bad save file", 1, "VIR_ERR_OPERATION_FAILED",
-                    "image magic is incorrect: " + file, null);
-        }
+        return saves.read(file).domainXml();
     }
 
     @Override
     public synchronized void restore(String domain, String file, String domainXml, boolean paused) {
-        Dom d = dom(domain);
+        FakeDomain d = dom(domain);
         if (d.running) {
             throw invalid("domain '" + domain + "' is already active");
         }
-        Element save = save(file);
-        DomainDefinition saved = DomainXml.parse(Xml.write(Xml.child(save, "domain").orElseThrow()));
+        FakeSaveImages.Saved save = saves.read(file);
+        DomainDefinition saved = DomainXml.parse(save.domainXml());
         DomainDefinition given = DomainXml.parse(domainXml);
         if (!saved.uuid().equals(given.uuid()) || saved.disks().size() != given.disks().size()) {
             throw invalid("the given XML does not match the saved domain");
         }
-        for (DiskImage img : given.activeImages()) {
-            if (!storage.exists(img.path())) {
-                throw new HypervisorException("restore failed", 38, "VIR_ERR_SYSTEM_ERROR",
-                        "Cannot access storage file '" + img.path() + "'", null);
-            }
-        }
-        d.running = true;
-        d.paused = paused;
-        d.live = domainXml;
-        d.ram = Integer.parseInt(save.getAttribute("ram"));
+        FakeDomain.requireImages(storage, given, "restore failed");
+        d.restored(domainXml, save.ram(), paused);
     }
 
     @Override
     public synchronized void stopDomain(String domain) {
-        Dom d = dom(domain);
-        if (!d.running) {
-            throw invalid("domain is not running");
-        }
-        d.running = false;
-        d.paused = false;
-        d.live = null;
+        dom(domain).stop();
     }
 
     @Override
@@ -348,7 +279,7 @@ public final class FakeHost implements Host {
 
     @Override
     public synchronized void createSnapshot(String domain, String xml, Set<SnapshotFlag> flags) {
-        Dom d = dom(domain);
+        FakeDomain d = dom(domain);
         if (!flags.contains(SnapshotFlag.REUSE_EXTERNAL)) {
             throw invalid("the fake host only takes snapshots on prepared overlays");
         }
@@ -360,7 +291,7 @@ public final class FakeHost implements Host {
         if (d.snapshots.contains(name)) {
             throw invalid("domain snapshot '" + name + "' already exists");
         }
-        DomainDefinition active = DomainXml.parse(d.running ? d.live : d.persistent);
+        DomainDefinition active = DomainXml.parse(d.activeXml());
         Map<String, DiskImage> overlays = FakeSnapshotRequests.overlays(root, active, storage);
         Optional<String> memory = FakeSnapshotRequests.memoryFile(root, flags);
         SnapshotState state = d.running ? SnapshotState.DISK_SNAPSHOT : SnapshotState.SHUTOFF;
@@ -371,19 +302,11 @@ public final class FakeHost implements Host {
             if (storage.exists(memory.get())) {
                 throw invalid("memory file " + memory.get() + " exists already");
             }
-            if (memorySpace >= 0) {
-                // As a full file system: part of the file is written, then the write fails (libvirt usually
-                // removes it; the fake leaves it, to check that ESM does).
-                storage.writeAtomically(memory.get(), ("<fake-save ram='" + d.ram + "'>").substring(0, memorySpace));
-                throw new HypervisorException("save failed", 38, "VIR_ERR_SYSTEM_ERROR",
-                        "unable to write " + memory.get() + ": No space left on device", null);
-            }
-            storage.writeAtomically(memory.get(), "<fake-save ram='" + d.ram + "'>"
-                    + d.live.replaceFirst("^<\\?xml[^>]*>", "") + "</fake-save>");
+            saves.write(memory.get(), d.ram, d.live);
             state = d.paused ? SnapshotState.PAUSED : SnapshotState.RUNNING;
         }
         String full = SnapshotXml.full(xml, d.snapshots.current(), clock.instant().plusSeconds(tick++),
-                state, d.running ? d.live : d.persistent);
+                state, d.activeXml());
         d.snapshots.add(name, full);
         d.persistent = DomainXml.rewrite(d.persistent, overlays, Optional.empty());
         if (d.running) {

@@ -154,7 +154,7 @@ public final class LocalState implements StateStore {
             }
             Files.move(tmp, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            LocalStorage.fsyncDirectory(p.getParent());
+            FileCopies.fsyncDirectory(p.getParent());
         } catch (IOException e) {
             throw new StorageException("cannot write " + path + ": " + e.getMessage(), e);
         }

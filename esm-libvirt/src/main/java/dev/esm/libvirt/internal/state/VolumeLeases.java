@@ -14,7 +14,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
@@ -22,7 +21,6 @@ import org.libvirt.StoragePool;
 import org.libvirt.StorageVol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.esm.libvirt.internal.connect.ConnectionPool;
 import dev.esm.libvirt.internal.connect.LibvirtErrors;
 import dev.esm.libvirt.internal.pool.StatePool;
 import dev.esm.libvirt.internal.pool.Volumes;
@@ -54,8 +52,9 @@ import dev.esm.libvirt.internal.pool.Volumes;
  * why a lease must last many round trips (at least {@value #MIN_ROUND_TRIPS}; {@link #lock} refuses a shorter one,
  * measured on the heartbeat's connection). Clocks need not agree; their rates must (over one lease time).
  *
- * <p>Thread-safe. Each held lease has a heartbeat thread of its own; the heartbeats share one connection (opened in
- * the background by the first {@link #lock}, which waits for it, and closed by {@link #close}).
+ * <p>Thread-safe. Each held lease has a heartbeat thread of its own; the heartbeats share one connection
+ * ({@link HeartbeatConnection}: opened in the background by the first {@link #lock}, which waits for it, and closed by
+ * {@link #close}).
  */
 public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     private static final Logger LOG = LoggerFactory.getLogger(VolumeLeases.class);
@@ -66,20 +65,13 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     public static final int LEASE_LENGTH = 122;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** The heartbeats' connection and its measured round trip. */
-    private record BeatLink(Connect conn, long roundTripNanos) {
-    }
-
     private final Connect conn;
     private final StatePool pool;
     private final String hostUri;
     private final Duration leaseTime;
     private final String clientId = HexFormat.of().toHexDigits(RANDOM.nextInt());
-    private final CompletableFuture<BeatLink> beatLink;
-    private StoragePool beatPool;
-    private boolean closed;
-    /** Whether the heartbeats' connection was asked for (by the first {@link #lock}). */
-    private boolean opening;
+    /** The heartbeats' connection, opened by the first {@link #lock}. */
+    private final HeartbeatConnection beats;
 
     /**
      * @param conn the operations' connection (owned by the caller)
@@ -92,74 +84,12 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
         this.pool = pool;
         this.hostUri = hostUri;
         this.leaseTime = leaseTime;
-        this.beatLink = new CompletableFuture<>();
+        this.beats = new HeartbeatConnection(hostUri, pool);
     }
 
-    /**
-     * Starts opening the heartbeats' connection, once, off the caller's thread. Not when this object is made: a
-     * manager that only reads (a one-shot {@code esm tree} over ssh) would open a second ssh session for nothing,
-     * which cost a loaded two-core machine about a second of a two-second read; the first {@link #lock} starts it and
-     * waits for it.
-     *
-     * @return false once closed (nothing is opened then)
-     */
-    private boolean startOpening() {
-        synchronized (this) {
-            if (closed) {
-                return false;
-            }
-            if (opening) {
-                return true;
-            }
-            opening = true;
-        }
-        Thread opener = new Thread(() -> {
-            try {
-                HostName.get(); // looked up once, here: a lookup can be slow, and never inside a heartbeat
-                beatLink.complete(openBeatLink(hostUri));
-            } catch (RuntimeException | Error e) {
-                beatLink.completeExceptionally(e);
-            }
-        }, "esm-lease-connect");
-        opener.setDaemon(true);
-        opener.start();
-        return true;
-    }
-
-    private static BeatLink openBeatLink(String uri) {
-        Connect c = ConnectionPool.open(uri);
-        long best = Long.MAX_VALUE;
-        try {
-            for (int i = 0; i < 3; i++) {
-                long t0 = System.nanoTime();
-                c.getLibVersion(); // one round trip
-                best = Math.min(best, System.nanoTime() - t0);
-            }
-        } catch (LibvirtException e) {
-            try {
-                c.close();
-            } catch (LibvirtException ignored) {
-                // closing what failed
-            }
-            throw LibvirtErrors.wrap("measuring the round trip to " + uri, e);
-        }
-        return new BeatLink(c, best);
-    }
-
-    /** @return the heartbeats' link, once open; refuses a lease time too short for it */
-    private BeatLink beatLink() {
-        if (!startOpening()) {
-            throw new IllegalStateException("closed");
-        }
-        BeatLink link;
-        try {
-            link = beatLink.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw e;
-        }
+    /** @return the heartbeats' connection, once open; refuses a lease time too short for it */
+    private HeartbeatConnection.Link beatLink() {
+        HeartbeatConnection.Link link = beats.get();
         long needed = link.roundTripNanos() * MIN_ROUND_TRIPS;
         if (leaseTime.toNanos() < needed) {
             long seconds = Math.max(1, (needed + 999_999_999L) / 1_000_000_000L);
@@ -172,21 +102,15 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
     }
 
     @Override
-    public synchronized StoragePool beatPool(Connect c) throws LibvirtException {
-        if (closed) {
-            throw new IllegalStateException("closed");
-        }
-        if (beatPool == null) {
-            beatPool = c.storagePoolLookupByName(pool.name());
-        }
-        return beatPool;
+    public StoragePool beatPool(Connect c) throws LibvirtException {
+        return beats.pool(c);
     }
 
     // ------------------------------------------------------------------------------------------------- taking
 
     /** See the class comment. */
     public StateStore.Lease lock(String path, Duration wait) {
-        BeatLink link = beatLink();
+        HeartbeatConnection.Link link = beatLink();
         String prefix = Volumes.fileName(path) + LEASE_SUFFIX;
         long deadline = System.nanoTime() + wait.toNanos();
         Map<String, Observed> seen = new HashMap<>();
@@ -370,37 +294,6 @@ public final class VolumeLeases implements AutoCloseable, HeldLease.Owner {
 
     @Override
     public void close() {
-        synchronized (this) {
-            closed = true;
-            Volumes.free(beatPool);
-            beatPool = null;
-        }
-        beatLink.whenComplete((link, e) -> {
-            if (link != null) {
-                try {
-                    link.conn().close();
-                } catch (LibvirtException ignored) {
-                    LOG.debug("closing the heartbeat connection failed: {}", ignored.getMessage());
-                }
-            }
-        });
-    }
-
-    /** This machine's name, looked up once. */
-    private static final class HostName {
-        private static volatile String name;
-
-        public static String get() {
-            String h = name;
-            if (h == null) {
-                try {
-                    h = java.net.InetAddress.getLocalHost().getHostName();
-                } catch (java.io.IOException e) {
-                    h = "?";
-                }
-                name = h;
-            }
-            return h;
-        }
+        beats.close();
     }
 }
