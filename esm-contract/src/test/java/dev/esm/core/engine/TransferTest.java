@@ -473,4 +473,23 @@ class TransferTest {
             ReachableFakes.unregister(uri);
         }
     }
+
+    @Test
+    void aMoveThatWouldReplaceAFileTheTargetHasAndEsmDidNotPutThereIsRefusedBeforeAnythingIsCopied() {
+        String dom = domain();
+        var plan = here.manager().domain(dom).moveTo(there.manager()).plan();
+        String taken = plan.steps().stream().filter(st -> st.kind() == StepKind.COPY_FILE).reduce((a, b) -> b)
+                .orElseThrow().paths().get(1); // the last copy's path there: another domain's file, say
+        there.storage().addImage(taken, dev.esm.api.ImageFormat.RAW, 4096);
+        String before = there.fileHash(taken);
+        InvalidOperationException refused = assertThrows(InvalidOperationException.class,
+                () -> here.manager().domain(dom).moveTo(there.manager()).execute());
+        assertTrue(refused.getMessage().contains(taken), refused.getMessage());
+        assertEquals(before, there.fileHash(taken), "the target's file is untouched");
+        assertEquals(List.of(taken), there.storage().files().stream().filter(f -> f.startsWith("/fake/")).toList(),
+                "nothing was copied there");
+        assertFalse(gone(here, dom));
+        here.manager().domain(dom).moveTo(there.manager()).path("/elsewhere/" + dom).execute(); // another folder
+        assertTreeReads(there, dom);
+    }
 }

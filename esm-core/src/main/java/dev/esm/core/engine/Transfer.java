@@ -163,6 +163,8 @@ final class Transfer {
                 try {
                     p = planned(directory, live);
                     TransferSpace.check(target, p.plan());
+                    TransferCollisions.check(target, p.plan(), p.held(), p.targetHadDomain()
+                            ? Optional.of(DomainXml.parse(target.domainXml(ctx.name, false))) : Optional.empty());
                 } catch (RuntimeException refused) {
                     events.operationFinished(operation, target.uri(), started, 0, refused);
                     throw refused;
