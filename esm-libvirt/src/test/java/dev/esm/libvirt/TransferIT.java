@@ -69,6 +69,19 @@ class TransferIT {
         return hosts.definedHere(dom);
     }
 
+    /** Redefines the domain on the other host with its persistent definition changed by {@code change}. */
+    private void redefineThere(String dom, java.util.function.UnaryOperator<String> change) throws Exception {
+        Connect c = new Connect(otherUri);
+        try {
+            org.libvirt.Domain d = c.domainLookupByName(dom);
+            String xml = change.apply(d.getXMLDesc(1 | 2)); // secure, inactive
+            d.free();
+            c.domainDefineXML(xml).free();
+        } finally {
+            c.close();
+        }
+    }
+
     @Test
     void aDomainMovedToTheOtherHostAndBackKeepsEverySnapshotRunsThereAndLeavesNothingBehind() {
         String dom = domain();
@@ -176,15 +189,7 @@ class TransferIT {
         DomainSnapshots there = bed.manager().domain(dom).moveTo(other).path(SecondHost.folder(otherUri, dom))
                 .execute();
         // On libvirt 11.3 'pc' stands for QEMU 10.0's newest i440fx machine, which QEMU 7.2 does not have.
-        Connect c = new Connect(otherUri);
-        try {
-            org.libvirt.Domain d = c.domainLookupByName(dom);
-            String xml = d.getXMLDesc(1 | 2).replaceFirst("machine='[^']*'", "machine='pc'");
-            d.free();
-            c.domainDefineXML(xml).free();
-        } finally {
-            c.close();
-        }
+        redefineThere(dom, xml -> xml.replaceFirst("machine='[^']*'", "machine='pc'"));
         dev.esm.api.errors.InvalidOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.esm.api.errors.InvalidOperationException.class,
                 () -> there.moveTo(bed.manager()).path(SecondHost.hostOnlyFolder(dom) + "/back").execute());
@@ -235,16 +240,8 @@ class TransferIT {
         DomainSnapshots there = bed.manager().domain(dom).moveTo(other).path(SecondHost.folder(otherUri, dom))
                 .execute();
         // QEMU 10.0's TCG offers the fsrm feature; QEMU 7.2's does not.
-        Connect c = new Connect(otherUri);
-        try {
-            org.libvirt.Domain d = c.domainLookupByName(dom);
-            String xml = d.getXMLDesc(1 | 2).replaceFirst("</os>", "</os><cpu mode='custom' match='exact'>"
-                    + "<model fallback='forbid'>qemu64</model><feature policy='require' name='fsrm'/></cpu>");
-            d.free();
-            c.domainDefineXML(xml).free();
-        } finally {
-            c.close();
-        }
+        redefineThere(dom, xml -> xml.replaceFirst("</os>", "</os><cpu mode='custom' match='exact'>"
+                + "<model fallback='forbid'>qemu64</model><feature policy='require' name='fsrm'/></cpu>"));
         LibvirtBed.run(List.of("virsh", "-c", otherUri, "start", dom));
         dev.esm.api.errors.InvalidOperationException refused = org.junit.jupiter.api.Assertions.assertThrows(
                 dev.esm.api.errors.InvalidOperationException.class, () -> there.moveTo(bed.manager()).live()

@@ -61,47 +61,13 @@ final class FileStreams {
      */
     static ByteSink overwrite(String path, long length) {
         try {
-            FileChannel out = FileChannel.open(Path.of(path), StandardOpenOption.WRITE);
-            return new ByteSink() {
-                private boolean done;
-
+            return new ChannelSink(FileChannel.open(Path.of(path), StandardOpenOption.WRITE), path, length, false) {
                 @Override
-                public void write(byte[] buffer, int n) {
-                    try {
-                        ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
-                        while (b.hasRemaining()) {
-                            out.write(b);
-                        }
-                    } catch (IOException e) {
-                        throw new StorageException("writing '" + path + "' in place failed: " + e, e);
-                    }
+                void finished() {
                 }
 
                 @Override
-                public void finish() {
-                    try {
-                        if (out.position() != length) {
-                            throw new StorageException("'" + path + "' got " + out.position() + " of " + length
-                                    + " bytes");
-                        }
-                        out.truncate(length);
-                        out.force(true);
-                        out.close();
-                        done = true;
-                    } catch (IOException e) {
-                        throw new StorageException("writing '" + path + "' in place failed: " + e, e);
-                    }
-                }
-
-                @Override
-                public void close() {
-                    if (!done) {
-                        try {
-                            out.close();
-                        } catch (IOException ignored) {
-                            // closing after a failure: the failure is what is reported
-                        }
-                    }
+                void abandoned() {
                 }
             };
         } catch (IOException e) {
@@ -116,59 +82,91 @@ final class FileStreams {
             Files.createDirectories(target.getParent());
             FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
-            return new ByteSink() {
-                private boolean finished;
-
+            return new ChannelSink(out, path, length, true) {
                 @Override
-                public void write(byte[] buffer, int n) {
-                    try {
-                        if (zeros(buffer, n)) {
-                            out.position(out.position() + n); // a hole
-                        } else {
-                            ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
-                            while (b.hasRemaining()) {
-                                out.write(b);
-                            }
-                        }
-                    } catch (IOException e) {
-                        throw new StorageException("writing '" + path + "' failed: " + e, e);
-                    }
+                void finished() throws IOException {
+                    Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 }
 
                 @Override
-                public void finish() {
-                    try {
-                        if (out.position() != length) {
-                            throw new StorageException("'" + path + "' got " + out.position() + " of " + length
-                                    + " bytes");
-                        }
-                        out.truncate(length);
-                        if (out.size() < length) { // trailing zeros written as a hole
-                            out.write(ByteBuffer.wrap(new byte[1]), length - 1);
-                        }
-                        out.force(true);
-                        out.close();
-                        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                        finished = true;
-                    } catch (IOException e) {
-                        throw new StorageException("writing '" + path + "' failed: " + e, e);
-                    }
-                }
-
-                @Override
-                public void close() {
-                    try {
-                        out.close();
-                        if (!finished) {
-                            Files.deleteIfExists(temp);
-                        }
-                    } catch (IOException e) {
-                        throw new StorageException("removing the unfinished '" + temp + "' failed: " + e, e);
-                    }
+                void abandoned() throws IOException {
+                    Files.deleteIfExists(temp);
                 }
             };
         } catch (IOException e) {
             throw new StorageException("creating '" + path + "' failed: " + e, e);
+        }
+    }
+
+    /**
+     * Bytes written in order into a channel, checked to be exactly {@code length} when finished, the file then that
+     * long and synced; zeros written as holes if asked (a new file).
+     */
+    private abstract static class ChannelSink implements ByteSink {
+        private final FileChannel out;
+        private final String path;
+        private final long length;
+        private final boolean holes;
+        private boolean done;
+
+        ChannelSink(FileChannel out, String path, long length, boolean holes) {
+            this.out = out;
+            this.path = path;
+            this.length = length;
+            this.holes = holes;
+        }
+
+        /** After the bytes are synced and the channel closed. */
+        abstract void finished() throws IOException;
+
+        /** When closed before it finished, after the channel is closed. */
+        abstract void abandoned() throws IOException;
+
+        @Override
+        public void write(byte[] buffer, int n) {
+            try {
+                if (holes && zeros(buffer, n)) {
+                    out.position(out.position() + n); // a hole
+                } else {
+                    ByteBuffer b = ByteBuffer.wrap(buffer, 0, n);
+                    while (b.hasRemaining()) {
+                        out.write(b);
+                    }
+                }
+            } catch (IOException e) {
+                throw new StorageException("writing '" + path + "' failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void finish() {
+            try {
+                if (out.position() != length) {
+                    throw new StorageException("'" + path + "' got " + out.position() + " of " + length + " bytes");
+                }
+                out.truncate(length);
+                if (out.size() < length) { // trailing zeros written as a hole
+                    out.write(ByteBuffer.wrap(new byte[1]), length - 1);
+                }
+                out.force(true);
+                out.close();
+                finished();
+                done = true;
+            } catch (IOException e) {
+                throw new StorageException("writing '" + path + "' failed: " + e, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                out.close();
+                if (!done) {
+                    abandoned();
+                }
+            } catch (IOException e) {
+                throw new StorageException("closing the unfinished '" + path + "' failed: " + e, e);
+            }
         }
     }
 
