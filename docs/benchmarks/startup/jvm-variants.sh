@@ -4,7 +4,15 @@
 #   java -cp "esm-bench/target/classes:esm-bench/target/lib/*" docs/benchmarks/startup/MakeTree.java 1000
 #   docs/benchmarks/startup/jvm-variants.sh DOMAIN ROUNDS [URI]      (over qemu+ssh: inside ns.sh)
 # Variants: the shipped launcher (JDK 17, esm.jsa), and by ESM_JAVA_OPTS a tree-only CDS archive and a JDK 25 AOT
-# cache, made by hand as the text says (paths below); virsh snapshot-list --tree.
+# cache, made by hand first (D: a domain; J25: a JDK 25 java):
+#   ESM_JAVA_OPTS="-Xshare:off -XX:DumpLoadedClassList=/tmp/s2/tree.classlist" ./esm tree D
+#   java -Xshare:dump -XX:SharedClassListFile=/tmp/s2/tree.classlist -XX:SharedArchiveFile=/tmp/s2/tree.jsa \
+#     -cp "$PWD/esm-cli/target/esm.jar"
+#   $J25 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:AOTMode=record -XX:AOTConfiguration=/tmp/s2/tree.aotconf \
+#     --enable-native-access=ALL-UNNAMED -Djna.boot.library.path=esm-cli/target/jna -jar esm-cli/target/esm.jar tree D
+#   $J25 -XX:AOTMode=create -XX:AOTConfiguration=/tmp/s2/tree.aotconf -XX:AOTCache=/tmp/s2/tree.aot \
+#     -XX:+UseSerialGC -cp esm-cli/target/esm.jar
+# and virsh snapshot-list --tree.
 d=$1; n=$2; uri=${3:-qemu:///system}
 J25=${J25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 sides=(esm17 treejsa aot25 virsh)
