@@ -173,13 +173,17 @@ public final class QemuImg {
                     + "); install qemu-utils", e);
         }
         StringBuilder out = new StringBuilder();
-        Thread reader = new Thread(() -> readProgress(p.getInputStream(), out, disk, listener),
+        java.util.concurrent.atomic.AtomicBoolean copied = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = new Thread(() -> readProgress(p.getInputStream(), out, disk, listener, copied),
                 "esm-qemu-img-" + command.get(1));
         reader.setDaemon(true);
         reader.start();
         try {
             while (!p.waitFor(50, TimeUnit.MILLISECONDS)) {
-                if (cancel.isCancelled()) {
+                // Once its data is copied (100%), qemu-img rewrites the image's header and only then writes out its
+                // cached table updates: killed in between, the header would name the new backing file while the
+                // data it needs is not in the image. So a cancellation that comes then lets it finish.
+                if (cancel.isCancelled() && !copied.get()) {
                     p.destroy();
                     if (!p.waitFor(10, TimeUnit.SECONDS)) {
                         ChildProcess.kill(p);
@@ -203,7 +207,8 @@ public final class QemuImg {
         }
     }
 
-    private static void readProgress(InputStream in, StringBuilder out, String disk, ProgressListener listener) {
+    private static void readProgress(InputStream in, StringBuilder out, String disk, ProgressListener listener,
+                                     java.util.concurrent.atomic.AtomicBoolean copied) {
         // qemu-img -p prints "    (12.34/100%)" followed by a carriage return.
         Pattern pct = Pattern.compile("\\((\\d+(?:\\.\\d+)?)/100%\\)");
         StringBuilder line = new StringBuilder();
@@ -212,7 +217,11 @@ public final class QemuImg {
                 if (c == '\r' || c == '\n') {
                     Matcher m = pct.matcher(line);
                     if (m.find()) {
-                        listener.onProgress(new Progress(disk, Math.round(Double.parseDouble(m.group(1)) * 100), 10_000));
+                        long done = Math.round(Double.parseDouble(m.group(1)) * 100);
+                        if (done >= 10_000) {
+                            copied.set(true);
+                        }
+                        listener.onProgress(new Progress(disk, done, 10_000));
                     } else if (!line.toString().isBlank()) {
                         synchronized (out) {
                             out.append(line).append('\n');
