@@ -126,16 +126,20 @@ final class FencedStorage implements Storage {
 
     @Override
     public dev.esm.core.port.ByteSink writeBytes(String path, long length) {
-        dev.esm.core.port.ByteSink[] made = new dev.esm.core.port.ByteSink[1];
-        fenced(() -> made[0] = storage.writeBytes(path, length));
-        return made[0];
+        return opened(() -> storage.writeBytes(path, length));
     }
 
     @Override
     public dev.esm.core.port.ByteSink overwriteBytes(String path, long length) {
-        dev.esm.core.port.ByteSink[] opened = new dev.esm.core.port.ByteSink[1];
-        fenced(() -> opened[0] = storage.overwriteBytes(path, length));
-        return opened[0];
+        return opened(() -> storage.overwriteBytes(path, length));
+    }
+
+    /** @return a sink opened for a change, under the lease like every change */
+    private dev.esm.core.port.ByteSink opened(java.util.function.Supplier<dev.esm.core.port.ByteSink> open) {
+        java.util.concurrent.atomic.AtomicReference<dev.esm.core.port.ByteSink> sink =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        fenced(() -> sink.set(open.get()));
+        return sink.get();
     }
 
     @Override

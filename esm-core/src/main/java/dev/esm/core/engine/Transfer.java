@@ -74,7 +74,7 @@ final class Transfer {
         if (operation == Operation.MOVE) {
             refuseMachineTheTargetLacks(view);
             if (running && live.isPresent()) {
-                refuseCpuTheTargetLacks();
+                refuseCpuTheTargetLacks(view);
             }
         }
         String uuid = view.persistent().uuid();
@@ -109,8 +109,8 @@ final class Transfer {
      * Refuses a running domain whose guest CPU the target's hypervisor cannot give (libvirt would, before the guest
      * stops, but after every frozen file was copied).
      */
-    private void refuseCpuTheTargetLacks() {
-        Optional<dev.esm.core.model.GuestCpu> cpu = DomainXml.guestCpu(ctx.host.domainXml(ctx.name, true));
+    private void refuseCpuTheTargetLacks(DomainView view) {
+        Optional<dev.esm.core.model.GuestCpu> cpu = DomainXml.guestCpu(view.active().xml()); // the live definition
         Optional<String> refusal = cpu.flatMap(target::cpuRefusal);
         if (refusal.isPresent()) {
             throw new InvalidOperationException("the guest CPU of domain '" + ctx.name + "' is not one "

@@ -169,8 +169,9 @@ final class TransferEnds {
      * gone.
      */
     private void completeThere(TransferJournal journal, boolean hereReachable) {
+        String there = journal.firmware().isPresent() || !journal.aside().isEmpty()
+                ? target.domainByUuid(keys.uuid()).orElse(domain) : domain;
         if (journal.firmware().isPresent()) {
-            String there = target.domainByUuid(keys.uuid()).orElse(domain);
             if (target.state(there) == dev.esm.api.DomainState.PAUSED) {
                 String file = journal.firmware().get();
                 if (hereReachable && here.storage().exists(file)) {
@@ -184,7 +185,6 @@ final class TransferEnds {
             }
         }
         if (!journal.aside().isEmpty()) {
-            String there = target.domainByUuid(keys.uuid()).orElse(domain);
             if (target.snapshotCount(there) == 0) {
                 redefineOn(target, journal.aside().stream().map(x -> XmlPaths.relocate(x, journal.moved()))
                         .toList(), journal.current());
